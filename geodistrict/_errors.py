@@ -1,0 +1,58 @@
+"""Exception and warning classes.
+
+Each error refines a builtin so that callers who do not know geodistrict can still catch it,
+and every message names the layer or file, what is wrong and the one-line fix.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "GeodistrictError",
+    "InputFileError",
+    "CRSError",
+    "EmptyLayerError",
+    "InvalidGeometryError",
+    "SchemaError",
+    "MissingDependencyError",
+    "GeodistrictWarning",
+    "RepairWarning",
+]
+
+
+class GeodistrictError(Exception):
+    """Base class: a problem with the user's input that they can fix."""
+
+
+class InputFileError(GeodistrictError, FileNotFoundError):
+    """A file is missing, unreadable or in a format we cannot read."""
+
+
+class CRSError(GeodistrictError, ValueError):
+    """A layer has no CRS, or its coordinates contradict the CRS it declares."""
+
+
+class EmptyLayerError(GeodistrictError, ValueError):
+    """A layer has no features (or no usable ones)."""
+
+
+class InvalidGeometryError(GeodistrictError, ValueError):
+    """Geometries are of the wrong type or cannot be repaired."""
+
+
+class SchemaError(GeodistrictError, KeyError):
+    """A required column is missing or ambiguous."""
+
+    def __str__(self) -> str:  # KeyError quotes its message; we want it plain
+        return str(self.args[0]) if self.args else ""
+
+
+class MissingDependencyError(GeodistrictError, ImportError):
+    """An optional package is needed for this feature."""
+
+
+class GeodistrictWarning(UserWarning):
+    """Base class for warnings about silent-looking decisions we made on the user's behalf."""
+
+
+class RepairWarning(GeodistrictWarning):
+    """Geometries were repaired (``make_valid``); the message names the features."""

@@ -1,0 +1,404 @@
+"""Boundary sets: id/name detection, validation and repair, metric geometry, overlaps.
+
+ONS files name their code and name fields ``<PREFIX><YY>CD`` / ``<PREFIX><YY>NM`` (``LEP21CD``,
+``lep20cd``, ``LAD24CD``, ``LSIP23CD``, ``CAUTH24CD`` ...); any such pair is detected. Invalid
+geometries are repaired with ``shapely.make_valid`` and a :class:`RepairWarning` that names the
+features. Overlaps between boundaries (seven English districts belong to two LEPs) are measured
+and reported, never hidden.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from ._errors import CRSError, EmptyLayerError, InvalidGeometryError, RepairWarning, SchemaError
+from .crs import as_crs, choose_metric_crs
+from .layers import LayerInfo
+
+__all__ = [
+    "Boundaries",
+    "detect_id_name",
+    "prepare_boundaries",
+    "read_boundaries",
+    "find_overlaps",
+]
+
+_ONS_CODE = re.compile(r"^(?P<prefix>[A-Za-z]+\d*)(?P<cd>cd|CD)$")
+
+
+def detect_id_name(columns: Sequence[str]) -> tuple[str | None, str | None]:
+    """Find the code and name fields of a boundary layer.
+
+    An ONS ``*CD``/``*NM`` pair wins (the first in column order); otherwise columns called
+    ``id``/``code`` and ``name``.
+
+    Examples
+    --------
+    >>> detect_id_name(["OBJECTID", "LEP21CD", "LEP21NM", "Shape__Area"])
+    ('LEP21CD', 'LEP21NM')
+    >>> detect_id_name(["lep20cd", "lep20nm"])
+    ('lep20cd', 'lep20nm')
+    >>> detect_id_name(["LAD24CD", "LAD24NM", "LEP21CD1", "LEP21NM1"])
+    ('LAD24CD', 'LAD24NM')
+    >>> detect_id_name(["id", "name", "geometry"])
+    ('id', 'name')
+    """
+    cols = [str(c) for c in columns]
+    for c in cols:
+        m = _ONS_CODE.match(c)
+        if not m:
+            continue
+        nm = m.group("prefix") + ("nm" if m.group("cd") == "cd" else "NM")
+        if nm in cols:
+            return c, nm
+    for c in cols:
+        m = _ONS_CODE.match(c)
+        if m:
+            return c, None
+    lower = {c.lower(): c for c in cols}
+    idf = next((lower[k] for k in ("id", "code", "gss_code", "fid") if k in lower), None)
+    namef = next((lower[k] for k in ("name", "nom", "nombre", "label") if k in lower), None)
+    return idf, namef
+
+
+@dataclass(frozen=True)
+class Boundaries:
+    """A validated set of boundary polygons with their metric geometry.
+
+    Attributes
+    ----------
+    data : geopandas.GeoDataFrame
+        Columns ``id``, ``name`` then the source's attributes; geometry in the source CRS
+        (after any repair).
+    metric : numpy.ndarray
+        Shapely polygons in :attr:`metric_crs`, aligned with ``data``.
+    metric_crs : pyproj.CRS
+        Where areas and distances are measured.
+    info : LayerInfo
+        Provenance.
+    id_field, name_field : str or None
+        The source fields used for ``id`` and ``name``.
+    repaired : tuple of str
+        Ids of features that were repaired, with the reason.
+    overlaps : pandas.DataFrame
+        ``id_a``, ``name_a``, ``id_b``, ``name_b``, ``area_km2`` for every pair of boundaries
+        whose interiors overlap, and ``sliver`` (at most :data:`SLIVER_M2`).
+    """
+
+    data: gpd.GeoDataFrame
+    metric: np.ndarray
+    metric_crs: CRS
+    info: LayerInfo
+    id_field: str | None = None
+    name_field: str | None = None
+    repaired: tuple[str, ...] = ()
+    overlaps: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    @property
+    def ids(self) -> np.ndarray:
+        """Boundary ids as an array of str."""
+        return self.data["id"].to_numpy()
+
+    @property
+    def names(self) -> np.ndarray:
+        """Boundary names as an array of str."""
+        return self.data["name"].to_numpy()
+
+    @property
+    def area_km2(self) -> np.ndarray:
+        """Area of each boundary in km², measured in :attr:`metric_crs`."""
+        return shapely.area(self.metric) / 1e6
+
+    @property
+    def overlap_km2(self) -> float:
+        """Total area counted twice when summing boundary areas (sum of pairwise overlaps)."""
+        return float(self.overlaps["area_km2"].sum()) if len(self.overlaps) else 0.0
+
+    def report(self) -> dict[str, Any]:
+        """Summary for the JSON report (overlaps above :data:`SLIVER_M2` are listed)."""
+        slivers = (
+            self.overlaps["sliver"].to_numpy(dtype=bool)
+            if len(self.overlaps)
+            else np.zeros(0, dtype=bool)
+        )
+        return {
+            "count": int(len(self)),
+            "source": self.info.source,
+            "crs": self.data.crs.to_string() if self.data.crs else None,
+            "metric_crs": self.metric_crs.to_string(),
+            "id_field": self.id_field,
+            "name_field": self.name_field,
+            "area_km2": float(self.area_km2.sum()),
+            "overlap_km2": self.overlap_km2,
+            "union_km2": float(self.area_km2.sum()) - self.overlap_km2,
+            "sliver_overlap_km2": float(self.overlaps.loc[slivers, "area_km2"].sum()),
+            "sliver_pairs": int(slivers.sum()),
+            "overlaps": [
+                {k: (round(v, 6) if isinstance(v, float) else v) for k, v in r.items() if k != "sliver"}
+                for r in self.overlaps.loc[~slivers].to_dict("records")
+            ],
+            "repaired": list(self.repaired),
+        }
+
+
+def _polygonal(geom: Any) -> Any:
+    """Keep the polygonal part of a geometry (make_valid may return collections)."""
+    if geom is None or geom.is_empty:
+        return geom
+    t = geom.geom_type
+    if t in ("Polygon", "MultiPolygon"):
+        return geom
+    if t == "GeometryCollection":
+        parts = [g for g in shapely.get_parts(geom) if g.geom_type in ("Polygon", "MultiPolygon")]
+        return shapely.union_all(parts) if parts else shapely.Polygon()
+    return shapely.Polygon()
+
+
+#: Overlaps up to this area (m²) are digitising noise along shared edges: summed, not listed.
+SLIVER_M2 = 100.0
+
+
+def find_overlaps(
+    metric: np.ndarray, ids: Sequence[str], names: Sequence[str], *, min_area_m2: float = 0.0
+) -> pd.DataFrame:
+    """Pairs of polygons whose interiors overlap, with the overlap area in km².
+
+    Parameters
+    ----------
+    metric : numpy.ndarray
+        Polygons in a metric CRS.
+    ids, names : sequence of str
+        Labels for the report.
+    min_area_m2 : float
+        Pairs overlapping by no more than this are left out (0 keeps every positive overlap).
+    """
+    tree = shapely.STRtree(metric)
+    left, right = tree.query(metric, predicate="intersects")
+    keep = left < right
+    left, right = left[keep], right[keep]
+    rows = []
+    if len(left):
+        inter = shapely.intersection(metric[left], metric[right])
+        area = shapely.area(inter)
+        for a, b, ar in zip(left, right, area, strict=True):
+            if ar > 0:
+                rows.append(
+                    {
+                        "id_a": str(ids[a]),
+                        "name_a": str(names[a]),
+                        "id_b": str(ids[b]),
+                        "name_b": str(names[b]),
+                        "area_km2": float(ar) / 1e6,
+                        "sliver": bool(ar <= min_area_m2),
+                    }
+                )
+    return pd.DataFrame(
+        rows, columns=["id_a", "name_a", "id_b", "name_b", "area_km2", "sliver"]
+    )
+
+
+def prepare_boundaries(
+    gdf: gpd.GeoDataFrame,
+    *,
+    id: str | None = None,  # noqa: A002 - mirrors the CLI's --id
+    name: str | None = None,
+    metric_crs: object | None = None,
+    source: str = "boundaries",
+    info: LayerInfo | None = None,
+) -> Boundaries:
+    """Validate a polygon layer and measure it in metres.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        Polygons with a CRS.
+    id, name : str, optional
+        Code and name fields; detected when omitted (see :func:`detect_id_name`).
+    metric_crs : str or pyproj.CRS, optional
+        Override the automatic choice (EPSG:27700 in Great Britain, UTM elsewhere).
+    source : str
+        How to name the layer in errors and reports.
+    info : LayerInfo, optional
+        Provenance.
+
+    Returns
+    -------
+    Boundaries
+
+    Raises
+    ------
+    CRSError, EmptyLayerError, SchemaError, InvalidGeometryError
+        Each names the file, the features and the fix; problems of one kind are collected
+        and raised together.
+    """
+    if gdf.crs is None:
+        raise CRSError(f"{source} has no CRS; assign one (e.g. EPSG:4326) before using it.")
+    if len(gdf) == 0:
+        raise EmptyLayerError(f"{source}: the layer has no features.")
+    cols = [c for c in gdf.columns if c != gdf.geometry.name]
+    auto_id, auto_name = detect_id_name(cols)
+    for label, fld in (("--id", id), ("--name", name)):
+        if fld is not None and fld not in cols:
+            raise SchemaError(
+                f"{source}: no field {fld!r} for {label}; fields are {', '.join(map(str, cols))}."
+            )
+    id_field = id or auto_id
+    name_field = name or auto_name or id_field
+    if id_field is None:
+        ids = pd.Series([str(i + 1) for i in range(len(gdf))])
+        notes = (f"{source}: no id field found; features numbered 1..{len(gdf)} (pass --id)",)
+    else:
+        ids = gdf[id_field].astype("string").fillna("").str.strip().reset_index(drop=True)
+        notes = ()
+        blank = ids == ""
+        if blank.any():
+            rows = ", ".join(str(i) for i in np.flatnonzero(blank.to_numpy())[:10])
+            raise SchemaError(
+                f"{source}: features at rows {rows} have an empty {id_field}; fill them or "
+                "choose another field with --id."
+            )
+        dup = ids[ids.duplicated(keep=False)]
+        if len(dup):
+            raise SchemaError(
+                f"{source}: {id_field} is not unique ({', '.join(sorted(set(dup))[:10])} repeat); "
+                "dissolve the features by code first (GeoDataFrame.dissolve) or pass another "
+                "--id field."
+            )
+    names = (
+        gdf[name_field].astype("string").fillna("").reset_index(drop=True)
+        if name_field
+        else ids.copy()
+    )
+    geom = np.asarray(gdf.geometry.array, dtype=object)
+    missing = shapely.is_missing(geom) | shapely.is_empty(geom)
+    if missing.any():
+        bad = ", ".join(str(ids[i]) for i in np.flatnonzero(missing)[:10])
+        raise InvalidGeometryError(
+            f"{source}: {int(missing.sum())} features have no geometry ({bad}); drop them or "
+            "repair the file."
+        )
+    types = shapely.get_type_id(geom)
+    # 3 Polygon, 6 MultiPolygon, 7 GeometryCollection
+    wrong = ~np.isin(types, [3, 6, 7])
+    if wrong.any():
+        kinds = sorted({shapely.get_type_id(g) for g in geom[wrong]})
+        names_k = {0: "Point", 1: "LineString", 2: "LinearRing", 4: "MultiPoint", 5: "MultiLineString"}
+        bad = ", ".join(str(ids[i]) for i in np.flatnonzero(wrong)[:10])
+        raise InvalidGeometryError(
+            f"{source}: boundaries must be polygons, but {int(wrong.sum())} features are "
+            f"{'/'.join(names_k.get(k, str(k)) for k in kinds)} ({bad}); pass point layers with "
+            "--points, or buffer lines into polygons first."
+        )
+    repaired: list[str] = []
+
+    def _repair(g: np.ndarray, stage: str) -> np.ndarray:
+        invalid = ~shapely.is_valid(g) | (shapely.get_type_id(g) == 7)
+        if not invalid.any():
+            return g
+        g = g.copy()
+        for i in np.flatnonzero(invalid):
+            reason = shapely.is_valid_reason(g[i])
+            fixed = _polygonal(shapely.make_valid(g[i]))
+            if fixed is None or fixed.is_empty:
+                raise InvalidGeometryError(
+                    f"{source}: feature {ids[i]} ({names[i]}) is invalid ({reason}) and has no "
+                    "area once repaired; fix or drop it."
+                )
+            g[i] = fixed
+            repaired.append(f"{ids[i]} ({names[i]}): {reason}{stage}")
+        return g
+
+    geom = _repair(geom, "")
+    data = gpd.GeoDataFrame(
+        {"id": ids.to_numpy(dtype=object), "name": names.to_numpy(dtype=object)},
+        geometry=gpd.GeoSeries(geom, crs=gdf.crs).values,
+        crs=gdf.crs,
+    )
+    extra = pd.DataFrame(gdf[cols]).reset_index(drop=True)
+    extra = extra.drop(columns=[c for c in extra.columns if c in ("id", "name")])
+    data = gpd.GeoDataFrame(pd.concat([data, extra], axis=1), geometry="geometry", crs=gdf.crs)
+    mcrs = (
+        as_crs(metric_crs, what=source)
+        if metric_crs is not None
+        else choose_metric_crs(data.total_bounds, data.crs)
+    )
+    if mcrs.is_geographic:
+        raise CRSError(
+            f"{source}: metric CRS {mcrs.to_string()} is in degrees; choose a projected CRS "
+            "(e.g. EPSG:27700 or a UTM zone)."
+        )
+    metric = np.asarray(data.geometry.to_crs(mcrs).array, dtype=object)
+    metric = _repair(metric, " (after reprojection)")
+    if repaired:
+        warnings.warn(
+            f"{source}: repaired {len(repaired)} invalid geometries with make_valid: "
+            + "; ".join(repaired[:10])
+            + ("" if len(repaired) <= 10 else f"; and {len(repaired) - 10} more"),
+            RepairWarning,
+            stacklevel=2,
+        )
+    overlaps = find_overlaps(
+        metric, data["id"].to_numpy(), data["name"].to_numpy(), min_area_m2=SLIVER_M2
+    )
+    if info is None:
+        info = LayerInfo(name="boundaries", source=source, kind="polygons", notes=notes)
+    return Boundaries(
+        data=data,
+        metric=metric,
+        metric_crs=mcrs,
+        info=info,
+        id_field=id_field,
+        name_field=name_field,
+        repaired=tuple(repaired),
+        overlaps=overlaps,
+    )
+
+
+def read_boundaries(
+    path: str | Path,
+    *,
+    id: str | None = None,  # noqa: A002
+    name: str | None = None,
+    layer: str | int | None = None,
+    crs: object | None = None,
+    metric_crs: object | None = None,
+) -> Boundaries:
+    """Read and prepare a boundary file (GeoJSON, GeoPackage, GeoParquet, Shapefile).
+
+    Examples
+    --------
+    >>> from geodistrict.datasets import shipped_districts_path
+    >>> b = read_boundaries(shipped_districts_path())
+    >>> b.metric_crs.to_epsg(), len(b) >= 3
+    (27700, True)
+    """
+    from .io.read import read_boundaries_file
+    from .provenance import known_attribution
+
+    gdf = read_boundaries_file(path, layer=layer, crs=crs)
+    lic, attr, vintage = known_attribution(Path(path).name, gdf)
+    info = LayerInfo(
+        name="boundaries",
+        source=str(path),
+        kind="polygons",
+        licence=lic,
+        attribution=attr,
+        vintage=vintage,
+    )
+    return prepare_boundaries(
+        gdf, id=id, name=name, metric_crs=metric_crs, source=str(path), info=info
+    )

@@ -1,0 +1,222 @@
+"""CRS policy: every measurement happens in metres, in a CRS chosen from where the data lie.
+
+* Inside Great Britain the metric CRS is the British National Grid (EPSG:27700).
+* Elsewhere it is the WGS 84 UTM zone of the data's centre (EPSG:326xx north, 327xx south).
+* A layer without a CRS is an error, never a guess.
+* Coordinates that contradict their CRS (degrees labelled as metres, eastings labelled as
+  degrees, latitude and longitude swapped) are detected and reported with the fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from pyproj import CRS, Transformer
+
+from ._errors import CRSError
+
+__all__ = [
+    "BNG",
+    "WGS84",
+    "GB_BOUNDS_LONLAT",
+    "as_crs",
+    "choose_metric_crs",
+    "utm_crs_for",
+    "to_lonlat_bounds",
+    "check_coordinates",
+    "transform_xy",
+]
+
+BNG = CRS.from_epsg(27700)
+WGS84 = CRS.from_epsg(4326)
+#: Great Britain and its islands as lon/lat (west, south, east, north): EPSG:27700's area of use.
+GB_BOUNDS_LONLAT = (-9.01, 49.75, 2.01, 61.01)
+
+
+def as_crs(crs: object, *, what: str = "layer") -> CRS:
+    """Turn a user-supplied CRS (``"EPSG:4326"``, ``27700``, WKT, a pyproj CRS) into a CRS.
+
+    Raises
+    ------
+    CRSError
+        If ``crs`` is missing or not understood, naming ``what`` and the fix.
+    """
+    if crs is None:
+        raise CRSError(
+            f"{what} has no CRS: give one explicitly, e.g. crs='EPSG:4326' for lon/lat "
+            "or crs='EPSG:27700' for British National Grid eastings/northings."
+        )
+    try:
+        return CRS.from_user_input(crs)
+    except Exception as exc:  # pyproj raises its own CRSError with a long message
+        raise CRSError(
+            f"{what}: {crs!r} is not a CRS pyproj understands; use an EPSG code such as "
+            "'EPSG:4326' or 'EPSG:27700'."
+        ) from exc
+
+
+def utm_crs_for(lon: float, lat: float) -> CRS:
+    """WGS 84 / UTM zone containing (``lon``, ``lat``).
+
+    Examples
+    --------
+    >>> utm_crs_for(2.19, 41.40).to_epsg()  # Barcelona
+    32631
+    >>> utm_crs_for(144.96, -37.81).to_epsg()  # Melbourne
+    32755
+    """
+    zone = int(np.floor((lon + 180.0) / 6.0)) % 60 + 1
+    return CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
+
+
+def to_lonlat_bounds(bounds: Sequence[float], crs: CRS) -> tuple[float, float, float, float]:
+    """Bounds (minx, miny, maxx, maxy) in ``crs`` as lon/lat bounds."""
+    crs = as_crs(crs)
+    if crs.is_geographic and crs.equals(WGS84, ignore_axis_order=True):
+        return tuple(float(b) for b in bounds)  # type: ignore[return-value]
+    tr = Transformer.from_crs(crs, WGS84, always_xy=True)
+    return tr.transform_bounds(*bounds, densify_pts=21)
+
+
+def choose_metric_crs(bounds: Sequence[float], crs: CRS) -> CRS:
+    """Choose the metric CRS for data with ``bounds`` in ``crs``.
+
+    EPSG:27700 when the data lie inside Great Britain's area of use, otherwise the UTM zone
+    of the centre of the data.
+
+    Examples
+    --------
+    >>> choose_metric_crs((-0.2, 51.4, 0.1, 51.6), WGS84).to_epsg()  # London
+    27700
+    >>> choose_metric_crs((-75.7, 6.1, -75.5, 6.4), WGS84).to_epsg()  # Medellín
+    32618
+    """
+    w, s, e, n = to_lonlat_bounds(bounds, crs)
+    gw, gs, ge, gn = GB_BOUNDS_LONLAT
+    if w >= gw and e <= ge and s >= gs and n <= gn:
+        return BNG
+    return utm_crs_for((w + e) / 2.0, (s + n) / 2.0)
+
+
+def transform_xy(
+    x: np.ndarray, y: np.ndarray, src: CRS, dst: CRS
+) -> tuple[np.ndarray, np.ndarray]:
+    """Transform coordinate arrays (always x=easting/longitude first)."""
+    if CRS.from_user_input(src).equals(dst):
+        return np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")
+    tr = Transformer.from_crs(src, dst, always_xy=True)
+    xx, yy = tr.transform(np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64"))
+    return np.asarray(xx), np.asarray(yy)
+
+
+def check_coordinates(
+    x: np.ndarray,
+    y: np.ndarray,
+    crs: CRS,
+    *,
+    what: str,
+    x_name: str = "x",
+    y_name: str = "y",
+) -> None:
+    """Raise a :class:`CRSError` when coordinates contradict their CRS.
+
+    Detects latitude outside ±90 or longitude outside ±180 in a geographic CRS (usually
+    eastings/northings labelled as degrees, or swapped columns) and coordinates that all fit
+    inside ±180/±90 in a projected CRS (degrees labelled as metres). Points outside the CRS's
+    area of use are reported too.
+
+    Parameters
+    ----------
+    x, y : numpy.ndarray
+        Coordinates, x first (longitude or easting). NaN values are ignored.
+    crs : pyproj.CRS
+        The CRS the coordinates claim to be in.
+    what : str
+        The layer or file named in the error.
+    x_name, y_name : str
+        The column names named in the error.
+    """
+    ok = np.isfinite(x) & np.isfinite(y)
+    if not ok.any():
+        return
+    xv, yv = np.asarray(x)[ok], np.asarray(y)[ok]
+    if crs.is_geographic:
+        bad_lat = np.abs(yv) > 90
+        bad_lon = np.abs(xv) > 180
+        if bad_lat.any() or bad_lon.any():
+            if (np.abs(yv) > 1000).mean() > 0.5 and (np.abs(xv) > 1000).mean() > 0.5:
+                raise CRSError(
+                    f"{what}: coordinates ({x_name}, {y_name}) are in the thousands, so they are "
+                    f"not degrees although the CRS is {crs.to_string()}; they look like "
+                    "eastings/northings: pass crs='EPSG:27700' (British National Grid) or the "
+                    "projected CRS they were measured in."
+                )
+            if bad_lat.mean() > 0.5 and not (np.abs(xv) > 90).any():
+                raise CRSError(
+                    f"{what}: {int(bad_lat.sum())} values of {y_name} lie outside ±90°, but "
+                    f"{x_name} fits as latitude: latitude and longitude look swapped; swap the "
+                    f"columns (x={y_name!r}, y={x_name!r})."
+                )
+            raise CRSError(
+                f"{what}: {int(bad_lat.sum() + bad_lon.sum())} coordinates lie outside the valid "
+                f"range of {crs.to_string()} (longitude ±180°, latitude ±90°); check the "
+                "columns and the CRS."
+            )
+        return
+    # projected CRS: degrees mislabelled as metres?
+    if (np.abs(xv) <= 180).all() and (np.abs(yv) <= 90).all():
+        raise CRSError(
+            f"{what}: every coordinate fits inside ±180/±90, which in {crs.to_string()} "
+            "would put all points within a few hundred metres of the false origin: they look "
+            "like longitude/latitude; pass crs='EPSG:4326'."
+        )
+    aou = crs.area_of_use
+    if aou is None:
+        return
+    lon, lat = transform_xy(xv, yv, crs, WGS84)
+    margin = 1.0
+    outside = ~(
+        (lon >= aou.west - margin)
+        & (lon <= aou.east + margin)
+        & (lat >= aou.south - margin)
+        & (lat <= aou.north + margin)
+    ) | ~np.isfinite(lon)
+    if outside.mean() > 0.5:
+        raise CRSError(
+            f"{what}: {int(outside.sum())} of {len(xv)} points fall outside the area of use of "
+            f"{crs.to_string()} ({aou.name}); the CRS label is probably wrong: pass the CRS "
+            "the coordinates were measured in (e.g. crs='EPSG:4326' for lon/lat)."
+        )
+
+
+def check_swapped_against(
+    x: np.ndarray,
+    y: np.ndarray,
+    crs: CRS,
+    extent: Sequence[float],
+    *,
+    what: str,
+) -> None:
+    """Raise when points miss ``extent`` but would fall inside it with x and y swapped.
+
+    ``extent`` is (minx, miny, maxx, maxy) in ``crs``. Used before a join: lon/lat typed in
+    the wrong order are valid degrees, so only the boundaries reveal the mistake.
+    """
+    ok = np.isfinite(x) & np.isfinite(y)
+    if ok.sum() == 0:
+        return
+    xv, yv = np.asarray(x)[ok], np.asarray(y)[ok]
+    minx, miny, maxx, maxy = extent
+    inside = (xv >= minx) & (xv <= maxx) & (yv >= miny) & (yv <= maxy)
+    swapped = (yv >= minx) & (yv <= maxx) & (xv >= miny) & (xv <= maxy)
+    if inside.mean() < 0.05 and swapped.mean() > 0.5:
+        raise CRSError(
+            f"{what}: {int((~inside).sum())} of {len(xv)} points fall outside the boundaries, "
+            "but would fall inside them with x and y swapped: the longitude and latitude "
+            "(or easting and northing) columns look swapped; swap them (e.g. "
+            "--xy NAME=LONCOL,LATCOL with longitude first)."
+        )
+
+
+__all__.append("check_swapped_against")

@@ -1,0 +1,85 @@
+"""Describe a file before using it: CRS, extent, counts, geometry problems, detected fields."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+
+from ._errors import InputFileError
+from .boundaries import detect_id_name
+
+__all__ = ["describe"]
+
+
+def describe(path: str | Path, *, layer: str | int | None = None) -> dict[str, Any]:
+    """What a user needs to know about a vector file or point table.
+
+    Returns
+    -------
+    dict
+        ``path``, ``kind`` and, for vector files, ``crs``, ``bounds``, ``features``,
+        ``geometry_types``, ``invalid``, ``empty``, ``fields``, ``detected_id``,
+        ``detected_name``; for tables ``rows``, ``fields``, ``detected_xy``,
+        ``detected_postcode``, ``recognised_as``.
+    """
+    from .io.read import TABLE_SUFFIXES
+
+    p = Path(path)
+    if not p.exists():
+        raise InputFileError(f"{p}: file not found; check the path.")
+    if p.suffix.lower() in TABLE_SUFFIXES:
+        from .io.companies_house import detect_companies_house
+        from .io.tables import detect_postcode_column, detect_xy_columns, read_table
+        from .io.universities import detect_universities
+
+        df, notes = read_table(p)
+        xy = detect_xy_columns(list(df.columns))
+        kind = (
+            "companies_house"
+            if detect_companies_house(df.columns)
+            else "universities"
+            if detect_universities(df.columns)
+            else "table"
+        )
+        return {
+            "path": str(p),
+            "kind": kind,
+            "rows": int(len(df)),
+            "fields": [str(c) for c in df.columns],
+            "detected_xy": None
+            if xy is None
+            else {"x": xy[0], "y": xy[1], "crs": xy[2].to_string() if xy[2] else None},
+            "detected_postcode": detect_postcode_column(list(df.columns)),
+            "notes": notes,
+        }
+    from .io.vector import read_vector
+
+    gdf = read_vector(p, layer=layer)
+    geom = np.asarray(gdf.geometry.array, dtype=object)
+    cols = [c for c in gdf.columns if c != gdf.geometry.name]
+    idf, namef = detect_id_name(cols)
+    empty = shapely.is_missing(geom) | shapely.is_empty(geom)
+    invalid = ~empty & ~shapely.is_valid(geom)
+    xy = None
+    return {
+        "path": str(p),
+        "kind": "vector",
+        "crs": gdf.crs.to_string(),
+        "crs_name": gdf.crs.name,
+        "bounds": [float(v) for v in gdf.total_bounds],
+        "features": int(len(gdf)),
+        "geometry_types": {str(k): int(v) for k, v in gdf.geom_type.value_counts().items()},
+        "invalid": int(invalid.sum()),
+        "invalid_features": [
+            f"{gdf[idf].iloc[i] if idf else i}: {shapely.is_valid_reason(geom[i])}"
+            for i in np.flatnonzero(invalid)[:20]
+        ],
+        "empty": int(empty.sum()),
+        "fields": [str(c) for c in cols],
+        "detected_id": idf,
+        "detected_name": namef,
+        "detected_xy": xy,
+    }

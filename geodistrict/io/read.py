@@ -1,0 +1,115 @@
+"""One entry point per role: :func:`read_points` for point layers, :func:`read_boundaries_file`."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import geopandas as gpd
+
+from .._errors import InputFileError
+from ..crs import as_crs
+from ..layers import PointLayer
+from .vector import VECTOR_SUFFIXES, point_layer_from_geodataframe, read_vector
+
+__all__ = ["read_points", "read_boundaries_file", "TABLE_SUFFIXES"]
+
+TABLE_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls"}
+
+
+def _default_name(path: Path) -> str:
+    return re.sub(r"\W+", "_", path.stem).strip("_").lower() or "points"
+
+
+def read_points(
+    spec: str | Path,
+    *,
+    name: str | None = None,
+    x: str | None = None,
+    y: str | None = None,
+    crs: object | None = None,
+    postcode: str | None = None,
+    layer: str | int | None = None,
+    sheet: str | int | None = None,
+) -> PointLayer:
+    """Read any supported point source.
+
+    Parameters
+    ----------
+    spec : str or Path
+        ``"onspd"`` / ``"onspd:E"`` (built-in postcodes), a CSV/XLSX table (coordinates or
+        postcodes; Companies House BasicCompanyData and learning-providers are recognised by
+        their columns), or a vector file of points.
+    name : str, optional
+        Short layer name (defaults to the file stem).
+    x, y, crs, postcode
+        Overrides for tables (see :func:`geodistrict.io.tables.points_from_frame`); ``crs``
+        also assigns a CRS to a vector file that has none.
+    layer, sheet
+        Layer of a GeoPackage; sheet of a workbook.
+
+    Returns
+    -------
+    PointLayer
+    """
+    s = str(spec)
+    if s == "onspd" or s.startswith("onspd:"):
+        from .onspd import read_onspd
+
+        return read_onspd(s, name=name or "postcodes")
+    path = Path(s)
+    suffix = path.suffix.lower()
+    nm = name or _default_name(path)
+    if not path.exists():
+        raise InputFileError(f"{path}: file not found; check the path (or use 'onspd').")
+    if suffix in TABLE_SUFFIXES:
+        from .tables import points_from_frame, read_table
+
+        df, notes = read_table(path, sheet=sheet)
+        if len(df) == 0:
+            from .._errors import EmptyLayerError
+
+            raise EmptyLayerError(f"{path}: the table has a header but no rows.")
+        if x is None and postcode is None and crs is None:
+            from .companies_house import detect_companies_house, read_companies_house
+            from .universities import detect_universities, read_universities
+
+            if detect_companies_house(df.columns):
+                return read_companies_house(path, name=nm)
+            if detect_universities(df.columns):
+                return read_universities(path, name=nm)
+        return points_from_frame(
+            df, name=nm, source=str(path), x=x, y=y, crs=crs, postcode=postcode, notes=notes
+        )
+    if suffix in VECTOR_SUFFIXES or path.is_dir():
+        if crs is not None:
+            gdf = _read_vector_assigning_crs(path, layer=layer, crs=crs)
+        else:
+            gdf = read_vector(path, layer=layer)
+        return point_layer_from_geodataframe(gdf, name=nm, source=str(path))
+    raise InputFileError(
+        f"{path}: unknown file type {suffix!r}; use CSV/XLSX tables or GeoJSON, GeoPackage, "
+        "GeoParquet or Shapefile."
+    )
+
+
+def _read_vector_assigning_crs(path: Path, *, layer, crs) -> gpd.GeoDataFrame:
+    from .._errors import CRSError
+
+    try:
+        return read_vector(path, layer=layer)
+    except CRSError:
+        import pyogrio
+
+        gdf = pyogrio.read_dataframe(str(path), layer=layer)
+        return gdf.set_crs(as_crs(crs, what=str(path)))
+
+
+def read_boundaries_file(
+    path: str | Path, *, layer: str | int | None = None, crs: object | None = None
+) -> gpd.GeoDataFrame:
+    """Read a polygon file; ``crs`` is assigned only if the file declares none."""
+    path = Path(path)
+    if crs is not None:
+        return _read_vector_assigning_crs(path, layer=layer, crs=crs)
+    return read_vector(path, layer=layer)

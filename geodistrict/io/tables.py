@@ -1,0 +1,370 @@
+"""Point tables (CSV/XLSX): coordinates found by column name, or postcodes geocoded.
+
+Coordinates are detected from common column names (case-insensitive):
+
+============================  =============
+columns                       CRS
+============================  =============
+longitude / latitude          EPSG:4326
+lon, lng, long / lat          EPSG:4326
+easting / northing            EPSG:27700
+oseast1m / osnrth1m           EPSG:27700
+x / y                         must be given
+============================  =============
+
+A row whose coordinates are empty or not numbers falls back to its postcode (looked up in the
+ONS Postcode Directory) when the table has a postcode column; a row that can be placed neither
+way is rejected with both reasons. Nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from pyproj import CRS
+
+from .._errors import InputFileError, SchemaError
+from ..crs import BNG, WGS84, as_crs, check_coordinates, transform_xy
+from ..layers import LayerInfo, PointLayer, reject_frame
+
+__all__ = [
+    "COORDINATE_PAIRS",
+    "POSTCODE_COLUMNS",
+    "read_table",
+    "detect_xy_columns",
+    "detect_postcode_column",
+    "read_point_table",
+    "points_from_frame",
+]
+
+#: (x column, y column, CRS or None when the CRS must be given), in order of preference.
+COORDINATE_PAIRS: list[tuple[str, str, CRS | None]] = [
+    ("longitude", "latitude", WGS84),
+    ("lon", "lat", WGS84),
+    ("lng", "lat", WGS84),
+    ("long", "lat", WGS84),
+    ("easting", "northing", BNG),
+    ("oseast1m", "osnrth1m", BNG),
+    ("x", "y", None),
+]
+#: Normalised names (lower case, letters and digits only) taken as a postcode column.
+POSTCODE_COLUMNS = [
+    "postcode",
+    "regaddresspostcode",
+    "pcd",
+    "pcds",
+    "pcd2",
+    "postalcode",
+    "postcodes",
+]
+
+
+def _norm(name: object) -> str:
+    return re.sub(r"[^0-9a-z]", "", str(name).lower())
+
+
+def _sniff_separator(text: str) -> str:
+    first = text.splitlines()[0] if text else ""
+    counts = {sep: first.count(sep) for sep in [",", ";", "\t", "|"]}
+    return max(counts, key=lambda k: counts[k]) if any(counts.values()) else ","
+
+
+def read_table(
+    path: str | Path, *, sheet: str | int | None = None, what: str | None = None
+) -> tuple[pd.DataFrame, list[str]]:
+    """Read a CSV or XLSX file as text columns.
+
+    Returns
+    -------
+    (pandas.DataFrame, list of str)
+        Every cell as text (``None`` when empty), and notes on what was guessed (encoding,
+        separator).
+    """
+    path = Path(path)
+    what = what or str(path)
+    notes: list[str] = []
+    if not path.exists():
+        raise InputFileError(f"{what}: file not found; check the path.")
+    suffix = path.suffix.lower()
+    if suffix in {".xlsx", ".xlsm", ".xls"}:
+        try:
+            df = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=object)
+        except ValueError as exc:
+            raise InputFileError(f"{what}: cannot read sheet {sheet!r}: {exc}") from exc
+        except Exception as exc:
+            raise InputFileError(
+                f"{what}: not a readable Excel workbook ({type(exc).__name__}); re-save it as "
+                ".xlsx or CSV."
+            ) from exc
+        df = df.map(lambda v: None if (v is None or (isinstance(v, float) and np.isnan(v))) else str(v))
+        return df, notes
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise InputFileError(f"{what}: the file is empty; export the table again.")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+        notes.append(f"{path.name} is not UTF-8: read as Latin-1")
+    sep = _sniff_separator(text)
+    if sep != ",":
+        notes.append(f"{path.name}: separator {sep!r} detected")
+    try:
+        df = pd.read_csv(
+            io.StringIO(text),
+            sep=sep,
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
+            quoting=csv.QUOTE_MINIMAL,
+        )
+    except pd.errors.ParserError as exc:
+        raise InputFileError(f"{what}: not a well-formed CSV table ({exc}); check quoting.") from exc
+    df = df.astype(object).where(df.notna(), None)
+    return df, notes
+
+
+def _find(columns: Sequence[str], wanted: str) -> str | None:
+    for c in columns:
+        if _norm(c) == wanted:
+            return c
+    return None
+
+
+def detect_xy_columns(columns: Sequence[str]) -> tuple[str, str, CRS | None] | None:
+    """The coordinate columns and the CRS their names imply, or ``None``.
+
+    Examples
+    --------
+    >>> detect_xy_columns(["UKPRN", "LONGITUDE", "LATITUDE"])[:2]
+    ('LONGITUDE', 'LATITUDE')
+    >>> detect_xy_columns(["Easting", "Northing"])[2].to_epsg()
+    27700
+    """
+    for xn, yn, crs in COORDINATE_PAIRS:
+        xc, yc = _find(columns, xn), _find(columns, yn)
+        if xc is not None and yc is not None:
+            return xc, yc, crs
+    return None
+
+
+def detect_postcode_column(columns: Sequence[str]) -> str | None:
+    """The postcode column, if any (``POSTCODE``, ``RegAddress.PostCode``, ``pcd`` ...)."""
+    for wanted in POSTCODE_COLUMNS:
+        c = _find(columns, wanted)
+        if c is not None:
+            return c
+    return None
+
+
+def _to_number(values: pd.Series) -> tuple[np.ndarray, bool]:
+    """Parse numbers; accept decimal commas ("52,2") and say so."""
+    s = pd.Series(values, dtype="object").astype("string").str.strip()
+    comma = s.str.fullmatch(r"-?\d+,\d+").fillna(False)
+    repaired = bool(comma.any())
+    if repaired:
+        s = s.where(~comma, s.str.replace(",", ".", regex=False))
+    num = pd.to_numeric(s, errors="coerce").astype("float64").to_numpy(copy=True)
+    num[~np.isfinite(num)] = np.nan
+    return num, repaired
+
+
+def points_from_frame(
+    df: pd.DataFrame,
+    *,
+    name: str,
+    source: str,
+    x: str | None = None,
+    y: str | None = None,
+    crs: object | None = None,
+    postcode: str | None = None,
+    id_field: str | None = None,
+    info: LayerInfo | None = None,
+    notes: Sequence[str] = (),
+    rejected: pd.DataFrame | None = None,
+    n_input: int | None = None,
+) -> PointLayer:
+    """Place the rows of a table as points.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table; its row order defines the ``row`` numbers used in reports.
+    name, source : str
+        Short layer name and where the table came from (named in errors).
+    x, y : str, optional
+        Coordinate columns; detected from their names when omitted.
+    crs : str or pyproj.CRS, optional
+        CRS of ``x``/``y``; implied by the column names when they are lon/lat or
+        easting/northing, required for plain x/y.
+    postcode : str, optional
+        Postcode column used when a row has no coordinates (detected when omitted).
+    id_field : str, optional
+        Column identifying a record in reports.
+    info : LayerInfo, optional
+        Provenance (otherwise built from ``name`` and ``source``).
+    notes : sequence of str
+        Notes from reading, carried into the layer's provenance.
+    rejected, n_input
+        Rows already excluded by a specialised reader, and the source's row count.
+
+    Returns
+    -------
+    PointLayer
+        In the CRS of the coordinate columns, or EPSG:27700 when only postcodes placed rows.
+
+    Raises
+    ------
+    SchemaError
+        When there are neither coordinate nor postcode columns.
+    CRSError
+        When the coordinates contradict their CRS (swapped, degrees vs metres).
+    """
+    notes = list(notes)
+    cols = list(df.columns)
+    if (x is None) != (y is None):
+        raise SchemaError(f"{source}: give both x and y columns, e.g. x='LONGITUDE', y='LATITUDE'.")
+    if x is not None:
+        for c in (x, y):
+            if c not in cols:
+                raise SchemaError(
+                    f"{source}: no column {c!r}; columns are {', '.join(map(str, cols[:30]))}."
+                )
+        implied = None
+        hit = detect_xy_columns([x, y])
+        if hit is not None:
+            implied = hit[2]
+        xy = (x, y, implied)
+    else:
+        xy = detect_xy_columns(cols)
+    pc_col = postcode if postcode is not None else detect_postcode_column(cols)
+    if postcode is not None and postcode not in cols:
+        raise SchemaError(f"{source}: no postcode column {postcode!r}.")
+    if xy is None and pc_col is None:
+        raise SchemaError(
+            f"{source}: no coordinate columns (longitude/latitude, lon/lat, easting/northing, x/y) "
+            "and no postcode column; name them with --xy NAME=XCOL,YCOL (and --points-crs) or "
+            "--postcode NAME=COLUMN."
+        )
+    n = len(df)
+    rows = np.arange(n) if "row" not in df.columns else df["row"].to_numpy()
+    px = np.full(n, np.nan)
+    py = np.full(n, np.nan)
+    layer_crs: CRS = BNG
+    xy_reason = np.full(n, "no coordinate columns", dtype=object)
+    if xy is not None:
+        xc, yc, implied = xy
+        if crs is not None:
+            layer_crs = as_crs(crs, what=source)
+        elif implied is not None:
+            layer_crs = implied
+        else:
+            raise SchemaError(
+                f"{source}: columns {xc!r}/{yc!r} hold coordinates but their CRS is unknown; pass "
+                "crs='EPSG:4326' for lon/lat or crs='EPSG:27700' for eastings/northings "
+                "(CLI: --points-crs NAME=EPSG:4326)."
+            )
+        px, rx = _to_number(df[xc])
+        py, ry = _to_number(df[yc])
+        if rx or ry:
+            notes.append(f"{source}: decimal commas in {xc}/{yc} read as decimal points")
+        empty = df[xc].isna().to_numpy() | df[yc].isna().to_numpy()
+        xy_reason = np.where(
+            empty, f"no coordinates ({xc}/{yc} empty)", f"coordinates in {xc}/{yc} are not numbers"
+        ).astype(object)
+        check_coordinates(px, py, layer_crs, what=source, x_name=xc, y_name=yc)
+    placed = np.isfinite(px) & np.isfinite(py)
+    reasons = np.where(placed, None, xy_reason).astype(object)
+    geocoded = np.zeros(n, dtype=bool)
+    if pc_col is not None and (~placed).any():
+        from .onspd import GEOCODE_REASONS, geocode_postcodes
+
+        need = np.flatnonzero(~placed)
+        pcs = df[pc_col].iloc[need]
+        geo = geocode_postcodes(pcs.reset_index(drop=True))
+        gx, gy = geo["x"].to_numpy(), geo["y"].to_numpy()
+        gx, gy = transform_xy(gx, gy, BNG, layer_crs)
+        ok = np.isfinite(gx) & np.isfinite(gy)
+        px[need[ok]] = gx[ok]
+        py[need[ok]] = gy[ok]
+        geocoded[need[ok]] = True
+        for j in np.flatnonzero(~ok):
+            st = geo["status"].iloc[j]
+            pc = pcs.iloc[j]
+            reasons[need[j]] = (
+                f"{reasons[need[j]]}; " + GEOCODE_REASONS[st].format(pc=str(pc).strip())
+            )
+        if xy is None:
+            notes.append(f"{source}: placed by postcode ({pc_col}) with the ONS Postcode Directory")
+        elif ok.any():
+            notes.append(
+                f"{source}: {int(ok.sum())} rows without coordinates placed by postcode ({pc_col})"
+            )
+    placed = np.isfinite(px) & np.isfinite(py)
+    attrs = df.loc[placed].reset_index(drop=True).copy()
+    attrs.insert(0, "row", rows[placed])
+    attrs["located_by"] = np.where(geocoded[placed], "postcode", "coordinates")
+    ids = df[id_field].to_numpy()[~placed] if id_field and id_field in df.columns else None
+    new_rej = reject_frame(rows[~placed], ids, reasons[~placed])
+    rej = new_rej if rejected is None else pd.concat([rejected, new_rej], ignore_index=True)
+    if info is None:
+        info = LayerInfo(name=name, source=source, kind="points", id_field=id_field)
+    info = LayerInfo(**{**info.__dict__, "notes": tuple(info.notes) + tuple(notes)})
+    return PointLayer(
+        x=px[placed],
+        y=py[placed],
+        crs=layer_crs,
+        attributes=attrs,
+        info=info,
+        rejected=rej,
+        n_input=n_input if n_input is not None else n,
+    )
+
+
+def read_point_table(
+    path: str | Path,
+    *,
+    name: str | None = None,
+    x: str | None = None,
+    y: str | None = None,
+    crs: object | None = None,
+    postcode: str | None = None,
+    id_field: str | None = None,
+    sheet: str | int | None = None,
+) -> PointLayer:
+    """Read a CSV/XLSX table of points (coordinates or postcodes).
+
+    See :func:`points_from_frame` for the parameters; ``name`` defaults to the file stem.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> d = tempfile.mkdtemp(); p = os.path.join(d, "sites.csv")
+    >>> _ = open(p, "w").write("name,lon,lat\\nA,-0.12,51.53\\nB,,\\n")
+    >>> layer = read_point_table(p)
+    >>> len(layer), layer.rejected["reason"].tolist()
+    (1, ['no coordinates (lon/lat empty)'])
+    """
+    path = Path(path)
+    df, notes = read_table(path, sheet=sheet)
+    if len(df) == 0:
+        from .._errors import EmptyLayerError
+
+        raise EmptyLayerError(f"{path}: the table has a header but no rows.")
+    return points_from_frame(
+        df,
+        name=name or re.sub(r"\W+", "_", path.stem).strip("_").lower(),
+        source=str(path),
+        x=x,
+        y=y,
+        crs=crs,
+        postcode=postcode,
+        id_field=id_field,
+        notes=notes,
+    )

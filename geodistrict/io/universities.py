@@ -1,0 +1,68 @@
+"""The UK Register of Learning Providers list of higher-education providers (learning-providers-plus).
+
+One head-office point per provider (``UKPRN``, ``PROVIDER_NAME``, ``POSTCODE``, ``LONGITUDE``,
+``LATITUDE``, ``EASTING``, ``NORTHING``, ``GROUPS``). ``GROUPS`` is a comma-separated list
+(``"Russell_Group, N8_Research_Partnership"``): a breakdown by group counts a university once in
+each of its groups. Rows without coordinates fall back to their postcode.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..layers import LayerInfo, PointLayer
+from .tables import points_from_frame, read_table
+
+__all__ = ["read_universities", "detect_universities", "UNIVERSITIES_ATTRIBUTION"]
+
+UNIVERSITIES_ATTRIBUTION = (
+    "UK Register of Learning Providers (UKRLP) via learning-providers.data.ac.uk; "
+    "Open Government Licence v3.0."
+)
+
+
+def detect_universities(columns: Sequence[str]) -> bool:
+    """Whether a table has the learning-providers layout (``UKPRN`` and ``PROVIDER_NAME``)."""
+    cols = {str(c).strip().upper() for c in columns}
+    return {"UKPRN", "PROVIDER_NAME"} <= cols
+
+
+def read_universities(path: str | Path, *, name: str = "universities") -> PointLayer:
+    """Read learning-providers-plus.csv as a point layer.
+
+    Parameters
+    ----------
+    path : str or Path
+        The CSV as published.
+    name : str
+        Short layer name for output columns.
+
+    Returns
+    -------
+    PointLayer
+        EPSG:4326 points identified by ``UKPRN``; ``GROUPS`` is declared multi-valued.
+    """
+    path = Path(path)
+    df, notes = read_table(path)
+    info = LayerInfo(
+        name=name,
+        source=str(path),
+        kind="universities",
+        licence="Open Government Licence v3.0",
+        attribution=UNIVERSITIES_ATTRIBUTION,
+        vintage="learning-providers-plus (UKRLP, names c. 2013-2020)",
+        id_field="UKPRN",
+        multivalued=("GROUPS",),
+    )
+    return points_from_frame(
+        df,
+        name=name,
+        source=str(path),
+        x="LONGITUDE",
+        y="LATITUDE",
+        postcode="POSTCODE",
+        id_field="UKPRN",
+        info=info,
+        notes=notes,
+    )

@@ -1,0 +1,171 @@
+"""The data model: point layers as coordinate arrays, with their provenance and rejects.
+
+A national point layer (2.7 M postcodes, 5 M firms) is held as two float arrays and a table of
+attributes: building 2.7 M shapely objects costs more than the whole join. Geometry objects are
+made only when asked for (:meth:`PointLayer.to_geodataframe`).
+
+Every point layer remembers how many rows its source had and which rows were rejected, with a
+reason, so that the join can account for every input record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pyproj import CRS
+
+from ._errors import EmptyLayerError
+
+__all__ = ["LayerInfo", "PointLayer", "REJECTED_COLUMNS"]
+
+#: Columns of :attr:`PointLayer.rejected`.
+REJECTED_COLUMNS = ["row", "id", "reason"]
+
+
+@dataclass(frozen=True)
+class LayerInfo:
+    """Provenance of a layer: where it came from and how it may be cited.
+
+    Attributes
+    ----------
+    name : str
+        The short name used in output columns (``universities`` → ``universities_count``).
+    source : str
+        File path or built-in layer name.
+    kind : str
+        ``"points"`` or ``"polygons"``; readers may be more specific
+        (``"companies_house"``, ``"onspd"``, ``"universities"``).
+    licence, attribution, vintage : str or None
+        As published; ``None`` when unknown.
+    id_field : str or None
+        Column identifying a record (``UKPRN``, ``pcd``, ``CompanyNumber``) used in reports.
+    multivalued : tuple of str
+        Columns holding comma-separated lists (a university in several groups); a category
+        breakdown by such a column counts a record once in each of its values.
+    notes : tuple of str
+        What the reader did on the user's behalf (encoding guessed, rows excluded ...).
+    """
+
+    name: str
+    source: str
+    kind: str = "points"
+    licence: str | None = None
+    attribution: str | None = None
+    vintage: str | None = None
+    id_field: str | None = None
+    multivalued: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain-dict form for JSON reports."""
+        return {
+            "name": self.name,
+            "source": self.source,
+            "kind": self.kind,
+            "licence": self.licence,
+            "attribution": self.attribution,
+            "vintage": self.vintage,
+            "id_field": self.id_field,
+            "notes": list(self.notes),
+        }
+
+
+def _empty_rejected() -> pd.DataFrame:
+    return pd.DataFrame({"row": pd.Series(dtype="int64"), "id": [], "reason": []})
+
+
+@dataclass(frozen=True)
+class PointLayer:
+    """Points as coordinate arrays plus attributes, with the rows that could not be placed.
+
+    Attributes
+    ----------
+    x, y : numpy.ndarray
+        Coordinates in :attr:`crs` (x = easting or longitude). Every value is finite.
+    crs : pyproj.CRS
+        The coordinates' CRS (never ``None``).
+    attributes : pandas.DataFrame
+        One row per point, aligned with ``x``/``y``; column ``row`` holds the record's position
+        in the source (0-based data row), so a point can always be traced back.
+    info : LayerInfo
+        Provenance.
+    rejected : pandas.DataFrame
+        Source rows with no usable location: columns ``row``, ``id``, ``reason``.
+    n_input : int
+        Rows in the source: ``len(x) + len(rejected) == n_input`` always.
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    crs: CRS
+    attributes: pd.DataFrame
+    info: LayerInfo
+    rejected: pd.DataFrame = field(default_factory=_empty_rejected)
+    n_input: int = -1
+
+    def __post_init__(self) -> None:
+        if len(self.x) != len(self.y) or len(self.x) != len(self.attributes):
+            raise ValueError("x, y and attributes must have the same length")
+        if self.n_input < 0:
+            object.__setattr__(self, "n_input", len(self.x) + len(self.rejected))
+        if len(self.x) + len(self.rejected) != self.n_input:
+            raise ValueError(
+                f"layer {self.info.name}: {len(self.x)} points + {len(self.rejected)} rejected "
+                f"!= {self.n_input} input rows"
+            )
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+    @property
+    def name(self) -> str:
+        """Short layer name."""
+        return self.info.name
+
+    def renamed(self, name: str) -> PointLayer:
+        """The same layer under another short name."""
+        return replace(self, info=replace(self.info, name=name))
+
+    def to_crs(self, crs: object) -> PointLayer:
+        """Reproject the coordinates."""
+        from .crs import as_crs, transform_xy
+
+        dst = as_crs(crs)
+        x, y = transform_xy(self.x, self.y, self.crs, dst)
+        return replace(self, x=x, y=y, crs=dst)
+
+    def to_geodataframe(self):
+        """A GeoDataFrame of the points (builds shapely objects: avoid for millions)."""
+        import geopandas as gpd
+
+        return gpd.GeoDataFrame(
+            self.attributes.copy(), geometry=gpd.points_from_xy(self.x, self.y), crs=self.crs
+        )
+
+    def require_points(self) -> PointLayer:
+        """Raise :class:`EmptyLayerError` if no record could be placed."""
+        if len(self.x) == 0:
+            reasons = self.rejected["reason"].value_counts().head(3).to_dict()
+            raise EmptyLayerError(
+                f"{self.info.source}: no usable points ({self.n_input} rows read"
+                + (f"; rejected: {reasons}" if reasons else "")
+                + "); check the coordinate or postcode columns."
+            )
+        return self
+
+
+def reject_frame(rows: np.ndarray, ids: Any, reasons: Any) -> pd.DataFrame:
+    """Build a rejected-rows table (``row``, ``id``, ``reason``)."""
+    rows = np.asarray(rows, dtype="int64")
+    n = len(rows)
+    ids_s = pd.Series(ids, dtype="object") if ids is not None else pd.Series([None] * n)
+    rs = pd.Series(reasons, dtype="object") if not isinstance(reasons, str) else [reasons] * n
+    return pd.DataFrame(
+        {"row": rows, "id": ids_s.to_numpy() if n else [], "reason": list(rs) if n else []}
+    )
+
+
+__all__.append("reject_frame")

@@ -1,0 +1,72 @@
+"""Licence and attribution lines for the sources we know, and the provenance block of results."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from typing import Any
+
+from ._version import __version__
+
+__all__ = ["ATTRIBUTIONS", "known_attribution", "provenance_block"]
+
+_ONS = (
+    "Source: Office for National Statistics licensed under the Open Government Licence v3.0. "
+    "Contains OS data © Crown copyright and database right 2024."
+)
+#: (filename pattern, licence, attribution) for the publishers whose files users bring.
+ATTRIBUTIONS: list[tuple[str, str, str]] = [
+    (r"(?i)local_enterprise|^lep|lad_|lsip|combined_auth|msoa|lsoa|wards_by", "OGL v3.0", _ONS),
+    (r"(?i)barris|districtes|area-estadistica", "CC BY 4.0", "Ajuntament de Barcelona / CartoBCN, CC BY 4.0"),
+    (r"(?i)medellin|comunas|estaciones", "open data", "Alcaldía de Medellín, GeoMedellín open data"),
+    (r"(?i)clue|melbourne|fishermans", "CC BY 4.0", "City of Melbourne Open Data, CC BY 4.0"),
+]
+
+
+def known_attribution(filename: str, gdf: Any = None) -> tuple[str | None, str | None, str | None]:
+    """Licence, attribution and vintage for a file, from its own fields or its name.
+
+    Files shipped in ``boundaries/`` carry ``licence``, ``attribution`` and ``vintage``
+    columns; for publishers' files the name is matched against :data:`ATTRIBUTIONS`.
+    """
+    if gdf is not None:
+        cols = set(gdf.columns)
+        if {"licence", "attribution"} <= cols:
+            lic = "; ".join(sorted({str(v) for v in gdf["licence"].dropna()}))
+            att = "; ".join(sorted({str(v) for v in gdf["attribution"].dropna()}))
+            vin = (
+                "; ".join(sorted({str(v) for v in gdf["vintage"].dropna()}))
+                if "vintage" in cols
+                else None
+            )
+            return lic or None, att or None, vin
+    vintage = None
+    m = re.search(r"(19|20)\d\d", filename)
+    if m:
+        vintage = m.group(0)
+    for pattern, lic, att in ATTRIBUTIONS:
+        if re.search(pattern, filename):
+            return lic, att, vintage
+    return None, None, vintage
+
+
+def provenance_block(
+    *, boundaries: Any, layers: list[Any], parameters: dict[str, Any]
+) -> dict[str, Any]:
+    """Sources, licences, CRS and parameters of a result, for exports and reports."""
+    srcs = [boundaries.info.as_dict()] + [lay.info.as_dict() for lay in layers]
+    attributions = []
+    for s in srcs:
+        if s.get("attribution") and s["attribution"] not in attributions:
+            attributions.append(s["attribution"])
+    return {
+        "tool": f"geodistrict {__version__}",
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        "sources": srcs,
+        "attribution": attributions,
+        "crs": {
+            "output": boundaries.data.crs.to_string(),
+            "measured_in": boundaries.metric_crs.to_string(),
+        },
+        "parameters": parameters,
+    }
