@@ -23,7 +23,7 @@ import shapely
 from pyproj import CRS
 
 from ._errors import CRSError, EmptyLayerError, InvalidGeometryError, RepairWarning, SchemaError
-from .crs import as_crs, choose_metric_crs
+from .crs import as_crs, choose_metric_crs_for
 from .layers import LayerInfo
 
 __all__ = [
@@ -334,7 +334,7 @@ def prepare_boundaries(
     mcrs = (
         as_crs(metric_crs, what=source)
         if metric_crs is not None
-        else choose_metric_crs(data.total_bounds, data.crs)
+        else choose_metric_crs_for(data.geometry.array, data.crs)
     )
     if mcrs.is_geographic:
         raise CRSError(

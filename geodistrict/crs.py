@@ -22,6 +22,7 @@ __all__ = [
     "GB_BOUNDS_LONLAT",
     "as_crs",
     "choose_metric_crs",
+    "choose_metric_crs_for",
     "utm_crs_for",
     "to_lonlat_bounds",
     "check_coordinates",
@@ -99,6 +100,27 @@ def choose_metric_crs(bounds: Sequence[float], crs: CRS) -> CRS:
     return utm_crs_for((w + e) / 2.0, (s + n) / 2.0)
 
 
+def choose_metric_crs_for(geoms: object, crs: CRS, *, max_vertices: int = 200_000) -> CRS:
+    """Choose the metric CRS from the geometries' own vertices (not their bounding box).
+
+    The lon/lat box of a projected bounding box is larger than the data (the grid is rotated
+    against the meridians), so the vertices themselves are transformed, up to
+    ``max_vertices`` of them, evenly sampled.
+    """
+    import shapely
+
+    xy = shapely.get_coordinates(np.asarray(geoms, dtype=object))
+    if len(xy) == 0:
+        raise CRSError("cannot choose a metric CRS for empty geometries")
+    if len(xy) > max_vertices:
+        xy = xy[:: len(xy) // max_vertices + 1]
+    lon, lat = transform_xy(xy[:, 0], xy[:, 1], as_crs(crs), WGS84)
+    return choose_metric_crs(
+        (float(np.nanmin(lon)), float(np.nanmin(lat)), float(np.nanmax(lon)), float(np.nanmax(lat))),
+        WGS84,
+    )
+
+
 def transform_xy(
     x: np.ndarray, y: np.ndarray, src: CRS, dst: CRS
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -118,6 +140,7 @@ def check_coordinates(
     what: str,
     x_name: str = "x",
     y_name: str = "y",
+    relabel: str | None = None,
 ) -> None:
     """Raise a :class:`CRSError` when coordinates contradict their CRS.
 
@@ -136,7 +159,14 @@ def check_coordinates(
         The layer or file named in the error.
     x_name, y_name : str
         The column names named in the error.
+    relabel : str, optional
+        The fix for a file whose CRS label is wrong, with ``{crs}`` for the right CRS, e.g.
+        ``"re-label it: ogr2ogr -a_srs {crs} fixed.gpkg in.geojson"``; the default,
+        ``"pass crs='{crs}'"``, suits tables whose CRS the caller chooses.
     """
+    def fix(right: str) -> str:
+        return (relabel or "pass crs='{crs}'").format(crs=right)
+
     ok = np.isfinite(x) & np.isfinite(y)
     if not ok.any():
         return
@@ -149,14 +179,19 @@ def check_coordinates(
                 raise CRSError(
                     f"{what}: coordinates ({x_name}, {y_name}) are in the thousands, so they are "
                     f"not degrees although the CRS is {crs.to_string()}; they look like "
-                    "eastings/northings: pass crs='EPSG:27700' (British National Grid) or the "
+                    f"eastings/northings: {fix('EPSG:27700')} (British National Grid) or the "
                     "projected CRS they were measured in."
                 )
             if bad_lat.mean() > 0.5 and not (np.abs(xv) > 90).any():
+                swap = (
+                    f"swap the columns (x={y_name!r}, y={x_name!r})."
+                    if relabel is None
+                    else "write it again with longitude as x "
+                    "(shapely.transform(geom, lambda c: c[:, ::-1]) swaps them)."
+                )
                 raise CRSError(
                     f"{what}: {int(bad_lat.sum())} values of {y_name} lie outside ±90°, but "
-                    f"{x_name} fits as latitude: latitude and longitude look swapped; swap the "
-                    f"columns (x={y_name!r}, y={x_name!r})."
+                    f"{x_name} fits as latitude: latitude and longitude look swapped; {swap}"
                 )
             raise CRSError(
                 f"{what}: {int(bad_lat.sum() + bad_lon.sum())} coordinates lie outside the valid "
@@ -169,7 +204,7 @@ def check_coordinates(
         raise CRSError(
             f"{what}: every coordinate fits inside ±180/±90, which in {crs.to_string()} "
             "would put all points within a few hundred metres of the false origin: they look "
-            "like longitude/latitude; pass crs='EPSG:4326'."
+            f"like longitude/latitude; {fix('EPSG:4326')}."
         )
     aou = crs.area_of_use
     if aou is None:
@@ -185,8 +220,8 @@ def check_coordinates(
     if outside.mean() > 0.5:
         raise CRSError(
             f"{what}: {int(outside.sum())} of {len(xv)} points fall outside the area of use of "
-            f"{crs.to_string()} ({aou.name}); the CRS label is probably wrong: pass the CRS "
-            "the coordinates were measured in (e.g. crs='EPSG:4326' for lon/lat)."
+            f"{crs.to_string()} ({aou.name}); the CRS label is probably wrong: give the CRS "
+            f"the coordinates were measured in, e.g. {fix('EPSG:4326')} for lon/lat."
         )
 
 

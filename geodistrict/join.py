@@ -429,9 +429,9 @@ def _country_checks(
     mism = pd.Series(pcountry[a.point]) != pd.Series(assigned_country)
     mism_pts = np.unique(a.point[mism.to_numpy()])
     by = pd.Series(pcountry[mism_pts]).fillna("none").value_counts()
-    unmatched = status == UNMATCHED
+    outside = (status == UNMATCHED) | (status == SNAPPED)
     own = np.isin(pcountry, countries)
-    lost = np.flatnonzero(unmatched & own)
+    lost = np.flatnonzero(outside & own)
     dist = np.full(len(lost), np.nan)
     if len(lost):
         tree = shapely.STRtree(b.metric)
@@ -453,7 +453,8 @@ def _country_checks(
             ),
         },
         "outside_coastline": {
-            "unmatched_in_boundary_countries": int(len(lost)),
+            "outside_in_boundary_countries": int(len(lost)),
+            "unmatched_in_boundary_countries": int(len(lost)) - snapped_own,
             **within,
             "beyond_5000m": int((dist > 5000).sum()),
             "snapped": snapped_own,

@@ -10,7 +10,7 @@ import geopandas as gpd
 from .._errors import InputFileError
 from ..crs import as_crs
 from ..layers import PointLayer
-from .vector import VECTOR_SUFFIXES, point_layer_from_geodataframe, read_vector
+from .vector import VECTOR_SUFFIXES, check_vector_crs, point_layer_from_geodataframe, read_vector
 
 __all__ = ["read_points", "read_boundaries_file", "TABLE_SUFFIXES"]
 
@@ -69,7 +69,9 @@ def read_points(
         if len(df) == 0:
             from .._errors import EmptyLayerError
 
-            raise EmptyLayerError(f"{path}: the table has a header but no rows.")
+            raise EmptyLayerError(
+                f"{path}: the table has a header but no rows; export it again with its data."
+            )
         if x is None and postcode is None and crs is None:
             from .companies_house import detect_companies_house, read_companies_house
             from .universities import detect_universities, read_universities
@@ -108,8 +110,25 @@ def _read_vector_assigning_crs(path: Path, *, layer, crs) -> gpd.GeoDataFrame:
 def read_boundaries_file(
     path: str | Path, *, layer: str | int | None = None, crs: object | None = None
 ) -> gpd.GeoDataFrame:
-    """Read a polygon file; ``crs`` is assigned only if the file declares none."""
+    """Read a polygon file; ``crs`` is assigned only if the file declares none.
+
+    Raises
+    ------
+    InputFileError
+        For a table (CSV/XLSX): boundaries need polygons.
+    CRSError
+        When the coordinates contradict the declared CRS (lon/lat labelled EPSG:27700 ...).
+    """
     path = Path(path)
+    if path.suffix.lower() in TABLE_SUFFIXES:
+        raise InputFileError(
+            f"{path}: a {path.suffix} table has no geometry column, but boundaries need "
+            "polygons: give a GeoJSON, GeoPackage, GeoParquet or Shapefile (tables of points "
+            "go to --points NAME=FILE)."
+        )
     if crs is not None:
-        return _read_vector_assigning_crs(path, layer=layer, crs=crs)
-    return read_vector(path, layer=layer)
+        gdf = _read_vector_assigning_crs(path, layer=layer, crs=crs)
+    else:
+        gdf = read_vector(path, layer=layer)
+    check_vector_crs(gdf, what=str(path))
+    return gdf

@@ -257,7 +257,7 @@ def points_from_frame(
     px = np.full(n, np.nan)
     py = np.full(n, np.nan)
     layer_crs: CRS = BNG
-    xy_reason = np.full(n, "no coordinate columns", dtype=object)
+    xy_reason = np.full(n, "", dtype=object)
     if xy is not None:
         xc, yc, implied = xy
         if crs is not None:
@@ -297,9 +297,8 @@ def points_from_frame(
         for j in np.flatnonzero(~ok):
             st = geo["status"].iloc[j]
             pc = pcs.iloc[j]
-            reasons[need[j]] = (
-                f"{reasons[need[j]]}; " + GEOCODE_REASONS[st].format(pc=str(pc).strip())
-            )
+            why = GEOCODE_REASONS[st].format(pc=str(pc).strip())
+            reasons[need[j]] = f"{reasons[need[j]]}; {why}" if reasons[need[j]] else why
         if xy is None:
             notes.append(f"{source}: placed by postcode ({pc_col}) with the ONS Postcode Directory")
         elif ok.any():
@@ -307,7 +306,7 @@ def points_from_frame(
                 f"{source}: {int(ok.sum())} rows without coordinates placed by postcode ({pc_col})"
             )
     placed = np.isfinite(px) & np.isfinite(py)
-    attrs = df.loc[placed].reset_index(drop=True).copy()
+    attrs = df.loc[placed].drop(columns="row", errors="ignore").reset_index(drop=True)
     attrs.insert(0, "row", rows[placed])
     attrs["located_by"] = np.where(geocoded[placed], "postcode", "coordinates")
     ids = df[id_field].to_numpy()[~placed] if id_field and id_field in df.columns else None
@@ -346,7 +345,8 @@ def read_point_table(
     --------
     >>> import tempfile, os
     >>> d = tempfile.mkdtemp(); p = os.path.join(d, "sites.csv")
-    >>> _ = open(p, "w").write("name,lon,lat\\nA,-0.12,51.53\\nB,,\\n")
+    >>> from pathlib import Path
+    >>> _ = Path(p).write_text("name,lon,lat\\nA,-0.12,51.53\\nB,,\\n")
     >>> layer = read_point_table(p)
     >>> len(layer), layer.rejected["reason"].tolist()
     (1, ['no coordinates (lon/lat empty)'])
@@ -356,7 +356,9 @@ def read_point_table(
     if len(df) == 0:
         from .._errors import EmptyLayerError
 
-        raise EmptyLayerError(f"{path}: the table has a header but no rows.")
+        raise EmptyLayerError(
+            f"{path}: the table has a header but no rows; export it again with its data."
+        )
     return points_from_frame(
         df,
         name=name or re.sub(r"\W+", "_", path.stem).strip("_").lower(),

@@ -55,13 +55,15 @@ def read_universities(path: str | Path, *, name: str = "universities") -> PointL
         id_field="UKPRN",
         multivalued=("GROUPS",),
     )
+    # lon/lat as published (EASTING/NORTHING are rounded separately); other layouts: detected
+    lonlat = {"LONGITUDE", "LATITUDE"} <= set(df.columns)
     return points_from_frame(
         df,
         name=name,
         source=str(path),
-        x="LONGITUDE",
-        y="LATITUDE",
-        postcode="POSTCODE",
+        x="LONGITUDE" if lonlat else None,
+        y="LATITUDE" if lonlat else None,
+        postcode="POSTCODE" if "POSTCODE" in df.columns else None,
         id_field="UKPRN",
         info=info,
         notes=notes,

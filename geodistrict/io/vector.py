@@ -13,7 +13,13 @@ from .._errors import CRSError, EmptyLayerError, InputFileError, InvalidGeometry
 from ..crs import check_coordinates
 from ..layers import LayerInfo, PointLayer, reject_frame
 
-__all__ = ["VECTOR_SUFFIXES", "read_vector", "point_layer_from_geodataframe", "list_layers"]
+__all__ = [
+    "VECTOR_SUFFIXES",
+    "read_vector",
+    "point_layer_from_geodataframe",
+    "list_layers",
+    "check_vector_crs",
+]
 
 VECTOR_SUFFIXES = {
     ".geojson",
@@ -27,6 +33,12 @@ VECTOR_SUFFIXES = {
     ".gml",
     ".kml",
 }
+
+#: The fix for a vector file whose declared CRS contradicts its coordinates ({crs}: the right one).
+RELABEL = (
+    "re-label the file with its true CRS, e.g. ogr2ogr -a_srs {crs} fixed.gpkg FILE "
+    "(Python: gdf.set_crs('{crs}', allow_override=True))"
+)
 
 
 def list_layers(path: str | Path) -> list[str]:
@@ -93,12 +105,13 @@ def read_vector(
             names = ", ".join(str(r[0]) for r in layers)
             raise InputFileError(
                 f"{what} holds {len(layers)} layers ({names}); choose one with "
-                "--boundaries-layer NAME (Python: layer=NAME)."
+                "--boundaries-layer LAYER or --points-layer NAME=LAYER (Python: layer=LAYER)."
             )
         if layer is None and len(layers) == 1 and layers[0][1] is None:
             raise SchemaError(
-                f"{what}: layer {layers[0][0]!r} has no geometry column; a table of points "
-                "needs coordinate or postcode columns (save it as CSV)."
+                f"{what}: layer {layers[0][0]!r} has no geometry column; boundaries need "
+                "polygons (GeoJSON, GeoPackage, Shapefile), a table of points needs coordinate "
+                "or postcode columns (save it as CSV)."
             )
         try:
             gdf = pyogrio.read_dataframe(src, layer=layer)
@@ -108,8 +121,9 @@ def read_vector(
             ) from exc
         if not isinstance(gdf, gpd.GeoDataFrame):
             raise SchemaError(
-                f"{what}: no geometry column; a table of points needs coordinate or postcode "
-                "columns (save it as CSV)."
+                f"{what}: no geometry column; boundaries need polygons (GeoJSON, GeoPackage, "
+                "Shapefile), a table of points needs coordinate or postcode columns (save it "
+                "as CSV)."
             )
     if len(gdf) == 0:
         raise EmptyLayerError(f"{what}: the layer has no features.")
@@ -126,6 +140,19 @@ def read_vector(
             f"{hint} Fix: assign it, e.g. ogr2ogr -a_srs EPSG:4326, or pass --boundaries-crs."
         )
     return gdf
+
+
+def check_vector_crs(gdf: gpd.GeoDataFrame, *, what: str) -> None:
+    """Raise a :class:`CRSError` when a file's coordinates contradict the CRS it declares.
+
+    Checks the corners of every feature's bounding box (cheap for any layer) with
+    :func:`geodistrict.crs.check_coordinates`: lon/lat labelled as metres, eastings labelled
+    as degrees, coordinates outside the CRS's area of use.
+    """
+    b = gdf.geometry.bounds.to_numpy()
+    x = np.concatenate([b[:, 0], b[:, 2]])
+    y = np.concatenate([b[:, 1], b[:, 3]])
+    check_coordinates(x, y, gdf.crs, what=what, relabel=RELABEL)
 
 
 def point_layer_from_geodataframe(
@@ -162,7 +189,7 @@ def point_layer_from_geodataframe(
     x[ok] = shapely.get_x(pts[ok])
     y[ok] = shapely.get_y(pts[ok])
     finite = np.isfinite(x) & np.isfinite(y)
-    check_coordinates(x, y, gdf.crs, what=source)
+    check_coordinates(x, y, gdf.crs, what=source, relabel=RELABEL)
     reasons = np.where(
         missing,
         "null or empty geometry",
