@@ -81,27 +81,42 @@ def main() -> None:
             identical = None
         rows.append((label, times, dt_join, dt_total, identical, same_methods))
     print()
-    print(f"{'boundaries':<10} {'grid s':>8} {'prepared s':>11} {'sjoin s':>8} "
-          f"{'sjoin+points s':>15} {'ratio':>7} {'ratio incl. points':>19}  identical")
+    print(
+        f"{'boundaries':<10} {'grid s':>8} {'prepared s':>11} {'sjoin s':>8} "
+        f"{'sjoin+points s':>15} {'ratio':>7} {'ratio incl. points':>19}  identical"
+    )
     for label, times, dj, dtot, ident, same in rows:
         g = times["grid"]
-        print(f"{label:<10} {g:8.3f} {times['prepared']:11.3f} {dj:8.3f} {dtot:15.3f} "
-              f"{dj / g:6.1f}x {dtot / g:18.1f}x  {ident} (grid==prepared: {same})")
+        print(
+            f"{label:<10} {g:8.3f} {times['prepared']:11.3f} {dj:8.3f} {dtot:15.3f} "
+            f"{dj / g:6.1f}x {dtot / g:18.1f}x  {ident} (grid==prepared: {same})"
+        )
     # full command line, warm cache
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "lep.csv"
         cmd = [
-            sys.executable, "-m", "geodistrict.cli", "profile",
-            "--boundaries", str(data / "Local_Enterprise_Partnerships_(May_2021)_EN_BUC.geojson"),
-            "--points", "postcodes=onspd", "--out", str(out), "--report", str(Path(tmp) / "r.json"),
+            sys.executable,
+            "-m",
+            "geodistrict.cli",
+            "profile",
+            "--boundaries",
+            str(data / "Local_Enterprise_Partnerships_(May_2021)_EN_BUC.geojson"),
+            "--points",
+            "postcodes=onspd",
+            "--out",
+            str(out),
+            "--report",
+            str(Path(tmp) / "r.json"),
         ]
         subprocess.run(cmd, check=True, capture_output=True)  # warm the cache
         t = time.perf_counter()
         subprocess.run(cmd, check=True, capture_output=True)
         dt = time.perf_counter() - t
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024**2
-    print(f"\nCLI profile, 2.7 M postcodes x 38 LEPs, warm cache: {dt:.2f} s end to end "
-          f"(target < 5 s); peak RSS {peak:.2f} GB (target < 3 GB)")
+    print(
+        f"\nCLI profile, 2.7 M postcodes x 38 LEPs, warm cache: {dt:.2f} s end to end "
+        f"(target < 5 s); peak RSS {peak:.2f} GB (target < 3 GB)"
+    )
 
 
 if __name__ == "__main__":

@@ -47,7 +47,9 @@ DISTRICTS = [
 def build() -> gpd.GeoDataFrame:
     """The shipped districts as a GeoDataFrame in EPSG:4326."""
     centres = gpd.GeoSeries(
-        gpd.points_from_xy([d["centre_lon"] for d in DISTRICTS], [d["centre_lat"] for d in DISTRICTS]),
+        gpd.points_from_xy(
+            [d["centre_lon"] for d in DISTRICTS], [d["centre_lat"] for d in DISTRICTS]
+        ),
         crs=4326,
     ).to_crs(27700)
     circles = centres.buffer(MILE_M, quad_segs=64)

@@ -20,7 +20,13 @@ from ._errors import (
     SchemaError,
 )
 from ._version import __version__
-from .boundaries import Boundaries, detect_id_name, find_overlaps, prepare_boundaries, read_boundaries
+from .boundaries import (
+    Boundaries,
+    detect_id_name,
+    find_overlaps,
+    prepare_boundaries,
+    read_boundaries,
+)
 from .crs import choose_metric_crs
 from .inspect import describe
 from .io import (

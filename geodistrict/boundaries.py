@@ -148,7 +148,11 @@ class Boundaries:
             "sliver_overlap_km2": float(self.overlaps.loc[slivers, "area_km2"].sum()),
             "sliver_pairs": int(slivers.sum()),
             "overlaps": [
-                {k: (round(v, 6) if isinstance(v, float) else v) for k, v in r.items() if k != "sliver"}
+                {
+                    k: (round(v, 6) if isinstance(v, float) else v)
+                    for k, v in r.items()
+                    if k != "sliver"
+                }
                 for r in self.overlaps.loc[~slivers].to_dict("records")
             ],
             "repaired": list(self.repaired),
@@ -206,9 +210,7 @@ def find_overlaps(
                         "sliver": bool(ar <= min_area_m2),
                     }
                 )
-    return pd.DataFrame(
-        rows, columns=["id_a", "name_a", "id_b", "name_b", "area_km2", "sliver"]
-    )
+    return pd.DataFrame(rows, columns=["id_a", "name_a", "id_b", "name_b", "area_km2", "sliver"])
 
 
 def prepare_boundaries(
@@ -296,7 +298,13 @@ def prepare_boundaries(
     wrong = ~np.isin(types, [3, 6, 7])
     if wrong.any():
         kinds = sorted({shapely.get_type_id(g) for g in geom[wrong]})
-        names_k = {0: "Point", 1: "LineString", 2: "LinearRing", 4: "MultiPoint", 5: "MultiLineString"}
+        names_k = {
+            0: "Point",
+            1: "LineString",
+            2: "LinearRing",
+            4: "MultiPoint",
+            5: "MultiLineString",
+        }
         bad = ", ".join(str(ids[i]) for i in np.flatnonzero(wrong)[:10])
         raise InvalidGeometryError(
             f"{source}: boundaries must be polygons, but {int(wrong.sum())} features are "

@@ -20,6 +20,8 @@ __all__ = [
     "BNG",
     "WGS84",
     "GB_BOUNDS_LONLAT",
+    "NI_BOUNDS_LONLAT",
+    "IRISH_GRID",
     "as_crs",
     "choose_metric_crs",
     "choose_metric_crs_for",
@@ -33,6 +35,9 @@ BNG = CRS.from_epsg(27700)
 WGS84 = CRS.from_epsg(4326)
 #: Great Britain and its islands as lon/lat (west, south, east, north): EPSG:27700's area of use.
 GB_BOUNDS_LONLAT = (-9.01, 49.75, 2.01, 61.01)
+#: Northern Ireland as lon/lat: data wholly inside it are measured in Irish Grid (EPSG:29903).
+NI_BOUNDS_LONLAT = (-8.25, 53.95, -5.35, 55.45)
+IRISH_GRID = CRS.from_epsg(29903)
 
 
 def as_crs(crs: object, *, what: str = "layer") -> CRS:
@@ -83,8 +88,9 @@ def to_lonlat_bounds(bounds: Sequence[float], crs: CRS) -> tuple[float, float, f
 def choose_metric_crs(bounds: Sequence[float], crs: CRS) -> CRS:
     """Choose the metric CRS for data with ``bounds`` in ``crs``.
 
-    EPSG:27700 when the data lie inside Great Britain's area of use, otherwise the UTM zone
-    of the centre of the data.
+    EPSG:29903 (Irish Grid) when the data lie wholly in Northern Ireland, EPSG:27700 when they
+    lie inside Great Britain's area of use (a UK-wide layer with Northern Ireland included is
+    measured in EPSG:27700 too), otherwise the UTM zone of the centre of the data.
 
     Examples
     --------
@@ -94,6 +100,9 @@ def choose_metric_crs(bounds: Sequence[float], crs: CRS) -> CRS:
     32618
     """
     w, s, e, n = to_lonlat_bounds(bounds, crs)
+    iw, is_, ie, in_ = NI_BOUNDS_LONLAT
+    if w >= iw and e <= ie and s >= is_ and n <= in_:
+        return IRISH_GRID
     gw, gs, ge, gn = GB_BOUNDS_LONLAT
     if w >= gw and e <= ge and s >= gs and n <= gn:
         return BNG
@@ -116,14 +125,17 @@ def choose_metric_crs_for(geoms: object, crs: CRS, *, max_vertices: int = 200_00
         xy = xy[:: len(xy) // max_vertices + 1]
     lon, lat = transform_xy(xy[:, 0], xy[:, 1], as_crs(crs), WGS84)
     return choose_metric_crs(
-        (float(np.nanmin(lon)), float(np.nanmin(lat)), float(np.nanmax(lon)), float(np.nanmax(lat))),
+        (
+            float(np.nanmin(lon)),
+            float(np.nanmin(lat)),
+            float(np.nanmax(lon)),
+            float(np.nanmax(lat)),
+        ),
         WGS84,
     )
 
 
-def transform_xy(
-    x: np.ndarray, y: np.ndarray, src: CRS, dst: CRS
-) -> tuple[np.ndarray, np.ndarray]:
+def transform_xy(x: np.ndarray, y: np.ndarray, src: CRS, dst: CRS) -> tuple[np.ndarray, np.ndarray]:
     """Transform coordinate arrays (always x=easting/longitude first)."""
     if CRS.from_user_input(src).equals(dst):
         return np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")
@@ -162,10 +174,12 @@ def check_coordinates(
     relabel : str, optional
         The fix for a file whose CRS label is wrong, with ``{crs}`` for the right CRS, e.g.
         ``"re-label it: ogr2ogr -a_srs {crs} fixed.gpkg in.geojson"``; the default,
-        ``"pass crs='{crs}'"``, suits tables whose CRS the caller chooses.
+        ``"pass crs='{crs}' (CLI: --points-crs NAME={crs})"``, suits tables whose CRS the
+        caller chooses.
     """
+
     def fix(right: str) -> str:
-        return (relabel or "pass crs='{crs}'").format(crs=right)
+        return (relabel or "pass crs='{crs}' (CLI: --points-crs NAME={crs})").format(crs=right)
 
     ok = np.isfinite(x) & np.isfinite(y)
     if not ok.any():

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import shapely
 
-from ._errors import InputFileError
+from ._errors import CRSError, InputFileError
 from .boundaries import detect_id_name
 
 __all__ = ["describe"]
@@ -22,7 +22,8 @@ def describe(path: str | Path, *, layer: str | int | None = None) -> dict[str, A
     dict
         ``path``, ``kind`` and, for vector files, ``crs``, ``bounds``, ``features``,
         ``geometry_types``, ``invalid``, ``empty``, ``fields``, ``detected_id``,
-        ``detected_name``; for tables ``rows``, ``fields``, ``detected_xy``,
+        ``detected_name``, ``crs_problem`` (why the coordinates contradict the declared CRS,
+        or ``None``); for tables ``rows``, ``fields``, ``detected_xy``,
         ``detected_postcode``, ``recognised_as``.
     """
     from .io.read import TABLE_SUFFIXES
@@ -55,9 +56,14 @@ def describe(path: str | Path, *, layer: str | int | None = None) -> dict[str, A
             "detected_postcode": detect_postcode_column(list(df.columns)),
             "notes": notes,
         }
-    from .io.vector import read_vector
+    from .io.vector import check_vector_crs, read_vector
 
     gdf = read_vector(p, layer=layer)
+    try:
+        check_vector_crs(gdf, what=str(p))
+        crs_problem = None
+    except CRSError as exc:
+        crs_problem = str(exc)
     geom = np.asarray(gdf.geometry.array, dtype=object)
     cols = [c for c in gdf.columns if c != gdf.geometry.name]
     idf, namef = detect_id_name(cols)
@@ -69,6 +75,7 @@ def describe(path: str | Path, *, layer: str | int | None = None) -> dict[str, A
         "kind": "vector",
         "crs": gdf.crs.to_string(),
         "crs_name": gdf.crs.name,
+        "crs_problem": crs_problem,
         "bounds": [float(v) for v in gdf.total_bounds],
         "features": int(len(gdf)),
         "geometry_types": {str(k): int(v) for k, v in gdf.geom_type.value_counts().items()},

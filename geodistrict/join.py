@@ -541,4 +541,3 @@ def join_points(
         snap_distance_m=snap_dist,
         checks=checks,
     )
-

@@ -17,8 +17,16 @@ _ONS = (
 #: (filename pattern, licence, attribution) for the publishers whose files users bring.
 ATTRIBUTIONS: list[tuple[str, str, str]] = [
     (r"(?i)local_enterprise|^lep|lad_|lsip|combined_auth|msoa|lsoa|wards_by", "OGL v3.0", _ONS),
-    (r"(?i)barris|districtes|area-estadistica", "CC BY 4.0", "Ajuntament de Barcelona / CartoBCN, CC BY 4.0"),
-    (r"(?i)medellin|comunas|estaciones", "open data", "Alcaldía de Medellín, GeoMedellín open data"),
+    (
+        r"(?i)barris|districtes|area-estadistica",
+        "CC BY 4.0",
+        "Ajuntament de Barcelona / CartoBCN, CC BY 4.0",
+    ),
+    (
+        r"(?i)medellin|comunas|estaciones",
+        "open data",
+        "Alcaldía de Medellín, GeoMedellín open data",
+    ),
     (r"(?i)clue|melbourne|fishermans", "CC BY 4.0", "City of Melbourne Open Data, CC BY 4.0"),
 ]
 

@@ -20,6 +20,8 @@ from pyproj import CRS
 from geodistrict._errors import GeodistrictError
 from geodistrict.cli import build_parser, main
 
+LEP21 = "uk/boundaries/Local_Enterprise_Partnerships_(May_2021)_EN_BUC.geojson"
+
 # Two hand-drawn rectangles in EPSG:27700 around Cambridge (metres):
 #   A = [500000, 550000] x [200000, 300000] -> 50 km x 100 km = 5000 km²
 #   B = [550000, 600000] x [200000, 250000] -> 50 km x  50 km = 2500 km²
@@ -125,7 +127,7 @@ def case_eastings_in_lon_lat_columns(tmp, b, p):
     return (
         _profile(tmp, b, f"towns={csv}"),
         "bng_as_lonlat.csv",
-        ["eastings/northings", "EPSG:27700"],
+        ["eastings/northings", "EPSG:27700", "--points-crs"],
     )
 
 
@@ -309,7 +311,7 @@ def test_mislabelled_crs_as_published_is_refused(shared_data, tmp_path, points, 
 
 @pytest.mark.shared_data
 def test_swapped_lat_lon_against_real_lep_boundaries(shared_data, tmp_path, capsys):
-    lep = shared_data / "uk" / "boundaries" / "Local_Enterprise_Partnerships_(May_2021)_EN_BUC.geojson"
+    lep = shared_data / LEP21
     csv = _write(
         tmp_path / "swapped.csv",
         "town,lon,lat\nCambridge,52.205,0.119\nManchester,53.479,-2.245\nLeeds,53.800,-1.549\n",
@@ -375,7 +377,8 @@ def test_profile_success_hand_worked(tmp_path, boundaries, capsys):
 
 # --- help -------------------------------------------------------------------------------------
 
-PROFILE_OPTIONS = ["--boundaries", "--id", "--name", "--points", "--by", "--snap", "--out", "--report"]
+PROFILE_OPTIONS = ["--boundaries", "--id", "--name", "--points", "--by", "--snap", "--out"]
+PROFILE_OPTIONS += ["--report"]
 
 
 def test_top_level_help_exits_zero(capsys):

@@ -114,7 +114,10 @@ def test_onspd_against_lep21(lep21, onspd):
     assert country["placed_in_other_country_by_lad_country"].get("N", 0) == 0
     coast = rep["checks"]["outside_coastline"]
     assert coast["outside_in_boundary_countries"] > 1000
-    assert coast["unmatched_in_boundary_countries"] == coast["outside_in_boundary_countries"] - coast["snapped"]
+    assert (
+        coast["unmatched_in_boundary_countries"]
+        == coast["outside_in_boundary_countries"] - coast["snapped"]
+    )
     assert coast["snapped"] == coast["within_1000m"]
 
 
@@ -122,7 +125,9 @@ def test_onspd_snap_recovers_english_postcodes_independently(lep21, onspd):
     plain = join_points(onspd, lep21)
     coast = plain.report()["checks"]["outside_coastline"]
     # independent count: English postcodes outside every LEP, within 500 m of one (sjoin_nearest)
-    lost = (plain.status == 0) & (onspd.attributes["laua"].astype("string").str[0] == "E").to_numpy()
+    lost = (plain.status == 0) & (
+        onspd.attributes["laua"].astype("string").str[0] == "E"
+    ).to_numpy()
     pts = gpd.GeoDataFrame(
         geometry=gpd.points_from_xy(plain.layer.x[lost], plain.layer.y[lost]), crs=27700
     )

@@ -102,7 +102,9 @@ def read_table(
                 f"{what}: not a readable Excel workbook ({type(exc).__name__}); re-save it as "
                 ".xlsx or CSV."
             ) from exc
-        df = df.map(lambda v: None if (v is None or (isinstance(v, float) and np.isnan(v))) else str(v))
+        df = df.map(
+            lambda v: None if (v is None or (isinstance(v, float) and np.isnan(v))) else str(v)
+        )
         return df, notes
     raw = path.read_bytes()
     if not raw.strip():
@@ -125,7 +127,9 @@ def read_table(
             quoting=csv.QUOTE_MINIMAL,
         )
     except pd.errors.ParserError as exc:
-        raise InputFileError(f"{what}: not a well-formed CSV table ({exc}); check quoting.") from exc
+        raise InputFileError(
+            f"{what}: not a well-formed CSV table ({exc}); check quoting."
+        ) from exc
     df = df.astype(object).where(df.notna(), None)
     return df, notes
 
@@ -337,7 +341,7 @@ def read_point_table(
     id_field: str | None = None,
     sheet: str | int | None = None,
 ) -> PointLayer:
-    """Read a CSV/XLSX table of points (coordinates or postcodes).
+    r"""Read a CSV/XLSX table of points (coordinates or postcodes).
 
     See :func:`points_from_frame` for the parameters; ``name`` defaults to the file stem.
 
@@ -346,7 +350,7 @@ def read_point_table(
     >>> import tempfile, os
     >>> d = tempfile.mkdtemp(); p = os.path.join(d, "sites.csv")
     >>> from pathlib import Path
-    >>> _ = Path(p).write_text("name,lon,lat\\nA,-0.12,51.53\\nB,,\\n")
+    >>> _ = Path(p).write_text("name,lon,lat\nA,-0.12,51.53\nB,,\n")
     >>> layer = read_point_table(p)
     >>> len(layer), layer.rejected["reason"].tolist()
     (1, ['no coordinates (lon/lat empty)'])

@@ -1,4 +1,4 @@
-"""The UK Register of Learning Providers list of higher-education providers (learning-providers-plus).
+"""UK Register of Learning Providers: higher-education providers (learning-providers-plus).
 
 One head-office point per provider (``UKPRN``, ``PROVIDER_NAME``, ``POSTCODE``, ``LONGITUDE``,
 ``LATITUDE``, ``EASTING``, ``NORTHING``, ``GROUPS``). ``GROUPS`` is a comma-separated list

@@ -80,4 +80,3 @@ def write_table(
         doc["crs"] = {"type": "name", "properties": {"name": table.crs.to_string()}}
     path.write_text(json.dumps(doc))
     return path
-
