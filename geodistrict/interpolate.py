@@ -1,0 +1,359 @@
+"""Areal interpolation: carry values published per zone onto any target polygons.
+
+Extensive values (jobs, firms, floorspace) are split by the share of each source zone that
+falls in each target; intensive values (rates, densities) are averaged by area, never summed.
+
+Overlapping targets (seven LADs belong to two LEPs) are handled through *atoms*: the faces of
+the targets' arrangement, each covered by a known set of targets. A source's value is shared
+among atoms (never more than once), so that
+
+    inside + outside = source total                          (exactly)
+    sum over targets = inside + double_counted_in_overlaps   (``overlap="full"``)
+
+``overlap="full"`` (the default, as Nomis does for LEPs) counts a value in an overlap in every
+target that covers it; ``overlap="split"`` divides it among them, so that the sum over targets
+equals ``inside``.
+
+Boundaries that nest in reality but were generalised separately (LADs inside LEPs, with
+different coastlines) give every source small slivers in its neighbours and a little area
+outside all targets. ``tolerance`` handles both: a source's atom shares below ``tolerance`` are
+dropped, and when the rest covers at least ``1 - tolerance`` of it the shares are rescaled to
+the whole. Every adjustment is counted in the report.
+
+``weights="area"`` uses areas in the metric CRS; ``weights=<PointLayer>`` (dasymetric) uses
+the number of ancillary points (postcodes, firms) instead, so that jobs in a large rural
+district are not spread over its fields. Sources with no ancillary point fall back to area.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ._errors import SchemaError
+from .boundaries import Boundaries
+from .layers import PointLayer
+
+__all__ = ["Atoms", "InterpolationResult", "build_atoms", "interpolate"]
+
+
+@dataclass(frozen=True)
+class Atoms:
+    """Faces of the targets' arrangement.
+
+    Attributes
+    ----------
+    geometry : numpy.ndarray
+        Polygons in the targets' metric CRS, pairwise disjoint.
+    members : list of tuple of int
+        Target indices covering each atom (one, or several in an overlap).
+    """
+
+    geometry: np.ndarray
+    members: list[tuple[int, ...]]
+
+
+def build_atoms(targets: Boundaries) -> Atoms:
+    """Decompose target polygons into disjoint atoms, each with the set of targets covering it.
+
+    Targets that overlap nothing are their own atom; overlapping groups are polygonised from
+    their noded boundaries and each face is assigned the targets containing an interior point.
+    """
+    geoms = targets.metric
+    n = len(geoms)
+    real = targets.overlaps  # slivers included: atoms must be strictly disjoint
+    idx = {v: i for i, v in enumerate(targets.ids)}
+    partners: dict[int, set[int]] = {i: set() for i in range(n)}
+    for a, b in zip(real.get("id_a", []), real.get("id_b", []), strict=True):
+        partners[idx[a]].add(idx[b])
+        partners[idx[b]].add(idx[a])
+    out_geom: list[Any] = []
+    members: list[tuple[int, ...]] = []
+    # connected groups of overlapping targets
+    seen: set[int] = set()
+    for i in range(n):
+        if i in seen:
+            continue
+        group, stack = set(), [i]
+        while stack:
+            k = stack.pop()
+            if k in group:
+                continue
+            group.add(k)
+            stack.extend(partners[k] - group)
+        seen |= group
+        if len(group) == 1:
+            out_geom.append(geoms[i])
+            members.append((i,))
+            continue
+        g = sorted(group)
+        lines = shapely.union_all(shapely.boundary(geoms[g]))
+        faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(lines)))
+        pts = shapely.point_on_surface(faces)
+        cover = [tuple(j for j in g if shapely.contains(geoms[j], p)) for p in pts]
+        # merge faces with the same cover (keeps the atom count small)
+        by_cover: dict[tuple[int, ...], list[Any]] = {}
+        for f, c in zip(faces, cover, strict=True):
+            if c:
+                by_cover.setdefault(c, []).append(f)
+        for c, fs in by_cover.items():
+            out_geom.append(shapely.union_all(fs))
+            members.append(c)
+    return Atoms(np.array(out_geom, dtype=object), members)
+
+
+@dataclass(frozen=True)
+class InterpolationResult:
+    """Values carried onto targets, with the weights and the conservation report.
+
+    Attributes
+    ----------
+    table : geopandas.GeoDataFrame
+        One row per target: ``id``, ``name``, one column per value, ``method``.
+    weights : pandas.DataFrame
+        ``source``, ``atom``, ``targets`` (ids joined by ``;``), ``weight`` (share of the
+        source's value that went to the atom).
+    report : dict
+        Per value: ``source_total``, ``inside``, ``outside``, ``sum_over_targets``,
+        ``double_counted_in_overlaps``, ``conserved``; and the adjustments made.
+    """
+
+    table: gpd.GeoDataFrame
+    weights: pd.DataFrame
+    report: dict[str, Any]
+
+
+def _pair_areas(
+    sources: np.ndarray, atoms: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    tree = shapely.STRtree(atoms)
+    si, ai = tree.query(sources, predicate="intersects")
+    if len(si) == 0:
+        return si, ai, np.zeros(0)
+    area = shapely.area(shapely.intersection(sources[si], atoms[ai]))
+    keep = area > 0
+    return si[keep], ai[keep], area[keep]
+
+
+def _point_counts(
+    points: PointLayer, sources: Boundaries, atoms: Atoms
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Ancillary points per (source, atom) and per source."""
+    from .join import assign_points
+
+    lay = points if points.crs.equals(sources.metric_crs) else points.to_crs(sources.metric_crs)
+    a_src = assign_points(lay.x, lay.y, sources.metric)
+    a_atm = assign_points(lay.x, lay.y, atoms.geometry)
+    n_src = np.bincount(a_src.point, minlength=len(lay))
+    n_atm = np.bincount(a_atm.point, minlength=len(lay))
+    per_source = np.bincount(a_src.polygon, minlength=len(sources))
+    # points in exactly one source and one atom (atoms are disjoint; sources normally are)
+    src_of = np.full(len(lay), -1)
+    atm_of = np.full(len(lay), -1)
+    one_s = a_src.point[n_src[a_src.point] == 1]
+    src_of[one_s] = a_src.polygon[n_src[a_src.point] == 1]
+    one_a = a_atm.point[n_atm[a_atm.point] == 1]
+    atm_of[one_a] = a_atm.polygon[n_atm[a_atm.point] == 1]
+    both = (src_of >= 0) & (atm_of >= 0)
+    key = src_of[both].astype(np.int64) * len(atoms.geometry) + atm_of[both]
+    uk, cnt = np.unique(key, return_counts=True)
+    return uk // len(atoms.geometry), uk % len(atoms.geometry), cnt.astype(float), per_source
+
+
+def interpolate(
+    sources: Boundaries,
+    values: pd.DataFrame | pd.Series,
+    targets: Boundaries,
+    *,
+    extensive: Sequence[str] | None = None,
+    intensive: Sequence[str] = (),
+    weights: str | PointLayer = "area",
+    overlap: str = "full",
+    tolerance: float = 0.0,
+) -> InterpolationResult:
+    """Carry values from source zones onto target polygons.
+
+    Parameters
+    ----------
+    sources : Boundaries
+        Source zones; ``values`` are aligned to ``sources.ids``.
+    values : pandas.DataFrame or pandas.Series
+        Indexed by source id (missing ids count as NaN and are reported).
+    targets : Boundaries
+        Target polygons (may overlap).
+    extensive : sequence of str, optional
+        Columns to split by share (default: every column not in ``intensive``).
+    intensive : sequence of str
+        Columns averaged by area (rates, densities).
+    weights : "area" or PointLayer
+        Area shares, or counts of an ancillary point layer (dasymetric).
+    overlap : {"full", "split"}
+        Count a value in an overlap in every covering target, or divide it among them.
+    tolerance : float
+        Share below which a source's piece is dropped, and coverage above ``1 - tolerance``
+        at which the source is rescaled to the whole (0 = pure shares).
+
+    Returns
+    -------
+    InterpolationResult
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely, pandas as pd
+    >>> from geodistrict import prepare_boundaries
+    >>> src = prepare_boundaries(gpd.GeoDataFrame({"id": ["s"]},
+    ...     geometry=[shapely.box(0, 0, 2000, 1000)], crs=27700))
+    >>> tgt = prepare_boundaries(gpd.GeoDataFrame({"id": ["a", "b"]},
+    ...     geometry=[shapely.box(0, 0, 500, 1000), shapely.box(500, 0, 1000, 1000)], crs=27700))
+    >>> r = interpolate(src, pd.Series({"s": 100.0}, name="jobs"), tgt)
+    >>> r.table["jobs"].tolist(), r.report["jobs"]["outside"]
+    ([25.0, 25.0], 50.0)
+    """
+    modes = {"full", "split"}
+    if overlap not in modes:
+        raise ValueError(f"overlap={overlap!r} is not one of {sorted(modes)}")
+    if not 0 <= tolerance < 0.5:
+        raise ValueError("tolerance must be in [0, 0.5)")
+    frame = values.to_frame() if isinstance(values, pd.Series) else values.copy()
+    frame.index = frame.index.astype(str)
+    intensive = list(intensive)
+    extensive = (
+        list(extensive)
+        if extensive is not None
+        else [c for c in frame.columns if c not in intensive]
+    )
+    for c in extensive + intensive:
+        if c not in frame.columns:
+            raise SchemaError(f"no value column {c!r}; columns are {list(frame.columns)}")
+    if not targets.metric_crs.equals(sources.metric_crs):
+        targets_metric = gpd.GeoSeries(targets.metric, crs=targets.metric_crs).to_crs(
+            sources.metric_crs
+        )
+        targets = Boundaries(
+            data=targets.data,
+            metric=np.asarray(targets_metric.array, dtype=object),
+            metric_crs=sources.metric_crs,
+            info=targets.info,
+            id_field=targets.id_field,
+            name_field=targets.name_field,
+            repaired=targets.repaired,
+            overlaps=targets.overlaps,
+        )
+    src_ids = sources.ids.astype(str)
+    missing_ids = [i for i in frame.index if i not in set(src_ids)]
+    v = frame.reindex(src_ids)
+    no_value = [i for i, ok in zip(src_ids, v[extensive + intensive].notna().any(axis=1)) if not ok]
+    atoms = build_atoms(targets)
+    si, ai, area = _pair_areas(sources.metric, atoms.geometry)
+    src_area = shapely.area(sources.metric)
+    share = area / src_area[si]
+    method = "area"
+    fallback: list[str] = []
+    if isinstance(weights, PointLayer):
+        method = f"dasymetric ({weights.name})"
+        ps, pa, pc, per_source = _point_counts(weights, sources, atoms)
+        has_pts = per_source > 0
+        key_area = si.astype(np.int64) * len(atoms.geometry) + ai
+        key_pts = ps * len(atoms.geometry) + pa
+        pt_share = pd.Series(pc / per_source[ps], index=key_pts)
+        use_pts = has_pts[si]
+        share = np.where(use_pts, pt_share.reindex(key_area).fillna(0.0).to_numpy(), share)
+        fallback = [str(src_ids[i]) for i in np.flatnonzero(~has_pts)]
+    elif weights != "area":
+        raise ValueError("weights must be 'area' or a PointLayer of ancillary points")
+    w = pd.DataFrame({"source": si, "atom": ai, "share": share})
+    dropped = 0
+    rescaled: list[str] = []
+    if tolerance > 0:
+        small = w["share"] < tolerance
+        dropped = int(small.sum())
+        w = w.loc[~small]
+        cov = w.groupby("source")["share"].sum()
+        full = cov[(cov >= 1 - tolerance) & (cov < 1 - 1e-12)]
+        if len(full):
+            f = w["source"].map(full)
+            w.loc[f.notna(), "share"] = w.loc[f.notna(), "share"] / f[f.notna()]
+            rescaled = [str(src_ids[i]) for i in full.index]
+    coverage = w.groupby("source")["share"].sum().reindex(range(len(src_ids)), fill_value=0.0)
+    k = np.array([len(m) for m in atoms.members])
+    n_t = len(targets)
+    out: dict[str, Any] = {"id": targets.ids, "name": targets.names}
+    report: dict[str, Any] = {}
+    # target x pair incidence
+    rows_t, rows_p = [], []
+    for p, a in enumerate(w["atom"].to_numpy()):
+        for t in atoms.members[a]:
+            rows_t.append(t)
+            rows_p.append(p)
+    rows_t_arr = np.asarray(rows_t, dtype=np.int64)
+    rows_p_arr = np.asarray(rows_p, dtype=np.int64)
+    share_arr = w["share"].to_numpy()
+    src_arr = w["source"].to_numpy()
+    atom_arr = w["atom"].to_numpy()
+    for col in extensive:
+        vals = pd.to_numeric(v[col], errors="coerce").to_numpy(dtype=float)
+        vz = np.nan_to_num(vals)
+        contrib = vz[src_arr] * share_arr  # per (source, atom) pair
+        per_target = contrib[rows_p_arr]
+        if overlap == "split":
+            per_target = per_target / k[atom_arr[rows_p_arr]]
+        tv = np.bincount(rows_t_arr, weights=per_target, minlength=n_t)
+        out[col] = tv
+        total = float(np.nansum(vals))
+        inside = float(contrib.sum())
+        outside = float(np.sum(vz * (1 - coverage.to_numpy())))
+        report[col] = {
+            "kind": "extensive",
+            "source_total": total,
+            "inside": inside,
+            "outside": outside,
+            "sum_over_targets": float(tv.sum()),
+            "double_counted_in_overlaps": float(tv.sum() - inside),
+            "conserved": bool(abs(inside + outside - total) <= 1e-9 * max(abs(total), 1.0)),
+            "missing_sources": int(np.isnan(vals).sum()),
+        }
+    for col in intensive:
+        vals = pd.to_numeric(v[col], errors="coerce").to_numpy(dtype=float)
+        pair_area = share_arr * src_area[src_arr]
+        ok = ~np.isnan(vals[src_arr[rows_p_arr]])
+        num = np.bincount(
+            rows_t_arr[ok],
+            weights=(vals[src_arr] * pair_area)[rows_p_arr][ok],
+            minlength=n_t,
+        )
+        den = np.bincount(rows_t_arr[ok], weights=pair_area[rows_p_arr][ok], minlength=n_t)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[col] = np.where(den > 0, num / den, np.nan)
+        report[col] = {"kind": "intensive", "rule": "area-weighted mean of covering sources"}
+    out["method"] = f"{method} interpolation, overlap={overlap}, tolerance={tolerance:g}"
+    table = gpd.GeoDataFrame(
+        pd.DataFrame(out), geometry=targets.data.geometry.values, crs=targets.data.crs
+    )
+    atom_targets = [";".join(str(targets.ids[t]) for t in m) for m in atoms.members]
+    weights_df = pd.DataFrame(
+        {
+            "source": src_ids[src_arr],
+            "atom": atom_arr,
+            "targets": [atom_targets[a] for a in atom_arr],
+            "weight": share_arr,
+        }
+    )
+    report["adjustments"] = {
+        "method": method,
+        "overlap": overlap,
+        "tolerance": tolerance,
+        "atoms": len(atoms.geometry),
+        "overlap_atoms": int((k > 1).sum()),
+        "dropped_pieces": dropped,
+        "rescaled_sources": rescaled,
+        "area_fallback_sources": fallback,
+        "values_without_zone": missing_ids,
+        "zones_without_value": no_value,
+    }
+    return InterpolationResult(table=table, weights=weights_df, report=report)
