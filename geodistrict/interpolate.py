@@ -248,7 +248,8 @@ def interpolate(
     src_ids = sources.ids.astype(str)
     missing_ids = [i for i in frame.index if i not in set(src_ids)]
     v = frame.reindex(src_ids)
-    no_value = [i for i, ok in zip(src_ids, v[extensive + intensive].notna().any(axis=1)) if not ok]
+    has_value = v[extensive + intensive].notna().any(axis=1).to_numpy()
+    no_value = [str(i) for i in src_ids[~has_value]]
     atoms = build_atoms(targets)
     si, ai, area = _pair_areas(sources.metric, atoms.geometry)
     src_area = shapely.area(sources.metric)
