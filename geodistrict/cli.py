@@ -82,7 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--boundaries-layer", metavar="LAYER", default=None,
                    help="layer of a multi-layer file (GeoPackage)")
     p.add_argument("--boundaries-crs", metavar="CRS", default=None,
-                   help="CRS to assume when the boundary file declares none, e.g. EPSG:27700")
+                   help="CRS of the boundary file's coordinates when it declares none, or declares a "
+                        "wrong one (relabelled with a warning, not reprojected), e.g. EPSG:4326")
     p.add_argument("--id", metavar="FIELD", default=None,
                    help="boundary code field (default: detected, e.g. LEP21CD)")
     p.add_argument("--name", metavar="FIELD", default=None,

@@ -152,3 +152,17 @@ def test_progress_bar_only_on_a_terminal(squares, tmp_path):
         assert progress_enabled()
     finally:
         del os.environ["GEODISTRICT_PROGRESS"]
+
+
+@pytest.mark.shared_data
+def test_mislabelled_medellin_is_refused_then_relabelled(shared_file):
+    from geodistrict import GeodistrictWarning
+
+    path = shared_file("medellin/comunas_as_published_crs_mislabelled.geojson")
+    with pytest.raises(CRSError, match="--boundaries-crs EPSG:4326"):
+        read_boundaries(path)
+    with pytest.warns(GeodistrictWarning, match="declares EPSG:9377 but was relabelled EPSG:4326"):
+        b = read_boundaries(path, crs="EPSG:4326")
+    assert len(b) == 21 and b.metric_crs.to_epsg() == 32618  # UTM 18N
+    fixed = read_boundaries(shared_file("medellin/medellin_comunas_corregimientos_EPSG4326_fixed.geojson"))
+    assert np.allclose(sorted(b.area_km2), sorted(fixed.area_km2), rtol=1e-6)

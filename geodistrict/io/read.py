@@ -96,21 +96,38 @@ def read_points(
 
 
 def _read_vector_assigning_crs(path: Path, *, layer, crs) -> gpd.GeoDataFrame:
-    from .._errors import CRSError
+    """Read a vector file and label it with ``crs``.
 
+    A file without a CRS gets it; a file declaring another CRS is relabelled (not
+    reprojected) with a warning naming both, for files published with a wrong label.
+    """
+    import warnings
+
+    from .._errors import CRSError, GeodistrictWarning
+
+    target = as_crs(crs, what=str(path))
     try:
-        return read_vector(path, layer=layer)
+        gdf = read_vector(path, layer=layer)
     except CRSError:
         import pyogrio
 
         gdf = pyogrio.read_dataframe(str(path), layer=layer)
-        return gdf.set_crs(as_crs(crs, what=str(path)))
+        return gdf.set_crs(target)
+    if not gdf.crs.equals(target):
+        warnings.warn(
+            f"{path}: declares {gdf.crs.to_string()} but was relabelled {target.to_string()} "
+            "as asked (coordinates unchanged, not reprojected).",
+            GeodistrictWarning,
+            stacklevel=3,
+        )
+        gdf = gdf.set_crs(target, allow_override=True)
+    return gdf
 
 
 def read_boundaries_file(
     path: str | Path, *, layer: str | int | None = None, crs: object | None = None
 ) -> gpd.GeoDataFrame:
-    """Read a polygon file; ``crs`` is assigned only if the file declares none.
+    """Read a polygon file; ``crs`` labels it (a file with a wrong CRS label is relabelled).
 
     Raises
     ------
