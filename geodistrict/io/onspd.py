@@ -211,7 +211,7 @@ def _postcode_index() -> tuple[pd.Index, pd.DataFrame]:
     version = package_version()
     if version not in _lookup_memo:
         key = df["pcd"].str.replace(" ", "", regex=False)
-        _lookup_memo[version] = pd.Index(key.to_numpy(dtype=object))
+        _lookup_memo[version] = pd.Index(key)
     return _lookup_memo[version], df
 
 
@@ -232,14 +232,15 @@ def geocode_postcodes(postcodes: pd.Series) -> pd.DataFrame:
     """
     index, df = _postcode_index()
     key = normalise_postcode(postcodes)
-    pos = index.get_indexer(key.fillna("").to_numpy(dtype=object))
+    pos = index.get_indexer(pd.Index(key.fillna("").astype("string")))
     found = pos >= 0
     x = np.full(len(key), np.nan)
     y = np.full(len(key), np.nan)
     laua = np.full(len(key), None, dtype=object)
-    x[found] = df["x"].to_numpy()[pos[found]]
-    y[found] = df["y"].to_numpy()[pos[found]]
-    laua[found] = df["laua"].to_numpy()[pos[found]]
+    hit = df.iloc[pos[found]]
+    x[found] = hit["x"].to_numpy()
+    y[found] = hit["y"].to_numpy()
+    laua[found] = hit["laua"].astype(object).to_numpy()
     status = np.where(found, "found", "unknown").astype(object)
     status[key.isna().to_numpy() | (key.fillna("") == "").to_numpy()] = "missing"
     status[found & ~np.isfinite(x)] = "no_grid"
