@@ -37,6 +37,22 @@ The report (--report) states per layer: input = matched + multi + unmatched + re
 """
 
 
+_INTERPOLATE_EXAMPLE = """\
+examples:
+  # UK Business Counts 2022 per LAD (2022 names) onto the LEP 2021 polygons
+  geodistrict interpolate --zones LAD_May_2024_EN_BUC_with_LEP21.geojson \\
+      --table nomis_UBC_enterprises_by_sizeband_2023-04.xlsx --date 2022 \\
+      --to "Local_Enterprise_Partnerships_(May_2021)_EN_BUC.geojson" --nested \\
+      --out ubc_lep.csv --report ubc_lep.json
+
+  # jobs per CLUE small area onto a proposed district, weighted by postcodes
+  geodistrict interpolate --zones clue_small_areas.shp --table jobs.csv \\
+      --to proposed.geojson --weights onspd --out jobs.csv
+
+output columns (CSV): id, name, value, area_km2, value_per_km2, method.
+"""
+
+
 class _Formatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
     pass
 
@@ -77,47 +93,227 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_PROFILE_EXAMPLE,
         formatter_class=_Formatter,
     )
-    p.add_argument("--boundaries", required=True, metavar="PATH",
-                   help="polygon file (GeoJSON, GeoPackage, GeoParquet, Shapefile)")
-    p.add_argument("--boundaries-layer", metavar="LAYER", default=None,
-                   help="layer of a multi-layer file (GeoPackage)")
-    p.add_argument("--boundaries-crs", metavar="CRS", default=None,
-                   help="CRS of the boundary file's coordinates when it declares none, or declares a "
-                        "wrong one (relabelled with a warning, not reprojected), e.g. EPSG:4326")
-    p.add_argument("--id", metavar="FIELD", default=None,
-                   help="boundary code field (default: detected, e.g. LEP21CD)")
-    p.add_argument("--name", metavar="FIELD", default=None,
-                   help="boundary name field (default: detected, e.g. LEP21NM)")
-    p.add_argument("--points", action="append", required=True, metavar="NAME=PATH|onspd",
-                   help="a point layer: CSV/XLSX with coordinates or postcodes, a vector file, "
-                        "'onspd' (all UK postcodes) or 'onspd:E' (by country); repeatable")
-    p.add_argument("--by", action="append", metavar="NAME=COLUMN", default=None,
-                   help="count layer NAME by the categories of COLUMN, e.g. firms=sic_section")
-    p.add_argument("--weight", action="append", metavar="NAME=COLUMN", default=None,
-                   help="sum a numeric COLUMN of layer NAME per boundary, e.g. firms=employees")
-    p.add_argument("--xy", action="append", metavar="NAME=XCOL,YCOL", default=None,
-                   help="coordinate columns of a table (x/longitude/easting first)")
-    p.add_argument("--points-crs", action="append", metavar="NAME=CRS", default=None,
-                   help="CRS of a table's coordinates, e.g. postcodes=EPSG:27700")
-    p.add_argument("--postcode", action="append", metavar="NAME=COLUMN", default=None,
-                   help="postcode column used to place rows without coordinates")
-    p.add_argument("--points-layer", action="append", metavar="NAME=LAYER", default=None,
-                   help="layer of a multi-layer points file")
-    p.add_argument("--snap", type=float, metavar="METRES", default=None,
-                   help="assign points up to METRES outside every boundary (e.g. beyond a "
-                        "generalised coastline) to the nearest one; reported as 'snapped'")
-    p.add_argument("--metric-crs", metavar="CRS", default=None,
-                   help="measure in this projected CRS instead of the automatic choice")
-    p.add_argument("--out-crs", metavar="CRS", default=None,
-                   help="CRS of the output geometry (default: the boundaries' own CRS)")
-    p.add_argument("--out", required=True, metavar="PATH",
-                   help="output table: .csv, .gpkg, .parquet or .geojson")
-    p.add_argument("--report", metavar="PATH.json", default=None,
-                   help="JSON report: per layer input/matched/multi/unmatched/rejected, overlaps, "
-                        "provenance")
-    p.add_argument("--method", choices=["grid", "prepared"], default="grid",
-                   help="point-in-polygon algorithm (identical results)")
+    p.add_argument(
+        "--boundaries",
+        required=True,
+        metavar="PATH",
+        help="polygon file (GeoJSON, GeoPackage, GeoParquet, Shapefile)",
+    )
+    p.add_argument(
+        "--boundaries-layer",
+        metavar="LAYER",
+        default=None,
+        help="layer of a multi-layer file (GeoPackage)",
+    )
+    p.add_argument(
+        "--boundaries-crs",
+        metavar="CRS",
+        default=None,
+        help="CRS of the boundary file's coordinates when it declares none, or declares a "
+        "wrong one (relabelled with a warning, not reprojected), e.g. EPSG:4326",
+    )
+    p.add_argument(
+        "--id",
+        metavar="FIELD",
+        default=None,
+        help="boundary code field (default: detected, e.g. LEP21CD)",
+    )
+    p.add_argument(
+        "--name",
+        metavar="FIELD",
+        default=None,
+        help="boundary name field (default: detected, e.g. LEP21NM)",
+    )
+    p.add_argument(
+        "--points",
+        action="append",
+        required=True,
+        metavar="NAME=PATH|onspd",
+        help="a point layer: CSV/XLSX with coordinates or postcodes, a vector file, "
+        "'onspd' (all UK postcodes) or 'onspd:E' (by country); repeatable",
+    )
+    p.add_argument(
+        "--by",
+        action="append",
+        metavar="NAME=COLUMN",
+        default=None,
+        help="count layer NAME by the categories of COLUMN, e.g. firms=sic_section",
+    )
+    p.add_argument(
+        "--weight",
+        action="append",
+        metavar="NAME=COLUMN",
+        default=None,
+        help="sum a numeric COLUMN of layer NAME per boundary, e.g. firms=employees",
+    )
+    p.add_argument(
+        "--xy",
+        action="append",
+        metavar="NAME=XCOL,YCOL",
+        default=None,
+        help="coordinate columns of a table (x/longitude/easting first)",
+    )
+    p.add_argument(
+        "--points-crs",
+        action="append",
+        metavar="NAME=CRS",
+        default=None,
+        help="CRS of a table's coordinates, e.g. postcodes=EPSG:27700",
+    )
+    p.add_argument(
+        "--postcode",
+        action="append",
+        metavar="NAME=COLUMN",
+        default=None,
+        help="postcode column used to place rows without coordinates",
+    )
+    p.add_argument(
+        "--points-layer",
+        action="append",
+        metavar="NAME=LAYER",
+        default=None,
+        help="layer of a multi-layer points file",
+    )
+    p.add_argument(
+        "--snap",
+        type=float,
+        metavar="METRES",
+        default=None,
+        help="assign points up to METRES outside every boundary (e.g. beyond a "
+        "generalised coastline) to the nearest one; reported as 'snapped'",
+    )
+    p.add_argument(
+        "--metric-crs",
+        metavar="CRS",
+        default=None,
+        help="measure in this projected CRS instead of the automatic choice",
+    )
+    p.add_argument(
+        "--out-crs",
+        metavar="CRS",
+        default=None,
+        help="CRS of the output geometry (default: the boundaries' own CRS)",
+    )
+    p.add_argument(
+        "--out",
+        required=True,
+        metavar="PATH",
+        help="output table: .csv, .gpkg, .parquet or .geojson",
+    )
+    p.add_argument(
+        "--report",
+        metavar="PATH.json",
+        default=None,
+        help="JSON report: per layer input/matched/multi/unmatched/rejected, overlaps, provenance",
+    )
+    p.add_argument(
+        "--method",
+        choices=["grid", "prepared"],
+        default="grid",
+        help="point-in-polygon algorithm (identical results)",
+    )
     p.add_argument("--debug", action="store_true", help="show tracebacks")
+
+    n = sub.add_parser(
+        "interpolate",
+        help="carry a published zone table (Nomis, CLUE, VOA, CSV) onto other polygons",
+        description=(
+            "Read a table published per zone (UK Business Counts per LAD, jobs per CLUE small "
+            "area, floorspace per LAD, any CSV keyed by area code or name), join it to its zone "
+            "polygons by code or name (successors of abolished districts and known aliases "
+            "included; unmatched rows and zones reported), then carry it onto target polygons "
+            "by area share (or by ancillary points with --weights). Totals are conserved: "
+            "inside + outside = table total, stated in the report."
+        ),
+        epilog=_INTERPOLATE_EXAMPLE,
+        formatter_class=_Formatter,
+    )
+    n.add_argument("--zones", required=True, metavar="PATH", help="polygons the table describes")
+    n.add_argument("--zones-id", metavar="FIELD", default=None, help="their code field")
+    n.add_argument("--zones-name", metavar="FIELD", default=None, help="their name field")
+    n.add_argument("--zones-layer", metavar="LAYER", default=None, help="layer of a GeoPackage")
+    n.add_argument(
+        "--table",
+        required=True,
+        metavar="PATH",
+        help="Nomis download (xlsx/csv), CLUE jobs CSV, VOA floorspace, or CSV/XLSX "
+        "keyed by area code or name",
+    )
+    n.add_argument(
+        "--date",
+        type=int,
+        metavar="YEAR",
+        default=None,
+        help="year of the block to use (default: the latest)",
+    )
+    n.add_argument(
+        "--value",
+        metavar="COLUMN",
+        default=None,
+        help="the table's column / Nomis variable / VOA sector (default: the total)",
+    )
+    n.add_argument(
+        "--key",
+        metavar="COLUMN",
+        default=None,
+        help="code or name column of a plain table (default: detected)",
+    )
+    n.add_argument(
+        "--where",
+        action="append",
+        metavar="DIM=VALUE",
+        default=None,
+        help="fix another Nomis dimension, e.g. industry='Total'",
+    )
+    n.add_argument("--to", required=True, metavar="PATH", help="target polygons")
+    n.add_argument("--to-id", metavar="FIELD", default=None, help="target code field")
+    n.add_argument("--to-name", metavar="FIELD", default=None, help="target name field")
+    n.add_argument("--to-layer", metavar="LAYER", default=None, help="layer of a GeoPackage")
+    n.add_argument(
+        "--weights",
+        metavar="POINTS",
+        default=None,
+        help="ancillary points for dasymetric weights: 'onspd' or a points file",
+    )
+    n.add_argument(
+        "--nested",
+        action="store_true",
+        help="zones nest in the targets but were generalised separately (LADs in "
+        "LEPs): same as --tolerance 0.05",
+    )
+    n.add_argument(
+        "--tolerance",
+        type=float,
+        metavar="SHARE",
+        default=None,
+        help="drop a zone's pieces below SHARE and rescale a zone covered at least "
+        "1-SHARE to the whole (default 0: pure shares)",
+    )
+    n.add_argument(
+        "--overlap",
+        choices=["full", "split"],
+        default="full",
+        help="in overlapping targets count a value in each (full, as Nomis does) or "
+        "divide it among them (split)",
+    )
+    n.add_argument(
+        "--intensive",
+        action="store_true",
+        help="the value is a rate or density: average it by area, never sum it",
+    )
+    n.add_argument(
+        "--out",
+        required=True,
+        metavar="PATH.csv",
+        help="output: .csv (or .gpkg/.parquet/.geojson with geometry)",
+    )
+    n.add_argument(
+        "--report",
+        metavar="PATH.json",
+        default=None,
+        help="JSON report: matching, conservation, adjustments, provenance",
+    )
+    n.add_argument("--debug", action="store_true", help="show tracebacks")
 
     i = sub.add_parser(
         "inspect",
@@ -217,6 +413,92 @@ def _cmd_profile(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_interpolate(args: argparse.Namespace) -> int:
+    from .boundaries import read_boundaries
+    from .interpolate import interpolate
+    from .io.read import read_points
+    from .io.write import write_table
+    from .provenance import provenance_block
+    from .zonetables import zone_values
+
+    zones = read_boundaries(
+        args.zones, id=args.zones_id, name=args.zones_name, layer=args.zones_layer
+    )
+    targets = read_boundaries(args.to, id=args.to_id, name=args.to_name, layer=args.to_layer)
+    zv = zone_values(
+        args.table,
+        zones,
+        value=args.value,
+        date=args.date,
+        key=args.key,
+        where=_kv(args.where, "--where"),
+    )
+    weights: Any = "area"
+    layers = []
+    if args.weights:
+        weights = read_points(args.weights, name="ancillary")
+        layers.append(weights)
+    tolerance = args.tolerance if args.tolerance is not None else (0.05 if args.nested else 0.0)
+    values = zv.values.rename("value")
+    r = interpolate(
+        zones,
+        values,
+        targets,
+        intensive=["value"] if args.intensive else (),
+        weights=weights,
+        overlap=args.overlap,
+        tolerance=tolerance,
+    )
+    table = r.table
+    area = targets.area_km2
+    table.insert(3, "area_km2", area)
+    if not args.intensive:
+        with __import__("numpy").errstate(divide="ignore", invalid="ignore"):
+            table.insert(4, "value_per_km2", table["value"].to_numpy() / area)
+    prov = provenance_block(
+        boundaries=targets,
+        layers=layers,
+        parameters={
+            "table": str(args.table),
+            "zones": str(args.zones),
+            "selection": zv.selection,
+            "weights": "area" if not args.weights else f"points: {args.weights}",
+            "tolerance": tolerance,
+            "overlap": args.overlap,
+            "intensive": bool(args.intensive),
+        },
+    )
+    prov["sources"].insert(1, zones.info.as_dict())
+    prov["command"] = "geodistrict " + " ".join(sys.argv[1:])
+    report = {
+        "table": zv.report(),
+        "interpolation": r.report,
+        "zones": zones.report(),
+        "targets": targets.report(),
+        "provenance": prov,
+    }
+    write_table(table, args.out, provenance=prov)
+    if args.report:
+        Path(args.report).write_text(json.dumps(report, indent=2, default=str))
+    rep = r.report["value"]
+    tr = zv.report()
+    print(
+        f"table: {tr['matched_rows']} rows matched zones "
+        f"({', '.join(f'{k} {v}' for k, v in tr['matched_by'].items())}); "
+        f"{len(tr['unmatched_labels'])} rows and {len(tr['unmatched_zones'])} zones unmatched",
+        file=sys.stderr,
+    )
+    if "source_total" in rep:
+        print(
+            f"value: total {rep['source_total']:,.6g} = inside {rep['inside']:,.6g} + outside "
+            f"{rep['outside']:,.6g}; sum over targets {rep['sum_over_targets']:,.6g} "
+            f"(double counted in overlaps {rep['double_counted_in_overlaps']:,.6g})",
+            file=sys.stderr,
+        )
+    print(f"wrote {args.out}" + (f" and {args.report}" if args.report else ""), file=sys.stderr)
+    return 0
+
+
 def _cmd_inspect(args: argparse.Namespace) -> int:
     from .inspect import describe
 
@@ -247,7 +529,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     debug = bool(getattr(args, "debug", False))
     warnings.formatwarning = _format_warning  # type: ignore[assignment]
-    commands: dict[str, Any] = {"profile": _cmd_profile, "inspect": _cmd_inspect}
+    commands: dict[str, Any] = {
+        "profile": _cmd_profile,
+        "interpolate": _cmd_interpolate,
+        "inspect": _cmd_inspect,
+    }
     try:
         return int(commands[args.command](args))
     except GeodistrictError as exc:

@@ -309,6 +309,8 @@ def interpolate(
         total = float(np.nansum(vals))
         inside = float(contrib.sum())
         outside = float(np.sum(vz * (1 - coverage.to_numpy())))
+        if abs(outside) <= 1e-9 * max(abs(total), 1.0):
+            outside = 0.0  # rescaled shares sum to 1 up to rounding
         report[col] = {
             "kind": "extensive",
             "source_total": total,

@@ -94,7 +94,13 @@ def read_table(
     suffix = path.suffix.lower()
     if suffix in {".xlsx", ".xlsm", ".xls"}:
         try:
-            df = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=object)
+            import warnings
+
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message="Workbook contains no default style")
+                df = pd.read_excel(
+                    path, sheet_name=sheet if sheet is not None else 0, dtype=object
+                )
         except ValueError as exc:
             raise InputFileError(f"{what}: cannot read sheet {sheet!r}: {exc}") from exc
         except Exception as exc:
