@@ -44,7 +44,9 @@ def test_duplicate_ids_and_wrong_types_are_errors():
     )
     with pytest.raises(SchemaError, match="not unique"):
         prepare_boundaries(dup)
-    lines = gpd.GeoDataFrame({"id": ["a"]}, geometry=[shapely.LineString([(0, 0), (1, 1)])], crs=27700)
+    lines = gpd.GeoDataFrame(
+        {"id": ["a"]}, geometry=[shapely.LineString([(0, 0), (1, 1)])], crs=27700
+    )
     with pytest.raises(Exception, match="must be polygons"):
         prepare_boundaries(lines)
     nocrs = gpd.GeoDataFrame({"id": ["a"]}, geometry=[shapely.box(0, 0, 1, 1)])
@@ -73,7 +75,13 @@ def test_metric_crs_choice(bounds, epsg):
     [
         ("uk/boundaries/LEP2020_(April_2020)_EN_odileeds.geojson", "lep20cd", "lep20nm", 38, 4326),
         ("uk/boundaries/LSIP_Areas_August_2023_EN_BUC.geojson", "LSIP23CD", "LSIP23NM", 38, 27700),
-        ("uk/boundaries/Combined_Authorities_May_2023_EN_BUC.geojson", "CAUTH24CD", "CAUTH24NM", 11, 4326),
+        (
+            "uk/boundaries/Combined_Authorities_May_2023_EN_BUC.geojson",
+            "CAUTH24CD",
+            "CAUTH24NM",
+            11,
+            4326,
+        ),
         ("uk/boundaries/LAD_May_2024_EN_BUC_with_LEP21.geojson", "LAD24CD", "LAD24NM", 296, 4326),
     ],
 )
@@ -164,5 +172,7 @@ def test_mislabelled_medellin_is_refused_then_relabelled(shared_file):
     with pytest.warns(GeodistrictWarning, match="declares EPSG:9377 but was relabelled EPSG:4326"):
         b = read_boundaries(path, crs="EPSG:4326")
     assert len(b) == 21 and b.metric_crs.to_epsg() == 32618  # UTM 18N
-    fixed = read_boundaries(shared_file("medellin/medellin_comunas_corregimientos_EPSG4326_fixed.geojson"))
+    fixed = read_boundaries(
+        shared_file("medellin/medellin_comunas_corregimientos_EPSG4326_fixed.geojson")
+    )
     assert np.allclose(sorted(b.area_km2), sorted(fixed.area_km2), rtol=1e-6)

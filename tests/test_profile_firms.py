@@ -45,7 +45,9 @@ def test_companies_house_profile_by_sic_section(shared_file, tmp_path):
     coords = EXPECTED["live_placed"]["coordinates_27700"]
     pts = gpd.GeoDataFrame(
         {"CompanyNumber": list(coords)},
-        geometry=gpd.points_from_xy([c[0] for c in coords.values()], [c[1] for c in coords.values()]),
+        geometry=gpd.points_from_xy(
+            [c[0] for c in coords.values()], [c[1] for c in coords.values()]
+        ),
         crs=27700,
     )
     leps = gpd.read_file(shared_file(LEP21)).to_crs(27700)

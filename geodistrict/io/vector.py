@@ -36,7 +36,8 @@ VECTOR_SUFFIXES = {
 
 #: The fix for a vector file whose declared CRS contradicts its coordinates ({crs}: the right one).
 RELABEL = (
-    "pass --boundaries-crs {crs} (points: --points-crs NAME={crs}) to relabel it, or fix the file: ogr2ogr -a_srs {crs} "
+    "pass --boundaries-crs {crs} (points: --points-crs NAME={crs}) to relabel it, "
+    "or fix the file: ogr2ogr -a_srs {crs} "
     "fixed.gpkg FILE (Python: gdf.set_crs('{crs}', allow_override=True))"
 )
 
