@@ -29,6 +29,7 @@ from .boundaries import (
 )
 from .crs import choose_metric_crs
 from .inspect import describe
+from .interpolate import InterpolationResult, interpolate
 from .io import (
     geocode_postcodes,
     load_postcodes,
@@ -39,10 +40,16 @@ from .io import (
     read_vector,
     write_table,
 )
+from .io.clue import clue_jobs_by_area, clue_jobs_density, read_clue_areas, read_clue_jobs
 from .io.companies_house import read_companies_house
+from .io.nomis import NomisTable, read_nomis
+from .io.voa import read_voa_floorspace
 from .join import Assignment, JoinResult, assign_points, join_points
 from .layers import LayerInfo, PointLayer
-from .profile import Profile, profile
+from .profile import Profile, add_raster_values, add_zone_values, profile
+from .raster import RasterGrid, read_raster, write_geotiff, zonal_stats
+from .zones import aggregate_by_lookup, match_zones
+from .zonetables import ZoneValues, zone_values
 
 read_layer = read_points  # the name used in the design notes
 
@@ -56,7 +63,26 @@ __all__ = [
     "GeodistrictWarning",
     "InputFileError",
     "InvalidGeometryError",
+    "InterpolationResult",
     "JoinResult",
+    "NomisTable",
+    "RasterGrid",
+    "ZoneValues",
+    "add_raster_values",
+    "add_zone_values",
+    "aggregate_by_lookup",
+    "clue_jobs_by_area",
+    "clue_jobs_density",
+    "interpolate",
+    "match_zones",
+    "read_clue_areas",
+    "read_clue_jobs",
+    "read_nomis",
+    "read_raster",
+    "read_voa_floorspace",
+    "write_geotiff",
+    "zonal_stats",
+    "zone_values",
     "LayerInfo",
     "MissingDependencyError",
     "PointLayer",

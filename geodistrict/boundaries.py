@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,8 @@ __all__ = [
     "find_overlaps",
 ]
 
+_ID_NAMES = ("id", "code", "codi", "codigo", "gss_code", "fid")
+_NAME_NAMES = ("name", "nom", "nombre", "label", "featurenam", "feature_name", "title")
 _ONS_CODE = re.compile(r"^(?P<prefix>[A-Za-z]+\d*)(?P<cd>cd|CD)$")
 
 
@@ -53,6 +55,8 @@ def detect_id_name(columns: Sequence[str]) -> tuple[str | None, str | None]:
     ('LAD24CD', 'LAD24NM')
     >>> detect_id_name(["id", "name", "geometry"])
     ('id', 'name')
+    >>> detect_id_name(["featurenam", "shape_area"])  # City of Melbourne CLUE areas
+    (None, 'featurenam')
     """
     cols = [str(c) for c in columns]
     for c in cols:
@@ -67,8 +71,10 @@ def detect_id_name(columns: Sequence[str]) -> tuple[str | None, str | None]:
         if m:
             return c, None
     lower = {c.lower(): c for c in cols}
-    idf = next((lower[k] for k in ("id", "code", "gss_code", "fid") if k in lower), None)
-    namef = next((lower[k] for k in ("name", "nom", "nombre", "label") if k in lower), None)
+    idf = next((lower[k] for k in _ID_NAMES if k in lower), None)
+    namef = next((lower[k] for k in _NAME_NAMES if k in lower), None)
+    if namef is None:
+        namef = next((c for c in cols if re.search(r"(name|_nm|_nom)$", c.lower())), None)
     return idf, namef
 
 
@@ -260,12 +266,14 @@ def prepare_boundaries(
             )
     id_field = id or auto_id
     name_field = name or auto_name or id_field
+    notes: tuple[str, ...] = ()
+    if id_field is None and name_field is not None:
+        id_field = name_field  # no code field: names identify (checked unique below)
     if id_field is None:
         ids = pd.Series([str(i + 1) for i in range(len(gdf))])
         notes = (f"{source}: no id field found; features numbered 1..{len(gdf)} (pass --id)",)
     else:
         ids = gdf[id_field].astype("string").fillna("").str.strip().reset_index(drop=True)
-        notes = ()
         blank = ids == ""
         if blank.any():
             rows = ", ".join(str(i) for i in np.flatnonzero(blank.to_numpy())[:10])
@@ -275,10 +283,16 @@ def prepare_boundaries(
             )
         dup = ids[ids.duplicated(keep=False)]
         if len(dup):
+            unique = [
+                c
+                for c in cols
+                if c != id_field and gdf[c].notna().all() and not gdf[c].duplicated().any()
+            ]
+            hint = f" (unique fields: {', '.join(map(str, unique[:5]))})" if unique else ""
             raise SchemaError(
                 f"{source}: {id_field} is not unique ({', '.join(sorted(set(dup))[:10])} repeat); "
                 "dissolve the features by code first (GeoDataFrame.dissolve) or pass another "
-                "--id field."
+                f"--id field{hint}."
             )
     names = (
         gdf[name_field].astype("string").fillna("").reset_index(drop=True)
@@ -364,6 +378,8 @@ def prepare_boundaries(
     )
     if info is None:
         info = LayerInfo(name="boundaries", source=source, kind="polygons", notes=notes)
+    elif notes:
+        info = replace(info, notes=tuple(info.notes) + notes)
     return Boundaries(
         data=data,
         metric=metric,

@@ -175,6 +175,66 @@ def build_parser() -> argparse.ArgumentParser:
         help="layer of a multi-layer points file",
     )
     p.add_argument(
+        "--zones",
+        action="append",
+        metavar="NAME=TABLE[:KEY]@POLYGONS[:FIELD]",
+        default=None,
+        help="a value published per zone (Nomis, CLUE jobs, VOA floorspace, CSV keyed "
+        "by code or name) on its polygons, carried onto the boundaries by area "
+        "share: adds NAME, NAME_per_km2, NAME_method; repeatable",
+    )
+    p.add_argument(
+        "--zones-value",
+        action="append",
+        metavar="NAME=COLUMN",
+        default=None,
+        help="which column / Nomis variable / VOA sector of a --zones table",
+    )
+    p.add_argument(
+        "--zones-date",
+        action="append",
+        metavar="NAME=YEAR",
+        default=None,
+        help="which year of a --zones table (default: the latest)",
+    )
+    p.add_argument(
+        "--zones-tolerance",
+        action="append",
+        metavar="NAME=SHARE",
+        default=None,
+        help="nesting tolerance for a --zones layer (see 'interpolate --nested')",
+    )
+    p.add_argument(
+        "--zones-weights",
+        action="append",
+        metavar="NAME=POINTS",
+        default=None,
+        help="dasymetric weights for a --zones layer: a --points layer name or 'onspd'",
+    )
+    p.add_argument(
+        "--raster",
+        action="append",
+        metavar="NAME=PATH",
+        default=None,
+        help="a GeoTIFF summed within each boundary (e.g. floorspace m² per cell): "
+        "adds NAME, NAME_per_km2, NAME_method; repeatable",
+    )
+    p.add_argument(
+        "--raster-rule",
+        action="append",
+        metavar="NAME=RULE",
+        default=None,
+        help="cells in a boundary: centre (default), all_touched or fraction",
+    )
+    p.add_argument(
+        "--raster-units",
+        action="append",
+        metavar="NAME=UNITS",
+        default=None,
+        help="units of a raster's values, appended to its column (floorspace=m2 "
+        "gives floorspace_m2 and floor_area_ratio)",
+    )
+    p.add_argument(
         "--snap",
         type=float,
         metavar="METRES",
@@ -387,6 +447,7 @@ def _cmd_profile(args: argparse.Namespace) -> int:
         snap_m=args.snap,
         method=args.method,
     )
+    result = _profile_zones_and_rasters(args, result, b, points)
     table = result.table
     if args.out_crs:
         table = table.to_crs(args.out_crs)
@@ -411,6 +472,61 @@ def _cmd_profile(args: argparse.Namespace) -> int:
         )
     print(f"wrote {args.out}" + (f" and {args.report}" if args.report else ""), file=sys.stderr)
     return 0
+
+
+def _split_spec(spec: str) -> tuple[str, str | None]:
+    """``path[:FIELD]`` → (path, field); a path that exists as written keeps its colons."""
+    if Path(spec).exists() or ":" not in spec:
+        return spec, None
+    path, field = spec.rsplit(":", 1)
+    if "/" in field or not field:
+        return spec, None
+    return path, field
+
+
+def _profile_zones_and_rasters(args: argparse.Namespace, result: Any, b: Any, points: list) -> Any:
+    from .boundaries import read_boundaries
+    from .io.read import read_points
+    from .profile import add_raster_values, add_zone_values
+    from .zonetables import zone_values
+
+    zval = _kv(args.zones_value, "--zones-value")
+    zdate = _kv(args.zones_date, "--zones-date")
+    ztol = _kv(args.zones_tolerance, "--zones-tolerance")
+    zw = _kv(args.zones_weights, "--zones-weights")
+    for name, spec in _kv(args.zones, "--zones").items():
+        if "@" not in spec:
+            raise SchemaError(
+                f"--zones {name}={spec}: write it as NAME=TABLE[:KEY]@POLYGONS[:FIELD], e.g. "
+                "jobs=bres.csv:LAD24CD@LAD_2024.geojson:LAD24CD"
+            )
+        left, right = spec.rsplit("@", 1)
+        table, key = _split_spec(left)
+        polys, field = _split_spec(right)
+        zones = read_boundaries(polys, id=field)
+        zv = zone_values(table, zones, value=zval.get(name), date=zdate.get(name), key=key)
+        weights: Any = "area"
+        if name in zw:
+            named = {p.name: p for p in points}
+            weights = named.get(zw[name]) or read_points(zw[name], name=f"{name}_weights")
+        result = add_zone_values(
+            result,
+            name,
+            zones,
+            zv.values,
+            b,
+            units="m2" if zv.layout == "voa" else None,
+            weights=weights,
+            tolerance=float(ztol.get(name, 0.0)),
+            selection={**zv.selection, **zv.report()},
+        )
+    rule = _kv(args.raster_rule, "--raster-rule")
+    units = _kv(args.raster_units, "--raster-units")
+    for name, path in _kv(args.raster, "--raster").items():
+        result = add_raster_values(
+            result, name, path, b, units=units.get(name), rule=rule.get(name, "centre")
+        )
+    return result
 
 
 def _cmd_interpolate(args: argparse.Namespace) -> int:

@@ -254,6 +254,7 @@ def interpolate(
     si, ai, area = _pair_areas(sources.metric, atoms.geometry)
     src_area = shapely.area(sources.metric)
     share = area / src_area[si]
+    share[np.abs(share - 1.0) < 1e-9] = 1.0  # a source wholly inside an atom, up to rounding
     method = "area"
     fallback: list[str] = []
     if isinstance(weights, PointLayer):

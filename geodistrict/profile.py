@@ -164,3 +164,99 @@ def profile(
         "provenance": provenance_block(boundaries=boundaries, layers=named, parameters=params),
     }
     return Profile(table=table, joins=joins, report=report)
+
+
+def _with_columns(p: Profile, cols: dict[str, Any], report_key: str, report: Any) -> Profile:
+    table = p.table.copy()
+    geom = table.geometry.name
+    for k, v in cols.items():
+        table[k] = v
+    table = table[[c for c in table.columns if c != geom] + [geom]]
+    rep = {**p.report, report_key: {**p.report.get(report_key, {}), **report}}
+    return Profile(table=_derived(table), joins=p.joins, report=rep)
+
+
+def _derived(table: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Ratios that exist once their parts do: floor_area_ratio, jobs_per_firm."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if "floorspace_m2" in table:
+            table["floor_area_ratio"] = table["floorspace_m2"] / (table["area_km2"] * 1e6)
+        if "jobs" in table and "firms_count" in table:
+            firms = table["firms_count"].to_numpy(dtype=float)
+            table["jobs_per_firm"] = np.where(firms > 0, table["jobs"] / firms, np.nan)
+    return table
+
+
+def add_zone_values(
+    p: Profile,
+    name: str,
+    zones: Boundaries,
+    values: pd.Series,
+    boundaries: Boundaries,
+    *,
+    units: str | None = None,
+    weights: str | PointLayer = "area",
+    tolerance: float = 0.0,
+    overlap: str = "full",
+    selection: Mapping[str, Any] | None = None,
+) -> Profile:
+    """Add a value published per zone (jobs, floorspace) to a profile by areal interpolation.
+
+    Adds ``NAME`` (``NAME_<units>`` when units are given, e.g. ``floorspace_m2``),
+    ``NAME_per_km2`` and ``NAME_method``; then the ratios whose parts exist
+    (``floor_area_ratio`` = floorspace m² / land m², ``jobs_per_firm``).
+    """
+    from .interpolate import interpolate
+
+    col = f"{name}_{units}" if units else name
+    r = interpolate(zones, values.rename(col), boundaries, weights=weights, tolerance=tolerance,
+                    overlap=overlap)  # fmt: skip
+    v = r.table[col].to_numpy()
+    area = boundaries.area_km2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cols = {col: v, f"{col}_per_km2": v / area, f"{col}_method": r.table["method"].to_numpy()}
+    rep = {name: {"zones": zones.info.source, "selection": dict(selection or {}), **r.report}}
+    return _with_columns(p, cols, "zones", rep)
+
+
+def add_raster_values(
+    p: Profile,
+    name: str,
+    raster: Any,
+    boundaries: Boundaries,
+    *,
+    units: str | None = None,
+    rule: str = "centre",
+) -> Profile:
+    """Add the zonal sum of a raster (e.g. floorspace m² per cell) to a profile.
+
+    Adds ``NAME`` (``NAME_<units>`` with units), ``NAME_per_km2``, ``NAME_method`` and
+    ``NAME_cells`` / ``NAME_raster_coverage`` so that a polygon reaching beyond the raster is
+    visible.
+    """
+    from .raster import zonal_stats
+
+    col = f"{name}_{units}" if units else name
+    z = zonal_stats(raster, boundaries, stats=("sum", "count"), rule=rule)
+    z = z.reindex(boundaries.ids)
+    area = boundaries.area_km2
+    s = z["sum"].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cols = {
+            col: s,
+            f"{col}_per_km2": s / area,
+            f"{col}_method": f"raster zonal sum, {rule} rule",
+            f"{col}_raster_coverage": z["raster_coverage"].to_numpy(dtype=float),
+        }
+    rep = {
+        name: {
+            "raster": str(raster),
+            "rule": rule,
+            "nodata_cells": int(z["nodata_cells"].sum()),
+            "outside_raster": [str(i) for i in z.index[z["outside_raster"].astype(bool)]],
+        }
+    }
+    return _with_columns(p, cols, "rasters", rep)
+
+
+__all__ += ["add_zone_values", "add_raster_values"]

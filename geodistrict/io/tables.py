@@ -98,9 +98,7 @@ def read_table(
 
             with warnings.catch_warnings():
                 warnings.filterwarnings("ignore", message="Workbook contains no default style")
-                df = pd.read_excel(
-                    path, sheet_name=sheet if sheet is not None else 0, dtype=object
-                )
+                df = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=object)
         except ValueError as exc:
             raise InputFileError(f"{what}: cannot read sheet {sheet!r}: {exc}") from exc
         except Exception as exc:
