@@ -49,7 +49,8 @@ examples:
   geodistrict interpolate --zones clue_small_areas.shp --table jobs.csv \\
       --to proposed.geojson --weights onspd --out jobs.csv
 
-output columns (CSV): id, name, value, area_km2, value_per_km2, method.
+output columns (CSV): id, name, value, value_coverage, area_km2, value_per_km2, method
+(value_coverage: share of the target's area reached by zones that have a value).
 """
 
 
@@ -567,10 +568,11 @@ def _cmd_interpolate(args: argparse.Namespace) -> int:
     )
     table = r.table
     area = targets.area_km2
-    table.insert(3, "area_km2", area)
+    pos = list(table.columns).index("value") + (1 if args.intensive else 2)
+    table.insert(pos, "area_km2", area)
     if not args.intensive:
         with __import__("numpy").errstate(divide="ignore", invalid="ignore"):
-            table.insert(4, "value_per_km2", table["value"].to_numpy() / area)
+            table.insert(pos + 1, "value_per_km2", table["value"].to_numpy() / area)
     prov = provenance_block(
         boundaries=targets,
         layers=layers,

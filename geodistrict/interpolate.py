@@ -115,7 +115,10 @@ class InterpolationResult:
     Attributes
     ----------
     table : geopandas.GeoDataFrame
-        One row per target: ``id``, ``name``, one column per value, ``method``.
+        One row per target: ``id``, ``name``, one column per value (NaN where no source with
+        a value reaches the target), ``<value>_coverage`` for extensive values (share of the
+        target's area reached by sources with a value: below 1 the value is a partial sum),
+        ``method``.
     weights : pandas.DataFrame
         ``source``, ``atom``, ``targets`` (ids joined by ``;``), ``weight`` (share of the
         source's value that went to the atom).
@@ -298,6 +301,8 @@ def interpolate(
     share_arr = w["share"].to_numpy()
     src_arr = w["source"].to_numpy()
     atom_arr = w["atom"].to_numpy()
+    pair_area = share_arr * src_area[src_arr]  # area-equivalent of each (source, atom) piece
+    t_area = shapely.area(targets.metric)
     for col in extensive:
         vals = pd.to_numeric(v[col], errors="coerce").to_numpy(dtype=float)
         vz = np.nan_to_num(vals)
@@ -306,7 +311,15 @@ def interpolate(
         if overlap == "split":
             per_target = per_target / k[atom_arr[rows_p_arr]]
         tv = np.bincount(rows_t_arr, weights=per_target, minlength=n_t)
-        out[col] = tv
+        # share of each target's area reached by sources that have a value
+        valued = ~np.isnan(vals[src_arr[rows_p_arr]])
+        reach = np.bincount(
+            rows_t_arr[valued], weights=pair_area[rows_p_arr][valued], minlength=n_t
+        )
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cov_t = np.minimum(reach / t_area, 1.0)
+        out[col] = np.where(cov_t > 0, tv, np.nan)
+        out[f"{col}_coverage"] = cov_t
         total = float(np.nansum(vals))
         inside = float(contrib.sum())
         outside = float(np.sum(vz * (1 - coverage.to_numpy())))
@@ -317,14 +330,13 @@ def interpolate(
             "source_total": total,
             "inside": inside,
             "outside": outside,
-            "sum_over_targets": float(tv.sum()),
+            "sum_over_targets": float(np.nansum(tv)),
             "double_counted_in_overlaps": float(tv.sum() - inside),
             "conserved": bool(abs(inside + outside - total) <= 1e-9 * max(abs(total), 1.0)),
             "missing_sources": int(np.isnan(vals).sum()),
         }
     for col in intensive:
         vals = pd.to_numeric(v[col], errors="coerce").to_numpy(dtype=float)
-        pair_area = share_arr * src_area[src_arr]
         ok = ~np.isnan(vals[src_arr[rows_p_arr]])
         num = np.bincount(
             rows_t_arr[ok],

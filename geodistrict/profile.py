@@ -214,7 +214,12 @@ def add_zone_values(
     v = r.table[col].to_numpy()
     area = boundaries.area_km2
     with np.errstate(divide="ignore", invalid="ignore"):
-        cols = {col: v, f"{col}_per_km2": v / area, f"{col}_method": r.table["method"].to_numpy()}
+        cols = {
+            col: v,
+            f"{col}_per_km2": v / area,
+            f"{col}_coverage": r.table[f"{col}_coverage"].to_numpy(),
+            f"{col}_method": r.table["method"].to_numpy(),
+        }
     rep = {name: {"zones": zones.info.source, "selection": dict(selection or {}), **r.report}}
     return _with_columns(p, cols, "zones", rep)
 

@@ -118,6 +118,15 @@ def read_table(
     except UnicodeDecodeError:
         text = raw.decode("latin-1")
         notes.append(f"{path.name} is not UTF-8: read as Latin-1")
+    lines = text.splitlines(keepends=True)
+    skip = 0
+    while skip < len(lines) and lines[skip].lstrip().startswith("#"):
+        skip += 1
+    if skip:
+        notes.append(
+            f"{path.name}: {skip} comment line(s) starting with '#' above the header skipped"
+        )
+        text = "".join(lines[skip:])
     sep = _sniff_separator(text)
     if sep != ",":
         notes.append(f"{path.name}: separator {sep!r} detected")
