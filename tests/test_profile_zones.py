@@ -104,7 +104,8 @@ def test_floorspace_raster_gives_floor_area_ratio(tmp_path, squares):
     pts.write_text("easting,northing\n100,100\n")
     out = tmp_path / "o.csv"
     argv = ["profile", "--boundaries", str(bpath), "--points", f"firms={pts}",
-            "--raster", f"floorspace={tif}", "--raster-units", "floorspace=m2", "--out", str(out)]  # fmt: skip
+            "--raster", f"floorspace={tif}", "--raster-units", "floorspace=m2",
+            "--out", str(out)]  # fmt: skip
     assert main(argv) == 0
     t = pd.read_csv(out).set_index("id")
     # A holds 100 cells x 5,000 m² = 500,000 m² on 1 km²: FAR 0.5; C covers a quarter of A
