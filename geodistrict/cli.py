@@ -376,6 +376,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     n.add_argument("--debug", action="store_true", help="show tracebacks")
 
+    from .commands import register_all
+
+    register_all(sub)
+
     i = sub.add_parser(
         "inspect",
         help="describe a file: CRS, bounds, features, geometry problems, detected fields",
@@ -652,8 +656,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "interpolate": _cmd_interpolate,
         "inspect": _cmd_inspect,
     }
+    run = commands.get(args.command) or getattr(args, "_run", None)
     try:
-        return int(commands[args.command](args))
+        return int(run(args))
     except GeodistrictError as exc:
         if debug:
             raise

@@ -8,7 +8,7 @@ if [ ! -x "$VENV/bin/python" ]; then
   "$PY" -m venv "$VENV"
 fi
 "$VENV/bin/python" -m pip install --quiet --upgrade pip
-"$VENV/bin/python" -m pip install --quiet -e ".[test]"
+"$VENV/bin/python" -m pip install --quiet -e ".[test,stats,raster]"
 echo "== ruff"
 "$VENV/bin/ruff" check geodistrict tests benchmarks boundaries
 "$VENV/bin/ruff" format --check geodistrict tests benchmarks boundaries

@@ -1,0 +1,23 @@
+"""Command-line subcommands beyond ``profile``/``interpolate``/``inspect``.
+
+Each module defines ``register(subparsers)``, which adds its parser and sets
+``_run=<function taking the parsed args and returning an exit status>`` as a default. The
+modules are thin: they parse, call public functions and print; no analysis of their own.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from typing import Any
+
+__all__ = ["register_all"]
+
+
+def register_all(subparsers: Any) -> None:
+    """Register every command module of this package (in alphabetical order)."""
+    for mod in sorted(m.name for m in pkgutil.iter_modules(__path__)):
+        if mod.startswith("_"):
+            continue
+        module = importlib.import_module(f"{__name__}.{mod}")
+        module.register(subparsers)

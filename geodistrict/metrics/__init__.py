@@ -1,0 +1,1 @@
+"""Measures over areas: sector specialisation (location quotients, Krugman, diversity)."""
