@@ -200,6 +200,9 @@ def find_overlaps(
     left, right = tree.query(metric, predicate="intersects")
     keep = left < right
     left, right = left[keep], right[keep]
+    # neighbours that only share an edge (the common case) need no intersection
+    inner = ~shapely.touches(metric[left], metric[right])
+    left, right = left[inner], right[inner]
     rows = []
     if len(left):
         inter = shapely.intersection(metric[left], metric[right])

@@ -135,11 +135,20 @@ class InterpolationResult:
 def _pair_areas(
     sources: np.ndarray, atoms: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Area of every non-empty source ∩ atom, skipping the overlay where one holds the other."""
     tree = shapely.STRtree(atoms)
     si, ai = tree.query(sources, predicate="intersects")
     if len(si) == 0:
         return si, ai, np.zeros(0)
-    area = shapely.area(shapely.intersection(sources[si], atoms[ai]))
+    shapely.prepare(sources)
+    area = np.empty(len(si))
+    atom_in = shapely.contains(sources[si], atoms[ai])  # prepared: cheap
+    area[atom_in] = shapely.area(atoms[ai[atom_in]])
+    rest = np.flatnonzero(~atom_in)
+    src_in = shapely.contains(atoms[ai[rest]], sources[si[rest]])
+    area[rest[src_in]] = shapely.area(sources[si[rest[src_in]]])
+    cut = rest[~src_in]
+    area[cut] = shapely.area(shapely.intersection(sources[si[cut]], atoms[ai[cut]]))
     keep = area > 0
     return si[keep], ai[keep], area[keep]
 
@@ -290,14 +299,16 @@ def interpolate(
     n_t = len(targets)
     out: dict[str, Any] = {"id": targets.ids, "name": targets.names}
     report: dict[str, Any] = {}
-    # target x pair incidence
-    rows_t, rows_p = [], []
-    for p, a in enumerate(w["atom"].to_numpy()):
-        for t in atoms.members[a]:
-            rows_t.append(t)
-            rows_p.append(p)
-    rows_t_arr = np.asarray(rows_t, dtype=np.int64)
-    rows_p_arr = np.asarray(rows_p, dtype=np.int64)
+    # target x pair incidence: each (source, atom) piece reaches every target of its atom
+    m_count = np.array([len(m) for m in atoms.members], dtype=np.int64)
+    m_start = np.concatenate(([0], np.cumsum(m_count)[:-1]))
+    m_flat = np.fromiter((t for m in atoms.members for t in m), dtype=np.int64)
+    piece_atom = w["atom"].to_numpy()
+    rows_p_arr = np.repeat(np.arange(len(piece_atom)), m_count[piece_atom])
+    offs = np.arange(len(rows_p_arr)) - np.repeat(
+        np.cumsum(m_count[piece_atom]) - m_count[piece_atom], m_count[piece_atom]
+    )
+    rows_t_arr = m_flat[m_start[piece_atom[rows_p_arr]] + offs]
     share_arr = w["share"].to_numpy()
     src_arr = w["source"].to_numpy()
     atom_arr = w["atom"].to_numpy()
@@ -351,7 +362,8 @@ def interpolate(
     table = gpd.GeoDataFrame(
         pd.DataFrame(out), geometry=targets.data.geometry.values, crs=targets.data.crs
     )
-    atom_targets = [";".join(str(targets.ids[t]) for t in m) for m in atoms.members]
+    tids = targets.ids
+    atom_targets = [";".join(str(tids[t]) for t in m) for m in atoms.members]
     weights_df = pd.DataFrame(
         {
             "source": src_ids[src_arr],
