@@ -14,6 +14,7 @@ __all__ = [
     "InvalidGeometryError",
     "SchemaError",
     "MissingDependencyError",
+    "ParameterError",
     "GeodistrictWarning",
     "RepairWarning",
 ]
@@ -44,6 +45,10 @@ class SchemaError(GeodistrictError, KeyError):
 
     def __str__(self) -> str:  # KeyError quotes its message; we want it plain
         return str(self.args[0]) if self.args else ""
+
+
+class ParameterError(GeodistrictError, ValueError):
+    """An option is out of range or unknown (a cell size of 0 m, an unknown method)."""
 
 
 class MissingDependencyError(GeodistrictError, ImportError):

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._errors import SchemaError
+from ._errors import ParameterError, SchemaError
 from .boundaries import Boundaries
 from .layers import PointLayer
 
@@ -229,9 +229,9 @@ def interpolate(
     """
     modes = {"full", "split"}
     if overlap not in modes:
-        raise ValueError(f"overlap={overlap!r} is not one of {sorted(modes)}")
+        raise ParameterError(f"overlap={overlap!r} is not one of {sorted(modes)}")
     if not 0 <= tolerance < 0.5:
-        raise ValueError("tolerance must be in [0, 0.5)")
+        raise ParameterError("tolerance must be in [0, 0.5)")
     frame = values.to_frame() if isinstance(values, pd.Series) else values.copy()
     frame.index = frame.index.astype(str)
     intensive = list(intensive)
@@ -280,7 +280,7 @@ def interpolate(
         share = np.where(use_pts, pt_share.reindex(key_area).fillna(0.0).to_numpy(), share)
         fallback = [str(src_ids[i]) for i in np.flatnonzero(~has_pts)]
     elif weights != "area":
-        raise ValueError("weights must be 'area' or a PointLayer of ancillary points")
+        raise ParameterError("weights must be 'area' or a PointLayer of ancillary points")
     w = pd.DataFrame({"source": si, "atom": ai, "share": share})
     dropped = 0
     rescaled: list[str] = []

@@ -118,7 +118,9 @@ def assign_points(
     """
     methods = {"grid": _assign_grid, "prepared": _assign_prepared}
     if method not in methods:
-        raise ValueError(f"method={method!r} is not one of {sorted(methods)}")
+        from ._errors import ParameterError
+
+        raise ParameterError(f"method={method!r} is not one of {sorted(methods)}")
     x = np.ascontiguousarray(x, dtype="float64")
     y = np.ascontiguousarray(y, dtype="float64")
     polygons = np.asarray(polygons, dtype=object)

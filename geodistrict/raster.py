@@ -31,7 +31,13 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from ._errors import CRSError, InputFileError, InvalidGeometryError, MissingDependencyError
+from ._errors import (
+    CRSError,
+    InputFileError,
+    InvalidGeometryError,
+    MissingDependencyError,
+    ParameterError,
+)
 from .crs import as_crs
 
 if TYPE_CHECKING:
@@ -65,7 +71,7 @@ def _affine(transform: Any) -> Affine:
         return transform
     vals = tuple(float(v) for v in transform)
     if len(vals) not in (6, 9):
-        raise ValueError(
+        raise ParameterError(
             f"transform has {len(vals)} numbers; pass an affine.Affine, e.g. "
             "rasterio.transform.from_origin(west, north, xsize, ysize)."
         )
@@ -106,7 +112,7 @@ class RasterGrid:
     def __post_init__(self) -> None:
         what = self.source or "raster"
         if np.ndim(self.array) != 2:
-            raise ValueError(
+            raise ParameterError(
                 f"{what}: the array has {np.ndim(self.array)} dimensions; pass one band as a "
                 "2-D array (e.g. array[0] of a (bands, rows, cols) stack)."
             )
@@ -208,7 +214,9 @@ def _open(rasterio: Any, path: Path) -> Any:
 
 def _check_band(src: Any, band: int, path: Path) -> None:
     if not 1 <= band <= src.count:
-        raise ValueError(f"{path} has {src.count} band(s); choose band= between 1 and {src.count}.")
+        raise ParameterError(
+            f"{path} has {src.count} band(s); choose band= between 1 and {src.count}."
+        )
 
 
 def _dataset_crs(src: Any, path: Path) -> CRS:
@@ -267,18 +275,18 @@ def write_geotiff(
     path = Path(path)
     what = str(path)
     if np.ndim(array) != 2:
-        raise ValueError(f"{what}: write_geotiff writes one band; pass a 2-D array.")
+        raise ParameterError(f"{what}: write_geotiff writes one band; pass a 2-D array.")
     mask = np.ma.getmaskarray(array)
     data = np.ma.getdata(array)
     if mask.any():
         if nodata is None:
-            raise ValueError(
+            raise ParameterError(
                 f"{what}: the array has {int(mask.sum())} masked cells but no nodata value; "
                 "pass nodata= (e.g. nodata=0 for counts, nodata=float('nan') for floats)."
             )
         data = np.where(mask, np.asarray(nodata, dtype=data.dtype), data)
     if data.dtype == bool:
-        raise ValueError(f"{what}: GeoTIFF has no boolean type; pass array.astype('uint8').")
+        raise ParameterError(f"{what}: GeoTIFF has no boolean type; pass array.astype('uint8').")
     crs_ = as_crs(crs, what=what)
     profile: dict[str, Any] = {
         "driver": "GTiff",
@@ -580,13 +588,13 @@ def zonal_stats(
     ([30.0, 7.5, 10.0], 4)
     """
     if rule not in ZONAL_RULES:
-        raise ValueError(
+        raise ParameterError(
             f"unknown rule {rule!r}; choose one of {', '.join(map(repr, ZONAL_RULES))}."
         )
     stats = [stats] if isinstance(stats, str) else list(dict.fromkeys(stats))
     unknown = [s for s in stats if s not in ZONAL_STATS]
     if unknown:
-        raise ValueError(
+        raise ParameterError(
             f"unknown statistic(s) {', '.join(map(repr, unknown))}; choose from "
             f"{', '.join(map(repr, ZONAL_STATS))}."
         )
@@ -602,7 +610,7 @@ def zonal_stats(
 def _zonal(src: _Source, boundaries: Any, stats: list[str], rule: str) -> pd.DataFrame:
     t = src.transform
     if t.b != 0 or t.d != 0:
-        raise ValueError(
+        raise ParameterError(
             f"{src.name} is rotated (its transform has shear terms); warp it to a north-up grid "
             "first: gdalwarp in.tif out.tif."
         )

@@ -1,0 +1,226 @@
+"""``geodistrict density``: a kernel density surface of a point layer as a GeoTIFF."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+__all__ = ["register", "run"]
+
+_EXAMPLE = """\
+examples:
+  # universities per km² in England, quartic kernel of 2 km on 1 km cells, with the patches
+  # holding the densest 1 % and 5 % of cells
+  geodistrict density --points universities=learning-providers-plus.csv \\
+      --within "Local_Enterprise_Partnerships_(May_2021)_EN_BUC.geojson" \\
+      --bandwidth 2000 --cell 1000 --out universities_kde.tif \\
+      --contours universities_top.gpkg --levels top1,top5 --report universities_kde.json
+
+  # all UK postcodes, gaussian kernel (sigma 1 km) on 250 m cells
+  geodistrict density --points onspd --bandwidth 1000 --cell 250 --kernel gaussian \\
+      --out postcodes_kde.tif
+
+output: a GeoTIFF of points (or --weight) per km² in the metric CRS (EPSG:27700 in Great
+Britain), tagged with the source, licence, kernel, bandwidth and cell; the surface integrates
+to the number of points. No edge correction: the report states the mass spilling outside
+--within.
+"""
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``density`` subcommand."""
+    from ..cli import _Formatter
+
+    p = subparsers.add_parser(
+        "density",
+        help="kernel density surface of a point layer (GeoTIFF, points per km²)",
+        description=(
+            "Kernel density of a point layer on a grid in metres: points are binned to cell "
+            "centres and convolved with a quartic or gaussian kernel. The GeoTIFF holds points "
+            "(or weight) per km²; its integral equals the number of points."
+        ),
+        epilog=_EXAMPLE,
+        formatter_class=_Formatter,
+    )
+    p.add_argument(
+        "--points",
+        required=True,
+        metavar="NAME=PATH|onspd",
+        help="the point layer: CSV/XLSX with coordinates or postcodes, a vector file, or "
+        "'onspd' / 'onspd:E' (postcodes)",
+    )
+    p.add_argument(
+        "--within",
+        metavar="PATH",
+        default=None,
+        help="study-area polygons: only points inside count; the grid covers their bounds",
+    )
+    p.add_argument(
+        "--cell", required=True, type=float, metavar="METRES", help="cell side in metres"
+    )
+    p.add_argument(
+        "--bandwidth",
+        required=True,
+        type=float,
+        metavar="METRES",
+        help="kernel bandwidth in metres (quartic: radius; gaussian: sigma)",
+    )
+    p.add_argument(
+        "--kernel", choices=["quartic", "gaussian"], default="quartic", help="kernel shape"
+    )
+    p.add_argument(
+        "--weight", metavar="COLUMN", default=None, help="numeric column to sum instead of counting"
+    )
+    p.add_argument("--out", required=True, metavar="PATH.tif", help="output GeoTIFF")
+    p.add_argument(
+        "--contours",
+        metavar="PATH.gpkg",
+        default=None,
+        help="write the patches of cells at or above each --levels value",
+    )
+    p.add_argument(
+        "--levels",
+        metavar="LEVELS",
+        default=None,
+        help="comma-separated densities per km², or topN for the densest N %% of cells "
+        "(default with --contours: top1,top5)",
+    )
+    p.add_argument("--report", metavar="PATH.json", default=None, help="JSON report")
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    p.set_defaults(_run=run)
+
+
+def _points_spec(spec: str) -> tuple[str, str]:
+    from .._errors import SchemaError
+
+    if "=" in spec:
+        name, path = spec.split("=", 1)
+        if name and path:
+            return name.strip(), path.strip()
+    elif spec.startswith("onspd"):
+        return "postcodes", spec
+    raise SchemaError(
+        f"--points {spec!r}: write it as NAME=PATH (e.g. universities={spec}) or 'onspd'."
+    )
+
+
+def _levels(text: str, result: Any) -> dict[str, float]:
+    """``top1,top5,250`` → {label: density per km²}."""
+    from ..clusters.kde import ParameterError
+
+    out: dict[str, float] = {}
+    for tok in (t.strip() for t in text.split(",")):
+        try:
+            if tok.lower().startswith("top"):
+                out[tok] = result.top_share_level(float(tok[3:]) / 100.0)
+            else:
+                out[tok] = float(tok)
+        except ValueError as exc:
+            raise ParameterError(
+                f"--levels {text!r}: {tok!r} is neither a density nor topN (N a percentage, "
+                "e.g. top1); write e.g. --levels top1,top5,250."
+            ) from exc
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``geodistrict density`` (returns the exit status)."""
+    from .._errors import InputFileError
+    from ..boundaries import read_boundaries
+    from ..clusters.kde import ParameterError, check_parameters, kde
+    from ..io.read import read_points
+    from ..io.write import write_table
+
+    check_parameters(bandwidth_m=args.bandwidth, cell_m=args.cell, kernel=args.kernel)
+    if args.levels and not args.contours:
+        raise ParameterError("--levels needs --contours PATH.gpkg to write the patches to.")
+    for opt, path in (
+        ("--out", args.out),
+        ("--contours", args.contours),
+        ("--report", args.report),
+    ):
+        if path and not Path(path).parent.exists():
+            raise InputFileError(
+                f"{opt} {path}: the folder {Path(path).parent} does not exist; create it first."
+            )
+    name, spec = _points_spec(args.points)
+    layer = read_points(spec, name=name).require_points()
+    within = read_boundaries(args.within) if args.within else None
+    result = kde(
+        layer,
+        bandwidth_m=args.bandwidth,
+        cell_m=args.cell,
+        kernel=args.kernel,
+        weights=args.weight,
+        within=within,
+    )
+    command = "geodistrict " + " ".join(sys.argv[1:])
+    meta = result.metadata()
+    result.to_geotiff(args.out, tags={"command": command})
+    report: dict[str, Any] = {
+        "parameters": {
+            "points": args.points,
+            "within": args.within,
+            "kernel": args.kernel,
+            "bandwidth_m": args.bandwidth,
+            "cell_m": args.cell,
+            "weight": args.weight,
+        },
+        "surface": {
+            "path": str(args.out),
+            "units": meta["units"],
+            "shape": list(result.array.shape),
+            "transform": list(result.transform)[:6],
+            "crs": meta["crs"],
+            "max": float(result.array.max()),
+        },
+        "n_input": layer.n_input,
+        "n_rejected": len(layer.rejected),
+        "n_points": result.n_points,
+        "n_excluded": result.n_excluded,
+        "total_weight": result.total_weight,
+        "integral": meta["integral"],
+        "lost_edge_mass": result.lost_mass,
+        "spill_mass": result.spill_mass,
+        "edge": result.edge,
+        "provenance": {
+            "tool": f"geodistrict {meta['geodistrict_version']}",
+            "command": command,
+            "sources": [layer.info.as_dict()]
+            + ([within.info.as_dict()] if within is not None else []),
+            "attribution": [
+                a
+                for a in dict.fromkeys(
+                    [layer.info.attribution, within.info.attribution if within else None]
+                )
+                if a
+            ],
+        },
+    }
+    if args.contours:
+        levels = _levels(args.levels or "top1,top5", result)
+        patches = result.contours(levels)
+        write_table(patches, args.contours, provenance=report["provenance"])
+        report["contours"] = {
+            "path": str(args.contours),
+            "levels": levels,
+            "patches": {k: int((patches["label"] == k).sum()) for k in levels},
+            "area_km2": {
+                k: float(patches.loc[patches["label"] == k, "area_km2"].sum()) for k in levels
+            },
+        }
+    if args.report:
+        Path(args.report).write_text(json.dumps(report, indent=2, default=str))
+    excl = f", {result.n_excluded} outside --within excluded" if args.within else ""
+    print(
+        f"{layer.name}: {result.n_points} points{excl}; surface {result.array.shape[1]} x "
+        f"{result.array.shape[0]} cells of {args.cell:g} m, integral {meta['integral']:,.6g} "
+        f"{meta['units'].replace(' per km2', '')}",
+        file=sys.stderr,
+    )
+    written = [args.out, args.contours, args.report]
+    print("wrote " + ", ".join(str(p) for p in written if p), file=sys.stderr)
+    return 0

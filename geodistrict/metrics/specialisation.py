@@ -1,0 +1,925 @@
+r"""Sector specialisation: location quotients, Krugman, diversity, specialisms, Ellison-Glaeser.
+
+The Smart Specialisation questions (what is this place unusually good at, and how different
+is its economy from the country's?) start from one long table of counts, one row per area and
+sector::
+
+    area        sector  count
+    Cambridge   J        2910
+    Cambridge   K         610
+    ...
+
+and a *reference* mix to compare each area with: by default the sum over all the areas given,
+or a published row such as England's. Everything below is a small pure function of that table.
+
+Missing values
+--------------
+A suppressed count (``NaN``) stays missing: it is never read as 0, its location quotient is
+``NaN``, and the area's total is the sum of the sectors that *are* published, flagged by
+``area_total_complete = False`` so that the shares built on it can be read with care. An
+(area, sector) pair absent from the input counts as suppressed.
+
+References
+----------
+* Location quotient: the share of a sector in the area over its share in the reference.
+* Krugman (1991) dissimilarity index: :math:`K_i = \sum_k |s_{ik} - s_k|`, from 0 (the
+  reference's mix) to 2 (no sector in common).
+* Herfindahl-Hirschman index :math:`\sum_k s_{ik}^2` and Shannon entropy
+  :math:`-\sum_k s_{ik} \ln s_{ik}` of the area's own mix.
+* Ellison, G. and Glaeser, E. (1997) Geographic concentration in U.S. manufacturing
+  industries: a dartboard approach. *Journal of Political Economy* 105(5), 889-927.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._errors import EmptyLayerError, SchemaError
+from ..io.nomis import NomisTable
+from ..zones import LEP_ALIASES, normalise_label
+
+__all__ = [
+    "GEOGRAPHY_ALIASES",
+    "HERFINDAHL_METHODS",
+    "LQ_COLUMNS",
+    "ellison_glaeser",
+    "is_specialism",
+    "location_quotients",
+    "nomis_sector_counts",
+    "sector_code",
+    "specialisation_indices",
+    "specialisms",
+]
+
+#: The first columns of :func:`location_quotients`, in order (a fixed contract: extend, never
+#: rename).
+LQ_COLUMNS = (
+    "area",
+    "sector",
+    "count",
+    "area_total",
+    "reference_count",
+    "reference_total",
+    "lq",
+)
+
+#: Short names accepted for Nomis geography types (compared without regard to case).
+GEOGRAPHY_ALIASES: dict[str, str] = {
+    "lad": "ladu",
+    "la": "ladu",
+    "local_authority": "ladu",
+    "udg": "User Defined Geography",
+    "user": "User Defined Geography",
+}
+
+_MAX_LISTED = 10
+_SECTION_LIST = re.compile(r"^(?:[Pp]art\s+)?[A-U](?:\s*(?:,|and|&)\s*[A-U])*$")
+_TRAILING_PARENS = re.compile(r"\(([^()]*)\)\s*$")
+_LEADING_SECTION = re.compile(r"^([A-U])\s*:\s+\S")
+_NUMBER_PREFIX = re.compile(r"^\d+\s*:\s*")
+_TOTAL_INDUSTRIES = {"total", "all industries", "column total", "all", "total industries"}
+
+
+# --------------------------------------------------------------------------------------------
+# location quotients
+
+
+def location_quotients(
+    counts: pd.DataFrame,
+    *,
+    area: str = "area",
+    sector: str = "sector",
+    count: str = "count",
+    reference: pd.Series | None = None,
+    reference_name: str | None = None,
+) -> pd.DataFrame:
+    """Location quotient of every sector in every area, with its numerator and denominator.
+
+    ``lq = (count / area_total) / (reference_count / reference_total)``: above 1 the sector
+    holds a larger share of the area than of the reference.
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        Long table, one row per area and sector, with a numeric count (enterprises, jobs ...).
+        ``NaN`` marks a suppressed count; a missing (area, sector) row is treated the same.
+        Other columns (``sector_label``, ``flag`` ...) are carried to the output.
+    area, sector, count : str
+        Column names in ``counts``.
+    reference : pandas.Series, optional
+        The reference mix, indexed by sector (e.g. England's counts from
+        :func:`nomis_sector_counts`); it must list exactly the sectors of ``counts``.
+        By default the reference is **the sum over all the areas given** (missing counts
+        skipped). That default suits areas that partition a territory (the local authorities
+        of England); for overlapping areas (LEPs share seven districts) pass the published
+        national row instead.
+    reference_name : str, optional
+        Label stored in the ``reference`` column; by default the Series' name, or
+        ``"sum of areas"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per area and sector (areas and sectors in order of first appearance) with the
+        columns
+
+        ``area``, ``sector``, ``count``
+            The input (``NaN`` when suppressed).
+        ``area_total``
+            Sum of the area's non-missing counts.
+        ``reference_count``, ``reference_total``
+            The reference's count of the sector and its sum over sectors.
+        ``lq``
+            The location quotient; ``NaN`` when the count or the reference count is missing
+            (never 0), or when the area total is 0.
+        ``area_total_complete``
+            False when ``area_total`` leaves out a suppressed count.
+        ``reference_complete``
+            False when the reference count or total leaves out a missing value.
+        ``reference``
+            The reference's label.
+
+        followed by the other columns of ``counts``.
+
+    Raises
+    ------
+    SchemaError
+        When a column is missing, a count is not a number or is negative, an (area, sector)
+        pair is repeated, or the reference does not list the same sectors.
+    EmptyLayerError
+        When ``counts`` has no rows.
+
+    Examples
+    --------
+    Two areas and three sectors, compared with their sum (A 100, B 90, C 210; total 400):
+
+    >>> counts = pd.DataFrame({
+    ...     "area": ["X"] * 3 + ["Y"] * 3,
+    ...     "sector": ["A", "B", "C"] * 2,
+    ...     "count": [10, 30, 60, 90, 60, 150]})
+    >>> lq = location_quotients(counts)
+    >>> lq[["area", "sector", "count", "area_total", "reference_count", "lq"]].round(4)
+      area sector  count  area_total  reference_count      lq
+    0    X      A   10.0       100.0            100.0  0.4000
+    1    X      B   30.0       100.0             90.0  1.3333
+    2    X      C   60.0       100.0            210.0  1.1429
+    3    Y      A   90.0       300.0            100.0  1.2000
+    4    Y      B   60.0       300.0             90.0  0.8889
+    5    Y      C  150.0       300.0            210.0  0.9524
+
+    Against a published national mix instead:
+
+    >>> england = pd.Series({"A": 50, "B": 25, "C": 25}, name="country:England")
+    >>> location_quotients(counts, reference=england)["lq"].round(2).tolist()
+    [0.2, 1.2, 2.4, 0.6, 0.8, 2.0]
+    """
+    frame = _long_counts(counts, area=area, sector=sector, count=count)
+    c = frame["count"]
+    by_area = frame.groupby("area", sort=False)["count"]
+    frame.insert(3, "area_total", by_area.transform("sum", min_count=1))
+    complete = c.notna().groupby(frame["area"], sort=False).transform("all")
+
+    sectors = pd.Index(pd.unique(frame["sector"]))
+    if reference is None:
+        ref = frame.groupby("sector", sort=False)["count"].sum(min_count=1)
+        ref_complete = bool(c.notna().all())
+        label = reference_name or "sum of areas"
+    else:
+        ref = _reference_series(reference, sectors, source=_name_of(counts))
+        ref_complete = bool(ref.notna().all())
+        label = reference_name or (str(reference.name) if reference.name is not None else None)
+        label = label or "reference"
+    ref_total = float(ref.sum(min_count=1))
+    frame.insert(4, "reference_count", frame["sector"].map(ref).astype(float))
+    frame.insert(5, "reference_total", ref_total)
+    area_share = frame["count"] / frame["area_total"]
+    ref_share = frame["reference_count"] / frame["reference_total"]
+    frame.insert(6, "lq", area_share / ref_share)
+    frame.insert(7, "area_total_complete", complete.astype(bool))
+    frame.insert(8, "reference_complete", ref_complete)
+    frame.insert(9, "reference", label)
+    return frame
+
+
+def _name_of(counts: pd.DataFrame) -> str:
+    return str(counts.attrs.get("source", "the counts table"))
+
+
+def _long_counts(counts: pd.DataFrame, *, area: str, sector: str, count: str) -> pd.DataFrame:
+    """Validated copy of ``counts`` with columns area, sector, count (+ extras), as a grid."""
+    name = _name_of(counts)
+    missing = [c for c in (area, sector, count) if c not in counts.columns]
+    if missing:
+        raise SchemaError(
+            f"{name} has no column(s) {', '.join(map(repr, missing))}; its columns are "
+            f"{', '.join(map(str, counts.columns))}. Name them with area=, sector=, count=."
+        )
+    if counts.empty:
+        raise EmptyLayerError(f"{name} has no rows; pass one row per area and sector.")
+    extras = [c for c in counts.columns if c not in (area, sector, count)]
+    clash = [c for c in extras if c in LQ_COLUMNS or c in _DERIVED]
+    frame = counts[[area, sector, count, *extras]].drop(columns=clash)
+    frame.columns = ["area", "sector", "count", *[c for c in extras if c not in clash]]
+    raw = frame["count"]
+    values = pd.to_numeric(raw, errors="coerce").astype(float)
+    bad = raw.notna() & values.isna()
+    if bad.any():
+        shown = "; ".join(
+            f"{a!r}/{s!r}: {v!r}"
+            for a, s, v in frame.loc[bad, ["area", "sector", "count"]].head(_MAX_LISTED).to_numpy()
+        )
+        raise SchemaError(
+            f"{name}: {int(bad.sum())} count(s) are not numbers ({shown}); clear suppressed "
+            "cells to NaN or convert the column to numbers."
+        )
+    if (values < 0).any():
+        shown = ", ".join(
+            f"{a!r}/{s!r}" for a, s in frame.loc[values < 0, ["area", "sector"]].to_numpy()[:10]
+        )
+        raise SchemaError(f"{name}: negative counts for {shown}; counts must be >= 0.")
+    frame["count"] = values
+    dup = frame.duplicated(["area", "sector"], keep=False)
+    if dup.any():
+        pairs = list(dict.fromkeys(map(tuple, frame.loc[dup, ["area", "sector"]].to_numpy())))
+        shown = ", ".join(f"{a!r}/{s!r}" for a, s in pairs[:_MAX_LISTED])
+        raise SchemaError(
+            f"{name}: {len(pairs)} area/sector pair(s) appear more than once ({shown}); keep one "
+            "row per area and sector (sum them first if they are parts of one sector)."
+        )
+    areas = pd.unique(frame["area"])
+    sectors = pd.unique(frame["sector"])
+    grid = pd.MultiIndex.from_product([areas, sectors], names=["area", "sector"])
+    # area-major order; absent pairs become suppressed (NaN) cells
+    return frame.set_index(["area", "sector"]).reindex(grid).reset_index()
+
+
+_DERIVED = ("area_total_complete", "reference_complete", "reference")
+
+
+def _reference_series(reference: pd.Series, sectors: pd.Index, *, source: str) -> pd.Series:
+    if not isinstance(reference, pd.Series):
+        raise SchemaError(
+            f"the reference is a {type(reference).__name__}; pass a pandas Series of counts "
+            "indexed by sector."
+        )
+    ref_name = f"the reference {reference.name!r}" if reference.name is not None else "reference"
+    if reference.index.has_duplicates:
+        dup = list(dict.fromkeys(reference.index[reference.index.duplicated()]))
+        raise SchemaError(f"{ref_name} lists the sectors {dup[:_MAX_LISTED]} twice; keep one.")
+    lacking = [s for s in sectors if s not in reference.index]
+    extra = [s for s in reference.index if s not in set(sectors)]
+    if lacking or extra:
+        parts = []
+        if lacking:
+            parts.append(f"it lacks the sectors {lacking[:_MAX_LISTED]} of {source}")
+        if extra:
+            parts.append(f"it has sectors {extra[:_MAX_LISTED]} that {source} lacks")
+        raise SchemaError(
+            f"{ref_name} does not list the same sectors: {'; '.join(parts)}. Index it by the "
+            "same sector codes (a missing reference count may be NaN)."
+        )
+    values = pd.to_numeric(reference, errors="coerce").astype(float)
+    if (values.isna() & reference.notna()).any() or (values < 0).any():
+        raise SchemaError(f"{ref_name} holds values that are not counts >= 0; fix them.")
+    return values.reindex(sectors)
+
+
+# --------------------------------------------------------------------------------------------
+# specialisms and indices
+
+
+def is_specialism(
+    lq_table: pd.DataFrame, *, min_lq: float = 1.25, min_count: float = 100
+) -> pd.Series:
+    """Whether each row of a location-quotient table is *a specialism* of its area.
+
+    A specialism is a sector whose location quotient is at least ``min_lq`` **and** whose
+    count is at least ``min_count``: a high quotient on a handful of firms is noise, not a
+    strength.
+
+    Parameters
+    ----------
+    lq_table : pandas.DataFrame
+        Output of :func:`location_quotients`.
+    min_lq : float
+        Lowest location quotient of a specialism (1.25 by default: a quarter more than the
+        reference's share).
+    min_count : float
+        Lowest count of a specialism (100 by default).
+
+    Returns
+    -------
+    pandas.Series
+        Booleans indexed like ``lq_table``, named ``specialism``; False where the LQ or the
+        count is missing.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"lq": [1.5, 1.5, 1.1, np.nan], "count": [200, 50, 900, 300]})
+    >>> is_specialism(t).tolist()
+    [True, False, False, False]
+    """
+    _require(lq_table, ("lq", "count"), what="the location-quotient table")
+    keep = (lq_table["lq"] >= min_lq) & (lq_table["count"] >= min_count)
+    return keep.fillna(False).astype(bool).rename("specialism")
+
+
+def specialisms(
+    lq_table: pd.DataFrame, *, min_lq: float = 1.25, min_count: float = 100
+) -> pd.DataFrame:
+    """The rows of a location-quotient table that are specialisms, strongest first per area.
+
+    See :func:`is_specialism` for the definition of a specialism.
+
+    Parameters
+    ----------
+    lq_table : pandas.DataFrame
+        Output of :func:`location_quotients`.
+    min_lq, min_count : float
+        Thresholds of a specialism (1.25 and 100 by default).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The matching rows, areas in their original order and, within an area, by decreasing
+        location quotient, with the original index.
+
+    Examples
+    --------
+    >>> counts = pd.DataFrame({
+    ...     "area": ["X"] * 3 + ["Y"] * 3, "sector": ["A", "B", "C"] * 2,
+    ...     "count": [100, 300, 600, 900, 600, 1500]})
+    >>> specialisms(location_quotients(counts))[["area", "sector", "lq"]].round(4)
+      area sector      lq
+    1    X      B  1.3333
+    """
+    rows = lq_table.loc[is_specialism(lq_table, min_lq=min_lq, min_count=min_count)]
+    order = {a: i for i, a in enumerate(pd.unique(lq_table["area"]))}
+    key = rows["area"].map(order)
+    return (
+        rows.assign(_order=key)
+        .sort_values(["_order", "lq"], ascending=[True, False])
+        .drop(columns="_order")
+    )
+
+
+def specialisation_indices(
+    lq_table: pd.DataFrame,
+    *,
+    min_lq: float = 1.25,
+    min_count: float = 100,
+    n_top: int = 3,
+) -> pd.DataFrame:
+    r"""Specialisation and diversity of every area's sector mix.
+
+    With :math:`s_{ik}` the share of sector *k* in area *i* (count over ``area_total``) and
+    :math:`s_k` its share in the reference:
+
+    * ``krugman`` = :math:`\sum_k |s_{ik} - s_k|`, the Krugman dissimilarity index: 0 when the
+      area has the reference's mix, 2 when they share no sector.
+    * ``hhi`` = :math:`\sum_k s_{ik}^2`, the Herfindahl-Hirschman concentration of the area's
+      own mix: 1/n for n equal sectors, 1 for a single sector.
+    * ``shannon`` = :math:`-\sum_k s_{ik} \ln s_{ik}` (natural log, 0 ln 0 = 0): diversity,
+      at most ln n.
+
+    Suppressed counts are left out of every sum; ``area_total_complete`` says when they were.
+
+    Parameters
+    ----------
+    lq_table : pandas.DataFrame
+        Output of :func:`location_quotients`.
+    min_lq, min_count : float
+        Thresholds of a specialism (see :func:`is_specialism`).
+    n_top : int
+        How many specialisms ``top_specialisms`` lists.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per area (in order) with ``area``, ``area_total``, ``area_total_complete``,
+        ``n_sectors`` (sectors with a count above 0), ``n_missing`` (suppressed sectors),
+        ``krugman``, ``hhi``, ``shannon``, ``n_specialisms`` and ``top_specialisms`` (the
+        ``n_top`` specialisms by decreasing LQ, joined by ``"; "``).
+
+    Examples
+    --------
+    >>> counts = pd.DataFrame({
+    ...     "area": ["X"] * 3 + ["Y"] * 3, "sector": ["A", "B", "C"] * 2,
+    ...     "count": [100, 300, 600, 900, 600, 1500]})
+    >>> out = specialisation_indices(location_quotients(counts))
+    >>> out[["area", "krugman", "hhi", "shannon", "n_specialisms"]].round(4)
+      area  krugman   hhi  shannon  n_specialisms
+    0    X      0.3  0.46   0.8979              1
+    1    Y      0.1  0.38   1.0297              0
+    >>> out["top_specialisms"].tolist()
+    ['B', '']
+    """
+    _require(
+        lq_table,
+        ("area", "sector", "count", "area_total", "reference_count", "reference_total", "lq"),
+        what="the location-quotient table",
+    )
+    t = lq_table
+    share = t["count"] / t["area_total"]
+    ref_share = t["reference_count"] / t["reference_total"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        plogp = np.where(share > 0, share * np.log(share.where(share > 0, 1.0)), 0.0)
+    terms = pd.DataFrame(
+        {
+            "area": t["area"],
+            "krugman": (share - ref_share).abs(),
+            "hhi": share**2,
+            "shannon": pd.Series(-plogp, index=t.index).where(share.notna()),
+            "n_sectors": (t["count"] > 0).astype(int),
+            "n_missing": t["count"].isna().astype(int),
+            "complete": t["count"].notna(),
+        }
+    )
+    g = terms.groupby("area", sort=False)
+    out = pd.DataFrame(
+        {
+            "area_total": t.groupby("area", sort=False)["area_total"].first(),
+            "area_total_complete": g["complete"].all(),
+            "n_sectors": g["n_sectors"].sum(),
+            "n_missing": g["n_missing"].sum(),
+            "krugman": g["krugman"].sum(min_count=1),
+            "hhi": g["hhi"].sum(min_count=1),
+            "shannon": g["shannon"].sum(min_count=1),
+        }
+    )
+    spec = specialisms(t, min_lq=min_lq, min_count=min_count)
+    out["n_specialisms"] = spec.groupby("area", sort=False).size().reindex(out.index).fillna(0)
+    out["n_specialisms"] = out["n_specialisms"].astype(int)
+    top = spec.groupby("area", sort=False)["sector"].agg(
+        lambda s: "; ".join(map(str, s.head(n_top)))
+    )
+    out["top_specialisms"] = top.reindex(out.index).fillna("").astype(str)
+    return out.rename_axis("area").reset_index()
+
+
+def _require(table: pd.DataFrame, columns: tuple[str, ...], *, what: str) -> None:
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise SchemaError(
+            f"{what} has no column(s) {', '.join(map(repr, missing))}; pass the output of "
+            "location_quotients()."
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Ellison-Glaeser
+
+
+def _h_units(totals: pd.Series) -> pd.Series:
+    return (1.0 / totals).where(totals > 0)
+
+
+def _h_zero(totals: pd.Series) -> pd.Series:
+    return pd.Series(0.0, index=totals.index)
+
+
+#: How :func:`ellison_glaeser` sets each sector's plant Herfindahl H when none is given.
+HERFINDAHL_METHODS: dict[str, Callable[[pd.Series], pd.Series]] = {
+    "units": _h_units,
+    "zero": _h_zero,
+}
+
+
+def ellison_glaeser(
+    counts_by_area_sector: pd.DataFrame,
+    *,
+    plant_herfindahl: pd.Series | str = "units",
+    area: str = "area",
+    sector: str = "sector",
+    count: str = "count",
+) -> pd.DataFrame:
+    r"""Ellison-Glaeser index of geographic concentration of every sector.
+
+    With :math:`x_i` area *i*'s share of all counts, :math:`s_{ik}` its share of sector *k*,
+    :math:`G_k = \sum_i (s_{ik} - x_i)^2` and :math:`H_k` the Herfindahl index of the sector's
+    plant sizes,
+
+    .. math:: \gamma_k = \frac{G_k - (1 - \sum_i x_i^2) H_k}{(1 - \sum_i x_i^2)(1 - H_k)}.
+
+    :math:`\gamma` is about 0 when firms locate as darts thrown at random, positive when the
+    sector clusters (0.05 is "highly concentrated" in Ellison and Glaeser's reading), negative
+    when it spreads more evenly than chance. The areas must partition the territory: with
+    overlapping areas (LEPs) shares are counted twice and :math:`\gamma` is not meaningful;
+    use local authorities.
+
+    Parameters
+    ----------
+    counts_by_area_sector : pandas.DataFrame
+        Long table of counts (the input or the output of :func:`location_quotients`).
+        Suppressed counts (``NaN``) are left out and flagged in ``complete``.
+    plant_herfindahl : {"units", "zero"} or pandas.Series
+        ``"units"`` (default): each counted unit is one plant of equal size, so
+        :math:`H_k = 1 / N_k` with :math:`N_k` the sector's count. This is exact when the
+        counts are counts of enterprises or establishments (UK Business Counts).
+        ``"zero"``: :math:`H_k = 0`, the usual approximation for employment counts without
+        plant-size data; it then reports the raw concentration :math:`G_k / (1 - \sum x^2)`
+        and overstates clustering in sectors of few large plants.
+        A Series indexed by sector: the plant Herfindahl computed from plant-level data.
+    area, sector, count : str
+        Column names.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per sector (in order) with ``sector``, ``sector_total``, ``n_areas`` (areas
+        with a count), ``g`` (:math:`G_k`), ``herfindahl`` (:math:`H_k`), ``eg``
+        (:math:`\gamma_k`) and ``complete`` (False when a suppressed count was left out).
+
+    Raises
+    ------
+    ValueError
+        When ``plant_herfindahl`` is an unknown string (the message lists the allowed ones).
+    SchemaError
+        As :func:`location_quotients`; or when a given Series lacks a sector.
+
+    Examples
+    --------
+    Area P has 30 firms in sector 1 and 10 in sector 2, area Q 10 and 50, so
+    x = (0.4, 0.6), 1 - (0.16 + 0.36) = 0.48 and, for sector 1,
+    G = (0.75 - 0.4)² + (0.25 - 0.6)² = 0.245; with H = 0, γ = 0.245 / 0.48:
+
+    >>> counts = pd.DataFrame({"area": ["P", "P", "Q", "Q"], "sector": ["s1", "s2"] * 2,
+    ...                        "count": [30, 10, 10, 50]})
+    >>> eg = ellison_glaeser(counts, plant_herfindahl="zero")
+    >>> eg[["sector", "g", "eg"]].round(4)
+      sector       g      eg
+    0     s1  0.2450  0.5104
+    1     s2  0.1089  0.2269
+    """
+    frame = _long_counts(counts_by_area_sector, area=area, sector=sector, count=count)
+    totals_by_area = frame.groupby("area", sort=False)["count"].sum()
+    x = totals_by_area / totals_by_area.sum()
+    one_minus = 1.0 - float((x**2).sum())
+    sector_total = frame.groupby("sector", sort=False)["count"].sum()
+    if isinstance(plant_herfindahl, str):
+        try:
+            h = HERFINDAHL_METHODS[plant_herfindahl](sector_total)
+        except KeyError:
+            raise ValueError(
+                f"plant_herfindahl={plant_herfindahl!r} is not one of "
+                f"{', '.join(map(repr, HERFINDAHL_METHODS))}, or a Series indexed by sector."
+            ) from None
+    else:
+        lacking = [s for s in sector_total.index if s not in plant_herfindahl.index]
+        if lacking:
+            raise SchemaError(
+                f"plant_herfindahl lacks the sectors {lacking[:_MAX_LISTED]}; give one value "
+                "per sector (or use plant_herfindahl='units')."
+            )
+        h = pd.to_numeric(plant_herfindahl, errors="coerce").reindex(sector_total.index)
+    s = frame["count"] / frame["sector"].map(sector_total)
+    xi = frame["area"].map(x)
+    sq = ((s - xi) ** 2).where(frame["count"].notna())
+    g = sq.groupby(frame["sector"], sort=False).sum(min_count=1)
+    eg = (g - one_minus * h) / (one_minus * (1.0 - h))
+    out = pd.DataFrame(
+        {
+            "sector_total": sector_total,
+            "n_areas": frame["count"].notna().groupby(frame["sector"], sort=False).sum(),
+            "g": g,
+            "herfindahl": h.astype(float),
+            "eg": eg,
+            "complete": frame["count"].notna().groupby(frame["sector"], sort=False).all(),
+        }
+    )
+    return out.rename_axis("sector").reset_index()
+
+
+# --------------------------------------------------------------------------------------------
+# Nomis tables
+
+
+def sector_code(label: str) -> str:
+    """The SIC 2007 section letter(s) of an industry label, or the label itself.
+
+    Examples
+    --------
+    >>> sector_code("10 : Information & communication (J)")
+    'J'
+    >>> sector_code("2 : Mining, quarrying & utilities (B,D and E)")
+    'B,D,E'
+    >>> sector_code("5 : Motor trades (Part G)")
+    'G'
+    >>> sector_code("C : Manufacturing")
+    'C'
+    >>> sector_code("Knowledge economy")
+    'Knowledge economy'
+    """
+    text = str(label).strip()
+    m = _TRAILING_PARENS.search(text)
+    if m and _SECTION_LIST.fullmatch(m.group(1).strip()):
+        inner = re.sub(r"^[Pp]art\s+", "", m.group(1).strip())
+        return ",".join(re.findall(r"[A-U]", inner))
+    m = _LEADING_SECTION.match(text)
+    if m:
+        return m.group(1)
+    return text
+
+
+def _short_name(label: str) -> str:
+    text = _NUMBER_PREFIX.sub("", str(label).strip())
+    return _TRAILING_PARENS.sub("", text).strip()
+
+
+def _sector_codes(labels: list[str]) -> dict[str, str]:
+    """Label → unique code; labels sharing a code (the three "Part G") get their name added."""
+    codes = {lab: sector_code(lab) for lab in labels}
+    seen: dict[str, list[str]] = {}
+    for lab, code in codes.items():
+        seen.setdefault(code, []).append(lab)
+    for code, labs in seen.items():
+        if len(labs) > 1:
+            for lab in labs:
+                codes[lab] = f"{code} ({_short_name(lab)})"
+    return codes
+
+
+def _is_total_industry(label: Any) -> bool:
+    text = _NUMBER_PREFIX.sub("", str(label).strip()).lower()
+    return text in _TOTAL_INDUSTRIES or text.startswith("all industries")
+
+
+def _listing(values: list[Any]) -> str:
+    shown = ", ".join(repr(v) for v in values[:30])
+    return shown + (f" and {len(values) - 30} more" if len(values) > 30 else "")
+
+
+def _resolve_geography(table: NomisTable, geography_type: str) -> str:
+    present = [g for g in dict.fromkeys(table.data["geography_type"].tolist()) if g is not None]
+    by_key = {str(g).lower(): str(g) for g in present}
+    want = str(geography_type).strip()
+    key = GEOGRAPHY_ALIASES.get(want.lower().replace(" ", "_"), want).lower()
+    if key in by_key:
+        return by_key[key]
+    aliases: dict[str, str] = {}
+    for alias, target in GEOGRAPHY_ALIASES.items():
+        if target.lower() in by_key:
+            aliases.setdefault(by_key[target.lower()], alias)  # the first alias of each type
+    hint = ", ".join(f"{g!r}" + (f" (or {aliases[g]!r})" if g in aliases else "") for g in present)
+    raise SchemaError(
+        f"{table.source}: no geography type {geography_type!r}; the table has {hint}. "
+        "Pass one of them."
+    )
+
+
+def _resolve_reference(table: NomisTable, reference: str | None) -> tuple[str, str]:
+    data = table.data
+    pairs = list(
+        dict.fromkeys(
+            (str(g), str(a))
+            for g, a in zip(data["geography_type"], data["area"], strict=True)
+            if g is not None
+        )
+    )
+    if reference is None:
+        countries = [p for p in pairs if p[0].lower() == "country"]
+        if len(countries) == 1:
+            return countries[0]
+        if not countries:
+            raise SchemaError(
+                f"{table.source}: no country row to compare the areas with; pass a reference "
+                "such as 'lep:London', or download the table with the country (England) "
+                "included."
+            )
+        raise SchemaError(
+            f"{table.source}: several country rows ({_listing([a for _, a in countries])}); "
+            f"choose one, e.g. reference='country:{countries[0][1]}'."
+        )
+    text = str(reference).strip()
+    prefix, sep, rest = text.partition(":")
+    candidates = pairs
+    label = text
+    if sep:
+        try:
+            gt = _resolve_geography(table, prefix)
+        except SchemaError:
+            gt = None
+        if gt is not None:
+            candidates = [p for p in pairs if p[0] == gt]
+            label = rest.strip()
+    aliases = {normalise_label(v): normalise_label(k) for k, v in LEP_ALIASES.items()}
+    norm = normalise_label(label)
+    wanted = {norm, aliases.get(norm, norm)}
+    hits = [p for p in candidates if p[1] == label] or [
+        p for p in candidates if normalise_label(p[1]) in wanted
+    ]
+    if len(hits) == 1:
+        return hits[0]
+    if not hits:
+        raise SchemaError(
+            f"{table.source}: no area {reference!r} to use as the reference; name one as "
+            "'TYPE:LABEL', e.g. 'country:England' or 'lep:London'."
+        )
+    raise SchemaError(
+        f"{table.source}: the reference {reference!r} matches "
+        f"{_listing([f'{g}:{a}' for g, a in hits])}; name one as 'TYPE:LABEL'."
+    )
+
+
+def nomis_sector_counts(
+    table: NomisTable,
+    *,
+    geography_type: str = "lep",
+    year: int | None = None,
+    variable: str = "Total",
+    industry_dimension: str = "industry",
+    reference: str | None = None,
+    **dims: Any,
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Counts by area and sector from a Nomis download, and the reference row to compare with.
+
+    For a download with one block per year and industry (UK Business Counts by SIC 2007
+    section, ``"10 : Information & communication (J)"`` ...), the areas of one geography type
+    and one year become a long table ready for :func:`location_quotients`. Sectors are named by
+    their section letter(s) (``"J"``, ``"B,D,E"``); labels that share a letter (the three
+    ``"(Part G)"`` groups) add their name: ``"G (Motor trades)"``. An all-industries block
+    (``"Total"``) is left out of the sectors.
+
+    Parameters
+    ----------
+    table : NomisTable
+        From :func:`geodistrict.read_nomis`.
+    geography_type : str
+        ``"lep"``, ``"ladu"`` (or ``"lad"``), ``"country"``, ``"User Defined Geography"``
+        (or ``"udg"``) ...; see :data:`GEOGRAPHY_ALIASES`.
+    year : int, optional
+        The year; by default the latest year the chosen areas have.
+    variable : str
+        The column of the download: ``"Total"`` (all size bands, the default),
+        ``"Micro (0 to 9)"`` ...
+    industry_dimension : str
+        The dimension that holds the sectors.
+    reference : str, optional
+        The area to compare with, as ``"TYPE:LABEL"`` (``"country:England"``,
+        ``"lep:London"``) or a label found once in the table. By default the table's only
+        country row.
+    **dims
+        Values of other dimensions that take several values, e.g. ``legal_status="Total"``.
+
+    Returns
+    -------
+    counts : pandas.DataFrame
+        ``area`` (the label after ``lep:`` ...), ``sector``, ``count`` (``NaN`` when
+        suppressed), ``sector_label`` (the full Nomis label) and ``flag`` (the suppression
+        marker), one row per area and sector, areas and sectors in file order.
+        ``counts.attrs`` records the ``source``, ``geography_type``, ``year``, ``variable``,
+        ``dimensions`` and ``reference``.
+    reference : pandas.Series
+        The reference's counts indexed by sector, named ``"TYPE:LABEL"`` (``NaN`` where
+        suppressed or absent).
+
+    Raises
+    ------
+    SchemaError
+        Naming the file, when the geography type, year, variable, industry dimension or
+        reference is not in the table (the message lists those that are), when another
+        dimension takes several values, or when an area has two different counts for a sector.
+
+    Examples
+    --------
+    >>> data = pd.DataFrame({
+    ...     "geography_type": ["country", "lep", "lep"] * 2,
+    ...     "area": ["England", "Solent", "London"] * 2,
+    ...     "industry": ["3 : Manufacturing (C)"] * 3 + ["10 : Info & comms (J)"] * 3,
+    ...     "year": [2022] * 6, "variable": ["Total"] * 6,
+    ...     "value": [100.0, 10.0, 20.0, 50.0, 2.0, 20.0], "flag": [None] * 6})
+    >>> t = NomisTable(data, source="ubc.xlsx", title="UBC", footnotes=(), n_suppressed=0,
+    ...                dimensions=("industry",))
+    >>> counts, england = nomis_sector_counts(t, geography_type="lep")
+    >>> counts[["area", "sector", "count"]]
+         area sector  count
+    0  Solent      C   10.0
+    1  Solent      J    2.0
+    2  London      C   20.0
+    3  London      J   20.0
+    >>> england.to_dict(), england.name
+    ({'C': 100.0, 'J': 50.0}, 'country:England')
+    """
+    data = table.data
+    src = table.source
+    if industry_dimension not in data.columns:
+        raise SchemaError(
+            f"{src}: no dimension {industry_dimension!r} holding the sectors; the dimensions "
+            f"are {_listing(list(table.dimensions))}. Pass industry_dimension=, or download "
+            "the table with industry as a dimension."
+        )
+    gt = _resolve_geography(table, geography_type)
+    ref_gt, ref_area = _resolve_reference(table, reference)
+    rows = data.loc[data["geography_type"] == gt]
+    years = sorted({int(y) for y in rows["year"].dropna()}) if "year" in rows else []
+    if year is None and years:
+        year = years[-1]
+    if year is not None:
+        if int(year) not in years:
+            raise SchemaError(
+                f"{src}: no year {year} for {gt} areas; the table has "
+                f"{', '.join(map(str, years)) or 'no dated blocks'}. Pass one of them "
+                "(--date YEAR)."
+            )
+        year = int(year)
+    variables = list(dict.fromkeys(data["variable"].tolist()))
+    if variable not in variables:
+        raise SchemaError(
+            f"{src}: no variable {variable!r}; the columns are {_listing(variables)}. Pass one "
+            "of them."
+        )
+    unknown = [k for k in dims if k not in data.columns]
+    if unknown:
+        raise SchemaError(
+            f"{src}: no dimension(s) {_listing(unknown)}; the dimensions are "
+            f"{_listing(list(table.dimensions))}."
+        )
+
+    keep = (data["variable"] == variable).to_numpy(dtype=bool, copy=True)
+    if year is not None:
+        keep &= (data["year"] == year).fillna(False).to_numpy(dtype=bool)
+    for name, wanted in dims.items():
+        keep &= data[name].isin(wanted if isinstance(wanted, list | tuple) else [wanted]).to_numpy()
+    industry = data[industry_dimension]
+    keep &= (
+        industry.notna() & ~industry.map(_is_total_industry, na_action="ignore").fillna(True)
+    ).to_numpy(dtype=bool)
+    sel = data.loc[keep]
+
+    labels = [str(v) for v in dict.fromkeys(sel[industry_dimension].dropna().tolist())]
+    codes = _sector_codes(labels)
+    areas = sel.loc[sel["geography_type"] == gt]
+    for name in table.dimensions:
+        if name in (industry_dimension, *dims):
+            continue
+        values = list(dict.fromkeys(areas[name].tolist()))
+        if len(values) > 1:
+            raise SchemaError(
+                f"{src}: the {gt} rows of {year} take {len(values)} values of {name} "
+                f"({_listing(values)}); choose one, e.g. {name}={values[0]!r} (--where)."
+            )
+    if areas.empty:
+        raise SchemaError(
+            f"{src}: no industry rows for {gt} areas in {year} with variable {variable!r}; "
+            f"check the selection ({', '.join(f'{k}={v!r}' for k, v in dims.items()) or '-'})."
+        )
+    counts = _area_sector_rows(areas, industry_dimension, codes, src)
+
+    ref_rows = sel.loc[(sel["geography_type"] == ref_gt) & (sel["area"] == ref_area)]
+    if ref_rows.empty:
+        raise SchemaError(
+            f"{src}: the reference {ref_gt}:{ref_area} has no industry rows in {year}; pass "
+            "another reference."
+        )
+    ref_counts = _area_sector_rows(ref_rows, industry_dimension, codes, src)
+    sectors = pd.unique(counts["sector"])
+    ref = (
+        ref_counts.set_index("sector")["count"]
+        .reindex(sectors)
+        .rename(f"{ref_gt}:{ref_area}")
+        .rename_axis("sector")
+    )
+    counts.attrs.update(
+        {
+            "source": src,
+            "geography_type": gt,
+            "year": year,
+            "variable": variable,
+            "dimensions": dict(dims),
+            "reference": ref.name,
+        }
+    )
+    return counts, ref
+
+
+def _area_sector_rows(
+    rows: pd.DataFrame, industry: str, codes: Mapping[str, str], src: str
+) -> pd.DataFrame:
+    out = pd.DataFrame(
+        {
+            "area": rows["area"].astype(str).to_numpy(),
+            "sector": rows[industry].astype(str).map(codes).to_numpy(),
+            "count": rows["value"].astype(float).to_numpy(),
+            "sector_label": rows[industry].astype(str).to_numpy(),
+        }
+    )
+    flags = rows["flag"].to_numpy() if "flag" in rows else [None] * len(rows)
+    out["flag"] = pd.Series(flags, dtype=object)  # None, not NaN, where nothing was flagged
+    out = out.drop_duplicates(["area", "sector", "count"])
+    dup = out.duplicated(["area", "sector"], keep=False)
+    if dup.any():
+        pairs = list(dict.fromkeys(map(tuple, out.loc[dup, ["area", "sector"]].to_numpy())))
+        shown = ", ".join(f"{a!r}/{s!r}" for a, s in pairs[:_MAX_LISTED])
+        raise SchemaError(
+            f"{src}: {len(pairs)} area/sector pair(s) have two different counts ({shown}); "
+            "fix the selection with a dimension value (--where) or download the table again."
+        )
+    area_order = {a: i for i, a in enumerate(pd.unique(out["area"]))}
+    sector_order = {c: i for i, c in enumerate(pd.unique(out["sector"]))}
+    key = out["area"].map(area_order) * len(sector_order) + out["sector"].map(sector_order)
+    return out.iloc[np.argsort(key.to_numpy(), kind="stable")].reset_index(drop=True)
