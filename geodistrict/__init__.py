@@ -27,6 +27,20 @@ from .boundaries import (
     prepare_boundaries,
     read_boundaries,
 )
+from .clusters import (
+    KDEResult,
+    compare_outline,
+    dbscan_outlines,
+    getis_ord,
+    hdbscan_outlines,
+    hex_grid,
+    hotspots,
+    kde,
+    local_moran,
+    outline_cells,
+    ripley,
+    square_grid,
+)
 from .crs import choose_metric_crs
 from .inspect import describe
 from .interpolate import InterpolationResult, interpolate
@@ -46,6 +60,7 @@ from .io.nomis import NomisTable, read_nomis
 from .io.voa import read_voa_floorspace
 from .join import Assignment, JoinResult, assign_points, join_points
 from .layers import LayerInfo, PointLayer
+from .metrics import location_quotients, specialisation_indices, specialisms
 from .profile import Profile, add_raster_values, add_zone_values, profile
 from .raster import RasterGrid, read_raster, write_geotiff, zonal_stats
 from .zones import aggregate_by_lookup, match_zones
@@ -64,6 +79,21 @@ __all__ = [
     "InputFileError",
     "InvalidGeometryError",
     "InterpolationResult",
+    "KDEResult",
+    "compare_outline",
+    "dbscan_outlines",
+    "getis_ord",
+    "hdbscan_outlines",
+    "hex_grid",
+    "hotspots",
+    "kde",
+    "local_moran",
+    "location_quotients",
+    "outline_cells",
+    "ripley",
+    "specialisation_indices",
+    "specialisms",
+    "square_grid",
     "JoinResult",
     "NomisTable",
     "RasterGrid",

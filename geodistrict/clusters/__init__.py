@@ -3,3 +3,36 @@
 Each submodule imports its heavy dependencies (scipy, esda, libpysal, pointpats, scikit-learn,
 h3, rasterio) inside the functions that need them, so ``import geodistrict`` stays light.
 """
+
+from .grids import count_points, hex_grid, square_grid
+from .kde import KDEResult, kde
+from .local import LocalResult, getis_ord, grid_weights, hotspots, local_moran, weights_for
+from .outlines import (
+    ClusterResult,
+    compare_outline,
+    dbscan_outlines,
+    hdbscan_outlines,
+    outline_cells,
+)
+from .ripley import RipleyResult, ripley
+
+__all__ = [
+    "ClusterResult",
+    "KDEResult",
+    "LocalResult",
+    "RipleyResult",
+    "compare_outline",
+    "count_points",
+    "dbscan_outlines",
+    "getis_ord",
+    "grid_weights",
+    "hdbscan_outlines",
+    "hex_grid",
+    "hotspots",
+    "kde",
+    "local_moran",
+    "outline_cells",
+    "ripley",
+    "square_grid",
+    "weights_for",
+]
