@@ -1,0 +1,174 @@
+"""``geodistrict card``: the district card of one polygon (JSON or CSV)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+__all__ = ["register", "run", "read_layers", "parse_by", "parse_buffers", "check_out"]
+
+_EXAMPLE = """\
+examples:
+  # published figures of 22@Barcelona with the densities derived from them
+  geodistrict card 22at-barcelona --out 22at.json
+
+  # a drawn polygon measured with postcodes, universities and Companies House firms
+  geodistrict card proposed.geojson --points postcodes=onspd \\
+      --points universities=learning-providers-plus.csv \\
+      --points firms=BasicCompanyData.csv --by firms=sic_section --out proposed_card.csv
+
+output: JSON with id, name, area_ha, area_km2, crs_measured, indicators {NAME: {value, unit,
+source, year, kind, note}}, warnings and parameters; CSV with one row per indicator (id, name,
+indicator, value, unit, source, year, kind, note). source is 'computed' or the registry
+citation 'publisher, title (year)'. Buffer counts (_800m, _1600m) include the district.
+"""
+
+
+def points_argument(p: argparse.ArgumentParser) -> None:
+    """Add the repeatable ``--points NAME=PATH|onspd`` and ``--by NAME=COLUMN`` options."""
+    p.add_argument(
+        "--points",
+        action="append",
+        default=None,
+        metavar="NAME=PATH|onspd",
+        help="a point layer (CSV/XLSX with coordinates or postcodes, a vector file, or 'onspd' "
+        "for all UK postcodes, named postcodes); repeatable",
+    )
+    p.add_argument(
+        "--by",
+        action="append",
+        default=None,
+        metavar="NAME=COLUMN",
+        help="sector column of layer NAME for the sector mix (default: sic_section where a "
+        "layer has it); repeatable",
+    )
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``card`` subcommand."""
+    from ..cli import _Formatter
+
+    p = subparsers.add_parser(
+        "card",
+        help="district card: area, layers in and around a district, sectors, published figures",
+        description=(
+            "Measure one district (a shipped slug, a registry slug or a polygon file): area, "
+            "counts and densities of point layers inside it, within buffers and in its region, "
+            "sector mix, location quotients, knowledge-intensive share, and the figures "
+            "published for it with their citations."
+        ),
+        epilog=_EXAMPLE,
+        formatter_class=_Formatter,
+    )
+    p.add_argument("district", metavar="SLUG|PATH", help="district slug or polygon file")
+    points_argument(p)
+    p.add_argument(
+        "--region",
+        metavar="PATH",
+        default=None,
+        help="the surroundings for location quotients and the density ratio: a polygon file "
+        "(default: the district buffered by --region-buffer metres)",
+    )
+    p.add_argument(
+        "--region-buffer", type=float, default=10_000.0, metavar="METRES", help="default region"
+    )
+    p.add_argument("--buffers", default="800,1600", metavar="METRES,...", help="buffer distances")
+    p.add_argument(
+        "--no-registry", action="store_true", help="leave out the benchmark registry figures"
+    )
+    p.add_argument("--out", required=True, metavar="PATH.json|.csv", help="output file")
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    p.set_defaults(_run=run)
+
+
+def check_out(path: str | None, suffixes: tuple[str, ...], option: str) -> None:
+    """Refuse an output path with another suffix or in a missing folder, before any work."""
+    from .._errors import InputFileError, ParameterError
+
+    if path is None:
+        return
+    p = Path(path)
+    if p.suffix.lower() not in suffixes:
+        raise ParameterError(f"{option} {path}: write it as {' or '.join(suffixes)}.")
+    if not p.parent.exists():
+        raise InputFileError(f"{option} {path}: the folder {p.parent} does not exist; create it.")
+
+
+def read_layers(specs: list[str] | None) -> dict[str, Any]:
+    """``["firms=firms.csv", "onspd"]`` → {name: PointLayer}."""
+    from .._errors import SchemaError
+    from ..io.read import read_points
+
+    out: dict[str, Any] = {}
+    for spec in specs or []:
+        if "=" in spec and spec.split("=", 1)[0].strip() and spec.split("=", 1)[1].strip():
+            name, path = (t.strip() for t in spec.split("=", 1))
+        elif spec.startswith("onspd"):
+            name, path = "postcodes", spec
+        else:
+            raise SchemaError(
+                f"--points {spec!r}: write it as NAME=PATH (e.g. firms={spec}) or 'onspd'."
+            )
+        if name in out:
+            raise SchemaError(f"--points: two layers are named {name!r}; give each its own NAME.")
+        out[name] = read_points(path, name=name)
+    return out
+
+
+def parse_by(specs: list[str] | None, layers: dict[str, Any]) -> Any:
+    """``--by`` values → the ``by_sector`` argument (the default column when none given)."""
+    from .._errors import SchemaError
+    from ..cli import _kv
+
+    if not specs:
+        return "sic_section"
+    by = _kv(specs, "--by")
+    unknown = [k for k in by if k not in layers]
+    if unknown:
+        raise SchemaError(f"--by names layer(s) {unknown}, but the layers are {list(layers)}.")
+    return by
+
+
+def parse_buffers(text: str) -> list[float]:
+    """``"800,1600"`` → [800.0, 1600.0]."""
+    from .._errors import ParameterError
+
+    try:
+        return [float(t) for t in text.split(",") if t.strip()]
+    except ValueError as exc:
+        raise ParameterError(
+            f"--buffers {text!r}: give distances in metres separated by commas, e.g. 800,1600."
+        ) from exc
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``geodistrict card`` (returns the exit status)."""
+    from ..boundaries import read_boundaries
+    from ..districts import district_card
+
+    check_out(args.out, (".json", ".csv"), "--out")
+    layers = read_layers(args.points)
+    card = district_card(
+        args.district,
+        layers=layers,
+        buffers_m=parse_buffers(args.buffers),
+        region=read_boundaries(args.region) if args.region else None,
+        region_buffer_m=args.region_buffer,
+        by_sector=parse_by(args.by, layers),
+        registry=not args.no_registry,
+    )
+    if args.out.lower().endswith(".json"):
+        doc = {**card.to_dict(), "command": "geodistrict " + " ".join(sys.argv[1:])}
+        Path(args.out).write_text(json.dumps(doc, indent=2, ensure_ascii=False, default=str))
+    else:
+        card.to_frame().to_csv(args.out, index=False)
+    for w in card.warnings:
+        print(f"geodistrict: warning: {w}", file=sys.stderr)
+    area = f"{card.area_ha:,.1f} ha" if card.area_ha is not None else "no area"
+    print(
+        f"{card.id}: {area}, {len(card.indicators)} indicators; wrote {args.out}", file=sys.stderr
+    )
+    return 0
