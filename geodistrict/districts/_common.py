@@ -1,0 +1,586 @@
+"""Indicators, cards and the helpers shared by card, compare and diff."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from .._errors import (
+    InputFileError,
+    InvalidGeometryError,
+    ParameterError,
+    SchemaError,
+)
+from ..boundaries import Boundaries, prepare_boundaries, read_boundaries
+from ..crs import transform_xy
+from ..join import join_points
+from ..layers import PointLayer
+
+#: SIC 2007 divisions counted as knowledge-intensive: 21 (pharmaceuticals) and 26 (computer,
+#: electronic and optical products), Eurostat's high-tech manufacturing; 58–63 (information and
+#: communication), 64–66 (finance and insurance), 69–75 (professional, scientific and technical
+#: activities) and 85 (education), the core of Eurostat's knowledge-intensive services (KIS).
+#: It approximates Eurostat's KIS + high-tech manufacturing, leaving out the KIS divisions that
+#: say little about innovation districts: 50–51 (water and air transport), 78 (employment
+#: activities), 80 (security), 84 (public administration), 86–93 (health, social work, arts).
+KNOWLEDGE_INTENSIVE_DIVISIONS: tuple[int, ...] = (
+    21,
+    26,
+    *range(58, 64),
+    *range(64, 67),
+    *range(69, 76),
+    85,
+)
+
+_KINDS = ("stock", "flow", "derived")
+_AREA_KM2 = {"ha": 0.01, "km2": 1.0, "m2": 1e-6}
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One figure of a district card.
+
+    Attributes
+    ----------
+    name : str
+        Snake-case name (see the module documentation).
+    value : float or None
+        ``None`` when undefined (a ratio over zero); the note says why.
+    unit : str
+        ``firms``, ``firms/km2``, ``ha``, ``share`` (0–1), ``ratio``, ``lq`` ...
+    source : str
+        ``"computed"`` (by geodistrict, from the layers and the polygon) or the registry
+        citation ``"publisher, title (year)"``.
+    year : int or None
+        Year the figure refers to (registry figures); ``None`` for computed ones.
+    kind : {"stock", "flow", "derived"}
+        A count at a date, a change over a period, or a ratio derived from published stocks.
+    note : str
+        How it was obtained.
+    """
+
+    name: str
+    value: float | None
+    unit: str
+    source: str
+    year: int | None = None
+    kind: str = "stock"
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in _KINDS:
+            raise ParameterError(
+                f"indicator {self.name}: kind={self.kind!r} is not one of {_KINDS}"
+            )
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form (``value``, ``unit``, ``source``, ``year``, ``kind``, ``note``)."""
+        return {
+            "value": self.value,
+            "unit": self.unit,
+            "source": self.source,
+            "year": self.year,
+            "kind": self.kind,
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class Card:
+    """Result of :func:`district_card`.
+
+    Attributes
+    ----------
+    id, name : str
+        The district's id (its slug when shipped) and name.
+    area_ha, area_km2 : float or None
+        Area of the polygon in the metric CRS; for a registry district without a polygon,
+        the published area (``None`` when there is none).
+    crs_measured : str or None
+        The metric CRS of every area and distance (``None`` without a polygon).
+    indicators : tuple of Indicator
+        In a stable order: layers, zone values, registry figures.
+    warnings : tuple of str
+        Conditions worth reading (no points at all, published and drawn areas disagree ...).
+    area_source : str
+        ``"computed"`` or the citation of the published area.
+    parameters : dict
+        Buffers, region, sector columns, knowledge-intensive divisions and layer sources used.
+    """
+
+    id: str
+    name: str
+    area_ha: float | None
+    area_km2: float | None
+    crs_measured: str | None
+    indicators: tuple[Indicator, ...]
+    warnings: tuple[str, ...] = ()
+    area_source: str = "computed"
+    parameters: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def names(self) -> list[str]:
+        """Indicator names in order."""
+        return [i.name for i in self.indicators]
+
+    def indicator(self, name: str) -> Indicator:
+        """The indicator called ``name`` (``SchemaError`` listing the names otherwise)."""
+        for ind in self.indicators:
+            if ind.name == name:
+                return ind
+        raise SchemaError(
+            f"card {self.id}: no indicator {name!r}; it has {', '.join(self.names) or 'none'}."
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready card: ``area_ha``, ``area_km2`` and ``indicators`` {name: {...}}."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "area_ha": self.area_ha,
+            "area_km2": self.area_km2,
+            "area_source": self.area_source,
+            "crs_measured": self.crs_measured,
+            "indicators": {i.name: i.as_dict() for i in self.indicators},
+            "warnings": list(self.warnings),
+            "parameters": self.parameters,
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per indicator, after two rows for ``area_ha`` and ``area_km2``."""
+        where = f"measured in {self.crs_measured}" if self.crs_measured else "published area"
+        area = [
+            Indicator("area_ha", self.area_ha, "ha", self.area_source, note=where),
+            Indicator("area_km2", self.area_km2, "km2", self.area_source, note=where),
+        ]
+        rows = [{"indicator": i.name, **i.as_dict()} for i in (*area, *self.indicators)]
+        frame = pd.DataFrame(rows, columns=["indicator", "value", "unit", "source", "year",
+                                            "kind", "note"])  # fmt: skip
+        frame["year"] = frame["year"].astype("Int64")
+        frame.insert(0, "name", self.name)
+        frame.insert(0, "id", self.id)
+        return frame
+
+
+# --------------------------------------------------------------------------------------------
+# knowledge-intensive sectors
+
+
+def is_knowledge_intensive(
+    divisions: Sequence[Any] | pd.Series,
+    *,
+    knowledge_intensive: Sequence[int] = KNOWLEDGE_INTENSIVE_DIVISIONS,
+) -> pd.Series:
+    """Whether each SIC 2007 division is knowledge-intensive (``<NA>`` where unknown).
+
+    Parameters
+    ----------
+    divisions : sequence or pandas.Series
+        Two-digit divisions (``"62"``, ``62``, ``"01"``); a five-digit code counts by its first
+        two digits. Missing values and numbers that are not SIC 2007 divisions (``"00"``,
+        ``"34"``) give ``<NA>``.
+    knowledge_intensive : sequence of int
+        The divisions that count (default :data:`KNOWLEDGE_INTENSIVE_DIVISIONS`).
+
+    Examples
+    --------
+    >>> is_knowledge_intensive(["62", "47", None, 21, "72190", "34", 1]).tolist()
+    [True, False, <NA>, True, True, <NA>, False]
+    """
+    from ..io.companies_house import SIC_SECTIONS
+
+    valid = {d for _, lo, hi in SIC_SECTIONS for d in range(lo, hi + 1)}
+    s = pd.Series(divisions, dtype="object") if not isinstance(divisions, pd.Series) else divisions
+    text = s.astype("string").str.strip()
+    text = text.mask(text.str.len() == 1, "0" + text).str.extract(r"^(\d{2})", expand=False)
+    code = pd.to_numeric(text, errors="coerce")
+    code = code.where(code.isin(list(valid)))
+    flags = code.isin(list(knowledge_intensive)).astype("boolean")
+    return flags.mask(code.isna(), pd.NA)
+
+
+def knowledge_intensive_share(
+    divisions: Sequence[Any] | pd.Series,
+    *,
+    knowledge_intensive: Sequence[int] = KNOWLEDGE_INTENSIVE_DIVISIONS,
+) -> float | None:
+    """Share of the records with a known division that are knowledge-intensive.
+
+    Returns ``None`` when no record has a known division.
+
+    Examples
+    --------
+    >>> knowledge_intensive_share(["62", "62", "47", None, "85"])
+    0.75
+    >>> knowledge_intensive_share([None]) is None
+    True
+    """
+    flags = is_knowledge_intensive(divisions, knowledge_intensive=knowledge_intensive)
+    known = flags.dropna()
+    return float(known.mean()) if len(known) else None
+
+
+# --------------------------------------------------------------------------------------------
+# helpers
+
+
+def _ratio(num: float, den: float) -> float | None:
+    """Return num / den, or None when den is 0 or either is not finite."""
+    if den is None or num is None or not (math.isfinite(num) and math.isfinite(den)) or den == 0:
+        return None
+    return float(num) / float(den)
+
+
+def _safe(cat: object) -> str:
+    return re.sub(r"\s+", "_", str(cat).strip()) or "missing"
+
+
+def _num(v: float) -> str:
+    return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.4g}"
+
+
+def _ranges(values: Sequence[int]) -> str:
+    """``[21, 26, 58, 59, 60]`` → ``"21, 26, 58–60"``."""
+    vals = sorted(set(int(v) for v in values))
+    runs: list[list[int]] = []
+    for v in vals:
+        if runs and v == runs[-1][-1] + 1:
+            runs[-1].append(v)
+        else:
+            runs.append([v])
+    return ", ".join(f"{r[0]}–{r[-1]}" if len(r) > 2 else ", ".join(map(str, r)) for r in runs)
+
+
+def _tag(metres: float) -> str:
+    return f"{metres:g}m"
+
+
+def _citation(row: Mapping[str, Any]) -> str:
+    parts = [str(row[k]) for k in ("publisher", "title") if pd.notna(row.get(k))]
+    text = ", ".join(parts) or "benchmark registry"
+    yr = row.get("source_year")
+    return f"{text} ({int(yr)})" if pd.notna(yr) else text
+
+
+def _single(b: Boundaries, what: str) -> tuple[Any, CRS]:
+    if len(b) != 1:
+        raise ParameterError(
+            f"{what}: {b.info.source} holds {len(b)} polygons ({', '.join(map(str, b.ids[:5]))}"
+            f"{' ...' if len(b) > 5 else ''}); a district is one polygon: select one feature "
+            "(e.g. district_boundaries(['SLUG'])) or dissolve them first."
+        )
+    poly = b.metric[0]
+    if shapely.area(poly) <= 0:
+        raise InvalidGeometryError(f"{what}: {b.info.source} has no area; draw a polygon.")
+    return poly, b.metric_crs
+
+
+def _resolve(district: Boundaries | str | Path, what: str) -> tuple[Boundaries | None, str]:
+    """(polygon or None for a registry-only slug, the id used to look up the registry)."""
+    from ..registry import district_boundaries, district_slugs, load_registry
+
+    if isinstance(district, Boundaries):
+        b = district
+    else:
+        s = str(district)
+        shipped = district_slugs()
+        if s in shipped:
+            b = district_boundaries([s])
+        elif Path(s).exists():
+            b = read_boundaries(s)
+        else:
+            published = list(dict.fromkeys(load_registry()["slug"]))
+            if s in published:
+                return None, s
+            raise InputFileError(
+                f"{s}: neither a shipped district ({', '.join(shipped)}), a district of the "
+                f"benchmark registry ({', '.join(published)}) nor an existing file; give one of "
+                "those slugs or the path of a polygon file."
+            )
+    _single(b, what)
+    return b, str(b.ids[0])
+
+
+def _rings(polys: list[Any], labels: list[str], crs: CRS) -> Boundaries:
+    gdf = gpd.GeoDataFrame({"id": labels}, geometry=polys, crs=crs)
+    return prepare_boundaries(gdf, metric_crs=crs, source="district and its surroundings")
+
+
+def _region_polygon(region: Any, poly: Any, crs: CRS, region_buffer_m: float) -> tuple[Any, str]:
+    if region is None:
+        return shapely.buffer(poly, region_buffer_m, quad_segs=64), (
+            f"the district buffered by {region_buffer_m:g} m"
+        )
+    if isinstance(region, Boundaries):
+        geoms = np.asarray(region.data.geometry.to_crs(crs).array, dtype=object)
+        return shapely.union_all(shapely.make_valid(geoms)), f"{region.info.source} (union)"
+    if isinstance(region, PointLayer):
+        if len(region) == 0:
+            raise ParameterError(f"region {region.info.source}: the points layer is empty.")
+        x, y = transform_xy(region.x, region.y, region.crs, crs)
+        return shapely.box(x.min(), y.min(), x.max(), y.max()), (
+            f"the bounding box of {region.info.source}"
+        )
+    raise ParameterError(
+        f"region is a {type(region).__name__}; pass Boundaries (a polygon), a PointLayer (its "
+        "extent) or None (the district buffered by 10 km)."
+    )
+
+
+def _sector_column(by_sector: str | Mapping[str, str] | None, name: str, layer: PointLayer):
+    if by_sector is None:
+        return None
+    if isinstance(by_sector, str):
+        return by_sector if by_sector in layer.attributes.columns else None
+    col = by_sector.get(name)
+    if col is not None and col not in layer.attributes.columns:
+        shown = ", ".join(str(c) for c in layer.attributes.columns if c != "row")
+        raise SchemaError(
+            f"{layer.info.source}: no column {col!r} in layer {name!r} for the sector mix; "
+            f"columns are {shown}."
+        )
+    return col
+
+
+def _divisions(layer: PointLayer) -> pd.Series | None:
+    attrs = layer.attributes
+    if "sic_division" in attrs.columns:
+        return attrs["sic_division"]
+    if "sic_code" in attrs.columns:
+        return attrs["sic_code"].astype("string").str[:2]
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# the card
+
+
+def _point_indicators(
+    name: str,
+    layer: PointLayer,
+    rings: Boundaries,
+    buffers_m: Sequence[float],
+    region_label: str,
+    sector_col: str | None,
+    knowledge_intensive: Sequence[int],
+) -> tuple[list[Indicator], list[str]]:
+    j = join_points(layer, rings)
+    counts = j.counts()
+    areas = rings.area_km2
+    out: list[Indicator] = []
+
+    def add(nm: str, v: float | None, unit: str, note: str) -> None:
+        out.append(Indicator(nm, v, unit, "computed", None, "stock", note))
+
+    n0, nr = int(counts[0]), int(counts[-1])
+    d0, dr = float(n0 / areas[0]), float(nr / areas[-1])
+    add(f"{name}_count", n0, name, "inside the district (a point on its boundary is outside)")
+    add(f"{name}_per_km2", d0, f"{name}/km2", f"{name}_count / {areas[0]:.4f} km²")
+    for k, b in enumerate(buffers_m, start=1):
+        note = f"within {b:g} m of the district, the district included ({areas[k]:.4f} km²)"
+        add(f"{name}_count_{_tag(b)}", int(counts[k]), name, note)
+        add(f"{name}_per_km2_{_tag(b)}", float(counts[k] / areas[k]), f"{name}/km2", note)
+    add(f"{name}_region_count", nr, name, f"in {region_label} ({areas[-1]:.2f} km²)")
+    add(f"{name}_region_per_km2", dr, f"{name}/km2", f"in {region_label}")
+    ratio = _ratio(d0, dr)
+    add(
+        f"{name}_density_ratio",
+        ratio,
+        "ratio",
+        f"district density ÷ density in {region_label}; the Global Institute on Innovation "
+        "Districts looks for ≈50×"
+        if ratio is not None
+        else f"undefined: no {name} in {region_label}",
+    )
+    warnings: list[str] = []
+    if counts.sum() == 0:
+        warnings.append(
+            f"{name}: no points in the district, within {max(buffers_m, default=0):g} m of it or "
+            f"in {region_label}: counts and densities are 0 and ratios undefined; check that the "
+            "polygon lies where the layer does (its CRS, the coastline)."
+        )
+    if sector_col is not None:
+        out += _sector_indicators(name, j.counts_by(sector_col), sector_col)
+    divisions = _divisions(j.layer)
+    if divisions is not None:
+        out += _ki_indicators(name, j, divisions, knowledge_intensive, region_label)
+    return out, warnings
+
+
+def _sector_indicators(name: str, table: pd.DataFrame, col: str) -> list[Indicator]:
+    from ..metrics.specialisation import location_quotients
+
+    cats = [c for c in table.columns if c != "missing"]
+    d = table.iloc[0].reindex(cats).astype(float) if cats else pd.Series(dtype=float)
+    r = table.iloc[-1].reindex(cats).astype(float) if cats else pd.Series(dtype=float)
+    missing = int(table.iloc[0].get("missing", 0)) if len(table.columns) else 0
+    lq = pd.Series(np.nan, index=cats, dtype=float)
+    if cats and d.sum() > 0 and r.sum() > 0:
+        long = pd.DataFrame({"area": "district", "sector": cats, "count": d.to_numpy()})
+        with np.errstate(divide="ignore", invalid="ignore"):
+            res = location_quotients(long, reference=pd.Series(r.to_numpy(), index=cats))
+        lq = pd.Series(res["lq"].to_numpy(), index=cats)
+    note_share = f"share of the district's {name} with a known {col}" + (
+        f" ({missing} without one left out)" if missing else ""
+    )
+    out = []
+    for c in cats:
+        s = _safe(c)
+        out.append(Indicator(f"{name}_count__{s}", int(d[c]), name, "computed",
+                             note=f"{col} = {c}, inside the district"))  # fmt: skip
+        share = _ratio(d[c], d.sum())
+        why = note_share if share is not None else f"undefined: no {name}"
+        out.append(Indicator(f"{name}_share__{s}", share, "share", "computed", note=why))
+        v = lq[c]
+        ok = bool(np.isfinite(v))
+        out.append(Indicator(f"{name}_lq__{s}", float(v) if ok else None, "lq", "computed",
+                             note="location quotient against the region" if ok
+                             else "undefined: the district or the region has none"))  # fmt: skip
+    return out
+
+
+def _ki_indicators(
+    name: str, j: Any, divisions: pd.Series, ki: Sequence[int], region_label: str
+) -> list[Indicator]:
+    a = j.assignment
+    last = len(j.boundaries) - 1
+    flags = is_knowledge_intensive(divisions, knowledge_intensive=ki)
+    fd = flags.iloc[a.point[a.polygon == 0]].dropna()
+    fr = flags.iloc[a.point[a.polygon == last]].dropna()
+    sd = float(fd.mean()) if len(fd) else None
+    sr = float(fr.mean()) if len(fr) else None
+    defn = "SIC 2007 divisions " + _ranges(ki)
+    return [
+        Indicator(f"{name}_knowledge_intensive_count", int(fd.sum()), name, "computed",
+                  note=f"inside the district; {defn}"),
+        Indicator(f"{name}_knowledge_intensive_share", sd, "share", "computed",
+                  note=f"of {len(fd)} with a known division; {defn}" if sd is not None
+                  else "undefined: no record with a known division in the district"),
+        Indicator(f"{name}_region_knowledge_intensive_share", sr, "share", "computed",
+                  note=f"of {len(fr)} in {region_label}" if sr is not None
+                  else f"undefined: no record with a known division in {region_label}"),
+        Indicator(f"{name}_knowledge_intensive_lq", _ratio(sd, sr) if sd is not None else None,
+                  "lq", "computed", note="district share ÷ regional share"),
+    ]  # fmt: skip
+
+
+def _zone_indicators(name: str, zones: Boundaries, values: pd.Series, b: Boundaries, area: float):
+    from ..interpolate import interpolate
+
+    r = interpolate(zones, pd.Series(values, name=name), b)
+    v = float(r.table[name].iloc[0])
+    cov = float(r.table[f"{name}_coverage"].iloc[0])
+    if not math.isfinite(v):
+        v, note = 0.0, f"no zone of {zones.info.source} with a value reaches the district"
+    else:
+        note = f"areal interpolation from {zones.info.source} (coverage {cov:.0%})"
+    unit = "m2" if name.startswith("floorspace") else name
+    out = [
+        Indicator(name, v, unit, "computed", note=note),
+        Indicator(f"{name}_per_km2", v / area, f"{unit}/km2", "computed", note=note),
+    ]
+    if name == "floorspace":
+        out.append(Indicator("floor_area_ratio", v / (area * 1e6), "m2/m2", "computed",
+                             note="floorspace m² ÷ district land m²"))  # fmt: skip
+    return out
+
+
+def _registry_indicators(
+    slug: str, polygon_km2: float | None, crs: str | None
+) -> tuple[list[Indicator], list[str], float | None, str | None]:
+    """Published figures, derived densities, warnings, published area (km²) and its source."""
+    from ..registry import registry_figures
+
+    figs = registry_figures(slug)
+    if figs.empty:
+        return [], [], None, None
+    figs = figs.assign(_y=pd.to_numeric(figs["year"], errors="coerce").fillna(-1))
+    figs = figs.sort_values(["indicator", "_y"], ascending=[True, False], kind="stable")
+    areas = figs[(figs["indicator"] == "area") & figs["unit"].isin(list(_AREA_KM2))]
+    pub_km2 = pub_src = None
+    if len(areas):
+        top = areas.iloc[0]
+        pub_km2 = float(top["value"]) * _AREA_KM2[str(top["unit"])]
+        pub_src = _citation(top)
+    if pub_km2 is not None:
+        den, how = pub_km2, f"the published area {pub_km2 * 100:,.2f} ha ({pub_src})"
+    elif polygon_km2 is not None:
+        den, how = polygon_km2, f"the polygon's area {polygon_km2 * 100:,.2f} ha measured in {crs}"
+    else:
+        den, how = None, ""
+    out: list[Indicator] = []
+    seen: set[str] = set()
+    latest: dict[tuple[str, int], tuple[float, str]] = {}
+    for _, row in figs.iterrows():
+        ind, unit, kind = str(row["indicator"]), str(row["unit"]), str(row["kind"])
+        year = int(row["_y"]) if row["_y"] >= 0 else None
+        base = f"published_{ind}" if f"published_{ind}" not in seen else f"published_{ind}_{year}"
+        while base in seen:
+            base += "_"
+        seen.add(base)
+        src, value = _citation(row), float(row["value"])
+        note = "; ".join(
+            str(x) for x in (row["note"], f"boundary: {row['boundary']}") if pd.notna(x) and x
+        )
+        if kind == "flow":
+            note = (note + "; " if note else "") + "a flow over a period: never divided by area"
+        out.append(Indicator(base, value, unit, src, year, "flow" if kind == "flow" else "stock",
+                             note))  # fmt: skip
+        if kind != "stock" or ind == "area" or unit in ("ha", "km2"):
+            continue
+        latest.setdefault((ind, year or 0), (value, src))
+        if unit == "m2":
+            dname, dunit = f"{base}_floor_area_ratio", "m2/m2"
+            dval = _ratio(value, den * 1e6) if den else None
+        else:
+            dname, dunit = f"{base}_per_km2", f"{unit}/km2"
+            dval = _ratio(value, den) if den else None
+        dnote = (
+            f"{_num(value)} {unit} ({year}) ÷ {how}"
+            if den
+            else "undefined: the registry states no area and there is no polygon"
+        )
+        out.append(Indicator(dname, dval, dunit, src, year, "derived", dnote))
+    common = sorted({y for i, y in latest if i == "firms"} & {y for i, y in latest if i == "jobs"})
+    if common:
+        y = common[-1]
+        (jobs, jsrc), (firms, fsrc) = latest[("jobs", y)], latest[("firms", y)]
+        out.append(Indicator("published_jobs_per_firm", _ratio(jobs, firms), "jobs/firm",
+                             jsrc if jsrc == fsrc else f"{jsrc}; {fsrc}", y or None, "derived",
+                             f"published jobs ÷ published firms ({y})"))  # fmt: skip
+    warnings = []
+    if pub_km2 is not None and polygon_km2 is not None:
+        gap = polygon_km2 / pub_km2 - 1
+        if abs(gap) > 0.10:
+            warnings.append(
+                f"{slug}: the polygon measures {polygon_km2 * 100:,.1f} ha but {pub_src} states "
+                f"{pub_km2 * 100:,.1f} ha ({gap:+.0%}); published figures are divided by the "
+                "published area, computed ones by the polygon's."
+            )
+    return out, warnings, pub_km2, pub_src
+
+
+def _named_layers(layers: Any) -> dict[str, Any]:
+    if isinstance(layers, Mapping):
+        return dict(layers)
+    out: dict[str, Any] = {}
+    for lay in layers:
+        if not isinstance(lay, PointLayer):
+            raise ParameterError(
+                "layers given as a sequence must be PointLayers; name zone values in a mapping: "
+                "layers={'jobs': (zones, values)}."
+            )
+        if lay.name in out:
+            raise SchemaError(f"point layers share the name {lay.name!r}; give each its own name.")
+        out[lay.name] = lay
+    return out

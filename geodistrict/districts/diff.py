@@ -1,0 +1,261 @@
+"""What a proposed district adds and removes against a baseline."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from .._errors import (
+    ParameterError,
+)
+from ..boundaries import Boundaries
+from ..join import join_points
+from ..layers import PointLayer
+from ._common import (
+    _named_layers,
+    _resolve,
+    _rings,
+    _safe,
+    _sector_column,
+)
+
+__all__ = ["DistrictDiff", "diff_districts"]
+
+
+@dataclass(frozen=True)
+class DistrictDiff:
+    r"""Result of :func:`diff_districts`.
+
+    Attributes
+    ----------
+    proposed, baseline : dict
+        ``id``, ``name``, ``area_ha`` of each polygon.
+    crs_measured : str
+        Metric CRS of the areas (the proposed polygon's).
+    area_added_ha, area_removed_ha, area_common_ha : float
+        Areas of proposed \ baseline, baseline \ proposed and their intersection.
+    layers : pandas.DataFrame
+        Indexed by layer: ``baseline_count``, ``proposed_count``, ``added_count`` (points in
+        proposed \ baseline), ``removed_count``, ``common_count``, ``baseline_per_km2``,
+        ``proposed_per_km2``, ``density_change_pct`` (NaN when the baseline has none).
+    sectors : pandas.DataFrame
+        ``layer``, ``sector``, ``baseline_count``, ``proposed_count``, ``change``,
+        ``added_count``, ``removed_count`` for layers with a sector column.
+    warnings : tuple of str
+    parameters : dict
+    """
+
+    proposed: dict[str, Any]
+    baseline: dict[str, Any]
+    crs_measured: str
+    area_added_ha: float
+    area_removed_ha: float
+    area_common_ha: float
+    layers: pd.DataFrame = field(compare=False)
+    sectors: pd.DataFrame = field(compare=False)
+    warnings: tuple[str, ...] = ()
+    parameters: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def area_change_ha(self) -> float:
+        """Proposed minus baseline area."""
+        return self.area_added_ha - self.area_removed_ha
+
+    def gaining_sectors(self) -> pd.DataFrame:
+        """Sectors whose count grows, largest gain first."""
+        s = self.sectors
+        return s[s["change"] > 0].sort_values(["change", "sector"], ascending=[False, True])
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready (NaN written as null)."""
+
+        def clean(v: Any) -> Any:
+            if isinstance(v, float | np.floating):
+                return float(v) if math.isfinite(v) else None
+            if isinstance(v, np.integer):
+                return int(v)
+            return v
+
+        base = self.baseline["area_ha"]
+        return {
+            "proposed": self.proposed,
+            "baseline": self.baseline,
+            "crs_measured": self.crs_measured,
+            "area_added_ha": self.area_added_ha,
+            "area_removed_ha": self.area_removed_ha,
+            "area_common_ha": self.area_common_ha,
+            "area_change_ha": self.area_change_ha,
+            "area_change_pct": clean(100 * self.area_change_ha / base) if base else None,
+            "layers": {
+                str(k): {c: clean(v) for c, v in r.items()}
+                for k, r in self.layers.to_dict("index").items()
+            },
+            "gaining_sectors": [
+                {c: clean(v) for c, v in r.items()}
+                for r in self.gaining_sectors().to_dict("records")
+            ],
+            "sectors": [
+                {c: clean(v) for c, v in r.items()} for r in self.sectors.to_dict("records")
+            ],
+            "warnings": list(self.warnings),
+            "parameters": self.parameters,
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per measure (area, each layer's count and density, each sector's count).
+
+        Columns ``measure``, ``unit``, ``baseline``, ``proposed``, ``added``, ``removed``,
+        ``change``, ``change_pct``.
+        """
+        b, p = self.baseline["area_ha"], self.proposed["area_ha"]
+        rows = [("area_ha", "ha", b, p, self.area_added_ha, self.area_removed_ha)]
+        for name, r in self.layers.iterrows():
+            rows.append((f"{name}_count", str(name), r["baseline_count"], r["proposed_count"],
+                         r["added_count"], r["removed_count"]))  # fmt: skip
+            rows.append((f"{name}_per_km2", f"{name}/km2", r["baseline_per_km2"],
+                         r["proposed_per_km2"], np.nan, np.nan))  # fmt: skip
+        for r in self.sectors.itertuples():
+            rows.append((f"{r.layer}_count__{_safe(r.sector)}", str(r.layer), r.baseline_count,
+                         r.proposed_count, r.added_count, r.removed_count))  # fmt: skip
+        f = pd.DataFrame(rows, columns=["measure", "unit", "baseline", "proposed", "added",
+                                        "removed"])  # fmt: skip
+        f["change"] = f["proposed"].astype(float) - f["baseline"].astype(float)
+        base = f["baseline"].astype(float)
+        f["change_pct"] = np.where(base != 0, 100 * f["change"] / base.where(base != 0), np.nan)
+        return f
+
+
+def diff_districts(
+    proposed: Boundaries | str | Path,
+    baseline: Boundaries | str | Path,
+    *,
+    layers: Sequence[PointLayer] | Mapping[str, PointLayer] = (),
+    by_sector: str | Mapping[str, str] | None = "sic_section",
+) -> DistrictDiff:
+    """What a proposed boundary adds to and removes from a baseline one.
+
+    Parameters
+    ----------
+    proposed, baseline : Boundaries, str or Path
+        One polygon each (as for :func:`district_card`; a registry-only slug has no polygon
+        and is refused).
+    layers : sequence or mapping of PointLayer
+        Point layers to count in each polygon and in the differences.
+    by_sector : str, mapping or None
+        Sector column (as for :func:`district_card`) for the sectors that gain.
+
+    Returns
+    -------
+    DistrictDiff
+        Areas are exact geometric differences measured in the proposed polygon's metric CRS.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> from geodistrict import prepare_boundaries
+    >>> one = lambda g: prepare_boundaries(gpd.GeoDataFrame({"id": ["d"]}, geometry=[g],
+    ...     crs=27700))
+    >>> d = diff_districts(one(shapely.box(530000, 180000, 532000, 181000)),
+    ...                    one(shapely.box(530000, 180000, 531000, 181000)))
+    >>> d.area_added_ha, d.area_removed_ha, d.area_common_ha
+    (100.0, 0.0, 100.0)
+    """
+    named = _named_layers(layers)
+    geoms, info = [], []
+    crs: CRS | None = None
+    for what, spec in (("proposed", proposed), ("baseline", baseline)):
+        b, _ = _resolve(spec, f"diff_districts {what}")
+        if b is None:
+            raise ParameterError(
+                f"diff_districts {what}: {spec} has published figures but no polygon; pass a "
+                "polygon file."
+            )
+        if crs is None:
+            crs = b.metric_crs
+        if b.metric_crs.equals(crs):
+            poly = b.metric[0]
+        else:
+            poly = shapely.make_valid(b.data.geometry.to_crs(crs).iloc[0])
+        geoms.append(poly)
+        info.append({"id": str(b.ids[0]), "name": str(b.names[0]),
+                     "area_ha": float(shapely.area(poly)) / 1e4})  # fmt: skip
+    assert crs is not None
+    p, q = geoms
+    added = float(shapely.area(shapely.difference(p, q))) / 1e4
+    removed = float(shapely.area(shapely.difference(q, p))) / 1e4
+    common = float(shapely.area(shapely.intersection(p, q))) / 1e4
+    warnings = []
+    if common == 0:
+        warnings.append("the proposed and baseline polygons share no area; check both.")
+    rings = _rings([p, q], ["proposed", "baseline"], crs)
+    area_km2 = rings.area_km2
+    rows, sector_rows = {}, []
+    for name, lay in named.items():
+        if not isinstance(lay, PointLayer):
+            raise ParameterError(f"layer {name!r}: diff_districts counts PointLayers only.")
+        j = join_points(lay, rings)
+        a = j.assignment
+        inp = np.zeros(len(j.layer), dtype=bool)
+        inb = np.zeros(len(j.layer), dtype=bool)
+        inp[a.point[a.polygon == 0]] = True
+        inb[a.point[a.polygon == 1]] = True
+        dp, db = inp.sum() / area_km2[0], inb.sum() / area_km2[1]
+        rows[name] = {
+            "baseline_count": int(inb.sum()),
+            "proposed_count": int(inp.sum()),
+            "added_count": int((inp & ~inb).sum()),
+            "removed_count": int((inb & ~inp).sum()),
+            "common_count": int((inp & inb).sum()),
+            "baseline_per_km2": db,
+            "proposed_per_km2": dp,
+            "density_change_pct": 100 * (dp - db) / db if db > 0 else np.nan,
+        }
+        if inp.sum() + inb.sum() == 0:
+            warnings.append(f"{name}: no points in either polygon.")
+        col = _sector_column(by_sector, name, lay)
+        if col is not None:
+            cat = j.layer.attributes[col].astype("string").str.strip().fillna("missing")
+            cat = cat.mask(cat == "", "missing").to_numpy(dtype=object)
+            frame = pd.DataFrame({
+                "baseline_count": pd.Series(cat[inb]).value_counts(),
+                "proposed_count": pd.Series(cat[inp]).value_counts(),
+                "added_count": pd.Series(cat[inp & ~inb]).value_counts(),
+                "removed_count": pd.Series(cat[inb & ~inp]).value_counts(),
+            }).fillna(0).astype(int)  # fmt: skip
+            frame["change"] = frame["proposed_count"] - frame["baseline_count"]
+            frame = frame.rename_axis("sector").reset_index().sort_values("sector")
+            frame.insert(0, "layer", name)
+            sector_rows.append(frame)
+    cols = ["baseline_count", "proposed_count", "added_count", "removed_count", "common_count",
+            "baseline_per_km2", "proposed_per_km2", "density_change_pct"]  # fmt: skip
+    scols = ["layer", "sector", "baseline_count", "proposed_count", "added_count",
+             "removed_count", "change"]  # fmt: skip
+    sectors = (
+        pd.concat(sector_rows, ignore_index=True)[scols]
+        if sector_rows
+        else pd.DataFrame(columns=scols)
+    )
+    return DistrictDiff(
+        proposed=info[0],
+        baseline=info[1],
+        crs_measured=crs.to_string(),
+        area_added_ha=added,
+        area_removed_ha=removed,
+        area_common_ha=common,
+        layers=pd.DataFrame.from_dict(rows, orient="index", columns=cols).rename_axis("layer"),
+        sectors=sectors,
+        warnings=tuple(warnings),
+        parameters={
+            "layers": {k: v.info.source for k, v in named.items()},
+            "by_sector": by_sector if isinstance(by_sector, str | None) else dict(by_sector),
+            "join": "points within polygons (interior)",
+        },
+    )
