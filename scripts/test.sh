@@ -13,4 +13,4 @@ echo "== ruff"
 "$VENV/bin/ruff" check geodistrict tests benchmarks boundaries
 "$VENV/bin/ruff" format --check geodistrict tests benchmarks boundaries
 echo "== pytest"
-"$VENV/bin/python" -m pytest "$@"
+"$VENV/bin/python" -m pytest --doctest-modules geodistrict tests "$@"

@@ -1,4 +1,9 @@
-"""``geodistrict clusters``: DBSCAN/HDBSCAN clusters of a point layer, outlined and accounted."""
+"""``geodistrict clusters``: clusters of a point layer, outlined and accounted.
+
+``--method dbscan|hdbscan`` clusters the points themselves; ``--method kde`` outlines prime
+locations (observed density above the simulated density of as many points drawn from populated
+land); ``--method gi`` outlines contiguous significant Getis-Ord Gi* hot cells.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .._errors import GeodistrictError, SchemaError
+from .._errors import ParameterError, SchemaError
 
 __all__ = ["register", "run"]
 
@@ -24,10 +29,33 @@ examples:
   geodistrict clusters --points firms=firms.csv --method hdbscan --min-cluster-size 50 \\
       --out firm_clusters.gpkg
 
-outlines (GeoPackage, metric CRS): cluster (0 = most points), points, area_km2, points_per_km2,
-outline. The report states: located points = clustered + noise + outside the window, and
-input rows = located points + rows without a location.
+  # prime locations of universities: density (10 km quartic, 5 km cells) above the 95th
+  # percentile of 99 simulations drawing as many points from England's postcodes
+  geodistrict clusters --points universities=learning-providers-plus.csv \\
+      --within "Local_Enterprise_Partnerships_(May_2021)_EN_BUC.geojson" --method kde \\
+      --bandwidth 10000 --cell 5000 --populated onspd:E --simulations 99 --seed 1 \\
+      --out prime.gpkg --report prime.json
+
+  # contiguous significant Gi* hot cells (1 km cells, FDR 5 %)
+  geodistrict clusters --points firms=firms.csv --within district.geojson --method gi \\
+      --cell 1000 --out hot.gpkg
+
+outlines (GeoPackage, metric CRS): dbscan/hdbscan: cluster (0 = most points), points, area_km2,
+points_per_km2, outline; kde/gi: outline (0 = most points), cells, area_km2, points (observed
+points in the outline's cells), points_per_km2. The report states: located points = clustered
++ noise + outside the window (kde/gi: in the study area + outside it), and input rows = located
+points + rows without a location.
 """
+
+
+#: Defaults of the kde/gi options (an option left at its default is not "given").
+_DEFAULTS: dict[str, Any] = {
+    "kernel": "quartic",
+    "populated": "onspd",
+    "simulations": 99,
+    "quantile": 0.95,
+    "fdr": 0.05,
+}
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
@@ -38,11 +66,14 @@ def register(subparsers: Any) -> None:
     """Add the ``clusters`` command."""
     p = subparsers.add_parser(
         "clusters",
-        help="outline dense clusters of points (DBSCAN or HDBSCAN)",
+        help="outline dense clusters of points (DBSCAN, HDBSCAN, prime locations, Gi* hot cells)",
         description=(
             "Cluster a point layer in metres (EPSG:27700 in Great Britain, UTM elsewhere) and "
             "draw an outline around each cluster; every point is labelled with its cluster, "
-            "as noise, or as outside --within."
+            "as noise, or as outside --within. --method kde outlines the cells whose kernel "
+            "density exceeds a quantile of the densities of simulated patterns drawn from "
+            "populated land (prime locations); --method gi outlines contiguous significant "
+            "Getis-Ord Gi* hot cells."
         ),
         epilog=_EXAMPLE,
         formatter_class=_Formatter,
@@ -68,7 +99,7 @@ def register(subparsers: Any) -> None:
         default=None,
         help="use one boundary of --within, by code or name; without it all are united",
     )
-    p.add_argument("--method", required=True, choices=["dbscan", "hdbscan"])
+    p.add_argument("--method", required=True, choices=list(_METHODS))
     p.add_argument(
         "--eps", type=float, metavar="METRES", default=None, help="DBSCAN radius (required)"
     )
@@ -100,6 +131,56 @@ def register(subparsers: Any) -> None:
         type=float,
         default=0.3,
         help="concave hull ratio: 0 most concave, 1 convex",
+    )
+    p.add_argument(
+        "--bandwidth",
+        type=float,
+        metavar="METRES",
+        default=None,
+        help="kde: kernel bandwidth (quartic: radius; gaussian: sigma) (required)",
+    )
+    p.add_argument(
+        "--cell", type=float, metavar="METRES", default=None, help="kde, gi: cell side (required)"
+    )
+    p.add_argument(
+        "--kernel",
+        choices=["quartic", "gaussian"],
+        default=_DEFAULTS["kernel"],
+        help="kde: kernel shape",
+    )
+    p.add_argument(
+        "--populated",
+        metavar="onspd|PATH",
+        default=_DEFAULTS["populated"],
+        help="kde: locations of populated land the simulated points are drawn from: 'onspd', "
+        "'onspd:E' (postcodes) or a point file",
+    )
+    p.add_argument(
+        "--simulations",
+        type=int,
+        metavar="N",
+        default=_DEFAULTS["simulations"],
+        help="kde: simulated patterns",
+    )
+    p.add_argument(
+        "--quantile",
+        type=float,
+        metavar="Q",
+        default=_DEFAULTS["quantile"],
+        help="kde: a prime cell's density exceeds this quantile of its simulated densities",
+    )
+    p.add_argument("--seed", type=int, metavar="S", default=None, help="kde: seed of the draws")
+    p.add_argument(
+        "--jitter",
+        action="store_true",
+        help="kde: move each drawn location by up to half a cell along each axis",
+    )
+    p.add_argument(
+        "--fdr",
+        type=float,
+        metavar="LEVEL",
+        default=_DEFAULTS["fdr"],
+        help="gi: false discovery rate of the Benjamini-Hochberg correction",
     )
     p.add_argument(
         "--out", required=True, metavar="PATH.gpkg", help="outlines (.gpkg, .geojson, .parquet)"
@@ -140,8 +221,21 @@ def _layer_spec(spec: str) -> tuple[str, str]:
     raise SchemaError(f"--points {spec!r}: write it as NAME=PATH (e.g. firms={spec}) or 'onspd'.")
 
 
-def _check_options(args: argparse.Namespace) -> None:
-    """Collect every missing or wrong option and raise once."""
+_KDE_ONLY = ("bandwidth", "kernel", "populated", "simulations", "quantile", "jitter", "seed")
+_POINT_ONLY = ("eps", "min_points", "min_cluster_size", "buffer", "labels")
+
+
+def _given(args: argparse.Namespace, names: tuple[str, ...]) -> list[str]:
+    """The options among ``names`` given a value other than their default."""
+    return [
+        "--" + n.replace("_", "-")
+        for n in names
+        if getattr(args, n, None) not in (None, False, _DEFAULTS.get(n))
+    ]
+
+
+def _point_problems(args: argparse.Namespace) -> list[str]:
+    """Problems with the options of --method dbscan / hdbscan."""
     problems = []
     if args.method == "dbscan":
         if args.eps is None:
@@ -167,12 +261,73 @@ def _check_options(args: argparse.Namespace) -> None:
         problems.append("--buffer must be a positive distance in metres")
     if not 0 <= args.ratio <= 1:
         problems.append("--ratio must lie between 0 and 1")
+    for opt in _given(args, ("cell", "fdr", *_KDE_ONLY)):
+        problems.append(f"{opt} is for --method kde or gi; drop it")
+    return problems
+
+
+def _kde_problems(args: argparse.Namespace) -> list[str]:
+    """Problems with the options of --method kde."""
+    from ..clusters.kde import check_parameters
+    from ..clusters.prime import _check_options as check_prime
+
+    problems = []
+    if args.bandwidth is None:
+        problems.append("--method kde needs --bandwidth METRES (e.g. --bandwidth 10000)")
+    if args.cell is None:
+        problems.append("--method kde needs --cell METRES (e.g. --cell 1000)")
+    if args.bandwidth is not None and args.cell is not None:
+        try:
+            check_parameters(bandwidth_m=args.bandwidth, cell_m=args.cell, kernel=args.kernel)
+        except ParameterError as exc:
+            problems.append(str(exc).rstrip("."))
+    try:
+        check_prime(args.simulations, args.quantile, args.seed)
+    except ParameterError as exc:
+        problems.append(str(exc).removeprefix("prime_locations: ").rstrip("."))
+    if args.fdr != _DEFAULTS["fdr"]:
+        problems.append("--fdr is for --method gi; drop it")
+    for opt in _given(args, _POINT_ONLY):
+        problems.append(f"{opt} is for --method dbscan or hdbscan; drop it")
+    return problems
+
+
+def _gi_problems(args: argparse.Namespace) -> list[str]:
+    """Problems with the options of --method gi."""
+    problems = []
+    if args.cell is None:
+        problems.append("--method gi needs --cell METRES (e.g. --cell 1000)")
+    elif not args.cell > 0:
+        problems.append(f"--cell {args.cell:g} must be a positive size in metres")
+    if not 0 < args.fdr < 1:
+        problems.append(f"--fdr {args.fdr:g} must lie between 0 and 1 (e.g. 0.05)")
+    for opt in _given(args, _KDE_ONLY):
+        problems.append(f"{opt} is for --method kde; drop it")
+    for opt in _given(args, _POINT_ONLY):
+        problems.append(f"{opt} is for --method dbscan or hdbscan; drop it")
+    return problems
+
+
+def _check_options(args: argparse.Namespace) -> None:
+    """Collect every missing or wrong option and raise once."""
+    problems = {
+        "dbscan": _point_problems,
+        "hdbscan": _point_problems,
+        "kde": _kde_problems,
+        "gi": _gi_problems,
+    }[args.method](args)
     if problems:
-        raise GeodistrictError("clusters: " + "; ".join(problems) + ".")
+        raise ParameterError("clusters: " + "; ".join(problems) + ".")
 
 
-def _compare(result: Any, path: str, name: str | None) -> dict[str, Any]:
-    """Overlap of all outlines, and of each, with one district (or the union of a file)."""
+def _compare(
+    outlines: Any, path: str, name: str | None, key: str = "cluster", listed: str = "clusters"
+) -> dict[str, Any]:
+    """Overlap of all outlines, and of each, with one district (or the union of a file).
+
+    ``outlines`` has one row per outline, numbered in column ``key``; the per-outline overlaps
+    are listed under ``listed``.
+    """
     import geopandas as gpd
     import numpy as np
     import shapely
@@ -192,25 +347,20 @@ def _compare(result: Any, path: str, name: str | None) -> dict[str, Any]:
     district = gpd.GeoSeries(
         [shapely.union_all(np.asarray(b.metric, dtype=object)[keep])], crs=b.metric_crs
     )
-    out: dict[str, Any] = {"district": path, "name": name, "all_outlines": None, "clusters": []}
-    if result.n_clusters:
-        out["all_outlines"] = compare_outline(result, district)
-        out["clusters"] = [
-            {"cluster": int(c), **compare_outline(result.outlines.iloc[[k]], district)}
-            for k, c in enumerate(result.outlines["cluster"])
+    out: dict[str, Any] = {"district": path, "name": name, "all_outlines": None, listed: []}
+    if len(outlines):
+        out["all_outlines"] = compare_outline(outlines, district)
+        out[listed] = [
+            {key: int(c), **compare_outline(outlines.iloc[[k]], district)}
+            for k, c in enumerate(outlines[key])
         ]
     return out
 
 
-def run(args: argparse.Namespace) -> int:
-    """Run ``geodistrict clusters``; returns the exit status."""
-    from .._version import __version__
-    from ..boundaries import read_boundaries
-    from ..clusters.outlines import OUTSIDE, dbscan_outlines, hdbscan_outlines
+def _read_layer(args: argparse.Namespace) -> tuple[str, Any]:
+    """The --points layer (with --xy and --points-crs) and its short name."""
     from ..io.read import read_points
-    from ..io.write import write_table
 
-    _check_options(args)
     name, path = _layer_spec(args.points)
     x = y = None
     if args.xy:
@@ -218,7 +368,192 @@ def run(args: argparse.Namespace) -> int:
         if len(parts) != 2 or not all(parts):
             raise SchemaError(f"--xy {args.xy}: give two columns, XCOL,YCOL.")
         x, y = parts
-    layer = read_points(path, name=name, x=x, y=y, crs=args.points_crs).require_points()
+    return name, read_points(path, name=name, x=x, y=y, crs=args.points_crs).require_points()
+
+
+def _study_area(args: argparse.Namespace) -> Any:
+    """--within as Boundaries, reduced to --within-name when given (kde, gi)."""
+    from ..boundaries import read_boundaries
+
+    if not args.within:
+        if args.within_name:
+            raise SchemaError(f"--within-name {args.within_name!r} needs --within PATH.")
+        return None
+    within = read_boundaries(args.within)
+    if args.within_name:
+        from .hotspots import _select
+
+        within = _select(within, [args.within_name], args.within)
+    return within
+
+
+def _provenance(args: argparse.Namespace, sources: list[Any], crs: str, params: Any) -> Any:
+    from .._version import __version__
+
+    return {
+        "tool": f"geodistrict {__version__}",
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        "sources": sources,
+        "attribution": list(
+            dict.fromkeys(s["attribution"] for s in sources if s.get("attribution"))
+        ),
+        "crs": {"output": crs, "measured_in": crs},
+        "parameters": params,
+        "command": "geodistrict " + " ".join(sys.argv[1:]),
+    }
+
+
+def _accounting(layer: Any, inside: int, outside: int, in_outlines: int) -> dict[str, Any]:
+    """Points of the --points layer: input rows = located + rejected = inside + outside + ..."""
+    pts = {
+        "input_rows": int(layer.n_input),
+        "rejected_rows": int(len(layer.rejected)),
+        "located": int(len(layer)),
+        "in_study_area": int(inside),
+        "outside_study_area": int(outside),
+        "in_outlines": int(in_outlines),
+    }
+    pts["balanced"] = (
+        pts["in_study_area"] + pts["outside_study_area"] == pts["located"]
+        and pts["located"] + pts["rejected_rows"] == pts["input_rows"]
+    )
+    return pts
+
+
+def _finish(args: argparse.Namespace, outlines: Any, report: dict[str, Any]) -> None:
+    """Compare, write the outlines and the report."""
+    from ..io.write import write_table
+
+    if args.compare:
+        report["compare"] = _compare(
+            outlines, args.compare, args.compare_name, key="outline", listed="outlines"
+        )
+    write_table(outlines, args.out, provenance=report["provenance"])
+    if args.report:
+        Path(args.report).write_text(json.dumps(report, indent=2, default=str))
+
+
+def _run_kde(args: argparse.Namespace) -> int:
+    """Prime locations: observed density above the simulated quantile, outlined."""
+    from ..clusters.prime import prime_locations
+    from ..io.read import read_points
+
+    name, layer = _read_layer(args)
+    within = _study_area(args)
+    populated = read_points(args.populated, name="populated").require_points()
+    result = prime_locations(
+        layer,
+        populated=populated,
+        within=within,
+        bandwidth_m=args.bandwidth,
+        cell_m=args.cell,
+        simulations=args.simulations,
+        quantile=args.quantile,
+        seed=args.seed,
+        kernel=args.kernel,
+        jitter=args.jitter,
+    )
+    report = result.report()
+    obs = result.observed
+    report["points"] = _accounting(
+        layer, obs.n_points, obs.n_excluded, int(result.outlines["points"].sum())
+    )
+    params = {
+        "points": args.points,
+        "populated": args.populated,
+        "within": args.within,
+        "within_name": args.within_name,
+        **report["parameters"],
+    }
+    report["parameters"] = params
+    sources = [layer.info.as_dict(), populated.info.as_dict()]
+    sources += [within.info.as_dict()] if within is not None else []
+    report["provenance"] = _provenance(args, sources, report["crs"], params)
+    _finish(args, result.outlines, report)
+    pts = report["points"]
+    print(
+        f"{name}: {pts['located']} located = {pts['in_study_area']} in the study area + "
+        f"{pts['outside_study_area']} outside; {report['prime_cells']} prime cells "
+        f"({result.prime_km2:,.6g} km²) in {result.n_outlines} outlines holding "
+        f"{pts['in_outlines']} points (density above the {result.quantile:g} quantile of "
+        f"{result.simulations} simulations from {result.n_populated} populated locations, "
+        f"seed {result.seed})",
+        file=sys.stderr,
+    )
+    print("wrote " + ", ".join(str(p) for p in (args.out, args.report) if p), file=sys.stderr)
+    return 0
+
+
+def _run_gi(args: argparse.Namespace) -> int:
+    """Contiguous significant Gi* hot cells, outlined."""
+    from ..clusters.local import hotspots
+    from ..clusters.prime import significance_outline
+
+    name, layer = _read_layer(args)
+    within = _study_area(args)
+    grid = hotspots(layer, within=within, cell_m=args.cell, statistic="gi", fdr=args.fdr)
+    outlines = significance_outline(grid)
+    count = grid.attrs["count"]
+    params = {
+        "points": args.points,
+        "within": args.within,
+        "within_name": args.within_name,
+        **grid.attrs["hotspots"],
+        "selection": outlines.attrs["selection"],
+    }
+    crs = grid.crs.to_string()
+    report: dict[str, Any] = {
+        "method": "gi",
+        "parameters": params,
+        "crs": crs,
+        "grid": grid.attrs["grid"],
+        "points": _accounting(
+            layer, count["in_cells"], count["outside_cells"], int(outlines["points"].sum())
+        ),
+        "hot_cells": int(
+            (grid["significant"].to_numpy(dtype=bool) & (grid["hot_cold"] == "hot")).sum()
+        ),
+        "n_outlines": int(len(outlines)),
+        "outlines": [
+            {
+                "outline": int(r["outline"]),
+                "cells": int(r["cells"]),
+                "area_km2": float(r["area_km2"]),
+                "points": int(r["points"]),
+                "points_per_km2": float(r["points_per_km2"]),
+            }
+            for r in outlines.drop(columns="geometry").to_dict("records")
+        ],
+    }
+    sources = [layer.info.as_dict()] + ([within.info.as_dict()] if within is not None else [])
+    report["provenance"] = _provenance(args, sources, crs, params)
+    _finish(args, outlines, report)
+    pts = report["points"]
+    print(
+        f"{name}: {pts['located']} located = {pts['in_study_area']} in grid cells + "
+        f"{pts['outside_study_area']} outside; {report['hot_cells']} significant hot cells "
+        f"({params['correction']} at {params['alpha']:g}, {params['n_tests']} tests) in "
+        f"{report['n_outlines']} outlines holding {pts['in_outlines']} points",
+        file=sys.stderr,
+    )
+    print("wrote " + ", ".join(str(p) for p in (args.out, args.report) if p), file=sys.stderr)
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``geodistrict clusters``; returns the exit status."""
+    _check_options(args)
+    return _METHODS[args.method](args)
+
+
+def _run_points(args: argparse.Namespace) -> int:
+    """DBSCAN or HDBSCAN clusters of the points, outlined, every point labelled."""
+    from .._version import __version__
+    from ..boundaries import read_boundaries
+    from ..clusters.outlines import OUTSIDE, dbscan_outlines, hdbscan_outlines
+    from ..io.write import write_table
+
+    name, layer = _read_layer(args)
     within = read_boundaries(args.within) if args.within else None
     common = {
         "within": within,
@@ -250,7 +585,7 @@ def run(args: argparse.Namespace) -> int:
         == report["points"]["input_rows"]
     )
     if args.compare:
-        report["compare"] = _compare(result, args.compare, args.compare_name)
+        report["compare"] = _compare(result.outlines, args.compare, args.compare_name)
     sources = [layer.info.as_dict()] + ([within.info.as_dict()] if within is not None else [])
     report["provenance"] = {
         "tool": f"geodistrict {__version__}",
@@ -292,3 +627,7 @@ def run(args: argparse.Namespace) -> int:
     wrote = [args.out] + [p for p in (args.labels, args.report) if p]
     print("wrote " + ", ".join(map(str, wrote)), file=sys.stderr)
     return 0
+
+
+#: ``--method`` → the function that runs it.
+_METHODS = {"dbscan": _run_points, "hdbscan": _run_points, "kde": _run_kde, "gi": _run_gi}
