@@ -38,7 +38,9 @@ from .clusters import (
     kde,
     local_moran,
     outline_cells,
+    prime_locations,
     ripley,
+    significance_outline,
     square_grid,
 )
 from .crs import choose_metric_crs
@@ -90,6 +92,8 @@ __all__ = [
     "local_moran",
     "location_quotients",
     "outline_cells",
+    "prime_locations",
+    "significance_outline",
     "ripley",
     "specialisation_indices",
     "specialisms",

@@ -90,7 +90,9 @@ def choose_metric_crs(bounds: Sequence[float], crs: CRS) -> CRS:
 
     EPSG:29903 (Irish Grid) when the data lie wholly in Northern Ireland, EPSG:27700 when they
     lie inside Great Britain's area of use (a UK-wide layer with Northern Ireland included is
-    measured in EPSG:27700 too), otherwise the UTM zone of the centre of the data.
+    measured in EPSG:27700 too), the UTM zone of the centre of the data when they span at most
+    12° each way, a Lambert azimuthal equal-area CRS centred on them up to 60°, and the global
+    equal-area EPSG:6933 beyond (districts on several continents: areas stay exact).
 
     Examples
     --------
@@ -98,6 +100,8 @@ def choose_metric_crs(bounds: Sequence[float], crs: CRS) -> CRS:
     27700
     >>> choose_metric_crs((-75.7, 6.1, -75.5, 6.4), WGS84).to_epsg()  # Medellín
     32618
+    >>> choose_metric_crs((-75.6, -37.8, 145.0, 53.5), WGS84).to_epsg()  # three continents
+    6933
     """
     w, s, e, n = to_lonlat_bounds(bounds, crs)
     iw, is_, ie, in_ = NI_BOUNDS_LONLAT
@@ -106,7 +110,18 @@ def choose_metric_crs(bounds: Sequence[float], crs: CRS) -> CRS:
     gw, gs, ge, gn = GB_BOUNDS_LONLAT
     if w >= gw and e <= ge and s >= gs and n <= gn:
         return BNG
-    return utm_crs_for((w + e) / 2.0, (s + n) / 2.0)
+    lon0, lat0 = (w + e) / 2.0, (s + n) / 2.0
+    if e - w <= 12 and n - s <= 12:
+        return utm_crs_for(lon0, lat0)
+    if e - w <= 60 and n - s <= 60:
+        # a continent: Lambert azimuthal equal-area centred on the data (areas exact)
+        return CRS.from_proj4(
+            f"+proj=laea +lat_0={lat0:.4f} +lon_0={lon0:.4f} +x_0=0 +y_0=0 +datum=WGS84 "
+            "+units=m +no_defs"
+        )
+    # data on several continents: a global equal-area CRS (areas exact, distances are not:
+    # measure distances per district, in its own local CRS)
+    return CRS.from_epsg(6933)
 
 
 def choose_metric_crs_for(geoms: object, crs: CRS, *, max_vertices: int = 200_000) -> CRS:

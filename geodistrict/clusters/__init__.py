@@ -14,12 +14,16 @@ from .outlines import (
     hdbscan_outlines,
     outline_cells,
 )
+from .prime import PrimeResult, prime_locations, significance_outline
 from .ripley import RipleyResult, ripley
 
 __all__ = [
     "ClusterResult",
     "KDEResult",
     "LocalResult",
+    "PrimeResult",
+    "prime_locations",
+    "significance_outline",
     "RipleyResult",
     "compare_outline",
     "count_points",

@@ -1,0 +1,695 @@
+"""Prime locations: where points are denser than chance would put them on populated land.
+
+:func:`prime_locations` follows the idea of the "prime locations" of Ahlfeldt, Albers and
+Behrens (*Prime Locations*, CEPR Discussion Paper 15470, 2020): the places where activity is
+significantly more concentrated than if the same number of points had been spread at random
+over the land where activity *can* locate. Here:
+
+1. the observed kernel density of the points is computed with :func:`~.kde.kde` on a grid
+   fixed by the study area;
+2. ``simulations`` counterfactual patterns of the same number of points are drawn, with
+   replacement, from the locations of the populated land (for instance every postcode
+   centroid): the counterfactual follows where people and buildings are, not a uniform
+   rectangle that would put firms in fields and lakes and make every town "significant";
+3. each counterfactual goes through the same KDE on the very same grid (the function checks
+   it), and every cell gets the ``quantile`` of its simulated densities (pointwise: a test per
+   cell, no correction for multiple testing, so about ``1 - quantile`` of the cells of a
+   pattern without any cluster come out prime by chance, in patches);
+4. a cell is *prime* when its observed density exceeds that threshold and its centre lies in
+   the study area; contiguous prime cells (sharing an edge) are dissolved into outlines with
+   :func:`~.outlines.outline_cells`.
+
+:func:`significance_outline` is the generic last step: the outlines of the significant hot
+cells of a :func:`~.local.hotspots` grid, or of the cells of a density surface at or above a
+threshold (a number, or a per-cell array such as :attr:`PrimeResult.threshold`).
+
+The quantile is numpy's default (linear interpolation between order statistics). It is kept
+with memory for ``simulations - floor(quantile * (simulations - 1))`` surfaces (6 for 99
+simulations at 0.95), not for all of them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from pyproj import CRS
+
+from .._errors import EmptyLayerError, GeodistrictError, ParameterError, SchemaError
+from .kde import KDEResult, check_parameters, kde
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from ..boundaries import Boundaries
+    from ..layers import PointLayer
+
+__all__ = ["OUTLINE_COLUMNS", "PrimeResult", "prime_locations", "significance_outline"]
+
+#: Columns of :attr:`PrimeResult.outlines` and of :func:`significance_outline` (before
+#: ``geometry``).
+OUTLINE_COLUMNS = ["outline", "cells", "area_km2", "points", "points_per_km2"]
+
+
+@dataclass(frozen=True, eq=False)
+class PrimeResult:
+    """Prime locations: observed density, simulated threshold, prime cells and their outlines.
+
+    Attributes
+    ----------
+    outlines : geopandas.GeoDataFrame
+        One row per patch of edge-contiguous prime cells, in :attr:`crs`: ``outline`` (0 =
+        most observed points, then largest), ``cells``, ``area_km2``, ``points`` (observed points in
+        the patch's cells), ``points_per_km2`` and the polygon.
+    threshold : numpy.ndarray
+        The ``quantile`` of the simulated densities in each cell (same grid as
+        ``observed.array``, points per km²).
+    observed : KDEResult
+        The observed density surface.
+    prime : numpy.ndarray
+        Bool, per cell: observed density > threshold and cell centre in the study area.
+    p_value : numpy.ndarray
+        Pointwise Monte Carlo p-value of each cell, ``(1 + simulations at or above the
+        observed density) / (simulations + 1)``: 1 where nothing was observed.
+    bandwidth_m, cell_m : float
+        Kernel bandwidth and cell side in metres.
+    kernel : str
+        Kernel name (a key of :data:`~.kde.KERNELS`).
+    simulations : int
+        Counterfactual patterns drawn.
+    quantile : float
+        Pointwise quantile of the simulated densities a prime cell must exceed.
+    seed : int
+        Seed of the draws (drawn at random and recorded when none was given).
+    jitter : bool
+        Whether drawn locations were moved by up to half a cell along each axis.
+    n_points : int
+        Observed points in the study area (each counterfactual has as many).
+    n_populated : int
+        Locations of populated land in the study area the counterfactuals are drawn from.
+    study_area : str
+        The study area in words.
+    study_km2 : float
+        Its area (the union of the ``within`` polygons, or the extent rectangle).
+    populated_source : mapping
+        Provenance of the populated-land layer.
+    """
+
+    outlines: Any
+    threshold: np.ndarray
+    observed: KDEResult
+    prime: np.ndarray
+    p_value: np.ndarray
+    bandwidth_m: float
+    cell_m: float
+    kernel: str
+    simulations: int
+    quantile: float
+    seed: int
+    jitter: bool
+    n_points: int
+    n_populated: int
+    study_area: str
+    study_km2: float
+    populated_source: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def crs(self) -> CRS:
+        """The metric CRS of the grid and the outlines."""
+        return self.observed.crs
+
+    @property
+    def n_outlines(self) -> int:
+        """Number of prime outlines."""
+        return int(len(self.outlines))
+
+    @property
+    def prime_km2(self) -> float:
+        """Area of the prime cells in km²."""
+        return float(self.prime.sum()) * self.observed.cell_km2
+
+    def parameters(self) -> dict[str, Any]:
+        """The parameters of the run, as passed (``seed`` as used)."""
+        return {
+            "bandwidth_m": self.bandwidth_m,
+            "cell_m": self.cell_m,
+            "kernel": self.kernel,
+            "simulations": self.simulations,
+            "quantile": self.quantile,
+            "seed": self.seed,
+            "jitter": self.jitter,
+        }
+
+    def report(self) -> dict[str, Any]:
+        """Plain-dict summary: parameters, the counts behind the test and one entry per outline.
+
+        Examples
+        --------
+        >>> rng = np.random.default_rng(1)
+        >>> from geodistrict.clusters.kde import xy_layer
+        >>> land = xy_layer(*rng.uniform(0, 5000, (2, 2000)), crs=27700)
+        >>> pts = xy_layer(*rng.normal(2500, 100, (2, 40)), crs=27700)
+        >>> r = prime_locations(pts, populated=land, bandwidth_m=500, cell_m=100,
+        ...                     simulations=19, seed=1)
+        >>> rep = r.report()
+        >>> rep["n_outlines"], rep["points"]["in_study_area"], rep["outlines"][0]["points"]
+        (1, 40, 40)
+        """
+        obs = self.observed
+        records = self.outlines.drop(columns="geometry").to_dict("records")
+        return {
+            "method": "prime_locations",
+            "parameters": self.parameters(),
+            "crs": obs.crs.to_string(),
+            "study_area": self.study_area,
+            "study_km2": self.study_km2,
+            "points": {
+                "in_study_area": int(self.n_points),
+                "outside_study_area": int(obs.n_excluded),
+                "in_prime_outlines": int(self.outlines["points"].sum()),
+            },
+            "populated": {"locations": int(self.n_populated), **dict(self.populated_source)},
+            "grid": {
+                "shape": list(obs.array.shape),
+                "transform": list(obs.transform)[:6],
+                "units": obs.units,
+            },
+            "prime_cells": int(self.prime.sum()),
+            "prime_km2": self.prime_km2,
+            "prime_share_of_study_area": self.prime_km2 / self.study_km2
+            if self.study_km2 > 0
+            else None,
+            "n_outlines": self.n_outlines,
+            "outlines": [
+                {
+                    "outline": int(r["outline"]),
+                    "cells": int(r["cells"]),
+                    "area_km2": float(r["area_km2"]),
+                    "points": int(r["points"]),
+                    "points_per_km2": float(r["points_per_km2"]),
+                }
+                for r in records
+            ],
+            "edge": obs.edge,
+            "source": dict(obs.source),
+        }
+
+
+# ------------------------------------------------------------------------------------------------
+# shared steps
+
+
+def _check_options(simulations: int, quantile: float, seed: int | None) -> None:
+    """Raise one :class:`ParameterError` listing every bad option."""
+    problems = []
+    try:
+        q = float(quantile)
+    except (TypeError, ValueError):
+        q = math.nan
+    if not 0.0 < q < 1.0:
+        problems.append(f"quantile {quantile!r}: give a fraction between 0 and 1, e.g. 0.95")
+    if isinstance(simulations, bool) or not isinstance(simulations, int | np.integer):
+        problems.append(f"simulations {simulations!r}: give a whole number, e.g. 99")
+    elif simulations < 1:
+        problems.append(f"simulations {simulations}: give at least 1, e.g. 99")
+    elif 0.0 < q < 1.0 and (simulations + 1) * (1.0 - q) < 1.0 - 1e-9:
+        need = math.ceil(1.0 / (1.0 - q) - 1.0 - 1e-9)
+        problems.append(
+            f"{simulations} simulations cannot test at quantile {q:g}: the smallest Monte Carlo "
+            f"p-value would be 1/{simulations + 1}; use at least {need} (CLI: --simulations "
+            f"{need})"
+        )
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)):
+        problems.append(f"seed {seed!r}: give a whole number or None")
+    if problems:
+        raise ParameterError("prime_locations: " + "; ".join(problems) + ".")
+
+
+def _point_layer(obj: Any, what: str) -> PointLayer:
+    """A PointLayer from a PointLayer or a point GeoDataFrame."""
+    from ..layers import PointLayer
+
+    if isinstance(obj, PointLayer):
+        return obj.require_points()
+    if hasattr(obj, "geometry") and hasattr(obj, "crs"):
+        from ..io.vector import point_layer_from_geodataframe
+
+        return point_layer_from_geodataframe(obj, name=what, source=what).require_points()
+    raise TypeError(
+        f"{what} must be a PointLayer (geodistrict.read_points, geodistrict.read_onspd) or a "
+        f"point GeoDataFrame, not {type(obj).__name__}."
+    )
+
+
+def _drawn_layer(x: np.ndarray, y: np.ndarray, crs: CRS, name: str) -> PointLayer:
+    """A PointLayer of coordinates drawn from an already validated layer.
+
+    Nothing is re-validated: checking the coordinates against the CRS builds a pyproj
+    transformer, 30 ms a draw.
+    """
+    import pandas as pd
+
+    from ..layers import LayerInfo, PointLayer
+
+    attrs = pd.DataFrame({"row": np.arange(len(x))})
+    return PointLayer(x=x, y=y, crs=crs, attributes=attrs, info=LayerInfo(name=name, source=name))
+
+
+def _in_study_area(
+    x: np.ndarray, y: np.ndarray, extent: tuple[float, ...], polys: np.ndarray | None
+) -> np.ndarray:
+    """True for coordinates in the extent (edges included) and inside a polygon, as kde does."""
+    from .kde import _inside_polygons
+
+    minx, miny, maxx, maxy = extent
+    keep = (x >= minx) & (x <= maxx) & (y >= miny) & (y <= maxy)
+    if polys is not None and keep.any():
+        keep[keep] = _inside_polygons(x[keep], y[keep], polys)
+    return keep
+
+
+def _plan(simulations: int, quantile: float) -> tuple[int, float]:
+    """How many of the largest simulated values to keep, and the interpolation fraction.
+
+    numpy's linear quantile of ``n`` sorted values ``v`` is ``v[k] + f (v[k + 1] - v[k])`` with
+    ``h = q (n - 1)``, ``k = floor(h)``, ``f = h - k``: it needs the ``n - k`` largest values.
+    """
+    h = quantile * (simulations - 1)
+    k = math.floor(h)
+    return simulations - k, h - k
+
+
+def _keep_largest(top: np.ndarray, values: np.ndarray) -> None:
+    """Replace, cell by cell, the smallest of the kept values when ``values`` is larger."""
+    pos = top.argmin(axis=0)[None]
+    low = np.take_along_axis(top, pos, axis=0)
+    np.put_along_axis(top, pos, np.maximum(low, values[None]), axis=0)
+
+
+def _quantile_of_kept(top: np.ndarray, frac: float) -> np.ndarray:
+    """The linear quantile from the kept largest values (see :func:`_plan`)."""
+    srt = np.sort(top, axis=0)
+    lo = srt[0]
+    if len(srt) == 1 or frac == 0.0:
+        return lo.copy()
+    return lo + frac * (srt[1] - lo)
+
+
+def _same_grid(a: KDEResult, b: KDEResult, what: str) -> None:
+    if a.array.shape != b.array.shape or tuple(a.transform) != tuple(b.transform):
+        raise GeodistrictError(
+            f"{what}: its grid {b.array.shape} at {tuple(b.transform)[:6]} differs from the "
+            f"observed grid {a.array.shape} at {tuple(a.transform)[:6]}, so the surfaces cannot "
+            "be compared cell by cell; this is a bug, please report it with the call."
+        )
+
+
+def _cell_boxes(result: KDEResult, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Polygons of the cells (row, col) of a surface."""
+    import shapely
+
+    t = result.transform
+    x0 = t.c + cols * t.a
+    y1 = t.f + rows * t.e
+    return shapely.box(x0, y1 + t.e, x0 + t.a, y1)
+
+
+def _owners(cell_geoms: np.ndarray, outlines: Any) -> np.ndarray:
+    """Position in ``outlines`` of the outline holding each cell (-1: none)."""
+    import shapely
+
+    owner = np.full(len(cell_geoms), -1, dtype=np.int64)
+    if len(outlines) == 0 or len(cell_geoms) == 0:
+        return owner
+    tree = shapely.STRtree(np.asarray(outlines.geometry.array, dtype=object))
+    probe, part = tree.query(shapely.point_on_surface(cell_geoms), predicate="intersects")
+    owner[probe] = part
+    return owner
+
+
+def _surface_outlines(result: KDEResult, mask: np.ndarray) -> tuple[Any, np.ndarray, np.ndarray]:
+    """Outlines of the masked cells of a surface, the cells' (row, col) and their outline."""
+    import geopandas as gpd
+
+    from .outlines import outline_cells
+
+    rows, cols = np.nonzero(mask)
+    boxes = _cell_boxes(result, rows, cols)
+    grid = gpd.GeoDataFrame(geometry=boxes, crs=result.crs)
+    outlines = outline_cells(grid, np.ones(len(grid), dtype=bool))
+    owner = _owners(boxes, outlines)
+    return outlines, np.column_stack([rows, cols]), owner
+
+
+def _finish(outlines: Any, points: np.ndarray) -> Any:
+    """Add ``points`` and ``points_per_km2``; order by points, then area; renumber."""
+    out = outlines.copy()
+    out["points"] = points
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["points_per_km2"] = points / out["area_km2"].to_numpy(dtype="float64")
+    order = np.lexsort((-out["area_km2"].to_numpy(dtype="float64"), -np.asarray(points)))
+    out = out.iloc[order].reset_index(drop=True)
+    out["outline"] = np.arange(len(out))
+    out = out[[*OUTLINE_COLUMNS, "geometry"]]
+    return out.astype({"outline": "int64", "cells": "int64"})
+
+
+# ------------------------------------------------------------------------------------------------
+# public functions
+
+
+def prime_locations(
+    points: PointLayer | gpd.GeoDataFrame,
+    *,
+    populated: PointLayer | gpd.GeoDataFrame,
+    within: Boundaries | gpd.GeoDataFrame | None = None,
+    bandwidth_m: float,
+    cell_m: float,
+    simulations: int = 99,
+    quantile: float = 0.95,
+    seed: int | None = None,
+    kernel: str = "quartic",
+    jitter: bool = False,
+) -> PrimeResult:
+    """Prime locations of a point layer: cells denser than chance on populated land.
+
+    Parameters
+    ----------
+    points : PointLayer or geopandas.GeoDataFrame
+        The observed points (any CRS).
+    populated : PointLayer or geopandas.GeoDataFrame
+        Locations that define populated land, e.g. every postcode
+        (``geodistrict.read_onspd("onspd:E")``): each counterfactual draws its points from
+        these coordinates, with replacement. Only those in the study area are used.
+    within : Boundaries or geopandas.GeoDataFrame, optional
+        Study area: observed points and populated locations outside its polygons are left
+        out, the grid covers its bounds and its metric CRS is used. Without it the study area
+        is the bounding box of the populated locations.
+    bandwidth_m, cell_m : float
+        Kernel bandwidth and cell side in metres, as for :func:`~.kde.kde`.
+    simulations : int
+        Counterfactual patterns (at least ``1 / (1 - quantile) - 1``: 19 for 0.95).
+    quantile : float
+        A prime cell's observed density must exceed this pointwise quantile of its simulated
+        densities (numpy's linear interpolation).
+    seed : int, optional
+        Seed of the draws; without one a seed is drawn and recorded in the result.
+    kernel : {"quartic", "gaussian"}
+        Kernel shape.
+    jitter : bool
+        Move each drawn location by a uniform offset of up to half a cell along each axis
+        (kept inside the study area's bounds), so that repeated draws of one location do not
+        stack; it matters only when the bandwidth is a few cells.
+
+    Returns
+    -------
+    PrimeResult
+
+    Raises
+    ------
+    ParameterError
+        For a bad bandwidth, cell, kernel, quantile, seed, or too few simulations for the
+        quantile (all listed at once).
+    EmptyLayerError
+        When no observed point or no populated location lies in the study area.
+
+    Examples
+    --------
+    Populated land is a 5 km square of 2 000 random locations; 60 points spread over it like
+    the population plus 40 in a tight group at (1 000, 4 000). The group is outline 0; the test is
+    pointwise, so chance adds a small patch elsewhere:
+
+    >>> import shapely
+    >>> from geodistrict.clusters.kde import xy_layer
+    >>> rng = np.random.default_rng(0)
+    >>> land = xy_layer(*rng.uniform(0, 5000, (2, 2000)), crs=27700, name="land")
+    >>> x = np.concatenate([land.x[:60], rng.normal(1000, 80, 40)])
+    >>> y = np.concatenate([land.y[:60], rng.normal(4000, 80, 40)])
+    >>> r = prime_locations(xy_layer(x, y, crs=27700), populated=land, bandwidth_m=1000,
+    ...                     cell_m=100, simulations=39, seed=0)
+    >>> r.n_points, r.n_populated, r.outlines.contains(shapely.Point(1000, 4000)).tolist()
+    (100, 2000, [True, False])
+    >>> r.outlines[["cells", "points"]].values.tolist()
+    [[232, 45], [3, 0]]
+    >>> r.threshold.shape == r.observed.array.shape == r.prime.shape
+    True
+    """
+    check_parameters(bandwidth_m=bandwidth_m, cell_m=cell_m, kernel=kernel)
+    _check_options(simulations, quantile, seed)
+    from ..crs import transform_xy
+    from .kde import _metric_crs, _within_geoms
+
+    bandwidth_m, cell_m, quantile = float(bandwidth_m), float(cell_m), float(quantile)
+    simulations = int(simulations)
+    seed = int(np.random.default_rng().integers(12345, 12345000)) if seed is None else int(seed)
+    pts = _point_layer(points, "points")
+    land = _point_layer(populated, "populated")
+
+    polys = None
+    if within is not None:
+        import shapely
+
+        polys, mcrs = _within_geoms(within, None)
+        b = shapely.bounds(polys)
+        extent = (
+            float(np.nanmin(b[:, 0])),
+            float(np.nanmin(b[:, 1])),
+            float(np.nanmax(b[:, 2])),
+            float(np.nanmax(b[:, 3])),
+        )
+        study_km2 = float(shapely.area(shapely.union_all(polys))) / 1e6
+        study = f"within polygons ({getattr(getattr(within, 'info', None), 'source', 'within')})"
+    else:
+        mcrs = _metric_crs(land, None)
+        lx, ly = transform_xy(land.x, land.y, land.crs, mcrs)
+        extent = (float(lx.min()), float(ly.min()), float(lx.max()), float(ly.max()))
+        study_km2 = (extent[2] - extent[0]) * (extent[3] - extent[1]) / 1e6
+        study = f"bounding box of {land.info.source}"
+
+    px, py = transform_xy(land.x, land.y, land.crs, mcrs)
+    keep = _in_study_area(px, py, extent, polys)
+    if not keep.any():
+        raise EmptyLayerError(
+            f"{land.info.source}: none of its {len(px)} populated locations lies in the study "
+            f"area ({study}); give populated land that covers it (e.g. onspd:E for England)."
+        )
+    px, py = px[keep], py[keep]
+
+    observed = kde(
+        pts,
+        bandwidth_m=bandwidth_m,
+        cell_m=cell_m,
+        kernel=kernel,
+        within=within,
+        extent=extent,
+        metric_crs=mcrs,
+    )
+    n = observed.n_points
+    rng = np.random.default_rng(seed)
+    keep_n, frac = _plan(simulations, quantile)
+    top = np.full((keep_n, *observed.array.shape), -np.inf)
+    at_or_above = np.zeros(observed.array.shape, dtype=np.int32)
+    half = cell_m / 2.0
+    for s in range(simulations):
+        idx = rng.integers(0, len(px), size=n)
+        sx, sy = px[idx], py[idx]
+        if jitter:
+            sx = np.clip(sx + rng.uniform(-half, half, n), extent[0], extent[2])
+            sy = np.clip(sy + rng.uniform(-half, half, n), extent[1], extent[3])
+        sim = kde(
+            _drawn_layer(sx, sy, mcrs, f"simulation {s + 1}"),
+            bandwidth_m=bandwidth_m,
+            cell_m=cell_m,
+            kernel=kernel,
+            extent=extent,
+            metric_crs=mcrs,
+        )
+        _same_grid(observed, sim, f"simulation {s + 1}")
+        _keep_largest(top, sim.array)
+        at_or_above += sim.array >= observed.array
+    threshold = _quantile_of_kept(top, frac)
+    p_value = (1.0 + at_or_above) / (simulations + 1.0)
+
+    prime = observed.array > threshold
+    rows, cols = np.nonzero(prime)
+    t = observed.transform
+    inside = _in_study_area(t.c + (cols + 0.5) * t.a, t.f + (rows + 0.5) * t.e, extent, polys)
+    prime[rows[~inside], cols[~inside]] = False
+
+    outlines, cells, owner = _surface_outlines(observed, prime)
+    # observed points per outline: each point in the cell it falls in (half-open cells)
+    ox, oy = transform_xy(pts.x, pts.y, pts.crs, mcrs)
+    ok = _in_study_area(ox, oy, extent, polys)
+    col = np.floor((ox[ok] - t.c) / t.a).astype(np.intp)
+    row = np.floor((oy[ok] - t.f) / t.e).astype(np.intp)
+    label = np.full(prime.shape, -1, dtype=np.int64)
+    label[cells[:, 0], cells[:, 1]] = owner
+    of_point = label[row, col]
+    counts = np.bincount(of_point[of_point >= 0], minlength=len(outlines))
+    return PrimeResult(
+        outlines=_finish(outlines, counts.astype(np.int64)),
+        threshold=threshold,
+        observed=observed,
+        prime=prime,
+        p_value=p_value,
+        bandwidth_m=bandwidth_m,
+        cell_m=cell_m,
+        kernel=kernel,
+        simulations=simulations,
+        quantile=quantile,
+        seed=seed,
+        jitter=bool(jitter),
+        n_points=n,
+        n_populated=int(len(px)),
+        study_area=study,
+        study_km2=study_km2,
+        populated_source=land.info.as_dict(),
+    )
+
+
+def _hot_cells(grid: Any, column: str) -> tuple[np.ndarray, str]:
+    """The selected cells of a hotspots-like grid and the rule, in words."""
+    cols = list(grid.columns)
+    if column not in cols:
+        raise SchemaError(
+            f"grid: no column {column!r} to select significant cells by; columns are "
+            f"{', '.join(map(str, cols))} (a geodistrict.hotspots grid has 'significant')."
+        )
+    sel = grid[column].to_numpy()
+    if sel.dtype != bool:
+        import pandas as pd
+
+        if pd.isna(sel).any() or not np.isin(sel, [0, 1, True, False]).all():
+            raise ParameterError(
+                f"grid[{column!r}] must be True/False per cell, not values or missing ones; "
+                "pass column= a bool column (e.g. 'significant')."
+            )
+        sel = sel.astype(bool)
+    rule = [column]
+    if "hot_cold" in cols:  # Gi*: significant and z > 0
+        sel = sel & (grid["hot_cold"].to_numpy() == "hot")
+        rule.append("hot_cold == 'hot'")
+    elif "quadrant" in cols:  # local Moran: high values among high values
+        sel = sel & (grid["quadrant"].to_numpy() == "HH")
+        rule.append("quadrant == 'HH'")
+    elif "z" in cols:
+        sel = sel & (grid["z"].to_numpy(dtype="float64") > 0)
+        rule.append("z > 0")
+    return sel, " & ".join(rule)
+
+
+def significance_outline(
+    grid_or_kde: gpd.GeoDataFrame | KDEResult,
+    *,
+    threshold: float | np.ndarray | None = None,
+    column: str = "significant",
+) -> gpd.GeoDataFrame:
+    """Outlines of the contiguous significant hot cells of a grid, or of a dense surface.
+
+    Two inputs:
+
+    * a grid of cells with a significance flag, such as :func:`~.local.hotspots` returns:
+      the cells where ``column`` is True *and* that are hot — ``hot_cold == "hot"`` when the
+      grid has that column (Gi*), ``quadrant == "HH"`` (local Moran), else ``z > 0``;
+      ``points`` is the sum of the cells' ``count`` (0 without that column);
+    * a :class:`~.kde.KDEResult` and a ``threshold``: the cells whose density is at or above
+      it (as :meth:`~.kde.KDEResult.contours`) and above zero; the threshold is a density in
+      the surface's units or an array on its grid (e.g. :attr:`PrimeResult.threshold`);
+      ``points`` is the surface's integral over the outline (the estimated points).
+
+    Selected cells sharing an edge are dissolved with :func:`~.outlines.outline_cells`.
+
+    Parameters
+    ----------
+    grid_or_kde : geopandas.GeoDataFrame or KDEResult
+        The cells, or the surface.
+    threshold : float or numpy.ndarray, optional
+        Required with a surface, refused with a grid.
+    column : str
+        The grid's bool column of significance (after any multiple-testing correction).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``outline`` (0 = most points, then largest), ``cells``, ``area_km2``, ``points``,
+        ``points_per_km2`` and the polygon in the input's CRS, in that order;
+        ``attrs["selection"]`` states the rule used.
+
+    Examples
+    --------
+    A 3 x 3 grid of 100 m cells whose hot cells form an L:
+
+    >>> import geopandas as gpd, shapely
+    >>> cells = [shapely.box(c * 100, r * 100, c * 100 + 100, r * 100 + 100)
+    ...          for r in range(3) for c in range(3)]
+    >>> hot = [True, False, False, True, False, False, True, True, False]
+    >>> g = gpd.GeoDataFrame({"count": [5] * 9, "significant": hot,
+    ...                       "hot_cold": ["hot" if h else "ns" for h in hot]},
+    ...                      geometry=cells, crs=27700)
+    >>> o = significance_outline(g)
+    >>> o[["cells", "area_km2", "points"]].values.tolist(), o.attrs["selection"]
+    ([[4.0, 0.04, 20.0]], "significant & hot_cold == 'hot'")
+
+    A surface above a level: one point at a cell centre, quartic kernel of radius 300 m on
+    100 m cells; every cell whose centre is nearer than 300 m (25 cells: i² + j² < 9) has a
+    density above zero, and the outline holds the whole surface, one point:
+
+    >>> from geodistrict.clusters.kde import kde, xy_layer
+    >>> r = kde(xy_layer([1050.0], [1050.0], crs=27700), bandwidth_m=300, cell_m=100)
+    >>> o = significance_outline(r, threshold=1e-9)
+    >>> o[["cells", "area_km2"]].values.tolist(), round(float(o["points"][0]), 9)
+    ([[25.0, 0.25]], 1.0)
+    """
+    if isinstance(grid_or_kde, KDEResult):
+        result = grid_or_kde
+        if threshold is None:
+            raise ParameterError(
+                "significance_outline: a density surface needs threshold=, a density in "
+                f"{result.units} (e.g. result.top_share_level(0.01)) or an array on its grid "
+                "(e.g. PrimeResult.threshold)."
+            )
+        level = np.asarray(threshold, dtype="float64")
+        if level.ndim and level.shape != result.array.shape:
+            raise ParameterError(
+                f"threshold has shape {level.shape} but the surface {result.array.shape}; "
+                "give one density or an array on the surface's grid."
+            )
+        mask = (result.array >= level) & (result.array > 0)
+        outlines, cells, owner = _surface_outlines(result, mask)
+        dens = result.array[cells[:, 0], cells[:, 1]]
+        sums = np.bincount(owner[owner >= 0], weights=dens[owner >= 0], minlength=len(outlines))
+        out = _finish(outlines, sums * result.cell_km2)
+        out.attrs["selection"] = (
+            f"density >= {float(level):g} {result.units}"
+            if not level.ndim
+            else f"density >= the given per-cell threshold ({result.units})"
+        )
+        return out
+    if not (hasattr(grid_or_kde, "geometry") and hasattr(grid_or_kde, "columns")):
+        raise TypeError(
+            "significance_outline takes a grid GeoDataFrame (geodistrict.hotspots) or a "
+            f"KDEResult (geodistrict.kde), not {type(grid_or_kde).__name__}."
+        )
+    if threshold is not None:
+        raise ParameterError(
+            "significance_outline: threshold= is for a density surface; a grid's cells are "
+            f"selected by its {column!r} column (and hot_cold/quadrant/z); drop threshold."
+        )
+    from .outlines import outline_cells
+
+    grid = grid_or_kde
+    sel, rule = _hot_cells(grid, column)
+    outlines = outline_cells(grid, sel)
+    geoms = np.asarray(grid.geometry.array, dtype=object)[sel]
+    owner = _owners(geoms, outlines)
+    if "count" in grid.columns:
+        count = grid["count"].to_numpy(dtype="float64")[sel]
+        sums = np.bincount(owner[owner >= 0], weights=count[owner >= 0], minlength=len(outlines))
+    else:
+        sums = np.zeros(len(outlines))
+    out = _finish(outlines, sums)
+    out.attrs["selection"] = rule
+    return out
