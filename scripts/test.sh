@@ -3,12 +3,22 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
+# browser tests drive Debian's chromium (a test tool's own browser download cannot work here)
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "== installing Debian chromium for the browser tests"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "chromium is missing and we are not root: browser tests will be skipped"
+  fi
+fi
 VENV=${GEODISTRICT_VENV:-.venv}
 if [ ! -x "$VENV/bin/python" ]; then
   "$PY" -m venv "$VENV"
 fi
 "$VENV/bin/python" -m pip install --quiet --upgrade pip
-"$VENV/bin/python" -m pip install --quiet -e ".[test,stats,raster]"
+"$VENV/bin/python" -m pip install --quiet -e ".[test,stats,raster,maps]"
 echo "== ruff"
 "$VENV/bin/ruff" check geodistrict tests benchmarks boundaries
 "$VENV/bin/ruff" format --check geodistrict tests benchmarks boundaries
