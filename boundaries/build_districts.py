@@ -26,6 +26,7 @@ geometry valid after rounding.
 
 from __future__ import annotations
 
+import json
 import os
 import struct
 import sys
@@ -34,6 +35,7 @@ from typing import Any
 
 import geopandas as gpd
 import shapely
+import shapely.geometry
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "districts.geojson"
@@ -77,7 +79,7 @@ BARCELONA_22AT = [
     (2.204214, 41.410726),  # Carrer de la Selva de Mar x Carrer de Pere IV
     (2.210267, 41.418126),  # Carrer de Pere IV x Rambla de Prim
     (2.209541, 41.418676),  # Rambla de Prim, one block short of Gran Via
-    (2.192536, 41.405951),  # ... that street (one block below Gran Via) x C. de la Ciutat de Granada (≈)
+    (2.192536, 41.405951),  # ... that street x Carrer de la Ciutat de Granada (≈)
     (2.193183, 41.405461),  # Carrer de la Ciutat de Granada (≈) x Av. Diagonal
 ]
 
@@ -87,7 +89,7 @@ BARCELONA_22AT = [
 # a number from Calle 67 and from Hospital station and may be one or two numbers off.
 MEDELLIN = [
     (-75.572960, 6.255475),  # Av. del Ferrocarril x Calle 58 (≈), by the Plaza Minorista
-    (-75.568178, 6.264164),  # Av. del Ferrocarril x Calle 67 (Barranquilla), Metroplús "Ruta N" stop
+    (-75.568178, 6.264164),  # Av. del Ferrocarril x Calle 67 (Barranquilla), "Ruta N" stop
     (-75.568183, 6.268778),  # north, just west of Ruta N, to Calle 72 (≈)
     (-75.555979, 6.268791),  # Calle 72 (≈) x Carrera 46 (≈), taking in the west of San Pedro
     (-75.555974, 6.263815),  # Carrera 46 (≈) x Calle 67
@@ -107,7 +109,7 @@ MANCHESTER = [
     (-2.222878, 53.462787),  # Upper Brook Street x Hathersage Road
     (-2.219109, 53.462165),  # Hathersage Road, east end of the former Elizabeth Gaskell campus
     (-2.219852, 53.460096),  # ... its south-east corner
-    (-2.227384, 53.460351),  # Hathersage Road x Oxford Road (the Whitworth, Manchester Royal Infirmary)
+    (-2.227384, 53.460351),  # Hathersage Road x Oxford Road (the Whitworth, the Infirmary)
     (-2.227520, 53.457744),  # Oxford Road (Wilmslow Road) x Moss Lane East, south of Whitworth Park
     (-2.232644, 53.458274),  # Moss Lane East x Denmark Road, Whitworth Park's south-west corner
     (-2.237946, 53.463926),  # Denmark Road / Lloyd Street North x Higher Cambridge Street
@@ -136,7 +138,9 @@ PROJECT_LICENCE = "CC0 (geodistrict project geometry)"
 def _ring(coords: list[tuple[float, float]]) -> shapely.Polygon:
     poly = shapely.Polygon(coords)
     if not poly.is_valid:
-        raise ValueError(f"ring starting at {coords[0]} is invalid: {shapely.is_valid_reason(poly)}")
+        raise ValueError(
+            f"ring starting at {coords[0]} is invalid: {shapely.is_valid_reason(poly)}"
+        )
     return poly
 
 
@@ -159,13 +163,19 @@ def melbourne_city_north() -> dict[str, Any]:
     """City North = CLUE Carlton + Parkville, from the shared data or the previous build."""
     shp = SHARED / CLUE
     if not shp.exists():
-        if OUT.exists():
-            prev = gpd.read_file(OUT, engine="pyogrio")
-            row = prev[prev["id"] == "melbourne-city-north"]
-            if len(row) == 1:
-                print(f"{shp} not found: keeping the Melbourne City North polygon of {OUT.name}", file=sys.stderr)
-                rec = row.iloc[0]
-                return {**{c: rec[c] for c in COLUMNS}, "geometry": rec.geometry}
+        # read as plain JSON so that properties come back exactly as written (no date parsing)
+        prev = json.loads(OUT.read_text(encoding="utf-8")) if OUT.exists() else {}
+        for feat in prev.get("features", []):
+            if feat["properties"].get("id") == "melbourne-city-north":
+                print(
+                    f"{shp} not found: keeping the Melbourne City North polygon of {OUT.name}",
+                    file=sys.stderr,
+                )
+                props = feat["properties"]
+                return {
+                    **{c: props.get(c) for c in COLUMNS},
+                    "geometry": shapely.geometry.shape(feat["geometry"]),
+                }
         raise SystemExit(
             f"{shp} not found and {OUT.name} holds no melbourne-city-north feature: set "
             "GEODISTRICT_SHARED_DATA to the folder that holds melbourne/clue_small_areas/."
@@ -259,7 +269,7 @@ def traced_districts() -> list[dict[str, Any]]:
         },
         {
             "id": "medellin-innovation-district",
-            "name": "Medellín Innovation District (Distrito de Innovación, Ruta N)",
+            "name": "Medellín Innovation District (Distrito de Innovación)",
             "city": "Medellín",
             "country": "Colombia",
             "published_area_ha": 168.0,
@@ -383,8 +393,9 @@ def traced_districts() -> list[dict[str, Any]]:
                 "NE4 5TR) lie inside"
             ),
             "accuracy": (
-                "Approximate quadrilateral: the east and north edges within about 30 m, the south "
-                "and west edges estimated (about 50 m). {measured}"
+                "Approximate quadrilateral: the east and north edges placed from postcode "
+                "centroids (perhaps 30-50 m off), the south and west edges estimated (perhaps "
+                "50-100 m off). {measured}"
             ),
             "date": DATE,
             "licence": PROJECT_LICENCE,
@@ -447,9 +458,8 @@ def build() -> gpd.GeoDataFrame:
     metric CRS) and its gap to the published area.
     """
     rows = traced_districts()
-    geom = shapely.set_precision(
-        [r["geometry"] for r in rows], PRECISION, mode="valid_output"
-    )
+    # pointwise rounding keeps each ring's vertex order (a kept polygon is written back as read)
+    geom = shapely.set_precision([r["geometry"] for r in rows], PRECISION, mode="pointwise")
     for r, g in zip(rows, geom, strict=True):
         if not g.is_valid or g.is_empty or g.geom_type != "Polygon":
             raise SystemExit(f"{r['id']}: not a valid polygon after rounding to 7 decimals")
@@ -463,7 +473,9 @@ def build() -> gpd.GeoDataFrame:
             measured += "."
         r["accuracy"] = str(r["accuracy"]).replace("{measured}", measured)
         r["published_area_ha"] = pub
-    gdf = gpd.GeoDataFrame([{c: r[c] for c in COLUMNS} for r in rows], geometry=list(geom), crs=4326)
+    gdf = gpd.GeoDataFrame(
+        [{c: r[c] for c in COLUMNS} for r in rows], geometry=list(geom), crs=4326
+    )
     if gdf["id"].duplicated().any():
         raise SystemExit("district ids must be unique")
     return gdf

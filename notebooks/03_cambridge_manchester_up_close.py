@@ -72,12 +72,18 @@ assert (labels >= 0).sum() + (labels == -1).sum() + (labels == -2).sum() == len(
 assert biggest.geometry.contains(shapely.Point(384_100, 397_200))
 
 # %%
-# compare with the shipped Oxford Road district (one mile around Oxford Road station)
+# compare with the shipped Oxford Road Corridor district (≈230 ha, traced)
 districts = gd.read_boundaries(shipped_districts_path())
-mcr = districts.data.loc[districts.data["id"] == "GD-MCR"]
+mcr = districts.data.loc[districts.data["id"] == "manchester-oxford-road"]
 cmp = compare_outline(res.outlines.iloc[[res.outlines["points"].idxmax()]], mcr)
 print({k: round(v, 3) for k, v in cmp.items() if isinstance(v, float)})
-assert 0 < cmp["jaccard"] <= 1 and cmp["district_covered_share"] > 0.3
+# The corridor is mostly university and hospital campus with few postcodes: the densest
+# postcode cluster covers its northern, city-centre end only. Postcodes trace addresses, not
+# jobs — a reminder to read the firms and jobs layers beside them.
+assert 0.05 < cmp["district_covered_share"] < 0.6
+assert shapely.contains_xy(
+    res.outlines.geometry.iloc[res.outlines["points"].idxmax()], 383_800, 397_900
+)  # St Peter's Square, the corridor's northern end
 
 # %% [markdown]
 # ## Cambridge: HDBSCAN, and Ripley's L inside the city boundary

@@ -81,7 +81,10 @@ def test_companies_house_profile_by_sic_section(shared_file, tmp_path):
 
 
 def test_main_job_on_shipped_districts(tmp_path, onspd):
-    """The README's main job: all postcodes in the shipped one-mile circles."""
+    """The README's main job: all postcodes in the shipped districts (on three continents)."""
+    import shapely
+    from pyproj import Transformer
+
     out, rep = tmp_path / "d.csv", tmp_path / "d.json"
     assert (
         main(
@@ -99,25 +102,54 @@ def test_main_job_on_shipped_districts(tmp_path, onspd):
         )
         == 0
     )
-    t = pd.read_csv(out)
+    t = pd.read_csv(out).set_index("id")
     d = gpd.read_file(shipped_districts_path())
-    assert list(t["id"]) == list(d["id"])
-    # a circle of one mile: pi r^2 = 8.137 km², less the 256-gon's shortfall (~0.01 %)
-    assert t["area_km2"].to_numpy() == pytest.approx(np.pi * 1.609344**2, rel=2e-4)
-    # independent count: postcodes within the radius of the centre, measured in BNG; the
-    # polygon is inscribed, so only points in the thin band between r·cos(π/256) and r may differ
-    from pyproj import Transformer
-
-    tr = Transformer.from_crs(4326, 27700, always_xy=True)
-    r = 1609.344
+    assert list(t.index) == list(d["id"])
+    uk = d["country"] == "United Kingdom"
+    assert uk.sum() >= 4 and (~uk).sum() >= 3
+    # areas: each district's area in its own metric CRS (BNG in Great Britain, else the UTM zone
+    # of its centroid, computed here); the profile may measure a multi-continent set in one
+    # equal-area CRS, which differs from BNG/UTM by their grid scale factor (about 0.9996)
     for _, row in d.iterrows():
-        cx, cy = tr.transform(row["centre_lon"], row["centre_lat"])
-        dist = np.hypot(onspd.x - cx, onspd.y - cy)
-        lower = int((dist < r * np.cos(np.pi / 256)).sum())
-        upper = int((dist <= r).sum())
-        got = int(t.loc[t["id"] == row["id"], "postcodes_count"].iloc[0])
-        assert lower <= got <= upper, row["id"]
-        assert lower > 1000  # real city centres hold thousands of postcodes
+        c = row.geometry.centroid
+        epsg = 27700 if row["country"] == "United Kingdom" else 32600 + int((c.x + 180) // 6) + 1
+        if c.y < 0:
+            epsg += 100
+        local_km2 = gpd.GeoSeries([row.geometry], crs=4326).to_crs(epsg).area.iloc[0] / 1e6
+        assert t.loc[row["id"], "area_km2"] == pytest.approx(local_km2, rel=2e-3), row["id"]
+
+    # London Knowledge Quarter, "the area within a one-mile radius of King's Cross": pi r^2 less
+    # the 256-gon's shortfall (~0.01 %), and an independent count of the postcodes within the
+    # radius of King's Cross station in BNG; the polygon is inscribed, so only points in the thin
+    # band between r·cos(π/256) and r may differ
+    r = 1609.344
+    kq = t.loc["london-knowledge-quarter"]
+    assert kq["area_km2"] * 1e6 == pytest.approx(np.pi * r**2, rel=5e-4)
+    cx, cy = Transformer.from_crs(4326, 27700, always_xy=True).transform(-0.1233, 51.5322)
+    dist = np.hypot(onspd.x - cx, onspd.y - cy)
+    lower = int((dist < r * np.cos(np.pi / 256)).sum())
+    upper = int((dist <= r).sum())
+    assert lower <= int(kq["postcodes_count"]) <= upper
+    assert lower > 1000  # a real city centre holds thousands of postcodes
+
+    # the other British districts: shapely.contains_xy on the polygon in BNG, with a 1 m band
+    # either side for edges drawn straight in another metric CRS
+    bng = d[uk].to_crs(27700).set_index("id")
+    for slug, poly in bng.geometry.items():
+        if slug == "london-knowledge-quarter":
+            continue
+        lower = int(shapely.contains_xy(poly.buffer(-1.0), onspd.x, onspd.y).sum())
+        upper = int(shapely.contains_xy(poly.buffer(1.0), onspd.x, onspd.y).sum())
+        got = int(t.loc[slug, "postcodes_count"])
+        assert lower <= got <= upper, slug
+        assert got > 0, slug  # every British district holds postcodes
+    # districts abroad hold no UK postcode: none within 0.01° of them in lon/lat either
+    ok = np.isfinite(onspd.x) & np.isfinite(onspd.y)
+    lon, lat = Transformer.from_crs(27700, 4326, always_xy=True).transform(onspd.x[ok], onspd.y[ok])
+    for _, row in d[~uk].iterrows():
+        assert int(shapely.contains_xy(row.geometry.buffer(0.01), lon, lat).sum()) == 0
+        assert int(t.loc[row["id"], "postcodes_count"]) == 0, row["id"]
+
     rj = json.loads(rep.read_text())
     assert rj["layers"]["postcodes"]["input"] == 2_720_556
     assert rj["boundaries"]["overlap_km2"] == 0
