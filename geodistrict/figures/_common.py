@@ -1,0 +1,583 @@
+"""Shared pieces of the static figures: classes, scale bars, north arrows, footers."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import textwrap
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS, Transformer
+
+from .._errors import (
+    CRSError,
+    EmptyLayerError,
+    InputFileError,
+    MissingDependencyError,
+    ParameterError,
+    SchemaError,
+)
+from .._version import __version__
+from ..boundaries import Boundaries, prepare_boundaries
+from ..layers import PointLayer
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+
+#: File formats of :func:`static_map` and :func:`compare_panels`, by extension.
+FORMATS = (".png", ".svg", ".pdf")
+
+#: Classification schemes: name -> (mapclassify class, whether it takes ``k``).
+SCHEMES: dict[str, tuple[str, bool]] = {
+    "quantiles": ("Quantiles", True),
+    "equal_interval": ("EqualInterval", True),
+    "fisher_jenks": ("FisherJenks", True),
+    "jenks_caspall": ("JenksCaspall", True),
+    "maximum_breaks": ("MaximumBreaks", True),
+    "headtail_breaks": ("HeadTailBreaks", False),
+    "box_plot": ("BoxPlot", False),
+    "std_mean": ("StdMean", False),
+}
+
+# ground resolutions offered by default in compare panels: "6 m per pixel", never "6.13"
+_ROUND_STEPS = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+_HOT = {"hot": ("#d7301f", "hot spot"), "cold": ("#2b8cbe", "cold spot")}
+_QUADRANTS = {
+    "HH": ("#d7301f", "high–high"),
+    "HL": ("#fc9272", "high–low"),
+    "LH": ("#9ecae1", "low–high"),
+    "LL": ("#2b8cbe", "low–low"),
+}
+_POINT_COLOURS = ("#111111", "#6a3d9a", "#1b9e77", "#d95f02", "#e7298a")
+_EDGE = "#1d3557"
+
+
+def _mpl() -> Any:
+    try:
+        import matplotlib
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise MissingDependencyError(
+            'figures need matplotlib: pip install "geodistrict[maps]" (or: pip install matplotlib)'
+        ) from exc
+    return matplotlib
+
+
+# ---------------------------------------------------------------------------------------------
+# small pure helpers: lengths, units, north, classes
+# ---------------------------------------------------------------------------------------------
+
+
+def nice_length(span_m: float, *, fraction: float = 0.25) -> float:
+    """The longest round length (1, 2 or 5 × 10ⁿ m) at most ``fraction`` of ``span_m``.
+
+    Examples
+    --------
+    >>> nice_length(3600)  # a quarter is 900 m
+    500.0
+    >>> nice_length(1000), nice_length(40_000), nice_length(9)
+    (200.0, 10000.0, 2.0)
+    """
+    target = float(span_m) * float(fraction)
+    if not (math.isfinite(target) and target > 0):
+        raise ParameterError(f"span {span_m!r} m: give a positive width in metres.")
+    power = 10.0 ** math.floor(math.log10(target))
+    for step in (5.0, 2.0, 1.0):
+        if step * power <= target * (1 + 1e-12):
+            return step * power
+    return power  # pragma: no cover - unreachable: 1 × 10ⁿ <= target
+
+
+def format_length(length_m: float) -> str:
+    """A length as the scale bar labels it: metres below 1 km, kilometres from 1 km.
+
+    Examples
+    --------
+    >>> format_length(500), format_length(2000), format_length(2500), format_length(0.5)
+    ('500 m', '2 km', '2.5 km', '0.5 m')
+    """
+    v = float(length_m)
+    return f"{v / 1000:g} km" if v >= 1000 else f"{v:g} m"
+
+
+def _parse_length(label: str) -> float:
+    """Metres from a :func:`format_length` label."""
+    m = re.fullmatch(r"\s*([0-9.]+)\s*(km|m)\s*", label)
+    if not m:
+        raise ParameterError(f"{label!r} is not a length like '500 m' or '2 km'.")
+    return float(m.group(1)) * (1000.0 if m.group(2) == "km" else 1.0)
+
+
+def units_label(name: str | None, units: str | None = None) -> str:
+    """The legend's units: ``units`` as given, else derived from a ``..._per_km2`` name.
+
+    Examples
+    --------
+    >>> units_label("universities_per_km2")
+    'universities per km²'
+    >>> units_label("firms_count", "firms"), units_label(None, "points per km2")
+    ('firms', 'points per km²')
+    """
+    if units:
+        return re.sub(r"km2\b", "km²", units)
+    if not name:
+        return "value"
+    m = re.fullmatch(r"(.+?)_per_(km2|ha)", str(name))
+    if m:
+        return f"{m.group(1).replace('_', ' ')} per {'km²' if m.group(2) == 'km2' else 'ha'}"
+    return str(name).replace("_", " ")
+
+
+def crs_label(crs: CRS) -> str:
+    """``EPSG:27700 (OSGB36 / British National Grid)``, or the CRS name when it has no code."""
+    code = crs.to_authority()
+    return f"{code[0]}:{code[1]} ({crs.name})" if code else str(crs.name)
+
+
+def grid_north(crs: CRS, x: float, y: float) -> tuple[float, str]:
+    """Angle from grid north to true north at (``x``, ``y``), in degrees, and a sentence.
+
+    Positive when true north lies east (clockwise) of grid north. In British National Grid and
+    UTM the two coincide only on the central meridian.
+
+    Examples
+    --------
+    >>> from pyproj import CRS
+    >>> deg, text = grid_north(CRS.from_epsg(27700), 400000, 300000)  # the central meridian
+    >>> abs(deg) < 0.01, text.endswith("true north here (within 0.01°)")
+    (True, True)
+    >>> print(grid_north(CRS.from_epsg(27700), 200000, 300000)[1])  # west Wales, 4.9° W
+    north arrow: grid north of EPSG:27700; true north is 2.35° east of it at the centre of the map
+    """
+    to_ll = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    to_xy = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    lon, lat = to_ll.transform(x, y)
+    step = 0.001 if lat < 89.9 else -0.001  # step south at the pole and turn round
+    x1, y1 = to_xy.transform(lon, lat + step)
+    sign = 1.0 if step > 0 else -1.0
+    deg = math.degrees(math.atan2(sign * (x1 - x), sign * (y1 - y)))
+    code = crs_label(crs).split(" (")[0]
+    if abs(deg) < 0.005:
+        return deg, f"north arrow: grid north of {code}, which is true north here (within 0.01°)"
+    side = "east" if deg > 0 else "west"
+    return deg, (
+        f"north arrow: grid north of {code}; true north is {abs(deg):.2f}° {side} of it at "
+        "the centre of the map"
+    )
+
+
+def _decimals(values: Sequence[float]) -> int:
+    """Decimals that show about four significant figures and keep distinct values distinct."""
+    finite = [abs(float(v)) for v in values if math.isfinite(float(v))]
+    top = max(finite, default=0.0)
+    d = 0 if top == 0 or top >= 1000 else min(6, 3 - math.floor(math.log10(top)))
+    distinct = len({float(v) for v in values})
+    while d < 10 and len({f"{float(v):.{d}f}" for v in values}) < distinct:
+        d += 1
+    return d
+
+
+@dataclass(frozen=True, eq=False)
+class Classes:
+    """Classes of a choropleth, as mapclassify made them.
+
+    Attributes
+    ----------
+    scheme : str
+        A key of :data:`SCHEMES`.
+    k : int or None
+        Classes asked for (``None`` for schemes that choose their own number).
+    bins : tuple of float
+        Upper bound of each class, as ``mapclassify.<Scheme>(values, k).bins``.
+    lower : float
+        The smallest value (lower bound of the first class).
+    labels : tuple of str
+        ``"lower – upper"`` per class.
+    counts : tuple of int
+        Values in each class.
+    yb : numpy.ndarray
+        Class of each input value (-1 for missing values).
+    """
+
+    scheme: str
+    k: int | None
+    bins: tuple[float, ...]
+    lower: float
+    labels: tuple[str, ...]
+    counts: tuple[int, ...]
+    yb: np.ndarray = field(repr=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form (without the per-value classes)."""
+        return {
+            "scheme": self.scheme,
+            "k": self.k,
+            "bins": list(self.bins),
+            "lower": self.lower,
+            "labels": list(self.labels),
+            "counts": list(self.counts),
+        }
+
+
+def classify(values: Any, *, scheme: str = "quantiles", k: int = 5) -> Classes:
+    """Classify values with mapclassify; missing values get class -1.
+
+    Parameters
+    ----------
+    values : array-like
+        Numbers; NaN marks a missing value (left out of the classification).
+    scheme : str
+        A key of :data:`SCHEMES`.
+    k : int
+        Number of classes, for the schemes that take one.
+
+    Examples
+    --------
+    >>> c = classify([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, float("nan")], k=5)
+    >>> [round(b, 2) for b in c.bins], c.labels[0], int(c.yb[-1])
+    ([2.8, 4.6, 6.4, 8.2, 10.0], '1.00 – 2.80', -1)
+    """
+    if scheme not in SCHEMES:
+        raise ParameterError(
+            f"scheme={scheme!r} is not one of {', '.join(map(repr, SCHEMES))}; e.g. "
+            "scheme='quantiles'."
+        )
+    try:
+        import mapclassify
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise MissingDependencyError(
+            'choropleth classes need mapclassify: pip install "geodistrict[maps]"'
+        ) from exc
+    y = np.asarray(values, dtype="float64").ravel()
+    ok = np.isfinite(y)
+    if not ok.any():
+        raise EmptyLayerError("choropleth: no value is a finite number; nothing to classify.")
+    cls_name, takes_k = SCHEMES[scheme]
+    if takes_k and not (isinstance(k, int | np.integer) and k >= 1):
+        raise ParameterError(f"k={k!r}: give a whole number of classes, e.g. k=5.")
+    cls = getattr(mapclassify, cls_name)
+    c = cls(y[ok], k=int(k)) if takes_k else cls(y[ok])
+    bins = tuple(float(b) for b in np.asarray(c.bins, dtype="float64"))
+    lower = float(y[ok].min())
+    d = _decimals([lower, *bins])
+    bounds = [min(lower, bins[0]), *bins]
+    labels = tuple(f"{bounds[i]:,.{d}f} – {bounds[i + 1]:,.{d}f}" for i in range(len(bins)))
+    yb = np.full(len(y), -1, dtype=np.int64)
+    yb[ok] = np.asarray(c.yb, dtype=np.int64)
+    counts = tuple(int(v) for v in np.bincount(yb[ok], minlength=len(bins)))
+    return Classes(scheme, int(k) if takes_k else None, bins, lower, labels, counts, yb)
+
+
+# ---------------------------------------------------------------------------------------------
+# inputs
+# ---------------------------------------------------------------------------------------------
+
+
+def _as_boundaries(obj: Any, what: str) -> Boundaries:
+    if isinstance(obj, Boundaries):
+        return obj
+    if isinstance(obj, gpd.GeoSeries):
+        obj = gpd.GeoDataFrame(geometry=obj)
+    if isinstance(obj, gpd.GeoDataFrame):
+        return prepare_boundaries(obj, source=what)
+    raise TypeError(
+        f"{what} must be Boundaries (geodistrict.read_boundaries) or a polygon GeoDataFrame, "
+        f"not {type(obj).__name__}."
+    )
+
+
+def _as_layer(obj: Any, i: int) -> PointLayer:
+    if isinstance(obj, PointLayer):
+        return obj
+    if isinstance(obj, gpd.GeoDataFrame):
+        from ..io.vector import point_layer_from_geodataframe
+
+        return point_layer_from_geodataframe(obj, name=f"points{i + 1}", source=f"points[{i}]")
+    raise TypeError(
+        f"points[{i}] must be a PointLayer (geodistrict.read_points) or a point GeoDataFrame, "
+        f"not {type(obj).__name__}."
+    )
+
+
+def _choropleth_values(b: Boundaries, choropleth: Any) -> tuple[np.ndarray, str | None]:
+    """Values aligned with the boundaries, and the name they came under."""
+    src = b.info.source
+    if isinstance(choropleth, str):
+        if choropleth not in b.data.columns:
+            cols = ", ".join(str(c) for c in b.data.columns if c != "geometry")
+            raise SchemaError(
+                f"choropleth: {src} has no column {choropleth!r} (columns: {cols}); name one of "
+                "them or pass a Series indexed by boundary id."
+            )
+        s, name = b.data[choropleth].reset_index(drop=True), choropleth
+    elif isinstance(choropleth, pd.Series):
+        name = None if choropleth.name is None else str(choropleth.name)
+        idx = choropleth.index.astype(str)
+        ids = pd.Index([str(i) for i in b.ids])
+        if idx.is_unique and ids.isin(idx).all():
+            s = pd.Series(choropleth.to_numpy(), index=idx).reindex(ids).reset_index(drop=True)
+        elif len(choropleth) == len(b) and isinstance(choropleth.index, pd.RangeIndex):
+            s = choropleth.reset_index(drop=True)
+        else:
+            missing = [i for i in ids if i not in set(idx)][:5]
+            raise SchemaError(
+                f"choropleth: the Series is indexed neither by the boundary ids of {src} "
+                f"(missing e.g. {missing}) nor by position; index it by id "
+                "(table.set_index('id')[column])."
+            )
+    else:
+        arr = np.asarray(choropleth)
+        if arr.ndim != 1 or len(arr) != len(b):
+            raise SchemaError(
+                f"choropleth: {arr.size} values for {len(b)} boundaries of {src}; pass one value "
+                "per boundary, a column name or a Series indexed by boundary id."
+            )
+        s, name = pd.Series(arr), None
+    values = pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64")
+    bad = s.notna().to_numpy() & np.isnan(values)
+    if bad.any():
+        raise SchemaError(
+            f"choropleth: {int(bad.sum())} values are not numbers (e.g. {s[bad].iloc[0]!r}); "
+            "pass a numeric column."
+        )
+    return values, name
+
+
+def _in_crs(geoms: Any, src: CRS, dst: CRS) -> np.ndarray:
+    s = gpd.GeoSeries(np.asarray(geoms, dtype=object), crs=src)
+    return np.asarray((s if CRS.from_user_input(src).equals(dst) else s.to_crs(dst)).array)
+
+
+def _frame_in(gdf: Any, dst: CRS, what: str) -> np.ndarray:
+    if isinstance(gdf, Boundaries):
+        return _in_crs(gdf.metric, gdf.metric_crs, dst)
+    if not isinstance(gdf, gpd.GeoDataFrame | gpd.GeoSeries):
+        raise TypeError(f"{what} must be a GeoDataFrame, not {type(gdf).__name__}.")
+    if gdf.crs is None:
+        raise CRSError(f"{what} has no CRS; set it (gdf.set_crs(...)) before drawing.")
+    geo = gdf.geometry if isinstance(gdf, gpd.GeoDataFrame) else gdf
+    return _in_crs(geo.array, gdf.crs, dst)
+
+
+def _map_crs(boundaries, density, hotspots, outlines, layers) -> CRS:
+    """The metric CRS the map is drawn in (a raster is not resampled: its CRS wins)."""
+    if density is not None:
+        return density.crs
+    if boundaries is not None:
+        return boundaries.metric_crs
+    for g in (hotspots, outlines):
+        if g is not None and g.crs is not None and not CRS.from_user_input(g.crs).is_geographic:
+            return CRS.from_user_input(g.crs)
+    if layers:
+        from ..crs import choose_metric_crs
+
+        lay = layers[0]
+        bounds = (lay.x.min(), lay.y.min(), lay.x.max(), lay.y.max())
+        return choose_metric_crs(bounds, lay.crs)
+    raise ParameterError(
+        "static_map: nothing to draw; pass boundaries=, density=, hotspots=, outlines= or points=."
+    )
+
+
+def _check_path(path: str | Path, what: str) -> Path:
+    p = Path(path)
+    if p.suffix.lower() not in FORMATS:
+        raise ParameterError(
+            f"{p}: {what} writes {', '.join(FORMATS)}; change the file's extension."
+        )
+    if not p.parent.exists():
+        raise InputFileError(f"{p}: the folder {p.parent} does not exist; create it first.")
+    return p
+
+
+def sidecar_path(path: str | Path) -> Path:
+    """Where the record of a figure is written: ``map.png`` → ``map.png.json``."""
+    p = Path(path)
+    return p.with_name(p.name + ".json")
+
+
+# ---------------------------------------------------------------------------------------------
+# drawing
+# ---------------------------------------------------------------------------------------------
+
+
+def _path_of(geom: Any) -> Any:
+    """A matplotlib Path of the polygons (rings oriented for nonzero filling) and lines."""
+    from matplotlib.path import Path as MPath
+    from shapely.geometry.polygon import orient
+
+    verts: list[np.ndarray] = []
+    codes: list[np.ndarray] = []
+    for part in shapely.get_parts(np.asarray([geom], dtype=object)):
+        if part.geom_type == "Polygon" and not part.is_empty:
+            part = orient(part, 1.0)
+            rings = [part.exterior, *part.interiors]
+            closed = True
+        elif part.geom_type in ("LineString", "LinearRing"):
+            rings, closed = [part], False
+        else:
+            continue
+        for ring in rings:
+            xy = np.asarray(ring.coords)[:, :2]
+            if len(xy) < 2:
+                continue
+            c = np.full(len(xy), MPath.LINETO, dtype=np.uint8)
+            c[0] = MPath.MOVETO
+            if closed:
+                c[-1] = MPath.CLOSEPOLY
+            verts.append(xy)
+            codes.append(c)
+    if not verts:
+        return None
+    return MPath(np.concatenate(verts), np.concatenate(codes))
+
+
+def _draw_geoms(ax: Axes, geoms: Any, *, gid: str, **style: Any) -> Any:
+    """Draw polygons/lines as one PatchCollection (no pyplot, no geopandas plotting)."""
+    from matplotlib.collections import PatchCollection
+    from matplotlib.patches import PathPatch
+
+    faces = style.pop("facecolors", None)
+    patches, keep = [], []
+    for i, g in enumerate(geoms):
+        p = None if g is None else _path_of(g)
+        if p is not None:
+            patches.append(PathPatch(p))
+            keep.append(i)
+    if faces is not None and not isinstance(faces, str):
+        faces = [faces[i] for i in keep]
+    coll = PatchCollection(patches, facecolors=faces if faces is not None else "none", **style)
+    coll.set_gid(gid)
+    ax.add_collection(coll, autolim=False)
+    return coll
+
+
+def _scale_bar(ax: Axes, xlim: tuple[float, float], ylim: tuple[float, float]) -> dict[str, Any]:
+    """A black bar of a round length at the lower left, its label above it."""
+    from matplotlib.patches import Rectangle
+
+    w, h = xlim[1] - xlim[0], ylim[1] - ylim[0]
+    length = nice_length(w)
+    label = format_length(length)
+    x0, y0 = xlim[0] + 0.05 * w, ylim[0] + 0.05 * h
+    bar = Rectangle(
+        (x0, y0), length, 0.012 * h, facecolor="black", edgecolor="white", linewidth=0.6, zorder=9
+    )
+    bar.set_gid("scale-bar")
+    ax.add_patch(bar)
+    t = ax.text(
+        x0 + length / 2,
+        y0 + 0.022 * h,
+        label,
+        ha="center",
+        va="bottom",
+        fontsize=8,
+        zorder=9,
+        bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7, "pad": 1},
+    )
+    t.set_gid("scale-bar-label")
+    return {"length_m": length, "label": label}
+
+
+def _north_arrow(ax: Axes) -> None:
+    a = ax.annotate(
+        "N",
+        xy=(0.93, 0.96),
+        xytext=(0.93, 0.84),
+        xycoords="axes fraction",
+        ha="center",
+        va="center",
+        fontsize=9,
+        fontweight="bold",
+        zorder=9,
+        arrowprops={"arrowstyle": "-|>", "color": "black", "linewidth": 1.2},
+    )
+    a.set_gid("north-arrow")
+
+
+def _source_lines(infos: Sequence[Mapping[str, Any]]) -> list[str]:
+    """One line per distinct source: name, attribution (or file), licence, vintage."""
+    out: list[str] = []
+    for s in infos:
+        who = (
+            s.get("attribution")
+            or f"{Path(str(s.get('source', '?'))).name} (attribution not recorded)"
+        )
+        extra = [f"licence {s['licence']}" if s.get("licence") else "licence not recorded"]
+        if s.get("vintage"):
+            extra.append(str(s["vintage"]))
+        line = f"{s.get('name', 'layer')}: {who} ({'; '.join(extra)})"
+        if line not in out:
+            out.append(line)
+    return out
+
+
+def _footer(lines: Sequence[str], width_in: float, fontsize: float) -> tuple[str, int]:
+    chars = max(40, int(width_in * 72 / (0.52 * fontsize)))
+    text = "\n".join(
+        textwrap.fill(line, width=chars, subsequent_indent="  ", break_on_hyphens=False)
+        for line in lines
+    )
+    return text, text.count("\n") + 1
+
+
+def _save(fig: Figure, path: Path, dpi: float, *, title: str, description: str) -> None:
+    mpl = _mpl()
+    ext = path.suffix.lower()
+    tool = f"geodistrict {__version__}"
+    meta = {
+        ".png": {"Title": title, "Description": description, "Software": tool},
+        ".svg": {"Title": title, "Description": description, "Creator": tool},
+        ".pdf": {"Title": title, "Subject": description, "Creator": tool},
+    }[ext]
+    with mpl.rc_context({"svg.fonttype": "none", "pdf.fonttype": 42}):
+        fig.savefig(path, dpi=dpi, format=ext[1:], metadata=meta)
+
+
+def _write_record(path: Path, record: Mapping[str, Any]) -> None:
+    sidecar_path(path).write_text(json.dumps(record, indent=2, default=str), encoding="utf-8")
+
+
+def metres_per_pixel(ax: Axes) -> tuple[float, float]:
+    """Ground metres per pixel of an axes drawn in a metric CRS, in x and in y.
+
+    The axes' data limits divided by its size in pixels at the figure's dpi (after applying its
+    aspect, as drawing does).
+    """
+    ax.apply_aspect()
+    bbox = ax.get_window_extent()
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    return abs(x1 - x0) / bbox.width, abs(y1 - y0) / bbox.height
+
+
+# ---------------------------------------------------------------------------------------------
+# static map
+# ---------------------------------------------------------------------------------------------
+
+
+def _fill_box(
+    xlim: tuple[float, float], ylim: tuple[float, float], box_w: float, box_h: float
+) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Widen the shorter side of the view about its centre to the box's shape (same metres).
+
+    Examples
+    --------
+    >>> _fill_box((0.0, 1100.0), (0.0, 200.0), 4.0, 2.0)  # a strip in a 2:1 box
+    ((0.0, 1100.0), (-175.0, 375.0))
+    """
+    w, h = xlim[1] - xlim[0], ylim[1] - ylim[0]
+    if h * box_w < w * box_h:
+        grow = (w * box_h / box_w - h) / 2
+        return xlim, (ylim[0] - grow, ylim[1] + grow)
+    grow = (h * box_w / box_h - w) / 2
+    return (xlim[0] - grow, xlim[1] + grow), ylim
