@@ -359,6 +359,7 @@ def static_map(
     Examples
     --------
     >>> import json, tempfile, geopandas as gpd, shapely
+    >>> from geodistrict.figures import sidecar_path
     >>> sq = gpd.GeoDataFrame({"id": ["A"], "name": ["A"]},
     ...                       geometry=[shapely.box(530000, 180000, 531000, 181000)], crs=27700)
     >>> out = static_map(Path(tempfile.mkdtemp()) / "a.png", boundaries=sq, dpi=50)
