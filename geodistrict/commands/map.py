@@ -1,0 +1,307 @@
+"""``geodistrict map``: a layered interactive map (HTML) or a static figure (PNG, SVG, PDF)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+__all__ = ["register", "run"]
+
+_EXAMPLE = """\
+examples:
+  # universities per km² by LEP, the universities as markers, and the density of all UK
+  # postcodes (5 km bandwidth, 2 km cells), in one HTML file that opens offline
+  geodistrict map --boundaries "Local_Enterprise_Partnerships_(May_2021)_EN_BUC.geojson" \\
+      --points universities=learning-providers-plus.csv --points onspd \\
+      --choropleth universities_per_km2 --scheme natural_breaks \\
+      --density postcodes --bandwidth 5000 --cell 2000 \\
+      --self-contained --basemap none --out leps.html
+
+  # hot spots of postcodes on 250 m cells around the shipped districts
+  geodistrict map --boundaries manchester-oxford-road --points onspd \\
+      --hotspots postcodes --cell 250 --out oxford_road.html
+
+  # the same layers as a static figure, or shipped districts side by side
+  geodistrict map --boundaries leps.geojson --points universities=unis.csv \\
+      --choropleth universities_per_km2 --out leps.png
+  geodistrict map --compare 22at-barcelona manchester-oxford-road --out districts.png
+
+layers: the choropleth column comes from a profile of --boundaries with the --points layers
+(NAME_count, NAME_per_km2, area_km2). Point layers are drawn as markers (clustered above
+--max-markers, counted on squares above 20,000 points), except a large layer used only for
+--density or --hotspots, which the surface represents. The footer of every map lists the
+sources, licences, vintages, the CRS of every measurement and the parameters.
+"""
+
+_STATIC = (".png", ".svg", ".pdf")
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``map`` subcommand."""
+    from ..cli import _Formatter
+
+    p = subparsers.add_parser(
+        "map",
+        help="layered interactive map (HTML) or static figure of boundaries, points, density",
+        description=(
+            "Draw boundaries with a choropleth of a profile column, point layers, a kernel "
+            "density surface, hot spots and shipped districts on one map, with a legend and a "
+            "footer of sources, licences and parameters. HTML maps are kept under a size budget "
+            "and can be saved self-contained (no network needed)."
+        ),
+        epilog=_EXAMPLE,
+        formatter_class=_Formatter,
+    )
+    p.add_argument(
+        "--boundaries",
+        nargs="+",
+        action="extend",
+        metavar="PATH|SLUG",
+        default=None,
+        help="a polygon file, or shipped district slugs",
+    )
+    p.add_argument(
+        "--choropleth",
+        metavar="COLUMN",
+        default=None,
+        help="profile column to colour the boundaries by, e.g. universities_per_km2",
+    )
+    p.add_argument(
+        "--scheme",
+        choices=["quantiles", "natural_breaks", "equal_interval"],
+        default="quantiles",
+        help="classification of the choropleth (mapclassify)",
+    )
+    p.add_argument("--k", type=int, default=5, metavar="N", help="number of classes")
+    p.add_argument(
+        "--points",
+        nargs="+",
+        action="extend",
+        metavar="NAME=PATH|onspd",
+        default=None,
+        help="point layers: CSV/XLSX with coordinates or postcodes, a vector file, or 'onspd' "
+        "(all UK postcodes, named postcodes)",
+    )
+    p.add_argument(
+        "--density", metavar="NAME", default=None, help="kernel density of this --points layer"
+    )
+    p.add_argument(
+        "--bandwidth",
+        type=float,
+        metavar="METRES",
+        default=None,
+        help="kernel bandwidth for --density (quartic radius)",
+    )
+    p.add_argument(
+        "--cell",
+        type=float,
+        metavar="METRES",
+        default=None,
+        help="cell side of --density (default: bandwidth / 5) and of --hotspots",
+    )
+    p.add_argument(
+        "--hotspots",
+        metavar="NAME",
+        default=None,
+        help="Getis-Ord Gi* hot spots of this --points layer on --cell squares (FDR 5 %%)",
+    )
+    p.add_argument(
+        "--districts",
+        nargs="+",
+        action="extend",
+        metavar="SLUG",
+        default=None,
+        help="shipped districts drawn as dashed outlines",
+    )
+    p.add_argument(
+        "--compare",
+        nargs="+",
+        action="extend",
+        metavar="SLUG",
+        default=None,
+        help="shipped districts side by side, one panel each (--out .png or .svg)",
+    )
+    p.add_argument(
+        "--self-contained",
+        action="store_true",
+        help="inline Leaflet so that the HTML opens with no network (except basemap tiles)",
+    )
+    p.add_argument(
+        "--basemap",
+        default="osm",
+        metavar="none|osm|NAME",
+        help="basemap tiles: osm, none, or an xyzservices name such as CartoDB.Positron",
+    )
+    p.add_argument(
+        "--budget-mb",
+        type=float,
+        default=3.0,
+        metavar="MB",
+        help="largest HTML file allowed; above it the error names the largest layer",
+    )
+    p.add_argument("--title", default=None, metavar="TEXT", help="title shown on the map")
+    p.add_argument(
+        "--simplify",
+        type=float,
+        default=None,
+        metavar="METRES",
+        help="simplification tolerance of polygons (default: extent / 2000)",
+    )
+    p.add_argument(
+        "--max-markers",
+        type=int,
+        default=2000,
+        metavar="N",
+        help="points per layer drawn as single markers; above it they are clustered",
+    )
+    p.add_argument("--out", required=True, metavar="PATH.html|.png|.svg|.pdf", help="output file")
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    p.set_defaults(_run=run)
+
+
+def _boundaries(specs: list[str] | None) -> Any:
+    from .._errors import SchemaError
+    from ..boundaries import read_boundaries
+    from ..registry import district_boundaries, district_slugs
+
+    if not specs:
+        return None
+    if len(specs) == 1 and Path(specs[0]).exists():
+        return read_boundaries(specs[0])
+    slugs = set(district_slugs())
+    if all(s in slugs for s in specs):
+        return district_boundaries(list(specs))
+    unknown = [s for s in specs if s not in slugs and not Path(s).exists()]
+    if unknown:
+        raise SchemaError(
+            f"--boundaries: {', '.join(unknown)} is neither a file nor a shipped district "
+            f"(shipped: {', '.join(sorted(slugs))})."
+        )
+    raise SchemaError(
+        "--boundaries: give one polygon file, or shipped district slugs, not several files "
+        "or a mix."
+    )
+
+
+def _layer(layers: dict[str, Any], name: str, option: str) -> Any:
+    from .._errors import SchemaError
+
+    if name not in layers:
+        raise SchemaError(
+            f"{option} {name}: no --points layer of that name; layers are "
+            f"{', '.join(layers) or 'none'} (add --points {name}=PATH)."
+        )
+    return layers[name]
+
+
+def _figures() -> Any:
+    from .._errors import MissingDependencyError
+
+    try:
+        from .. import figures
+    except ImportError as exc:
+        raise MissingDependencyError(
+            "static figures need geodistrict.figures and matplotlib "
+            '(pip install "geodistrict[maps]"); write --out PATH.html for an interactive map.'
+        ) from exc
+    return figures
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``geodistrict map`` (returns the exit status)."""
+    from .._errors import InputFileError, ParameterError
+    from .card import read_layers
+
+    out = Path(args.out)
+    suffix = out.suffix.lower()
+    if suffix not in (".html", ".htm", *_STATIC):
+        raise ParameterError(f"--out {args.out}: write .html, .png, .svg or .pdf.")
+    if not out.parent.exists():
+        raise InputFileError(f"--out {args.out}: the folder {out.parent} does not exist.")
+    if args.compare:
+        if suffix not in (".png", ".svg"):
+            raise ParameterError(
+                "--compare draws one panel per district as a figure: write --out PATH.png or "
+                ".svg (for one interactive map of several districts use --districts)."
+            )
+        path = Path(_figures().compare_panels(list(args.compare), out) or out)
+        print(f"wrote {path}", file=sys.stderr)
+        return 0
+    if args.density and not args.bandwidth:
+        raise ParameterError(
+            f"--density {args.density} needs --bandwidth METRES, e.g. --bandwidth 1000."
+        )
+    if args.hotspots and not args.cell:
+        raise ParameterError(f"--hotspots {args.hotspots} needs --cell METRES, e.g. --cell 250.")
+    b = _boundaries(args.boundaries)
+    layers = read_layers(args.points)
+    for lay in layers.values():
+        lay.require_points()
+    if args.choropleth and b is None:
+        raise ParameterError("--choropleth needs --boundaries to colour.")
+    static = suffix in _STATIC
+    if static and args.districts:
+        raise ParameterError(
+            "--districts is drawn on interactive maps (--out PATH.html); for a figure of "
+            "districts use --compare SLUG ... --out PATH.png."
+        )
+    kwargs: dict[str, Any] = {"boundaries": b, "k": args.k, "title": args.title}
+    if static:  # geodistrict.figures names Fisher-Jenks after the algorithm
+        kwargs["scheme"] = {"natural_breaks": "fisher_jenks"}.get(args.scheme, args.scheme)
+    else:
+        kwargs |= {
+            "scheme": args.scheme,
+            "basemap": args.basemap,
+            "simplify_m": args.simplify,
+            "max_markers": args.max_markers,
+        }
+    if args.choropleth:
+        from .._errors import SchemaError
+        from ..profile import profile
+
+        p = profile(b, list(layers.values()))
+        if args.choropleth not in p.table.columns:
+            numeric = [c for c in p.table.columns if c not in ("id", "name", "geometry")]
+            raise SchemaError(
+                f"--choropleth {args.choropleth}: the profile has no such column; columns are "
+                f"{', '.join(numeric)}."
+            )
+        kwargs["choropleth"] = p.table.set_index("id")[args.choropleth]
+    if args.density:
+        from ..clusters.kde import kde
+
+        cell = args.cell or args.bandwidth / 5.0
+        kwargs["density"] = kde(
+            _layer(layers, args.density, "--density"),
+            bandwidth_m=args.bandwidth,
+            cell_m=cell,
+            within=b,
+        )
+    if args.hotspots:
+        from ..clusters.local import hotspots
+
+        kwargs["hotspots"] = hotspots(
+            _layer(layers, args.hotspots, "--hotspots"), within=b, cell_m=args.cell
+        )
+    if args.districts:
+        from ..registry import district_boundaries
+
+        kwargs["districts"] = district_boundaries(list(args.districts))
+    from ..maps import CLUSTER_MAX
+
+    surfaces = {args.density, args.hotspots} - {None}
+    kwargs["points"] = [
+        lay for name, lay in layers.items() if not (name in surfaces and len(lay) > CLUSTER_MAX)
+    ]
+    if static:
+        path = Path(_figures().static_map(out, **kwargs) or out)
+    else:
+        from ..maps import make_map, save_map
+
+        m = make_map(**kwargs)
+        path = save_map(m, out, self_contained=args.self_contained, budget_mb=args.budget_mb)
+    size = path.stat().st_size / 1e6
+    print(f"wrote {path} ({size:.2f} MB)", file=sys.stderr)
+    return 0

@@ -1,0 +1,305 @@
+"""Classification (mapclassify), colours, and the legend, title and footer of a map.
+
+Every text that comes from data — names, units, attributions, parameters — goes through
+:func:`esc` (``html.escape``) here, at the one place where HTML is written.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .._errors import MissingDependencyError, ParameterError
+
+__all__ = ["SCHEMES", "Classes", "classify", "column_label"]
+
+#: Classification schemes: option value -> mapclassify class name.
+SCHEMES = {
+    "quantiles": "Quantiles",
+    "natural_breaks": "FisherJenks",
+    "equal_interval": "EqualInterval",
+}
+_SCHEME_TEXT = {
+    "quantiles": "quantiles",
+    "natural_breaks": "natural breaks (Fisher-Jenks)",
+    "equal_interval": "equal intervals",
+}
+#: Colour map of choropleths and aggregated points (light = low).
+SEQUENTIAL = "YlOrRd"
+NO_DATA = "#d9d9d9"
+
+
+def esc(value: Any) -> str:
+    """HTML-escape any value (quotes included), and its braces.
+
+    folium re-reads every element's output as a Jinja template, so ``{{ ... }}`` in a name
+    would be evaluated when the page is rendered; as ``&#123;`` it is shown as written.
+    """
+    text = html.escape("" if value is None else str(value), quote=True)
+    return text.replace("{", "&#123;").replace("}", "&#125;")
+
+
+def fmt(v: float, digits: int = 4) -> str:
+    """A number for people: 4 significant digits, thousands separated."""
+    if v is None or not math.isfinite(v):
+        return "n/a"
+    if v == 0:
+        return "0"
+    if abs(v) >= 10 ** (digits - 1):
+        return f"{v:,.0f}"
+    return f"{v:,.{digits}g}"
+
+
+def column_label(column: str) -> str:
+    """Readable label with units from a profile column name.
+
+    Examples
+    --------
+    >>> column_label("universities_per_km2")
+    'universities per km²'
+    >>> column_label("firms_count__C")
+    'firms count: C'
+    >>> column_label("floorspace_m2")
+    'floorspace (m²)'
+    """
+    s = str(column)
+    s = s.replace("__", ": ")
+    s = re.sub(r"_per_km2\b", " per km²", s)
+    s = re.sub(r"_per_ha\b", " per ha", s)
+    m = re.search(r"_(km2|m2|ha|m)$", s)
+    if m:
+        unit = {"km2": "km²", "m2": "m²", "ha": "ha", "m": "m"}[m.group(1)]
+        s = s[: m.start()] + f" ({unit})"
+    return s.replace("_", " ")
+
+
+@dataclass(frozen=True)
+class Classes:
+    """Classes of a choropleth, exactly as mapclassify computes them.
+
+    Attributes
+    ----------
+    scheme : str
+        A key of :data:`SCHEMES`.
+    k, k_requested : int
+        Classes made, and asked for (fewer when there are fewer distinct values).
+    bins : numpy.ndarray
+        mapclassify's ``bins``: the upper bound of each class (classes hold their upper bound).
+    minimum : float
+        The smallest value (lower bound of the first class).
+    yb : numpy.ndarray
+        Class of each value, ``-1`` for a missing value.
+    counts : numpy.ndarray
+        Values per class.
+    notes : tuple of str
+        What was adjusted, in words (shown in the legend).
+    """
+
+    scheme: str
+    k: int
+    k_requested: int
+    bins: np.ndarray
+    minimum: float
+    yb: np.ndarray
+    counts: np.ndarray
+    notes: tuple[str, ...] = ()
+
+    def labels(self) -> list[str]:
+        """``lower – upper`` of each class, with enough digits to tell neighbours apart."""
+        edges = [self.minimum, *self.bins.tolist()]
+        for digits in range(3, 12):
+            text = [fmt(v, digits) for v in edges]
+            if len(set(text)) == len(set(edges)):
+                break
+        return [f"{text[i]} – {text[i + 1]}" for i in range(len(self.bins))]
+
+
+def classify(values: Any, *, scheme: str = "quantiles", k: int = 5) -> Classes:
+    """Classify values with mapclassify, keeping its class breaks exactly.
+
+    Missing (NaN) values get class -1. With fewer distinct values than ``k`` the number of
+    classes drops to that number (said in :attr:`Classes.notes`); mapclassify's own notes
+    (e.g. quantiles that coincide) are kept too.
+
+    Examples
+    --------
+    >>> c = classify([1, 2, 3, 4, 100], scheme="equal_interval", k=2)
+    >>> c.bins.tolist(), c.yb.tolist()
+    ([50.5, 100.0], [0, 0, 0, 0, 1])
+    """
+    if scheme not in SCHEMES:
+        raise ParameterError(f"scheme={scheme!r} is not one of {', '.join(map(repr, SCHEMES))}.")
+    if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 2:
+        raise ParameterError(f"k={k!r}: give a whole number of classes of at least 2, e.g. 5.")
+    try:
+        import mapclassify
+    except ImportError as exc:  # pragma: no cover - maps extra not installed
+        raise MissingDependencyError(
+            'choropleths need mapclassify: pip install "geodistrict[maps]"'
+        ) from exc
+    y = np.asarray(values, dtype="float64").ravel()
+    ok = np.isfinite(y)
+    if not ok.any():
+        raise ParameterError("choropleth: every value is missing; choose another column.")
+    notes: list[str] = []
+    n_unique = len(np.unique(y[ok]))
+    k_used = int(k)
+    if n_unique < k_used:
+        k_used = max(n_unique, 1)
+        notes.append(f"{k} classes asked for, but only {n_unique} distinct values")
+    if k_used < 2:
+        bins = np.array([float(y[ok].max())])
+        yb_ok = np.zeros(int(ok.sum()), dtype=int)
+    else:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            c = getattr(mapclassify, SCHEMES[scheme])(y[ok], k=k_used)
+        for w in caught:
+            text = str(w.message)
+            if "Numba" not in text:  # the pure-Python path gives the same breaks
+                notes.append(f"mapclassify: {text}")
+        bins = np.asarray(c.bins, dtype="float64")
+        yb_ok = np.asarray(c.yb, dtype=int)
+        k_used = len(bins)
+    yb = np.full(len(y), -1, dtype=int)
+    yb[ok] = yb_ok
+    counts = np.bincount(yb_ok, minlength=len(bins))
+    return Classes(
+        scheme=scheme,
+        k=len(bins),
+        k_requested=int(k),
+        bins=bins,
+        minimum=float(y[ok].min()),
+        yb=yb,
+        counts=counts,
+        notes=tuple(notes),
+    )
+
+
+def palette(n: int, cmap: str = SEQUENTIAL) -> list[str]:
+    """``n`` hex colours along a matplotlib colour map (light to dark)."""
+    import matplotlib
+    from matplotlib.colors import to_hex
+
+    cm = matplotlib.colormaps[cmap]
+    if n == 1:
+        return [to_hex(cm(0.6))]
+    return [to_hex(cm(0.1 + 0.85 * i / (n - 1))) for i in range(n)]
+
+
+# ---------------------------------------------------------------------------------------------
+# legend blocks (each returns HTML; every data text escaped)
+
+
+def classes_block(
+    title: str,
+    subtitle: str,
+    classes: Classes,
+    colours: Sequence[str],
+    missing: int = 0,
+    noun: str = "areas",
+) -> str:
+    """A choropleth legend: one swatch per class with its bounds and the number of areas."""
+    rows = []
+    for i, (label, colour) in enumerate(zip(classes.labels(), colours, strict=True)):
+        lower = classes.minimum if i == 0 else float(classes.bins[i - 1])
+        rows.append(
+            f'<li class="gd-class" data-lower="{lower!r}" data-upper="{float(classes.bins[i])!r}">'
+            f'<i style="background:{colour}"></i>{esc(label)} '
+            f'<span class="gd-n">({int(classes.counts[i])})</span></li>'
+        )
+    if missing:
+        rows.append(
+            f'<li><i style="background:{NO_DATA}"></i>no data '
+            f'<span class="gd-n">({missing})</span></li>'
+        )
+    notes = "".join(f'<div class="gd-note">{esc(n)}</div>' for n in classes.notes)
+    return (
+        f'<div class="gd-block" data-scheme="{esc(classes.scheme)}" data-k="{classes.k}">'
+        f'<div class="gd-h">{esc(title)}</div><div class="gd-sub">{esc(subtitle)}</div>'
+        f'<ul class="gd-classes">{"".join(rows)}</ul>'
+        f'<div class="gd-note">classes include their upper bound; ({esc(noun)} per class)</div>'
+        f"{notes}</div>"
+    )
+
+
+def scheme_text(classes: Classes) -> str:
+    """``quantiles, 5 classes`` (mapclassify's scheme, in words)."""
+    return f"{_SCHEME_TEXT[classes.scheme]}, {classes.k} classes"
+
+
+def colourbar_block(
+    title: str, subtitle: str, stops: Sequence[str], ticks: Sequence[tuple[float, float]], note: str
+) -> str:
+    """A continuous colour bar: ``ticks`` are (position 0-1, value)."""
+    grad = ", ".join(stops)
+    marks = "".join(
+        f'<span class="gd-tick" style="left:{100 * pos:.1f}%">{esc(fmt(v, 3))}</span>'
+        for pos, v in ticks
+    )
+    return (
+        f'<div class="gd-block"><div class="gd-h">{esc(title)}</div>'
+        f'<div class="gd-sub">{esc(subtitle)}</div>'
+        f'<div class="gd-bar" style="background:linear-gradient(to right, {grad})"></div>'
+        f'<div class="gd-ticks">{marks}</div><div class="gd-note">{esc(note)}</div></div>'
+    )
+
+
+def swatch_block(title: str, items: Sequence[tuple[str, str, str]], note: str = "") -> str:
+    """A legend of symbols: (colour, shape "dot"/"box"/"line", label)."""
+    rows = "".join(
+        f'<li><i class="gd-{shape}" style="--c:{colour}"></i>{esc(label)}</li>'
+        for colour, shape, label in items
+    )
+    extra = f'<div class="gd-note">{esc(note)}</div>' if note else ""
+    return (
+        f'<div class="gd-block"><div class="gd-h">{esc(title)}</div>'
+        f'<ul class="gd-classes">{rows}</ul>{extra}</div>'
+    )
+
+
+CSS = """
+.gd-title{position:fixed;top:10px;left:50%;transform:translateX(-50%);z-index:1000;
+ background:rgba(255,255,255,.92);padding:4px 12px;border-radius:4px;font:600 16px/1.3 sans-serif;
+ box-shadow:0 1px 4px rgba(0,0,0,.3);max-width:60vw;text-align:center}
+.gd-legend{position:fixed;bottom:28px;right:10px;z-index:1000;background:rgba(255,255,255,.94);
+ padding:6px 10px;border-radius:4px;font:12px/1.35 sans-serif;max-height:60vh;overflow:auto;
+ box-shadow:0 1px 4px rgba(0,0,0,.3);max-width:300px}
+.gd-block{margin:4px 0 8px}.gd-h{font-weight:600}.gd-sub,.gd-note{color:#555;font-size:11px}
+.gd-classes{list-style:none;margin:2px 0;padding:0}.gd-classes li{margin:1px 0}
+.gd-classes i{display:inline-block;width:14px;height:11px;margin-right:5px;vertical-align:-1px;
+ border:1px solid #888}
+.gd-classes i.gd-dot{border-radius:50%;background:var(--c);width:10px;height:10px}
+.gd-classes i.gd-box{background:var(--c)}
+.gd-classes i.gd-line{border:0;border-top:2px dashed var(--c);height:0;vertical-align:3px}
+.gd-n{color:#777}.gd-bar{height:10px;border:1px solid #888;margin-top:3px}
+.gd-ticks{position:relative;height:14px;font-size:10px;margin:0 8px}
+.gd-tick{position:absolute;transform:translateX(-50%);white-space:nowrap}
+.gd-footer{position:fixed;bottom:52px;left:10px;z-index:1000;background:rgba(255,255,255,.94);
+ padding:4px 8px;border-radius:4px;font:11px/1.4 sans-serif;max-width:min(560px,55vw);
+ max-height:55vh;overflow:auto;box-shadow:0 1px 4px rgba(0,0,0,.3)}
+.gd-footer summary{cursor:pointer;font-weight:600}.gd-footer dt{font-weight:600;margin-top:4px}
+.gd-footer dd{margin:0 0 0 10px}
+"""
+
+
+def footer_html(credits: Sequence[str], sections: Sequence[tuple[str, Sequence[str]]]) -> str:
+    """The provenance footer: the credits always shown, and the rest one click away."""
+    body = "".join(
+        f"<dt>{esc(head)}</dt>" + "".join(f"<dd>{esc(line)}</dd>" for line in lines)
+        for head, lines in sections
+        if lines
+    )
+    shown = " · ".join(esc(c) for c in credits) or "no source recorded"
+    return (
+        f'<div class="gd-footer" id="gd-provenance"><div class="gd-credits">{shown}</div>'
+        f"<details><summary>Sources, method and parameters</summary><dl>{body}</dl></details>"
+        "</div>"
+    )
