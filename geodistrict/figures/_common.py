@@ -42,6 +42,7 @@ SCHEMES: dict[str, tuple[str, bool]] = {
     "quantiles": ("Quantiles", True),
     "equal_interval": ("EqualInterval", True),
     "fisher_jenks": ("FisherJenks", True),
+    "natural_breaks": ("FisherJenks", True),  # the name used by the maps and the CLI
     "jenks_caspall": ("JenksCaspall", True),
     "maximum_breaks": ("MaximumBreaks", True),
     "headtail_breaks": ("HeadTailBreaks", False),
@@ -265,6 +266,10 @@ def classify(values: Any, *, scheme: str = "quantiles", k: int = 5) -> Classes:
     if takes_k and not (isinstance(k, int | np.integer) and k >= 1):
         raise ParameterError(f"k={k!r}: give a whole number of classes, e.g. k=5.")
     cls = getattr(mapclassify, cls_name)
+    if takes_k:
+        distinct = int(np.unique(y[ok]).size)
+        if int(k) > distinct:  # mapclassify would warn and shrink k itself: say so instead
+            k = distinct
     c = cls(y[ok], k=int(k)) if takes_k else cls(y[ok])
     bins = tuple(float(b) for b in np.asarray(c.bins, dtype="float64"))
     lower = float(y[ok].min())
