@@ -1,0 +1,488 @@
+"""Guarded uploads: a polygon file from a browser, opened without trusting it.
+
+:func:`parse_upload` accepts GeoJSON (``.geojson``/``.json``), GeoPackage (``.gpkg``) and a
+zipped Shapefile (``.zip``) up to ``max_bytes`` (20 MB) and ``max_features`` (1,000). The bytes
+are checked against the extension (a PNG renamed ``.geojson`` is refused), parsed from memory
+or written under fixed names (``upload.gpkg``, ``upload.shp`` ...) in a private
+:class:`tempfile.TemporaryDirectory`: the uploaded file name never becomes a path. Zip members
+with absolute or ``..`` paths are refused before anything is read. A GeoJSON without a ``crs``
+member is longitude/latitude (EPSG:4326) as RFC 7946 says.
+
+Invalid polygons (a ring that crosses itself, a hole outside its shell) are **refused**, not
+repaired: ``make_valid`` turns a bow-tie into two triangles touching at a point, a district the
+user did not draw, and every count of the card would describe that other shape. The message
+names the feature, the problem and where it is, so the user can redraw it.
+
+Text that came from a file goes through :func:`esc_html` or :func:`esc_md` before a pane
+shows it.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import re
+import tempfile
+import warnings
+import zipfile
+import zlib
+from dataclasses import replace
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from .._errors import (
+    CRSError,
+    EmptyLayerError,
+    GeodistrictError,
+    InvalidGeometryError,
+    RepairWarning,
+)
+from ..boundaries import Boundaries, detect_id_name, prepare_boundaries
+from ..layers import LayerInfo
+
+__all__ = [
+    "MAX_FEATURES",
+    "MAX_UPLOAD_BYTES",
+    "UPLOAD_SUFFIXES",
+    "UploadError",
+    "esc_html",
+    "esc_md",
+    "one_district",
+    "parse_upload",
+]
+
+#: Largest upload accepted (bytes).
+MAX_UPLOAD_BYTES = 20_000_000
+#: Most features an upload may hold.
+MAX_FEATURES = 1000
+#: Accepted upload extensions and the content each must have.
+UPLOAD_SUFFIXES = {".geojson": "json", ".json": "json", ".gpkg": "sqlite", ".zip": "zip"}
+
+
+class UploadError(GeodistrictError, ValueError):
+    """An uploaded file is too large, of the wrong type or unsafe to open."""
+
+
+# --------------------------------------------------------------------------------------------
+# escaping: every text that came from a file goes through one of these before a pane shows it
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+
+
+def esc_html(text: Any) -> str:
+    """Escape text for an HTML pane.
+
+    Examples
+    --------
+    >>> esc_html('<img src=x onerror="alert(1)">')
+    '&lt;img src=x onerror=&quot;alert(1)&quot;&gt;'
+    """
+    return html.escape(str(text), quote=True)
+
+
+def esc_md(text: Any) -> str:
+    r"""Escape text for a Markdown pane (HTML entities, then Markdown punctuation).
+
+    Examples
+    --------
+    >>> esc_md("[click](javascript:x) <b>")
+    '\\[click\\]\\(javascript:x\\) &lt;b&gt;'
+    >>> esc_md("the district's")
+    "the district's"
+    """
+    # quotes stay as they are: an entity such as &#x27; would lose its "#" to the escaping
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=False))
+
+
+# --------------------------------------------------------------------------------------------
+# uploads
+
+
+def _display_name(filename: str) -> str:
+    """The file's base name for messages only: never used as a path."""
+    base = PurePosixPath(str(filename).replace("\\", "/")).name
+    base = re.sub(r"[\x00-\x1f\x7f]", "", base).strip()[:80]
+    return base or "upload"
+
+
+_MAGIC = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"%PDF", "a PDF document"),
+    (b"PK\x03\x04", "a zip archive"),
+    (b"PK\x05\x06", "an empty zip archive"),
+    (b"SQLite format 3\x00", "an SQLite database"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"\xd0\xcf\x11\xe0", "an Office document"),
+)
+_EXPECTED = {"json": "a GeoJSON", "sqlite": "a GeoPackage", "zip": "a zip"}
+
+
+def _content_kind(data: bytes) -> tuple[str, str]:
+    """(``"json"``/``"sqlite"``/``"zip"``/``"other"``, a description of what it looks like)."""
+    for magic, what in _MAGIC:
+        if data.startswith(magic):
+            kind = {"a zip archive": "zip", "an empty zip archive": "zip"}.get(what, "other")
+            return ("sqlite" if what == "an SQLite database" else kind), what
+    head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head[:1] in (b"{", b"["):
+        return "json", "JSON text"
+    try:
+        data[:4096].decode("utf-8")
+    except UnicodeDecodeError:
+        return "other", "binary data"
+    return "other", "plain text"
+
+
+_ACCEPTED = "upload the district as GeoJSON (.geojson), GeoPackage (.gpkg) or a zipped Shapefile"
+
+
+def _check_bytes(data: bytes, name: str, suffix: str, max_bytes: int) -> None:
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise UploadError(f"{name}: no file content received; choose the file again.")
+    if len(data) > max_bytes:
+        raise UploadError(
+            f"{name}: {len(data) / 1e6:,.1f} MB is over the {max_bytes / 1e6:,.0f} MB limit for "
+            "uploads; upload only the district's polygon (simplified if needed)."
+        )
+    if len(data) == 0:
+        raise UploadError(f"{name}: the file is empty; export the district again.")
+    if suffix not in UPLOAD_SUFFIXES:
+        shown = f"{suffix} files are" if suffix else "files without an extension are"
+        raise UploadError(f"{name}: {shown} not accepted; {_ACCEPTED} (.zip).")
+    kind, looks = _content_kind(bytes(data[:4096]))
+    want = UPLOAD_SUFFIXES[suffix]
+    if kind != want:
+        raise UploadError(
+            f"{name}: not a geographic file: it is named {suffix} but holds {looks}, not "
+            f"{_EXPECTED[want]} file; {_ACCEPTED} (.zip)."
+        )
+
+
+_GEOJSON_TYPES = {
+    "FeatureCollection",
+    "Feature",
+    "Polygon",
+    "MultiPolygon",
+    "GeometryCollection",
+    "Point",
+    "MultiPoint",
+    "LineString",
+    "MultiLineString",
+}
+
+
+def _check_geojson(data: bytes, name: str, max_features: int) -> bool:
+    """Check the document's shape and size; return whether it declares a ``crs`` member."""
+    try:
+        doc = json.loads(bytes(data).decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise UploadError(f"{name}: not UTF-8 text, so not GeoJSON; {_ACCEPTED}.") from None
+    except json.JSONDecodeError as exc:
+        raise UploadError(
+            f"{name}: not valid JSON ({exc.msg} at line {exc.lineno}); export the district "
+            "again as GeoJSON."
+        ) from None
+    if not isinstance(doc, dict) or doc.get("type") not in _GEOJSON_TYPES:
+        raise UploadError(
+            f'{name}: JSON but not GeoJSON (no "type": "FeatureCollection"), so not a '
+            f"geographic file; {_ACCEPTED}."
+        )
+    feats = doc.get("features") if doc["type"] == "FeatureCollection" else [doc]
+    if not isinstance(feats, list) or not feats:
+        raise EmptyLayerError(f"{name}: the GeoJSON has no features; draw the district first.")
+    if len(feats) > max_features:
+        raise UploadError(
+            f"{name}: {len(feats):,} features, more than the {max_features:,} an upload may "
+            "hold; upload only the proposed district."
+        )
+    return "crs" in doc
+
+
+def _unsafe_member(member: str) -> bool:
+    parts = re.split(r"[/\\]", member)
+    return (
+        member.startswith(("/", "\\"))
+        or bool(re.match(r"^[A-Za-z]:", member))
+        or ".." in parts
+        or "\x00" in member
+    )
+
+
+def _extract_shapefile(data: bytes, name: str, tmp: Path, max_bytes: int) -> Path:
+    """Check a zip's members and write its one Shapefile as ``tmp/upload.*``."""
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(bytes(data)))
+    except zipfile.BadZipFile:
+        raise UploadError(f"{name}: not a readable zip archive; zip the Shapefile again.") from None
+    with zf:
+        infos = zf.infolist()
+        unsafe = [i.filename for i in infos if _unsafe_member(i.filename)]
+        if unsafe:
+            shown = ", ".join(repr(u) for u in unsafe[:3])
+            raise UploadError(
+                f"{name}: unsafe path(s) in the zip ({shown}): members must not be absolute or "
+                "contain '..'; zip the Shapefile's files at its top level and upload it again."
+            )
+        if len(infos) > 100 or sum(i.file_size for i in infos) > 5 * max_bytes:
+            total = sum(i.file_size for i in infos) / 1e6
+            raise UploadError(
+                f"{name}: the zip holds {len(infos)} members unpacking to {total:,.0f} MB, more "
+                f"than an upload may ({5 * max_bytes / 1e6:,.0f} MB); zip only the district."
+            )
+        files = {
+            i.filename: i
+            for i in infos
+            if not i.is_dir()
+            and not i.filename.startswith("__MACOSX/")
+            and not PurePosixPath(i.filename).name.startswith(".")
+        }
+        shps = [f for f in files if f.lower().endswith(".shp")]
+        if not shps:
+            raise UploadError(
+                f"{name}: no .shp in the zip, so no Shapefile to read; zip the .shp, .shx, .dbf "
+                "and .prj of the district (or upload a GeoJSON or GeoPackage)."
+            )
+        if len(shps) > 1:
+            raise UploadError(
+                f"{name}: the zip holds {len(shps)} Shapefiles ({', '.join(shps[:4])}); zip only "
+                "the proposed district's."
+            )
+        stem = shps[0][:-4]
+        by_ext = {
+            f[len(stem) :].lower(): i
+            for f, i in files.items()
+            if f.lower().startswith(stem.lower()) and len(f) == len(stem) + 4
+        }
+        base = PurePosixPath(stem).name
+        lacking = [e for e in (".shx", ".dbf") if e not in by_ext]
+        if lacking:
+            raise UploadError(
+                f"{name}: the Shapefile {base} lacks its {' and '.join(lacking)}; zip all the "
+                "files written with it (.shp, .shx, .dbf, .prj) and upload again."
+            )
+        if ".prj" not in by_ext:
+            raise CRSError(
+                f"{name}: the Shapefile {base} has no .prj, so its CRS is unknown; zip the .prj "
+                "written with it (or upload a GeoJSON in longitude/latitude)."
+            )
+        for ext in (".shp", ".shx", ".dbf", ".prj", ".cpg"):
+            if ext in by_ext:
+                try:
+                    content = zf.read(by_ext[ext])
+                except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError,
+                        NotImplementedError) as exc:  # fmt: skip
+                    raise UploadError(
+                        f"{name}: cannot unpack {by_ext[ext].filename} ({exc}); zip the "
+                        "Shapefile again without a password."
+                    ) from None
+                (tmp / f"upload{ext}").write_bytes(content)
+    return tmp / "upload.shp"
+
+
+_REASONS = {
+    "Self-intersection": "its outline crosses itself (self-intersection)",
+    "Ring Self-intersection": "a ring touches itself (ring self-intersection)",
+    "Too few points in geometry component": "a ring has too few points",
+    "Hole lies outside shell": "a hole lies outside its outer ring",
+    "Nested holes": "holes lie inside other holes",
+    "Interior is disconnected": "a hole cuts the polygon in two",
+    "Nested shells": "one outer ring lies inside another",
+    "Duplicate Rings": "a ring is repeated",
+    "Invalid Coordinate": "a coordinate is not a number",
+}
+
+
+def _describe_invalid(reason: str) -> str:
+    m = re.match(r"^(.*?)\[(.*)\]$", reason)
+    what, where = (m.group(1), m.group(2)) if m else (reason, "")
+    text = _REASONS.get(what, what)
+    if where:
+        xy = where.split()
+        try:
+            where = ", ".join(f"{float(v):.6g}" for v in xy[:2])
+        except ValueError:
+            pass
+        text += f" at ({where})"
+    return text
+
+
+def _check_polygons(gdf: Any, names: list[str], name: str) -> None:
+    """Collect every missing, non-polygonal or invalid geometry and raise once."""
+    geom = np.asarray(gdf.geometry.array, dtype=object)
+    problems: list[str] = []
+    missing = shapely.is_missing(geom) | shapely.is_empty(geom)
+    types = shapely.get_type_id(geom)
+    for i in np.flatnonzero(missing):
+        problems.append(f"feature {i + 1} ({names[i]}) has no geometry")
+    wrong = ~missing & ~np.isin(types, [3, 6])
+    for i in np.flatnonzero(wrong):
+        problems.append(f"feature {i + 1} ({names[i]}) is a {geom[i].geom_type}, not a polygon")
+    if problems:
+        more = f" and {len(problems) - 3} more" if len(problems) > 3 else ""
+        raise InvalidGeometryError(
+            f"{name}: {'; '.join(problems[:3])}{more}; a district is drawn as a polygon."
+        )
+    ok = ~missing & ~wrong
+    invalid = ok & ~shapely.is_valid(geom)
+    for i in np.flatnonzero(invalid):
+        why = _describe_invalid(shapely.is_valid_reason(geom[i]))
+        problems.append(f"feature {i + 1} ({names[i]}): {why}")
+    if problems:
+        more = f" and {len(problems) - 3} more" if len(problems) > 3 else ""
+        raise InvalidGeometryError(
+            f"{name}: invalid polygon, not repaired: {'; '.join(problems[:3])}{more}; redraw it so "
+            "that its edges do not cross (or run Fix geometries in QGIS) and upload it again."
+        )
+
+
+def parse_upload(
+    data: bytes,
+    filename: str,
+    *,
+    max_bytes: int = MAX_UPLOAD_BYTES,
+    max_features: int = MAX_FEATURES,
+) -> Boundaries:
+    """Validate an uploaded polygon file and prepare it as :class:`~geodistrict.Boundaries`.
+
+    Parameters
+    ----------
+    data : bytes
+        The file's content.
+    filename : str
+        The name the browser sent: only its extension is used, and its base name in messages.
+    max_bytes, max_features : int
+        Size and feature caps.
+
+    Returns
+    -------
+    Boundaries
+        Ids ``<stem>`` (or ``<stem>-1`` ... for several features), names from the file's name
+        field (else the file's stem); ``info.notes`` says what was assumed.
+
+    Raises
+    ------
+    UploadError
+        Too large, empty, an extension other than .geojson/.json/.gpkg/.zip, content that
+        does not match it, an unsafe or incomplete zip, too many features.
+    CRSError
+        A Shapefile without .prj; coordinates that contradict the CRS.
+    InvalidGeometryError
+        Missing, non-polygonal or invalid (e.g. self-intersecting) geometries: refused, with
+        every problem listed.
+    InputFileError, EmptyLayerError, SchemaError
+        From the reader, for a file GDAL cannot read or an empty layer.
+
+    Examples
+    --------
+    >>> doc = ('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": '
+    ...        '{"name": "Core"}, "geometry": {"type": "Polygon", "coordinates": '
+    ...        '[[[0.11, 52.2], [0.13, 52.2], [0.13, 52.21], [0.11, 52.21], [0.11, 52.2]]]}}]}')
+    >>> b = parse_upload(doc.encode(), "core.geojson")
+    >>> list(b.ids), list(b.names), b.metric_crs.to_epsg()
+    (['core'], ['Core'], 27700)
+    """
+    import pyogrio
+
+    from ..crs import check_coordinates
+    from ..io.vector import read_vector
+
+    name = _display_name(filename)
+    suffix = PurePosixPath(name).suffix.lower()
+    _check_bytes(data, name, suffix, max_bytes)
+    notes: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="geodistrict-upload-") as tmpdir:
+        tmp = Path(tmpdir)
+        kind = UPLOAD_SUFFIXES[suffix]
+        if kind == "json":
+            if not _check_geojson(data, name, max_features):
+                notes.append("GeoJSON without a crs member: longitude/latitude (RFC 7946)")
+            path = tmp / "upload.geojson"
+            path.write_bytes(bytes(data))
+        elif kind == "sqlite":
+            path = tmp / "upload.gpkg"
+            path.write_bytes(bytes(data))
+            try:
+                layers = pyogrio.list_layers(str(path))
+            except Exception:  # noqa: BLE001 - GDAL's error types vary
+                raise UploadError(f"{name}: not a readable GeoPackage; export it again.") from None
+            spatial = [str(r[0]) for r in layers if r[1] is not None]
+            if len(spatial) != 1:
+                shown = ", ".join(spatial) or "none"
+                raise UploadError(
+                    f"{name}: a GeoPackage with {len(spatial)} layers with geometry ({shown}); "
+                    "save the proposed district alone in its own GeoPackage."
+                )
+        else:
+            path = _extract_shapefile(data, name, tmp, max_bytes)
+        if kind != "json":
+            try:
+                n = int(pyogrio.read_info(str(path))["features"])
+            except Exception:  # noqa: BLE001 - GDAL's error types vary
+                raise UploadError(
+                    f"{name}: GDAL cannot read it as a vector layer; export the district again."
+                ) from None
+            if n > max_features:
+                raise UploadError(
+                    f"{name}: {n:,} features, more than the {max_features:,} an upload may hold; "
+                    "upload only the proposed district."
+                )
+        gdf = read_vector(path, what=name)
+    if len(gdf) > max_features:
+        raise UploadError(f"{name}: {len(gdf):,} features, over the {max_features:,} limit.")
+    stem = re.sub(r"[^\w-]+", "_", PurePosixPath(name).stem).strip("_").lower() or "proposed"
+    cols = [c for c in gdf.columns if c != gdf.geometry.name]
+    _, name_field = detect_id_name(cols)
+    raw = gdf[name_field] if name_field else pd.Series([None] * len(gdf))
+    names = [
+        str(v).strip()[:120] if v is not None and pd.notna(v) and str(v).strip() else stem
+        for v in raw
+    ]
+    if len(gdf) > 1 and len(set(names)) < len(names):
+        names = [f"{n} #{k + 1}" for k, n in enumerate(names)]
+    ids = [stem] if len(gdf) == 1 else [f"{stem}-{k + 1}" for k in range(len(gdf))]
+    _check_polygons(gdf, names, name)
+    b = gdf.geometry.bounds.to_numpy()
+    check_coordinates(
+        np.concatenate([b[:, 0], b[:, 2]]),
+        np.concatenate([b[:, 1], b[:, 3]]),
+        gdf.crs,
+        what=name,
+        relabel="re-export it in longitude/latitude (EPSG:4326, as GeoJSON requires) or as a "
+        "GeoPackage declaring {crs}",
+    )
+    import geopandas as gpd
+
+    clean = gpd.GeoDataFrame({"id": ids, "name": names}, geometry=gdf.geometry.values, crs=gdf.crs)
+    if gdf.crs.to_epsg() != 4326:
+        notes.append(f"declared CRS {gdf.crs.to_string()}")
+    info = LayerInfo(name="proposed", source=name, kind="polygons", licence="uploaded by the user",
+                     notes=tuple(notes))  # fmt: skip
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RepairWarning)
+        out = prepare_boundaries(clean, id="id", name="name", source=name, info=info)
+    if caught:  # a polygon valid in the file's CRS but not once reprojected: say so
+        out = replace(out, info=replace(out.info, notes=out.info.notes + tuple(
+            str(w.message) for w in caught if issubclass(w.category, RepairWarning))))  # fmt: skip
+    return out
+
+
+def one_district(b: Boundaries) -> Boundaries:
+    """A one-polygon district: ``b`` itself, or the union of its features (noted in ``info``)."""
+    if len(b) == 1:
+        return b
+    import geopandas as gpd
+
+    geom = shapely.union_all(np.asarray(b.data.geometry.array, dtype=object))
+    stem = str(b.ids[0]).rsplit("-", 1)[0]
+    gdf = gpd.GeoDataFrame({"id": [stem], "name": [f"{stem} ({len(b)} features merged)"]},
+                           geometry=[geom], crs=b.data.crs)  # fmt: skip
+    note = f"{len(b)} features merged into one district"
+    info = replace(b.info, notes=tuple(b.info.notes) + (note,))
+    return prepare_boundaries(gdf, id="id", name="name", source=b.info.source, info=info)

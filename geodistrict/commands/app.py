@@ -1,0 +1,131 @@
+"""``geodistrict app``: serve the Panel app (``apps/geodistrict_app.py``) on this machine."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import sys
+import time
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+__all__ = ["register", "run", "app_path", "WEBSOCKET_MAX_BYTES"]
+
+#: Largest websocket message the server accepts. An upload travels base64-encoded (4/3 of its
+#: size), so files up to ~75 MB reach the server and are refused with a message
+#: (geodistrict.app.MAX_UPLOAD_BYTES); a larger one closes the connection and the page says so.
+WEBSOCKET_MAX_BYTES = 100 * 2**20
+
+_EXAMPLE = """\
+examples:
+  # the shipped districts, the registry and the ONS postcodes (no files needed)
+  geodistrict app
+
+  # with universities, LEP/LAD boundaries and UK Business Counts from the data folder
+  geodistrict app --data ../shared/data --port 5007 --no-browser
+
+The postcodes and the data folder are loaded before the server starts (about 5-15 s), so the
+first page opens at once. GEODISTRICT_SHARED_DATA gives the data folder when --data is not.
+"""
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``app`` subcommand."""
+    from ..cli import _Formatter
+
+    p = subparsers.add_parser(
+        "app",
+        help="serve the Panel app: compare districts, map, proposed district, exports",
+        description=(
+            "Serve the geodistrict Panel app: compare shipped districts and UK places per km², "
+            "map them, upload a proposed district (GeoJSON, GeoPackage, zipped Shapefile) for "
+            "its card and its diff against a baseline, location quotients of LEPs, exports."
+        ),
+        epilog=_EXAMPLE,
+        formatter_class=_Formatter,
+    )
+    p.add_argument("--port", type=int, default=5006, metavar="N", help="port to listen on")
+    p.add_argument("--address", default="127.0.0.1", metavar="ADDR", help="address to listen on")
+    p.add_argument(
+        "--data",
+        metavar="DIR",
+        default=None,
+        help="shared data folder (uk/universities, uk/boundaries, uk/tables); default: "
+        "$GEODISTRICT_SHARED_DATA, else the embedded data only",
+    )
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    p.set_defaults(_run=run)
+
+
+def app_path() -> Path:
+    """Path of ``apps/geodistrict_app.py`` in the source checkout."""
+    from .._errors import InputFileError
+
+    path = Path(__file__).resolve().parents[2] / "apps" / "geodistrict_app.py"
+    if not path.exists():
+        raise InputFileError(
+            f"{path}: the Panel app is not there; it ships with the source checkout: install "
+            "geodistrict from it (pip install -e '.[app]')."
+        )
+    return path
+
+
+def _load_app_module() -> ModuleType:
+    path = app_path()
+    spec = importlib.util.spec_from_file_location("geodistrict_app", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def run(args: argparse.Namespace) -> int:
+    """Warm the data, then serve the app until interrupted (returns the exit status)."""
+    from .._errors import MissingDependencyError, ParameterError
+
+    if not 0 < args.port < 65536:
+        raise ParameterError(f"--port {args.port}: give a port from 1 to 65535, e.g. 5006.")
+    try:
+        import panel as pn
+    except ImportError as exc:
+        raise MissingDependencyError(
+            "geodistrict app needs panel: pip install 'geodistrict[app]'."
+        ) from exc
+    from .. import app as ga
+
+    data_dir = args.data if args.data is not None else ga.data_dir_from_env()
+    t0 = time.perf_counter()
+    module = _load_app_module()
+    data = ga.warm(data_dir)
+    took = time.perf_counter() - t0
+    loaded = ", ".join(f"{k} {v:.1f} s" for k, v in data.timings_s.items())
+    print(f"geodistrict app: data ready in {took:.1f} s ({loaded})", file=sys.stderr)
+    for m in data.missing:
+        print(f"geodistrict app: not loaded: {m}", file=sys.stderr)
+    origins = sorted({f"{args.address}:{args.port}", f"localhost:{args.port}",
+                      f"127.0.0.1:{args.port}"})  # fmt: skip
+    server = pn.serve(
+        lambda: module.create_app(data_dir),
+        port=args.port,
+        address=args.address,
+        websocket_origin=origins,
+        show=False,
+        start=False,
+        title=module.TITLE,
+        websocket_max_message_size=WEBSOCKET_MAX_BYTES,
+        warm=True,  # build one page before serving: the first visitor waits for nothing
+    )
+    url = f"http://{args.address}:{args.port}/"
+    server.start()
+    print(f"geodistrict app: serving on {url} (Ctrl-C to stop)", file=sys.stderr, flush=True)
+    if not args.no_browser:
+        import webbrowser
+
+        server.io_loop.add_callback(webbrowser.open, url)
+    try:
+        server.io_loop.start()
+    finally:
+        server.stop()
+    return 0
