@@ -20,7 +20,7 @@ fi
 "$VENV/bin/python" -m pip install --quiet --upgrade pip
 "$VENV/bin/python" -m pip install --quiet -e ".[test,stats,raster,maps]"
 echo "== ruff"
-"$VENV/bin/ruff" check geodistrict tests benchmarks boundaries
-"$VENV/bin/ruff" format --check geodistrict tests benchmarks boundaries
+"$VENV/bin/ruff" check geodistrict tests benchmarks boundaries apps
+"$VENV/bin/ruff" format --check geodistrict tests benchmarks boundaries apps
 echo "== pytest"
 "$VENV/bin/python" -m pytest --doctest-modules geodistrict tests "$@"

@@ -24,6 +24,11 @@ from ._common import (
 __all__ = ["compare_cards", "compare_chart"]
 
 
+def _fmt(v: float) -> str:
+    """Bar label: whole numbers from 100 up, three significant figures below."""
+    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"
+
+
 _NOT_COUNT_UNITS = {"ha", "km2", "m2", "share", "ratio", "lq"}
 
 
@@ -177,7 +182,7 @@ def compare_chart(
         ax.set_title(col.replace("_per_km2", " per km²").replace("_", " "), fontsize=9)
         ax.set_xlabel(units.get(col, "per km2").replace("km2", "km²"), fontsize=8)
         for k, v in enumerate(vals):
-            ax.text(v if np.isfinite(v) else 0, k, f" {v:,.0f}" if np.isfinite(v) else " n/a",
+            ax.text(v if np.isfinite(v) else 0, k, f" {_fmt(v)}" if np.isfinite(v) else " n/a",
                     va="center", fontsize=7)  # fmt: skip
     for ax in axes[n:]:
         ax.set_visible(False)
