@@ -6,6 +6,8 @@ and every message names the layer or file, what is wrong and the one-line fix.
 
 from __future__ import annotations
 
+import re
+
 __all__ = [
     "GeodistrictError",
     "InputFileError",
@@ -20,8 +22,25 @@ __all__ = [
 ]
 
 
+def _one_line(text: str) -> str:
+    """Join a message's lines: the CLI promises one line on stderr per error.
+
+    Messages often quote a library's own error (pandas' ``Expected 3 fields ... saw 5`` and a
+    line break, geopandas' two-line Parquet hint), which would otherwise break that promise.
+    """
+    return re.sub(r"\s*[\r\n]+\s*", " ", text).strip()
+
+
 class GeodistrictError(Exception):
-    """Base class: a problem with the user's input that they can fix."""
+    """Base class: a problem with the user's input that they can fix.
+
+    ``str(error)`` is always a single line (line breaks in quoted library errors are joined).
+    """
+
+    def __str__(self) -> str:
+        if len(self.args) == 1:
+            return _one_line(str(self.args[0]))
+        return _one_line(super().__str__())
 
 
 class InputFileError(GeodistrictError, FileNotFoundError):
@@ -44,7 +63,7 @@ class SchemaError(GeodistrictError, KeyError):
     """A required column is missing or ambiguous."""
 
     def __str__(self) -> str:  # KeyError quotes its message; we want it plain
-        return str(self.args[0]) if self.args else ""
+        return _one_line(str(self.args[0])) if self.args else ""
 
 
 class ParameterError(GeodistrictError, ValueError):

@@ -178,6 +178,43 @@ def _polygonal(geom: Any) -> Any:
     return shapely.Polygon()
 
 
+def _crosses_antimeridian(geoms: np.ndarray) -> np.ndarray:
+    """Which lon/lat polygons have an edge spanning more than 180° of longitude.
+
+    Such an edge is a ring drawn across the antimeridian (179° to -179°) that a planar reading
+    would take the long way round the globe: RFC 7946 asks for such shapes to be split.
+    """
+    out = np.zeros(len(geoms), dtype=bool)
+    for i, g in enumerate(geoms):
+        parts = shapely.get_parts(g)
+        rings = shapely.get_rings(parts[shapely.get_type_id(parts) == 3])
+        for ring in rings:
+            x = shapely.get_coordinates(ring)[:, 0]
+            if len(x) > 1 and np.abs(np.diff(x)).max() > 180:
+                out[i] = True
+                break
+    return out
+
+
+def _unwrap(geom: Any) -> Any:
+    """Longitudes below 0 moved to 180..360, so that a shape across 180° is contiguous."""
+    return shapely.transform(geom, lambda c: np.where(c < 0, c + [360.0, 0.0], c))
+
+
+def _split_at_antimeridian(unwrapped: Any) -> Any:
+    """An unwrapped shape (longitudes up to 360) cut at 180° into parts within ±180°."""
+    east = shapely.intersection(unwrapped, shapely.box(-180.0, -90.0, 180.0, 90.0))
+    west = shapely.intersection(unwrapped, shapely.box(180.0, -90.0, 540.0, 90.0))
+    west = shapely.transform(west, lambda c: c - [360.0, 0.0])
+    parts = [
+        p
+        for g in (east, west)
+        for p in shapely.get_parts(_polygonal(g))
+        if not p.is_empty and p.geom_type == "Polygon"
+    ]
+    return shapely.MultiPolygon(parts) if len(parts) > 1 else parts[0]
+
+
 #: Overlaps up to this area (m²) are digitising noise along shared edges: summed, not listed.
 SLIVER_M2 = 100.0
 
@@ -310,6 +347,16 @@ def prepare_boundaries(
             f"{source}: {int(missing.sum())} features have no geometry ({bad}); drop them or "
             "repair the file."
         )
+    coords, owner = shapely.get_coordinates(geom, return_index=True)
+    nonfinite = np.zeros(len(geom), dtype=bool)
+    nonfinite[owner[~np.isfinite(coords).all(axis=1)]] = True
+    if nonfinite.any():
+        bad = ", ".join(str(ids[i]) for i in np.flatnonzero(nonfinite)[:10])
+        raise InvalidGeometryError(
+            f"{source}: {int(nonfinite.sum())} features have non-finite (NaN or infinite) "
+            f"coordinates ({bad}); fix the vertices or drop the features."
+        )
+    has_z = shapely.has_z(geom)
     types = shapely.get_type_id(geom)
     # 3 Polygon, 6 MultiPolygon, 7 GeometryCollection
     wrong = ~np.isin(types, [3, 6, 7])
@@ -331,23 +378,47 @@ def prepare_boundaries(
     repaired: list[str] = []
 
     def _repair(g: np.ndarray, stage: str) -> np.ndarray:
-        invalid = ~shapely.is_valid(g) | (shapely.get_type_id(g) == 7)
+        gtypes = shapely.get_type_id(g)
+        invalid = ~shapely.is_valid(g) | (gtypes == 7)
         if not invalid.any():
             return g
         g = g.copy()
         for i in np.flatnonzero(invalid):
-            reason = shapely.is_valid_reason(g[i])
+            if gtypes[i] == 7:
+                kinds = sorted({str(p.geom_type) for p in shapely.get_parts(g[i])})
+                reason = f"a GeometryCollection of {'/'.join(kinds)}"
+                kept = ": kept its polygons"
+            else:
+                reason, kept = shapely.is_valid_reason(g[i]), ""
             fixed = _polygonal(shapely.make_valid(g[i]))
             if fixed is None or fixed.is_empty:
+                what_is = (
+                    f"is {reason}, with no polygon"
+                    if gtypes[i] == 7
+                    else f"is invalid ({reason}) and has no area once repaired"
+                )
                 raise InvalidGeometryError(
-                    f"{source}: feature {ids[i]} ({names[i]}) is invalid ({reason}) and has no "
-                    "area once repaired; fix or drop it."
+                    f"{source}: feature {ids[i]} ({names[i]}) {what_is}; fix or drop it "
+                    "(boundaries must be polygons)."
                 )
             g[i] = fixed
-            repaired.append(f"{ids[i]} ({names[i]}): {reason}{stage}")
+            repaired.append(f"{ids[i]} ({names[i]}): {reason}{kept}{stage}")
         return g
 
     geom = _repair(geom, "")
+    crossing = (
+        _crosses_antimeridian(geom) if gdf.crs.is_geographic else np.zeros(len(geom), dtype=bool)
+    )
+    unwrapped = geom
+    if crossing.any():
+        unwrapped = np.array([_unwrap(g) for g in geom], dtype=object)
+        geom = geom.copy()
+        for i in np.flatnonzero(crossing):
+            geom[i] = _split_at_antimeridian(unwrapped[i])
+            repaired.append(
+                f"{ids[i]} ({names[i]}): crosses the antimeridian (an edge spans more than 180° "
+                "of longitude): split at 180° and measured across it, not around the globe"
+            )
     data = gpd.GeoDataFrame(
         {"id": ids.to_numpy(dtype=object), "name": names.to_numpy(dtype=object)},
         geometry=gpd.GeoSeries(geom, crs=gdf.crs).values,
@@ -359,18 +430,29 @@ def prepare_boundaries(
     mcrs = (
         as_crs(metric_crs, what=source)
         if metric_crs is not None
-        else choose_metric_crs_for(data.geometry.array, data.crs)
+        else choose_metric_crs_for(unwrapped, data.crs)
     )
     if mcrs.is_geographic:
         raise CRSError(
             f"{source}: metric CRS {mcrs.to_string()} is in degrees; choose a projected CRS "
             "(e.g. EPSG:27700 or a UTM zone)."
         )
-    metric = np.asarray(data.geometry.to_crs(mcrs).array, dtype=object)
+    if data.crs.equals(mcrs):  # already metric (EPSG:27700 files in Great Britain)
+        metric = np.asarray(data.geometry.array, dtype=object).copy()
+    else:
+        metric = np.asarray(data.geometry.to_crs(mcrs).array, dtype=object)
+    for i in np.flatnonzero(crossing):
+        # the halves either side of 180° meet again in a metric CRS that spans it
+        metric[i] = _polygonal(shapely.union_all(shapely.get_parts(metric[i])))
     metric = _repair(metric, " (after reprojection)")
+    if has_z.any():
+        notes = (
+            *notes,
+            f"{source}: z coordinates of {int(has_z.sum())} features ignored (areas are planar)",
+        )
     if repaired:
         warnings.warn(
-            f"{source}: repaired {len(repaired)} invalid geometries with make_valid: "
+            f"{source}: repaired {len(repaired)} geometries: "
             + "; ".join(repaired[:10])
             + ("" if len(repaired) <= 10 else f"; and {len(repaired) - 10} more"),
             RepairWarning,

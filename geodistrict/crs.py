@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 
 import numpy as np
@@ -29,6 +30,7 @@ __all__ = [
     "to_lonlat_bounds",
     "check_coordinates",
     "transform_xy",
+    "transformer",
 ]
 
 BNG = CRS.from_epsg(27700)
@@ -81,7 +83,7 @@ def to_lonlat_bounds(bounds: Sequence[float], crs: CRS) -> tuple[float, float, f
     crs = as_crs(crs)
     if crs.is_geographic and crs.equals(WGS84, ignore_axis_order=True):
         return tuple(float(b) for b in bounds)  # type: ignore[return-value]
-    tr = Transformer.from_crs(crs, WGS84, always_xy=True)
+    tr = transformer(crs, WGS84)
     return tr.transform_bounds(*bounds, densify_pts=21)
 
 
@@ -150,11 +152,33 @@ def choose_metric_crs_for(geoms: object, crs: CRS, *, max_vertices: int = 200_00
     )
 
 
+_transformers = threading.local()
+
+
+def transformer(src: object, dst: object) -> Transformer:
+    """A ``Transformer`` from ``src`` to ``dst`` (x = easting/longitude first), reused.
+
+    Building one reads PROJ's database (tens of milliseconds); a layer is checked and moved
+    between the same few CRSs again and again, so they are kept per thread (a Transformer
+    must not be shared between threads).
+    """
+    cache = getattr(_transformers, "cache", None)
+    if cache is None:
+        cache = _transformers.cache = {}
+    key = (CRS.from_user_input(src).to_wkt(), CRS.from_user_input(dst).to_wkt())
+    tr = cache.get(key)
+    if tr is None:
+        if len(cache) >= 64:
+            cache.clear()
+        tr = cache[key] = Transformer.from_crs(src, dst, always_xy=True)
+    return tr
+
+
 def transform_xy(x: np.ndarray, y: np.ndarray, src: CRS, dst: CRS) -> tuple[np.ndarray, np.ndarray]:
     """Transform coordinate arrays (always x=easting/longitude first)."""
     if CRS.from_user_input(src).equals(dst):
         return np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")
-    tr = Transformer.from_crs(src, dst, always_xy=True)
+    tr = transformer(src, dst)
     xx, yy = tr.transform(np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64"))
     return np.asarray(xx), np.asarray(yy)
 
@@ -221,6 +245,13 @@ def check_coordinates(
                 raise CRSError(
                     f"{what}: {int(bad_lat.sum())} values of {y_name} lie outside ±90°, but "
                     f"{x_name} fits as latitude: latitude and longitude look swapped; {swap}"
+                )
+            if not bad_lat.any() and (xv >= -180).all() and (xv <= 360).all():
+                raise CRSError(
+                    f"{what}: {int(bad_lon.sum())} longitudes lie beyond 180° (up to "
+                    f"{float(xv.max()):.6g}°): a 0-360° convention, or a shape drawn across the "
+                    "antimeridian; subtract 360 from the longitudes above 180 (a boundary "
+                    "crossing the antimeridian is then split and measured across it)."
                 )
             raise CRSError(
                 f"{what}: {int(bad_lat.sum() + bad_lon.sum())} coordinates lie outside the valid "

@@ -24,13 +24,17 @@ def describe(path: str | Path, *, layer: str | int | None = None) -> dict[str, A
         ``geometry_types``, ``invalid``, ``empty``, ``fields``, ``detected_id``,
         ``detected_name``, ``crs_problem`` (why the coordinates contradict the declared CRS,
         or ``None``); for tables ``rows``, ``fields``, ``detected_xy``,
-        ``detected_postcode``, ``recognised_as``.
+        ``detected_postcode``, ``recognised_as``; for Nomis downloads (stacked blocks under
+        ``Area`` header rows) ``kind="nomis"``, ``title``, ``geography_types``, ``years``,
+        ``variables``, ``dimensions``, ``values``, ``suppressed`` and ``footnotes``.
     """
     from .io.read import TABLE_SUFFIXES
 
     p = Path(path)
     if not p.exists():
         raise InputFileError(f"{p}: file not found; check the path.")
+    if p.suffix.lower() in TABLE_SUFFIXES and _looks_like_nomis(p):
+        return _describe_nomis(p)
     if p.suffix.lower() in TABLE_SUFFIXES:
         from .io.companies_house import detect_companies_house
         from .io.tables import detect_postcode_column, detect_xy_columns, read_table
@@ -89,4 +93,55 @@ def describe(path: str | Path, *, layer: str | int | None = None) -> dict[str, A
         "detected_id": idf,
         "detected_name": namef,
         "detected_xy": xy,
+    }
+
+
+def _looks_like_nomis(p: Path) -> bool:
+    """A first cell ``Area`` in the first 40 rows: Nomis's stacked layout (CSV or workbook)."""
+    if p.suffix.lower() not in {".csv", ".txt", ".xlsx", ".xlsm"}:
+        return False
+    try:
+        if p.suffix.lower() in {".xlsx", ".xlsm"}:
+            import warnings
+
+            import openpyxl
+
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message="Workbook contains no default style")
+                wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
+            try:
+                ws = wb.worksheets[0]
+                ws.reset_dimensions()
+                firsts = [r[0] if r else None for r in ws.iter_rows(max_row=40, values_only=True)]
+            finally:
+                wb.close()
+        else:
+            import csv
+            import itertools
+
+            with p.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
+                rows = itertools.islice(csv.reader(fh), 40)
+                firsts = [r[0] if r else None for r in rows]
+    except Exception:  # noqa: BLE001 - not readable here: the table reader will say why
+        return False
+    return any(isinstance(v, str) and v.strip().lower() == "area" for v in firsts)
+
+
+def _describe_nomis(p: Path) -> dict[str, Any]:
+    from .io.nomis import read_nomis
+
+    t = read_nomis(p)
+    d = t.data
+    return {
+        "path": str(p),
+        "kind": "nomis",
+        "title": t.title,
+        "rows": int(len(d)),
+        "geography_types": sorted(str(g) for g in d["geography_type"].dropna().unique()),
+        "years": sorted(int(y) for y in d["year"].dropna().unique()),
+        "variables": [str(v) for v in dict.fromkeys(d["variable"])],
+        "dimensions": list(t.dimensions),
+        "values": int(d["value"].notna().sum()),
+        "suppressed": int(t.n_suppressed),
+        "notes": list(t.footnotes),
     }

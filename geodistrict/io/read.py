@@ -103,16 +103,10 @@ def _read_vector_assigning_crs(path: Path, *, layer, crs) -> gpd.GeoDataFrame:
     """
     import warnings
 
-    from .._errors import CRSError, GeodistrictWarning
+    from .._errors import GeodistrictWarning
 
     target = as_crs(crs, what=str(path))
-    try:
-        gdf = read_vector(path, layer=layer)
-    except CRSError:
-        import pyogrio
-
-        gdf = pyogrio.read_dataframe(str(path), layer=layer)
-        return gdf.set_crs(target)
+    gdf = read_vector(path, layer=layer, assign_crs=target)
     if not gdf.crs.equals(target):
         warnings.warn(
             f"{path}: declares {gdf.crs.to_string()} but was relabelled {target.to_string()} "

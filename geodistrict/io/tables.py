@@ -34,6 +34,7 @@ from ..crs import BNG, WGS84, as_crs, check_coordinates, transform_xy
 from ..layers import LayerInfo, PointLayer, reject_frame
 
 __all__ = [
+    "sniff_content",
     "COORDINATE_PAIRS",
     "POSTCODE_COLUMNS",
     "read_table",
@@ -75,6 +76,93 @@ def _sniff_separator(text: str) -> str:
     return max(counts, key=lambda k: counts[k]) if any(counts.values()) else ","
 
 
+def sniff_content(path: str | Path) -> str | None:
+    """Say what a file really is when its content contradicts its name, else ``None``.
+
+    Recognises what a failed download or a wrong "Save as" leaves behind: an HTML page, a
+    gzip or zip archive, a PDF.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "lads.geojson"
+    >>> _ = p.write_text("<!DOCTYPE html><html><body>Not Found</body></html>")
+    >>> sniff_content(p).split(":")[0]
+    'it is an HTML web page (a failed or redirected download?), not data'
+    """
+    p = Path(path)
+    try:
+        with p.open("rb") as fh:
+            head = fh.read(512)
+    except OSError:
+        return None
+    low = head.lstrip().lower()
+    suffix = p.suffix.lower()
+    if head[:2] == b"\x1f\x8b":
+        return "it is gzip-compressed: decompress it first (gunzip FILE, or 7-Zip on Windows)"
+    if head[:4] == b"PK\x03\x04" and suffix not in {".zip", ".xlsx", ".xlsm"}:
+        return (
+            "it is a zip archive (a zipped download, or an Excel workbook): unzip it, or give "
+            "a workbook its .xlsx name"
+        )
+    if low.startswith((b"<!doctype html", b"<html", b"<head", b"<?xml version")) and (
+        b"<html" in low or b"<!doctype html" in low
+    ):
+        return (
+            "it is an HTML web page (a failed or redirected download?), not data: download "
+            "the file again"
+        )
+    if head[:5] == b"%PDF-":
+        return "it is a PDF document, not data: download the data file itself"
+    return None
+
+
+def _decode(raw: bytes, path: Path, what: str, notes: list[str]) -> str:
+    """Text of a CSV: UTF-8 (with or without a byte-order mark), UTF-16 or Latin-1."""
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        notes.append(f"{path.name} is UTF-16 text (Excel's 'Unicode text'): decoded as UTF-16")
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise InputFileError(
+                f"{what}: starts like UTF-16 text but is not ({exc.reason}); save it again as "
+                "CSV UTF-8."
+            ) from exc
+    hint = sniff_content(path)
+    if hint:
+        raise InputFileError(f"{what}: not a CSV table: {hint}.")
+    if b"\x00" in raw[:65536]:
+        raise InputFileError(
+            f"{what}: holds binary data (NUL bytes), not CSV text; save the table as CSV "
+            "(UTF-8) or XLSX."
+        )
+    if raw[:3] == b"\xef\xbb\xbf":
+        notes.append(f"{path.name}: UTF-8 byte-order mark removed from the first column name")
+        raw = raw[3:]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        notes.append(f"{path.name} is not UTF-8: read as Latin-1")
+        return raw.decode("latin-1")
+
+
+def _merged_header(path: Path, sheet: str | int | None) -> list[str]:
+    """Merged cell ranges that touch a workbook sheet's first row (its header)."""
+    try:
+        import openpyxl
+
+        wb = openpyxl.load_workbook(path, read_only=False, data_only=True)
+    except Exception:  # noqa: BLE001 - only a better message is at stake
+        return []
+    try:
+        ws = wb[sheet] if isinstance(sheet, str) else wb.worksheets[sheet or 0]
+        return [str(r) for r in ws.merged_cells.ranges if r.min_row == 1]
+    except (KeyError, IndexError):
+        return []
+    finally:
+        wb.close()
+
+
 def read_table(
     path: str | Path, *, sheet: str | int | None = None, what: str | None = None
 ) -> tuple[pd.DataFrame, list[str]]:
@@ -85,6 +173,13 @@ def read_table(
     (pandas.DataFrame, list of str)
         Every cell as text (``None`` when empty), and notes on what was guessed (encoding,
         separator).
+
+    Raises
+    ------
+    InputFileError
+        A missing, empty, binary (compressed, HTML, PDF) or malformed file.
+    SchemaError
+        A workbook whose header cells are merged (columns without names).
     """
     path = Path(path)
     what = what or str(path)
@@ -102,10 +197,20 @@ def read_table(
         except ValueError as exc:
             raise InputFileError(f"{what}: cannot read sheet {sheet!r}: {exc}") from exc
         except Exception as exc:
+            hint = sniff_content(path)
             raise InputFileError(
-                f"{what}: not a readable Excel workbook ({type(exc).__name__}); re-save it as "
-                ".xlsx or CSV."
+                f"{what}: not a readable Excel workbook ({hint or type(exc).__name__}); re-save "
+                "it as .xlsx or CSV."
             ) from exc
+        unnamed = [c for c in df.columns if str(c).startswith("Unnamed:")]
+        if unnamed and suffix != ".xls":
+            merged = _merged_header(path, sheet)
+            if merged:
+                raise SchemaError(
+                    f"{what}: header cells {', '.join(merged)} are merged, so {len(unnamed)} "
+                    "column(s) have no name; unmerge them and give each column its own name "
+                    "in the first row (e.g. longitude, latitude), or save the sheet as CSV."
+                )
         df = df.map(
             lambda v: None if (v is None or (isinstance(v, float) and np.isnan(v))) else str(v)
         )
@@ -113,11 +218,9 @@ def read_table(
     raw = path.read_bytes()
     if not raw.strip():
         raise InputFileError(f"{what}: the file is empty; export the table again.")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("latin-1")
-        notes.append(f"{path.name} is not UTF-8: read as Latin-1")
+    text = _decode(raw, path, what, notes)
+    if not text.strip():
+        raise InputFileError(f"{what}: the file is empty; export the table again.")
     lines = text.splitlines(keepends=True)
     skip = 0
     while skip < len(lines) and lines[skip].lstrip().startswith("#"):
@@ -139,9 +242,15 @@ def read_table(
             na_values=[""],
             quoting=csv.QUOTE_MINIMAL,
         )
+    except pd.errors.EmptyDataError as exc:
+        raise InputFileError(
+            f"{what}: no header row{' after the comment lines' if skip else ''}; export the "
+            "table again with its column names in the first row."
+        ) from exc
     except pd.errors.ParserError as exc:
         raise InputFileError(
-            f"{what}: not a well-formed CSV table ({exc}); check quoting."
+            f"{what}: not a well-formed CSV table ({str(exc).strip()}); check quoting and that "
+            "every row has as many fields as the header."
         ) from exc
     df = df.astype(object).where(df.notna(), None)
     return df, notes
@@ -180,16 +289,37 @@ def detect_postcode_column(columns: Sequence[str]) -> str | None:
     return None
 
 
-def _to_number(values: pd.Series) -> tuple[np.ndarray, bool]:
-    """Parse numbers; accept decimal commas ("52,2") and say so."""
+_THOUSANDS = r"-?\d{1,3}(,\d{3})+(\.\d+)?"
+_DECIMAL_COMMA = r"-?\d+,\d+"
+
+
+def _to_number(values: pd.Series, *, projected: bool = False) -> tuple[np.ndarray, str | None]:
+    """Parse numbers, repairing decimal commas and thousands separators.
+
+    ``"52,2"`` is a decimal comma. ``"525,000"`` is ambiguous: in metres (``projected``) it is
+    read with a thousands separator (525000, an easting), in degrees as a decimal comma
+    (52.205 from ``"52,205"``): a coordinate in degrees never reaches a thousand.
+
+    Returns
+    -------
+    (numpy.ndarray, str or None)
+        The numbers (NaN where not a finite number) and what was repaired:
+        ``"decimal commas"``, ``"thousands separators"``, both joined by ``" and "``, or None.
+    """
     s = pd.Series(values, dtype="object").astype("string").str.strip()
-    comma = s.str.fullmatch(r"-?\d+,\d+").fillna(False)
-    repaired = bool(comma.any())
-    if repaired:
+    done = []
+    if projected:
+        thousands = s.str.fullmatch(_THOUSANDS).fillna(False)
+        if thousands.any():
+            s = s.where(~thousands, s.str.replace(",", "", regex=False))
+            done.append("thousands separators")
+    comma = s.str.fullmatch(_DECIMAL_COMMA).fillna(False)
+    if comma.any():
         s = s.where(~comma, s.str.replace(",", ".", regex=False))
+        done.insert(0, "decimal commas")
     num = pd.to_numeric(s, errors="coerce").astype("float64").to_numpy(copy=True)
     num[~np.isfinite(num)] = np.nan
-    return num, repaired
+    return num, " and ".join(done) or None
 
 
 def points_from_frame(
@@ -287,10 +417,16 @@ def points_from_frame(
                 "crs='EPSG:4326' for lon/lat or crs='EPSG:27700' for eastings/northings "
                 "(CLI: --points-crs NAME=EPSG:4326)."
             )
-        px, rx = _to_number(df[xc])
-        py, ry = _to_number(df[yc])
-        if rx or ry:
+        projected = not layer_crs.is_geographic
+        px, rx = _to_number(df[xc], projected=projected)
+        py, ry = _to_number(df[yc], projected=projected)
+        fixed = f"{rx} {ry}"
+        if "decimal" in fixed:
             notes.append(f"{source}: decimal commas in {xc}/{yc} read as decimal points")
+        if "thousands" in fixed:
+            notes.append(
+                f"{source}: thousands separators in {xc}/{yc} removed (525,000 read as 525000 m)"
+            )
         empty = df[xc].isna().to_numpy() | df[yc].isna().to_numpy()
         xy_reason = np.where(
             empty, f"no coordinates ({xc}/{yc} empty)", f"coordinates in {xc}/{yc} are not numbers"

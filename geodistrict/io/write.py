@@ -1,8 +1,21 @@
-"""Writers: the output format follows the file extension; provenance travels with the data."""
+"""Writers: the output format follows the file extension; provenance travels with the data.
+
+Every file is written atomically: to a hidden temporary file in the same folder, then moved
+over the target with :func:`os.replace` (atomic on POSIX and Windows). A write that fails or is
+interrupted leaves the previous file as it was: a reader sees the old file or the new one,
+never half of one. The temporary file is removed when the write fails; a process killed
+outright (``SIGKILL``, power loss) cannot clean up, so the next write to the same path removes
+the leftovers of writers that are no longer running.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +24,110 @@ import pandas as pd
 
 from .._errors import InputFileError
 
-__all__ = ["write_table", "OUTPUT_SUFFIXES"]
+__all__ = [
+    "write_table",
+    "write_text",
+    "write_json",
+    "atomic_path",
+    "stale_temporaries",
+    "OUTPUT_SUFFIXES",
+]
 
 OUTPUT_SUFFIXES = {".csv", ".gpkg", ".parquet", ".geoparquet", ".geojson", ".json"}
+
+#: Files GDAL/SQLite may create beside a GeoPackage while writing it.
+_SIDECARS = ("-journal", "-wal", "-shm")
+
+
+def _tmp_name(path: Path) -> Path:
+    # hidden, same folder (same file system: os.replace is atomic), the writer's pid to tell
+    # a live writer from a dead one, and the original suffix (GDAL picks drivers by it)
+    return path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp{path.suffix}")
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # exists (another user's) or cannot tell: leave its file alone
+    return True
+
+
+def _remove(tmp: Path) -> None:
+    for p in (tmp, *(Path(str(tmp) + s) for s in _SIDECARS)):
+        with contextlib.suppress(FileNotFoundError):
+            p.unlink()
+
+
+def stale_temporaries(path: str | Path) -> list[Path]:
+    """Temporary files left beside ``path`` by writers that were killed before finishing."""
+    path = Path(path)
+    prefix, end = f".{path.name}.", f".tmp{path.suffix}"
+    out = []
+    with os.scandir(path.parent) as entries:
+        for e in entries:
+            if not (e.name.startswith(prefix) and e.name.endswith(end)):
+                continue
+            pid = e.name[len(prefix) :].split(".")[0]
+            if pid.isdigit() and not _pid_alive(int(pid)):
+                out.append(Path(e.path))
+    return sorted(out)
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path, *, keep_existing: bool = False) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; move it over ``path`` when the block succeeds.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file to (re)write; its folder must exist.
+    keep_existing : bool
+        Start from a copy of the current file (for formats that add a layer to an existing
+        file, such as GeoPackage).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> target = Path(tempfile.mkdtemp()) / "out.txt"
+    >>> with atomic_path(target) as tmp:
+    ...     _ = tmp.write_text("complete")
+    >>> target.read_text(), sorted(p.name for p in target.parent.iterdir())
+    ('complete', ['out.txt'])
+    """
+    path = Path(path)
+    for stale in stale_temporaries(path):
+        _remove(stale)
+    tmp = _tmp_name(path)
+    try:
+        if keep_existing and path.exists():
+            shutil.copy2(path, tmp)
+        yield tmp
+        os.replace(tmp, path)
+    except BaseException:
+        _remove(tmp)
+        raise
+    finally:
+        for s in _SIDECARS:  # a GeoPackage's journal, if the driver left one
+            with contextlib.suppress(FileNotFoundError):
+                Path(str(tmp) + s).unlink()
+
+
+def write_text(path: str | Path, text: str, *, encoding: str = "utf-8") -> Path:
+    """Write a text file atomically (the previous file survives a failed write)."""
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding=encoding)
+    return path
+
+
+def write_json(path: str | Path, obj: Any, *, indent: int | None = 2) -> Path:
+    """Write a JSON document (a ``--report``) atomically; values JSON lacks become strings."""
+    return write_text(path, json.dumps(obj, indent=indent, default=str))
 
 
 def write_table(
@@ -23,12 +137,15 @@ def write_table(
     provenance: dict[str, Any] | None = None,
     layer: str | None = None,
 ) -> Path:
-    """Write a result table, choosing the format by extension.
+    """Write a result table atomically, choosing the format by extension.
 
     ``.csv`` drops the geometry; ``.gpkg``, ``.parquet``/``.geoparquet`` and ``.geojson`` keep
     it. ``provenance`` (sources, licences, CRS, parameters) is stored inside the file where the
     format has room (GeoParquet schema metadata, GeoPackage metadata, a GeoJSON foreign member)
     and always in a ``<file>.provenance.json`` beside a CSV.
+
+    The file is written beside its target and moved over it only once complete (see the
+    module notes): if writing fails, the previous file is left untouched.
 
     Returns
     -------
@@ -49,34 +166,35 @@ def write_table(
         frame = pd.DataFrame(table.drop(columns=table.geometry.name) if is_geo else table)
         if suffix != ".csv":
             raise InputFileError(f"{path}: this table has no geometry; write it as .csv.")
-        frame.to_csv(path, index=False)
+        with atomic_path(path) as tmp:
+            frame.to_csv(tmp, index=False)
         if provenance is not None:
-            Path(str(path) + ".provenance.json").write_text(
-                json.dumps(provenance, indent=2, default=str)
-            )
+            write_json(str(path) + ".provenance.json", provenance)
         return path
     if suffix in {".parquet", ".geoparquet"}:
         import pyarrow.parquet as pq
 
-        table.to_parquet(path, index=False)
-        arrow = pq.read_table(path)
-        meta = dict(arrow.schema.metadata or {})
-        meta[b"geodistrict:provenance"] = prov_json.encode()
-        pq.write_table(arrow.replace_schema_metadata(meta), path)
+        with atomic_path(path) as tmp:
+            table.to_parquet(tmp, index=False)
+            arrow = pq.read_table(tmp)
+            meta = dict(arrow.schema.metadata or {})
+            meta[b"geodistrict:provenance"] = prov_json.encode()
+            pq.write_table(arrow.replace_schema_metadata(meta), tmp)
         return path
     if suffix == ".gpkg":
-        table.to_file(
-            path,
-            driver="GPKG",
-            layer=layer or path.stem,
-            engine="pyogrio",
-            metadata={"geodistrict_provenance": prov_json},
-        )
+        with atomic_path(path, keep_existing=True) as tmp:
+            table.to_file(
+                tmp,
+                driver="GPKG",
+                layer=layer or path.stem,
+                engine="pyogrio",
+                metadata={"geodistrict_provenance": prov_json},
+            )
         return path
     # GeoJSON (RFC 7946 wants lon/lat; keep the CRS the caller chose and say so in provenance)
     doc = json.loads(table.to_json(drop_id=True))
     doc["provenance"] = provenance or {}
     if table.crs is not None and not table.crs.equals("EPSG:4326"):
         doc["crs"] = {"type": "name", "properties": {"name": table.crs.to_string()}}
-    path.write_text(json.dumps(doc))
+    write_text(path, json.dumps(doc))
     return path
