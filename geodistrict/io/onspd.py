@@ -135,13 +135,15 @@ def load_postcodes(*, use_cache: bool = True) -> pd.DataFrame:
     if df is None:
         df = _decode_package()
         if use_cache:
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                tmp = path.with_suffix(".tmp")
+                for stale in path.parent.glob(f".{path.name}.*.tmp"):
+                    stale.unlink(missing_ok=True)  # left by a writer that was killed
                 df.to_parquet(tmp, index=False)
                 os.replace(tmp, path)
-            except OSError:
-                pass  # read-only home: work without the cache
+            except Exception:  # noqa: BLE001 - a cache we cannot write is no error: work without it
+                tmp.unlink(missing_ok=True)
     _memo[version] = df
     return df
 
