@@ -293,3 +293,29 @@ def test_screenshots_of_every_view(page, tmp_path):
         shots[title] = path
     print(f"\nscreenshots in {tmp_path}")
     assert all(p.stat().st_size > 10_000 for p in shots.values())
+
+
+def test_script_payloads_in_an_upload_execute_nothing(page, tmp_path, cambridge_square):
+    """Names carrying script, event-handler and javascript: payloads show as text only."""
+    from playwright.sync_api import expect
+
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    payload = (
+        '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
+        '<a href="javascript:window.__xss=3">x</a>'
+    )
+    doc = json.loads(cambridge_square.read_text())
+    doc["features"][0]["properties"]["name"] = payload
+    path = tmp_path / "payload.geojson"
+    path.write_text(json.dumps(doc))
+    _tab(page, "Proposed district")
+    page.locator(".gd-upload input[type=file]").set_input_files(str(path))
+    summary = page.locator(".gd-prop-summary")
+    expect(summary).to_contain_text("onerror", timeout=15_000)  # the new name, shown as text
+    assert "Postcodes inside" in _text(summary)
+    for tab in ("Compare", "Map", "Proposed district"):
+        _tab(page, tab)
+        page.wait_for_timeout(300)
+    assert page.evaluate("() => window.__xss === undefined")
+    assert dialogs == []
