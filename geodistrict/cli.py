@@ -273,6 +273,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="grid",
         help="point-in-polygon algorithm (identical results)",
     )
+    add_cluster_options(p)
     p.add_argument("--debug", action="store_true", help="show tracebacks")
 
     n = sub.add_parser(
@@ -395,12 +396,40 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def add_cluster_options(p: argparse.ArgumentParser) -> None:
+    """``--cluster`` and ``--partitions``: run a command's point work on Dask."""
+    p.add_argument(
+        "--cluster",
+        metavar="local|tcp://HOST:PORT",
+        default=None,
+        help="run the point work as Dask tasks: 'local' starts 2 single-threaded worker "
+        "processes here, an address joins a running scheduler; same output as without "
+        '(needs pip install "geodistrict[scale]")',
+    )
+    p.add_argument(
+        "--partitions",
+        type=int,
+        metavar="N",
+        default=None,
+        help="with --cluster: spatial partitions of each point layer (default: one per "
+        "million points, at least two per worker thread)",
+    )
+
+
+def _check_cluster_options(args: argparse.Namespace) -> None:
+    if args.partitions is not None and not args.cluster:
+        from ._errors import ParameterError
+
+        raise ParameterError("--partitions splits the points for --cluster; add --cluster local.")
+
+
 def _cmd_profile(args: argparse.Namespace) -> int:
     from .boundaries import read_boundaries
     from .io.read import read_points
     from .io.write import write_table
     from .profile import profile
 
+    _check_cluster_options(args)
     points = []
     specs = args.points
     xy = _kv(args.xy, "--xy")
@@ -423,6 +452,11 @@ def _cmd_profile(args: argparse.Namespace) -> int:
             if len(parts) != 2:
                 raise SchemaError(f"--xy {name}={xy[name]}: give two columns, XCOL,YCOL.")
             x, y = (s.strip() for s in parts)
+        if args.cluster and Path(path).is_dir():  # partitioned GeoParquet, read by the tasks
+            from .scale import read_partitioned
+
+            points.append(read_partitioned(path, name=name))
+            continue
         points.append(
             read_points(
                 path,
@@ -444,14 +478,19 @@ def _cmd_profile(args: argparse.Namespace) -> int:
     )
     for lay in points:
         lay.require_points()
-    result = profile(
-        b,
-        points,
-        by=_kv(args.by, "--by"),
-        weights=_kv(args.weight, "--weight"),
-        snap_m=args.snap,
-        method=args.method,
-    )
+    options = {
+        "by": _kv(args.by, "--by"),
+        "weights": _kv(args.weight, "--weight"),
+        "snap_m": args.snap,
+        "method": args.method,
+    }
+    if args.cluster:
+        from .scale import dask_client, profile_dask
+
+        with dask_client(args.cluster) as client:
+            result = profile_dask(b, points, client=client, partitions=args.partitions, **options)
+    else:
+        result = profile(b, points, **options)
     result = _profile_zones_and_rasters(args, result, b, points)
     table = result.table
     if args.out_crs:

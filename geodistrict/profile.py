@@ -13,11 +13,11 @@ import pandas as pd
 
 from ._errors import SchemaError
 from .boundaries import Boundaries
-from .join import JoinResult, join_points
+from .join import JoinResult, JoinTally, join_points
 from .layers import PointLayer
 from .provenance import provenance_block
 
-__all__ = ["Profile", "profile"]
+__all__ = ["Profile", "assemble_profile", "profile"]
 
 
 @dataclass(frozen=True)
@@ -95,6 +95,36 @@ def profile(
     >>> p.report["layers"]["firms"]["unmatched"]
     1
     """
+    named, by_, weights_ = _checked_layers(layers, by, weights)
+    joins: dict[str, JoinResult] = {}
+    tallies: dict[str, JoinTally] = {}
+    crss: dict[str, Any] = {}
+    for lay in named:
+        j = join_points(lay, boundaries, snap_m=snap_m, method=method)
+        joins[lay.name] = j
+        tallies[lay.name] = JoinTally.of(
+            j, by=[by_[lay.name]] if lay.name in by_ else [], weights=weights_.get(lay.name, [])
+        )
+        crss[lay.name] = j.layer.crs
+    return assemble_profile(
+        boundaries,
+        named,
+        tallies,
+        crss,
+        by=by_,
+        weights=weights_,
+        snap_m=snap_m,
+        method=method,
+        joins=joins,
+    )
+
+
+def _checked_layers(
+    layers: Sequence[Any] | Mapping[str, Any],
+    by: Mapping[str, str] | None,
+    weights: Mapping[str, Sequence[str] | str] | None,
+) -> tuple[list[Any], dict[str, str], dict[str, list[str]]]:
+    """The named layers, ``by`` and ``weights`` checked against them (names and columns)."""
     if isinstance(layers, Mapping):
         named = [lay.renamed(k) for k, lay in layers.items()]
     else:
@@ -103,42 +133,62 @@ def profile(
     dup = {n for n in names if names.count(n) > 1}
     if dup:
         raise SchemaError(f"point layers share the name(s) {sorted(dup)}; give each its own NAME=.")
-    by = dict(by or {})
-    weights = {k: ([v] if isinstance(v, str) else list(v)) for k, v in (weights or {}).items()}
-    for key, mapping in (("--by", by), ("--weight", weights)):
+    by_ = dict(by or {})
+    weights_ = {k: ([v] if isinstance(v, str) else list(v)) for k, v in (weights or {}).items()}
+    for key, mapping in (("--by", by_), ("--weight", weights_)):
         for lname in mapping:
             if lname not in names:
                 raise SchemaError(f"{key} names layer {lname!r}, but the layers are {names}.")
+    for lay in named:
+        cols = lay.attributes.columns
+        for col in ([by_[lay.name]] if lay.name in by_ else []) + weights_.get(lay.name, []):
+            if col not in cols:
+                shown = ", ".join(str(c) for c in cols if c != "row")
+                raise SchemaError(
+                    f"{lay.info.source}: no column {col!r} in layer {lay.name!r}; "
+                    f"columns are {shown}."
+                )
+    return named, by_, weights_
+
+
+def assemble_profile(
+    boundaries: Boundaries,
+    layers: Sequence[Any],
+    tallies: Mapping[str, JoinTally],
+    crss: Mapping[str, Any],
+    *,
+    by: Mapping[str, str],
+    weights: Mapping[str, list[str]],
+    snap_m: float | None,
+    method: str,
+    joins: dict[str, JoinResult] | None = None,
+) -> Profile:
+    """The profile table and report from each layer's :class:`~geodistrict.join.JoinTally`.
+
+    Shared by :func:`profile` (one tally per layer) and
+    :func:`geodistrict.scale.profile_dask` (the combined tallies of the partitions), so both
+    give the same table and report. ``crss`` holds the CRS each layer was joined in.
+    """
     area = boundaries.area_km2
     out: dict[str, Any] = {
         "id": boundaries.ids,
         "name": boundaries.names,
         "area_km2": area,
     }
-    joins: dict[str, JoinResult] = {}
     layer_reports: dict[str, Any] = {}
     with np.errstate(divide="ignore", invalid="ignore"):
-        for lay in named:
-            cols = lay.attributes.columns
-            for col in ([by[lay.name]] if lay.name in by else []) + weights.get(lay.name, []):
-                if col not in cols:
-                    shown = ", ".join(str(c) for c in cols if c != "row")
-                    raise SchemaError(
-                        f"{lay.info.source}: no column {col!r} in layer {lay.name!r}; "
-                        f"columns are {shown}."
-                    )
-            j = join_points(lay, boundaries, snap_m=snap_m, method=method)
-            joins[lay.name] = j
-            counts = j.counts()
+        for lay in layers:
+            t = tallies[lay.name]
+            counts = t.counts
             out[f"{lay.name}_count"] = counts
             out[f"{lay.name}_per_km2"] = np.where(area > 0, counts / area, np.nan)
             if lay.name in by:
-                table = j.counts_by(by[lay.name])
+                table = t.by[by[lay.name]]
                 for cat in table.columns:
                     out[f"{lay.name}_count__{_safe(cat)}"] = table[cat].to_numpy()
-            rep = j.report()
+            rep = t.report(lay, boundaries, crs=crss[lay.name], snap_m=snap_m)
             for col in weights.get(lay.name, []):
-                s, missing = j.sums(col)
+                s, missing = t.sums[col], t.missing[col]
                 out[f"{lay.name}_sum__{col}"] = s
                 out[f"{lay.name}_sum_per_km2__{col}"] = np.where(area > 0, s / area, np.nan)
                 rep.setdefault("weights", {})[col] = {
@@ -153,17 +203,19 @@ def profile(
     )
     params = {
         "snap_m": snap_m,
-        "by": by,
-        "weights": weights,
+        "by": dict(by),
+        "weights": dict(weights),
         "join": f"points within polygons (interior), method={method}",
         "area": f"planar area in {boundaries.metric_crs.to_string()}",
     }
     report = {
         "layers": layer_reports,
         "boundaries": boundaries.report(),
-        "provenance": provenance_block(boundaries=boundaries, layers=named, parameters=params),
+        "provenance": provenance_block(
+            boundaries=boundaries, layers=list(layers), parameters=params
+        ),
     }
-    return Profile(table=table, joins=joins, report=report)
+    return Profile(table=table, joins=dict(joins or {}), report=report)
 
 
 def _with_columns(p: Profile, cols: dict[str, Any], report_key: str, report: Any) -> Profile:

@@ -18,7 +18,7 @@ if [ ! -x "$VENV/bin/python" ]; then
   "$PY" -m venv "$VENV"
 fi
 "$VENV/bin/python" -m pip install --quiet --upgrade pip
-"$VENV/bin/python" -m pip install --quiet -e ".[test,stats,raster,maps,app]"
+"$VENV/bin/python" -m pip install --quiet -e ".[test,stats,raster,maps,app,scale]"
 echo "== ruff"
 "$VENV/bin/ruff" check geodistrict tests benchmarks boundaries apps
 "$VENV/bin/ruff" format --check geodistrict tests benchmarks boundaries apps

@@ -32,7 +32,7 @@ to the number of points. No edge correction: the report states the mass spilling
 
 def register(subparsers: Any) -> None:
     """Add the ``density`` subcommand."""
-    from ..cli import _Formatter
+    from ..cli import _Formatter, add_cluster_options
 
     p = subparsers.add_parser(
         "density",
@@ -89,6 +89,7 @@ def register(subparsers: Any) -> None:
         "(default with --contours: top1,top5)",
     )
     p.add_argument("--report", metavar="PATH.json", default=None, help="JSON report")
+    add_cluster_options(p)
     p.add_argument("--debug", action="store_true", help="show tracebacks")
     p.set_defaults(_run=run)
 
@@ -130,6 +131,7 @@ def run(args: argparse.Namespace) -> int:
     """Run ``geodistrict density`` (returns the exit status)."""
     from .._errors import InputFileError
     from ..boundaries import read_boundaries
+    from ..cli import _check_cluster_options
     from ..clusters.kde import ParameterError, check_parameters, kde
     from ..io.read import read_points
     from ..io.write import write_table
@@ -146,17 +148,29 @@ def run(args: argparse.Namespace) -> int:
             raise InputFileError(
                 f"{opt} {path}: the folder {Path(path).parent} does not exist; create it first."
             )
+    _check_cluster_options(args)
     name, spec = _points_spec(args.points)
-    layer = read_points(spec, name=name).require_points()
+    if args.cluster and Path(spec).is_dir():  # partitioned GeoParquet, read by the tasks
+        from ..scale import read_partitioned
+
+        layer = read_partitioned(spec, name=name).require_points()
+    else:
+        layer = read_points(spec, name=name).require_points()
     within = read_boundaries(args.within) if args.within else None
-    result = kde(
-        layer,
-        bandwidth_m=args.bandwidth,
-        cell_m=args.cell,
-        kernel=args.kernel,
-        weights=args.weight,
-        within=within,
-    )
+    options = {
+        "bandwidth_m": args.bandwidth,
+        "cell_m": args.cell,
+        "kernel": args.kernel,
+        "weights": args.weight,
+        "within": within,
+    }
+    if args.cluster:
+        from ..scale import dask_client, kde_dask
+
+        with dask_client(args.cluster) as client:
+            result = kde_dask(layer, client=client, partitions=args.partitions, **options)
+    else:
+        result = kde(layer, **options)
     command = "geodistrict " + " ".join(sys.argv[1:])
     meta = result.metadata()
     result.to_geotiff(args.out, tags={"command": command})

@@ -32,7 +32,7 @@ their licences.
 
 def register(subparsers: Any) -> None:
     """Add the ``hotspots`` subcommand."""
-    from ..cli import _Formatter
+    from ..cli import _Formatter, add_cluster_options
 
     p = subparsers.add_parser(
         "hotspots",
@@ -124,6 +124,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--seed", type=int, metavar="S", default=None, help="seed of the permutations")
     p.add_argument("--out", required=True, metavar="PATH.gpkg", help="output cells")
     p.add_argument("--report", metavar="PATH.json", default=None, help="JSON report")
+    add_cluster_options(p)
     p.add_argument("--debug", action="store_true", help="show tracebacks")
     p.set_defaults(_run=run)
 
@@ -169,6 +170,7 @@ def run(args: argparse.Namespace) -> int:
     from .._errors import InputFileError
     from .._version import __version__
     from ..boundaries import read_boundaries
+    from ..cli import _check_cluster_options
     from ..clusters.local import hotspots
     from ..io.read import read_points
     from ..io.write import write_table
@@ -178,15 +180,20 @@ def run(args: argparse.Namespace) -> int:
             raise InputFileError(
                 f"{opt} {path}: the folder {Path(path).parent} does not exist; create it first."
             )
+    _check_cluster_options(args)
     name, spec = _points_spec(args.points)
-    layer = read_points(spec, name=name).require_points()
+    if args.cluster and Path(spec).is_dir():  # partitioned GeoParquet, read by the tasks
+        from ..scale import read_partitioned
+
+        layer = read_partitioned(spec, name=name).require_points()
+    else:
+        layer = read_points(spec, name=name).require_points()
     within = None
     if args.within:
         within = read_boundaries(args.within)
         if args.within_id:
             within = _select(within, args.within_id, args.within)
-    out = hotspots(
-        layer,
+    options = dict(
         within=within,
         cell_m=args.cell,
         statistic=args.statistic,
@@ -199,6 +206,13 @@ def run(args: argparse.Namespace) -> int:
         fdr=args.fdr,
         correction=args.correction,
     )
+    if args.cluster:
+        from ..scale import dask_client, hotspots_dask
+
+        with dask_client(args.cluster) as client:
+            out = hotspots_dask(layer, client=client, partitions=args.partitions, **options)
+    else:
+        out = hotspots(layer, **options)
     params = out.attrs["hotspots"]
     command = "geodistrict " + " ".join(sys.argv[1:])
     sources = [layer.info.as_dict()] + ([within.info.as_dict()] if within is not None else [])
