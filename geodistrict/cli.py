@@ -16,6 +16,7 @@ from typing import Any
 
 from ._errors import GeodistrictError, SchemaError
 from ._version import __version__
+from .io.write import write_json
 
 __all__ = ["main", "build_parser"]
 
@@ -499,7 +500,7 @@ def _cmd_profile(args: argparse.Namespace) -> int:
     result.report["provenance"]["command"] = "geodistrict " + " ".join(sys.argv[1:])
     write_table(table, args.out, provenance=result.report["provenance"])
     if args.report:
-        Path(args.report).write_text(json.dumps(result.report, indent=2, default=str))
+        write_json(args.report, result.report)
     for name, rep in result.report["layers"].items():
         snapped = f" (incl. {rep['snapped']} snapped)" if rep.get("snapped") else ""
         print(
@@ -640,7 +641,7 @@ def _cmd_interpolate(args: argparse.Namespace) -> int:
     }
     write_table(table, args.out, provenance=prov)
     if args.report:
-        Path(args.report).write_text(json.dumps(report, indent=2, default=str))
+        write_json(args.report, report)
     rep = r.report["value"]
     tr = zv.report()
     print(

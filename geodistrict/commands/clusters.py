@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
-import json
 import sys
-from pathlib import Path
 from typing import Any
 
 from .._errors import ParameterError, SchemaError
+from ..io.write import write_json
 
 __all__ = ["register", "run"]
 
@@ -430,7 +429,7 @@ def _finish(args: argparse.Namespace, outlines: Any, report: dict[str, Any]) -> 
         )
     write_table(outlines, args.out, provenance=report["provenance"])
     if args.report:
-        Path(args.report).write_text(json.dumps(report, indent=2, default=str))
+        write_json(args.report, report)
 
 
 def _run_kde(args: argparse.Namespace) -> int:
@@ -616,7 +615,7 @@ def _run_points(args: argparse.Namespace) -> int:
         # points outside --within are counted in the report, not listed
         write_table(frame.loc[result.labels != OUTSIDE], args.labels)
     if args.report:
-        Path(args.report).write_text(json.dumps(report, indent=2, default=str))
+        write_json(args.report, report)
     pts = report["points"]
     print(
         f"{name}: {pts['located']} located = {pts['clustered']} in {result.n_clusters} "

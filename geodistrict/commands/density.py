@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
+
+from ..io.write import write_json
 
 __all__ = ["register", "run"]
 
@@ -227,7 +228,7 @@ def run(args: argparse.Namespace) -> int:
             },
         }
     if args.report:
-        Path(args.report).write_text(json.dumps(report, indent=2, default=str))
+        write_json(args.report, report)
     excl = f", {result.n_excluded} outside --within excluded" if args.within else ""
     print(
         f"{layer.name}: {result.n_points} points{excl}; surface {result.array.shape[1]} x "

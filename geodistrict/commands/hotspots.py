@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
-import json
 import sys
 from pathlib import Path
 from typing import Any
+
+from ..io.write import write_json
 
 __all__ = ["register", "run"]
 
@@ -239,7 +240,7 @@ def run(args: argparse.Namespace) -> int:
         "provenance": provenance,
     }
     if args.report:
-        Path(args.report).write_text(json.dumps(report, indent=2, default=str))
+        write_json(args.report, report)
     classes = ", ".join(f"{k} {v}" for k, v in sorted(params["classes"].items()))
     print(
         f"{layer.name}: {out.attrs['count']['in_cells']} of {len(layer)} points in "

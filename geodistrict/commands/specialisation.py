@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
-import json
 import sys
-from pathlib import Path
 from typing import Any
+
+from ..io.write import write_json
 
 __all__ = ["register", "run"]
 
@@ -183,7 +183,7 @@ def run(args: argparse.Namespace) -> int:
     if args.indices:
         write_table(indices, args.indices, provenance=provenance)
     if args.report:
-        Path(args.report).write_text(json.dumps(report, indent=2, default=str))
+        write_json(args.report, report)
     print(
         f"specialisation: {report['n_areas']} {sel['geography_type']} areas x "
         f"{report['n_sectors']} sectors, {sel['year']}, against {sel['reference']}; "
