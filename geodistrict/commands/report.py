@@ -1,0 +1,192 @@
+"""``geodistrict report``: a regional innovation audit of each place, as HTML and PDF."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+__all__ = ["register", "run"]
+
+_EXAMPLE = """\
+examples:
+  # all 38 LEPs of 2021 with business counts, employment, universities and postcodes
+  geodistrict report --all \\
+      --boundaries "Local_Enterprise_Partnerships_(May_2021)_EN_BUC.geojson" \\
+      --business-counts nomis_UBC_enterprises_by_size_industry_2023-04.xlsx \\
+      --employment nomis_APS_employment_by_industry_2023-04.xlsx \\
+      --universities learning-providers-plus.csv \\
+      --vintage "LEP 2020=LEP2020_(April_2020)_EN_odileeds.geojson" \\
+      --vintage "LSIP 2023=LSIP_Areas_August_2023_EN_BUC.geojson" \\
+      --vintage "Combined authority 2023=Combined_Authorities_May_2023_EN_BUC.geojson" \\
+      --out reports/
+
+  # one place, by name or code, without PDF
+  geodistrict report "Greater Cambridge and Greater Peterborough" --boundaries leps.geojson \\
+      --business-counts ubc_industry.xlsx --out reports/ --no-pdf
+
+output (in --out): <place>.html (self-contained: inline CSS, images as data URIs, no network),
+<place>.pdf (headless Chromium print, network blocked), <place>.json (the figures of the
+report), index.html (every place with its headline figures and links; failures listed) and
+reports.json (the run: places, files, failures, accounting, sources, parameters, timings).
+A place that fails is reported and the others still build; the exit status is then 1.
+Specialism rule: LQ >= --min-lq and count >= --min-count (stated in every report).
+"""
+
+_NOUNS = {"LEP": "LEP", "LAD": "local authority", "CAUTH": "combined authority",
+          "LSIP": "LSIP area", "CTRY": "country", "RGN": "region"}  # fmt: skip
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``report`` subcommand."""
+    from ..cli import _Formatter
+    from ..reports import DEFAULT_MIN_COUNT, DEFAULT_MIN_LQ
+
+    p = subparsers.add_parser(
+        "report",
+        help="regional innovation audit reports (HTML + PDF) of one, several or all places",
+        description=(
+            "For each place (a LEP, a local authority, a combined authority, a shipped or "
+            "uploaded district): its card (area, enterprises, employment, universities, "
+            "densities and ratios to England), sector specialisation (location quotients, "
+            "specialisms, Krugman and diversity), hot spots and cluster outlines on a map at a "
+            "stated scale, the nearest comparable districts of the benchmark registry, the "
+            "changes between boundary vintages, and every source, licence and parameter."
+        ),
+        epilog=_EXAMPLE,
+        formatter_class=_Formatter,
+    )
+    p.add_argument("places", nargs="*", metavar="PLACE", help="place id or name (or --all)")
+    p.add_argument("--all", action="store_true", help="every place of --boundaries")
+    p.add_argument(
+        "--boundaries",
+        metavar="PATH",
+        default=None,
+        help="the places (default: the shipped districts)",
+    )
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder (created)")
+    p.add_argument(
+        "--postcodes",
+        metavar="SPEC",
+        default="onspd",
+        help="hot-spot point layer: 'onspd' (all UK postcodes, default), 'onspd:E', or a file",
+    )
+    p.add_argument("--no-postcodes", action="store_true", help="no point layer, no hot spots")
+    p.add_argument("--universities", metavar="PATH", default=None,
+                   help="learning-providers-plus.csv (UKPRN, PROVIDER_NAME, GROUPS)")  # fmt: skip
+    p.add_argument("--business-counts", metavar="PATH", default=None,
+                   help="Nomis UK Business Counts by industry (xlsx/csv) for the places' "
+                   "geography: enterprises and location quotients")  # fmt: skip
+    p.add_argument("--employment", metavar="PATH", default=None,
+                   help="Nomis APS employment by industry (residence-based)")  # fmt: skip
+    p.add_argument("--geography", metavar="TYPE", default=None,
+                   help="Nomis geography type of the places (default: lep for LEP boundaries, "
+                   "ladu for LADs)")  # fmt: skip
+    p.add_argument("--year", type=int, default=None, metavar="YEAR",
+                   help="year of the Nomis tables (default: the latest)")  # fmt: skip
+    p.add_argument("--vintage", action="append", default=None, metavar="LABEL=PATH",
+                   help="another boundary vintage to compare with, e.g. 'LEP 2020=lep2020.geojson'"
+                   "; repeatable")  # fmt: skip
+    p.add_argument("--min-lq", type=float, default=DEFAULT_MIN_LQ, metavar="LQ",
+                   help="lowest location quotient of a specialism")  # fmt: skip
+    p.add_argument("--min-count", type=float, default=DEFAULT_MIN_COUNT, metavar="N",
+                   help="fewest enterprises of a specialism")  # fmt: skip
+    p.add_argument("--cell", type=float, default=None, metavar="METRES",
+                   help="hot-spot cell (default: ~1,500 cells per place, rounded)")  # fmt: skip
+    p.add_argument("--fdr", type=float, default=0.05, help="false discovery rate of the hot spots")
+    p.add_argument("--no-pdf", action="store_true", help="write HTML only")
+    p.add_argument("--chromium", metavar="PATH", default=None, help="Chromium executable")
+    p.add_argument("--no-benchmarks", action="store_true",
+                   help="leave out the comparison with the benchmark districts")  # fmt: skip
+    p.add_argument("--title", default=None, help="title of the index page")
+    p.add_argument("--debug", action="store_true", help="show tracebacks; stop at a failure")
+    p.set_defaults(_run=run)
+
+
+def _vintages(specs: list[str] | None) -> dict[str, Any]:
+    from .._errors import ParameterError
+    from ..boundaries import read_boundaries
+
+    out = {}
+    for spec in specs or []:
+        label, sep, path = spec.partition("=")
+        if not sep or not label.strip() or not path.strip():
+            raise ParameterError(
+                f"--vintage {spec!r}: write it as LABEL=PATH, e.g. 'LEP 2020=lep2020.geojson'."
+            )
+        out[label.strip()] = read_boundaries(path.strip())
+    return out
+
+
+def _noun(id_field: str | None) -> tuple[str, str | None]:
+    """(noun, Nomis geography) from the boundary id field (``LEP21CD`` → LEP, lep)."""
+    f = (id_field or "").upper()
+    for prefix, noun in _NOUNS.items():
+        if f.startswith(prefix):
+            geo = {"LEP": "lep", "LAD": "ladu"}.get(prefix)
+            return noun, geo
+    return "district", None
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``geodistrict report`` (returns the exit status)."""
+    from .._errors import ParameterError
+    from ..boundaries import read_boundaries
+    from ..io.read import read_points
+    from ..registry import district_boundaries
+    from ..reports import ReportOptions, build_context, build_reports, select_places
+
+    if args.all and args.places:
+        raise ParameterError("give place names or --all, not both.")
+    if not args.all and not args.places:
+        raise ParameterError("name a place (its id or name) or pass --all.")
+    t0 = time.perf_counter()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    b = read_boundaries(args.boundaries) if args.boundaries else district_boundaries()
+    noun, geo = _noun(b.id_field)
+    options = ReportOptions(
+        min_lq=args.min_lq,
+        min_count=args.min_count,
+        cell_m=args.cell,
+        fdr=args.fdr,
+        nomis_year=args.year,
+        geography=args.geography or geo or "lep",
+        noun=noun,
+    )
+    ctx = build_context(
+        b,
+        options=options,
+        postcodes=None if args.no_postcodes else read_points(args.postcodes, name="postcodes"),
+        universities=read_points(args.universities, name="universities")
+        if args.universities
+        else None,
+        business_counts=args.business_counts,
+        employment=args.employment,
+        vintages=_vintages(args.vintage),
+        benchmarks=not args.no_benchmarks,
+    )
+    places = None if args.all else select_places(ctx, args.places)
+    result = build_reports(
+        ctx,
+        out,
+        places=places,
+        pdf=not args.no_pdf,
+        chromium=args.chromium,
+        command="geodistrict " + " ".join(sys.argv[1:]),
+        title=args.title,
+        debug=args.debug,
+    )
+    for note in ctx.notes:
+        print(f"geodistrict: note: {note}", file=sys.stderr)
+    n = len(result.html)
+    pdfs = f", {len(result.pdf)} PDFs" if not args.no_pdf else ""
+    failed = f"; {len(result.failures)} failed (listed in index.html)" if result.failures else ""
+    print(
+        f"report: {n} HTML reports{pdfs} and index.html in {out} "
+        f"({time.perf_counter() - t0:.0f} s){failed}",
+        file=sys.stderr,
+    )
+    return 1 if result.failures else 0

@@ -1,0 +1,303 @@
+"""Write the reports of many places: HTML, PDF, the index page and a JSON record of the run.
+
+A failure on one place is caught, recorded with its reason (in the index page, the run's JSON
+and on stderr) and the other places still build.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .._errors import GeodistrictError, ParameterError
+from .._progress import progress, progress_enabled
+from ..io.write import write_json, write_text
+from ._context import ReportContext, one_place, subset_layer
+from ._place import PlaceReport, place_report
+
+__all__ = ["ReportRun", "build_reports", "select_places"]
+
+
+@dataclass
+class ReportRun:
+    """What a run wrote.
+
+    Attributes
+    ----------
+    out_dir : Path
+    html : dict
+        Place id → HTML path.
+    pdf : dict
+        Place id → PDF path (only those printed).
+    index : Path or None
+    failures : list of dict
+        ``id``, ``name``, ``stage`` (``report`` or ``pdf``), ``error``.
+    seconds : dict
+        Time spent per stage.
+    """
+
+    out_dir: Path
+    html: dict[str, Path] = field(default_factory=dict)
+    pdf: dict[str, Path] = field(default_factory=dict)
+    index: Path | None = None
+    record: Path | None = None
+    failures: list[dict[str, str]] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+    headlines: list[dict[str, Any]] = field(default_factory=list)
+
+
+def select_places(ctx: ReportContext, places: Sequence[str] | None) -> list[int]:
+    """Positions of the named places (id, name or slug; case- and punctuation-blind).
+
+    ``None`` selects every place. An unknown name is a :class:`ParameterError` listing
+    close names.
+    """
+    from ..zones import normalise_label
+    from ._place import slugify
+
+    b = ctx.boundaries
+    if places is None:
+        return list(range(len(b)))
+    keys: dict[str, int] = {}
+    for i, (pid, nm) in enumerate(zip(b.ids, b.names, strict=True)):
+        for k in (str(pid), normalise_label(nm), slugify(nm), slugify(pid)):
+            keys.setdefault(k.lower(), i)
+    out = []
+    for p in places:
+        hit = None
+        for k in (str(p).lower(), normalise_label(p), slugify(p)):
+            if k in keys:
+                hit = keys[k]
+                break
+        if hit is None:
+            import difflib
+
+            close = difflib.get_close_matches(
+                normalise_label(p), [normalise_label(n) for n in b.names], n=3
+            )  # noqa: E501
+            raise ParameterError(
+                f"{p!r} is not a place of {b.info.source} (give an id or a name"
+                + (f"; did you mean {', '.join(close)}?" if close else "; or use --all")
+                + ")."
+            )
+        out.append(hit)
+    return out
+
+
+def _accounting(ctx: ReportContext) -> dict[str, str]:
+    out = {}
+    for name, rep in (("postcodes", ctx.postcode_report), ("universities", ctx.university_report)):
+        if not rep:
+            continue
+        counts = {k: rep.get(k) for k in ("input", "matched", "multi", "unmatched", "rejected")}
+        if name == "postcodes" and ctx.postcodes is not None:
+            name = ctx.postcodes.name
+        out[name] = (
+            ", ".join(f"{k} {v:,}" for k, v in counts.items() if isinstance(v, int))
+            + " (matched + multi + unmatched + rejected = input; multi points lie in two "
+            "overlapping places and count in each)"
+        )
+    return out
+
+
+def _images(ctx: ReportContext, rep: PlaceReport, i: int) -> tuple[Any, Any, Any]:
+    from ._charts import lq_chart, place_map
+
+    lq_png = None
+    s = rep.specialisation
+    if "table" in s:
+        lq_png = lq_chart(
+            s["table"],
+            min_lq=ctx.options.min_lq,
+            min_count=ctx.options.min_count,
+            title=f"Enterprises by sector: LQ against {s['reference']} ({s['year']})",
+        )
+    h = rep.hotspots
+    points = []
+    if ctx.universities is not None and len(ctx.university_index[i]):
+        points.append(subset_layer(ctx.universities, ctx.university_index[i]))
+    map_png, record = place_map(
+        one_place(ctx.boundaries, i),
+        hotspots=h.get("grid"),
+        outlines=h.get("outlines_gdf"),
+        points=points,
+        title=f"{rep.name}: hot spots of {h.get('layer', 'points')}",
+    )
+    return lq_png, map_png, record
+
+
+def _summary_json(rep: PlaceReport, files: dict[str, str]) -> dict[str, Any]:
+    s = rep.specialisation
+    return {
+        **rep.headline(),
+        "files": files,
+        "card": rep.card,
+        "university_list": rep.universities.to_dict("records"),
+        "specialisms": s.get("specialisms", []),
+        "small_concentrations": s.get("small", []),
+        "under_represented": s.get("under", []),
+        "krugman": s.get("krugman"),
+        "shannon": s.get("shannon"),
+        "hotspots": {k: v for k, v in rep.hotspots.items() if k not in ("grid", "outlines_gdf")},
+        "overlaps": rep.vintages["overlaps"].to_dict("records"),
+        "overlap_sentence": rep.vintages["overlap_sentence"],
+        "vintages": [
+            {k: v for k, v in vars(c).items() if k != "others"}
+            for c in rep.vintages.get("changes", [])
+        ],
+        "parameters": rep.parameters,
+        "sources": rep.sources,
+    }
+
+
+def build_reports(
+    ctx: ReportContext,
+    out_dir: str | Path,
+    *,
+    places: Sequence[int] | None = None,
+    pdf: bool = True,
+    chromium: str | None = None,
+    command: str | None = None,
+    title: str | None = None,
+    debug: bool = False,
+) -> ReportRun:
+    """Write one HTML (and PDF) report per place, the index page and ``reports.json``.
+
+    Parameters
+    ----------
+    ctx : ReportContext
+        From :func:`geodistrict.reports.build_context`.
+    out_dir : str or Path
+        An existing folder.
+    places : sequence of int, optional
+        Positions of the places (default: all).
+    pdf : bool
+        Print each HTML report to PDF with headless Chromium.
+    chromium : str, optional
+        The Chromium executable (default: found on PATH).
+    command : str, optional
+        The command line, printed in every report.
+    title : str, optional
+        Title of the index page.
+    debug : bool
+        Re-raise a place's error instead of recording it.
+
+    Returns
+    -------
+    ReportRun
+    """
+    out = Path(out_dir)
+    if not out.is_dir():
+        raise ParameterError(f"--out {out}: the folder does not exist; create it first.")
+    run = ReportRun(out_dir=out)
+    idx = list(range(len(ctx.boundaries))) if places is None else list(places)
+    accounting = _accounting(ctx)
+    reference = ctx.reference.get("name")
+    t0 = time.perf_counter()
+    for i in progress(idx, desc="reports", total=len(idx), unit="place"):
+        pid, name = str(ctx.boundaries.ids[i]), str(ctx.boundaries.names[i])
+        try:
+            from ._html import render_report
+
+            rep = place_report(ctx, i)
+            lq_png, map_png, record = _images(ctx, rep, i)
+            html = render_report(
+                rep,
+                reference=reference,
+                lq_png=lq_png,
+                map_png=map_png,
+                map_record=record,
+                accounting=accounting,
+                command=command,
+            )
+            path = write_text(out / f"{rep.slug}.html", html)
+            run.html[pid] = path
+            files = {"html": path.name}
+            if pdf:
+                files["pdf"] = f"{rep.slug}.pdf"
+            write_json(out / f"{rep.slug}.json", _summary_json(rep, files))
+            run.headlines.append(rep.headline())
+        except Exception as exc:  # one place's failure must not stop the others
+            if debug:
+                raise
+            msg = str(exc) if isinstance(exc, GeodistrictError) else f"{type(exc).__name__}: {exc}"
+            run.failures.append({"id": pid, "name": name, "stage": "report", "error": msg})
+            print(f"geodistrict: report of {name} ({pid}) failed: {msg}", file=sys.stderr)
+            if not isinstance(exc, GeodistrictError):
+                tb = traceback.format_exc(limit=3).strip().splitlines()[-1]
+                print(f"  {tb}", file=sys.stderr)
+    run.seconds["html"] = time.perf_counter() - t0
+    if pdf and run.html:
+        from ._pdf import find_chromium, print_pdfs
+
+        t1 = time.perf_counter()
+        exe = find_chromium(chromium)
+        names = dict(zip(map(str, ctx.boundaries.ids), map(str, ctx.boundaries.names), strict=True))
+        by_html = {p: pid for pid, p in run.html.items()}
+        jobs = [(p, p.with_suffix(".pdf")) for p in run.html.values()]
+        bar = None
+        if progress_enabled():
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=len(jobs), desc="pdf", unit="place", file=sys.stderr, leave=False)
+        results = print_pdfs(
+            jobs,
+            chromium=exe,
+            footer=lambda h: f"{names.get(by_html.get(Path(h), ''), '')} · geodistrict report",
+            on_done=(lambda _r: bar.update(1)) if bar is not None else None,
+        )
+        if bar is not None:
+            bar.close()
+        for r in results:
+            pid = by_html.get(Path(r.html), str(r.html))
+            if r.error is None:
+                run.pdf[pid] = Path(r.pdf)
+            else:
+                run.failures.append(
+                    {"id": pid, "name": names.get(pid, pid), "stage": "pdf", "error": r.error}
+                )
+                print(f"geodistrict: PDF of {pid} failed: {r.error}", file=sys.stderr)
+            if r.blocked:
+                print(
+                    f"geodistrict: warning: {r.html} asked for {len(r.blocked)} network "
+                    "resource(s); they were blocked.",
+                    file=sys.stderr,
+                )
+        run.seconds["pdf"] = time.perf_counter() - t1
+    from ._html import render_index
+
+    pdf_ok = bool(pdf and run.pdf)
+    run.index = write_text(
+        out / "index.html",
+        render_index(
+            run.headlines,
+            run.failures,
+            title=title or f"Regional innovation audits: {Path(ctx.boundaries.info.source).name}",
+            reference=reference,
+            sources=ctx.sources,
+            parameters=ctx.options.as_dict(),
+            pdf=pdf_ok,
+        ),
+    )
+    run.record = write_json(
+        out / "reports.json",
+        {
+            "places": run.headlines,
+            "html": {k: v.name for k, v in run.html.items()},
+            "pdf": {k: v.name for k, v in run.pdf.items()},
+            "failures": run.failures,
+            "reference": ctx.reference,
+            "notes": ctx.notes,
+            "accounting": {"postcodes": ctx.postcode_report, "universities": ctx.university_report},
+            "parameters": ctx.options.as_dict(),
+            "sources": ctx.sources,
+            "seconds": run.seconds,
+            "command": command,
+        },
+    )
+    return run

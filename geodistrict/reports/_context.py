@@ -1,0 +1,426 @@
+"""What every report of a run shares: joins, the national reference, Nomis tables, benchmarks.
+
+The expensive steps (joining 2.7 million postcodes, reading the Nomis workbooks, measuring the
+shipped districts) run once per run here; :mod:`geodistrict.reports._place` then cuts each
+place out of them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from .._errors import ParameterError
+from ..boundaries import Boundaries
+from ..layers import PointLayer
+
+__all__ = ["ReportOptions", "ReportContext", "build_context", "subset_layer", "one_place"]
+
+#: The wording rule of a specialism (a location quotient and a count, both at least these).
+DEFAULT_MIN_LQ = 1.25
+DEFAULT_MIN_COUNT = 100
+
+#: Nice grid sizes for the automatic hot-spot cell (metres).
+_NICE_CELLS = (50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000)
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """The parameters of a run of reports (every one is printed in each report).
+
+    Attributes
+    ----------
+    min_lq, min_count : float
+        A sector is a *specialism* when its location quotient is at least ``min_lq`` and the
+        place has at least ``min_count`` of its units (enterprises).
+    under_lq : float
+        A sector with at least ``min_count`` units nationally-weighted is *under-represented*
+        when its LQ is at most this.
+    cell_m : float or None
+        Hot-spot grid cell in metres; ``None`` picks one per place (about ``target_cells``
+        cells over the place, rounded to a round number).
+    target_cells : int
+        Cells aimed at by the automatic cell size.
+    fdr : float
+        False discovery rate of the Gi* hot spots (Benjamini–Hochberg).
+    nomis_year : int or None
+        Year of the Nomis tables (default: the latest in each).
+    geography : str
+        Nomis geography type of the places (``lep``, ``ladu``, ``User Defined Geography``).
+    noun : str
+        What a place is called in sentences ("LEP", "local authority", "district").
+    n_comparables : int
+        Benchmark districts listed as nearest comparables.
+    """
+
+    min_lq: float = DEFAULT_MIN_LQ
+    min_count: float = DEFAULT_MIN_COUNT
+    under_lq: float = 0.8
+    cell_m: float | None = None
+    target_cells: int = 1500
+    fdr: float = 0.05
+    nomis_year: int | None = None
+    geography: str = "lep"
+    noun: str = "place"
+    n_comparables: int = 3
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready parameters."""
+        return {
+            "min_lq": self.min_lq,
+            "min_count": self.min_count,
+            "under_lq": self.under_lq,
+            "cell_m": self.cell_m if self.cell_m is not None else "auto",
+            "target_cells": self.target_cells,
+            "fdr": self.fdr,
+            "nomis_year": self.nomis_year if self.nomis_year is not None else "latest",
+            "geography": self.geography,
+            "n_comparables": self.n_comparables,
+        }
+
+
+@dataclass
+class ReportContext:
+    """Shared inputs and national reference of a run.
+
+    Attributes
+    ----------
+    boundaries : Boundaries
+        The places.
+    options : ReportOptions
+    postcodes, universities : PointLayer or None
+        Point layers (in the boundaries' metric CRS).
+    postcode_index, university_index : list of numpy.ndarray
+        Per place, the indices of the points inside it.
+    reference : dict
+        ``name``, ``area_km2`` (union of the places), ``postcodes``, ``universities``,
+        ``enterprises``, ``employment`` (national totals, ``None`` when unknown).
+    lq : pandas.DataFrame or None
+        Location quotients of every Nomis area (as ``geodistrict specialisation`` computes
+        them) with an ``id`` column: the place each label matched.
+    indices : pandas.DataFrame or None
+        Krugman, HHI, Shannon ... per Nomis area (``id`` column added).
+    employment : pandas.Series or None
+        People in employment per place id (APS, residence-based).
+    employment_groups : pandas.DataFrame or None
+        ``id``, ``group``, ``value``, ``conf``, ``flag`` per place and APS industry group.
+    vintages : dict
+        Label → other boundary sets.
+    benchmarks : pandas.DataFrame
+        The shipped and registry districts measured for comparison.
+    sources : list of dict
+        Provenance of every input.
+    notes : list of str
+        What the run noticed about its inputs (unmatched Nomis rows ...).
+    """
+
+    boundaries: Boundaries
+    options: ReportOptions
+    postcodes: PointLayer | None = None
+    universities: PointLayer | None = None
+    postcode_index: list[np.ndarray] = field(default_factory=list)
+    university_index: list[np.ndarray] = field(default_factory=list)
+    postcode_report: dict[str, Any] = field(default_factory=dict)
+    university_report: dict[str, Any] = field(default_factory=dict)
+    reference: dict[str, Any] = field(default_factory=dict)
+    lq: pd.DataFrame | None = None
+    indices: pd.DataFrame | None = None
+    lq_meta: dict[str, Any] = field(default_factory=dict)
+    employment: pd.Series | None = None
+    employment_groups: pd.DataFrame | None = None
+    employment_meta: dict[str, Any] = field(default_factory=dict)
+    vintages: dict[str, Boundaries] = field(default_factory=dict)
+    benchmarks: pd.DataFrame = field(default_factory=pd.DataFrame)
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def subset_layer(layer: PointLayer, index: np.ndarray) -> PointLayer:
+    """The points of ``layer`` at ``index`` as a layer of their own (no rejected rows).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from geodistrict.layers import LayerInfo
+    >>> lay = PointLayer(np.arange(4.0), np.arange(4.0), __import__("pyproj").CRS(27700),
+    ...                  pd.DataFrame({"row": range(4)}), LayerInfo("p", "p.csv"))
+    >>> sub = subset_layer(lay, np.array([1, 3]))
+    >>> sub.x.tolist(), sub.attributes["row"].tolist(), sub.n_input
+    ([1.0, 3.0], [1, 3], 2)
+    """
+    index = np.asarray(index, dtype="int64")
+    return replace(
+        layer,
+        x=layer.x[index],
+        y=layer.y[index],
+        attributes=layer.attributes.iloc[index].reset_index(drop=True),
+        rejected=layer.rejected.iloc[0:0],
+        n_input=len(index),
+    )
+
+
+def one_place(b: Boundaries, i: int) -> Boundaries:
+    """Feature ``i`` of a boundary set as a one-feature :class:`Boundaries`.
+
+    Its metric CRS is chosen for the feature alone: a district of a set spread over several
+    continents (measured in the global equal-area EPSG:6933) is mapped and gridded in its own
+    UTM zone, so its map keeps its shape and its grid cells are square on the ground.
+    """
+    from ..crs import choose_metric_crs_for, transform_xy
+
+    metric = b.metric[[i]]
+    crs = choose_metric_crs_for(metric, b.metric_crs)
+    if crs.equals(b.metric_crs):
+        crs = b.metric_crs
+    else:
+        metric = shapely.transform(
+            metric, lambda a: np.column_stack(transform_xy(a[:, 0], a[:, 1], b.metric_crs, crs))
+        )
+    return replace(
+        b,
+        data=b.data.iloc[[i]].reset_index(drop=True),
+        metric=metric,
+        metric_crs=crs,
+        overlaps=b.overlaps.iloc[0:0] if len(b.overlaps) else b.overlaps,
+    )
+
+
+def auto_cell(area_m2: float, *, target_cells: int = 1500) -> float:
+    """A round cell size giving about ``target_cells`` square cells over an area.
+
+    Examples
+    --------
+    >>> auto_cell(4e9)    # a 4,000 km² LEP
+    2000.0
+    >>> auto_cell(2e6)    # a 200 ha district
+    50.0
+    >>> auto_cell(1.6e9)
+    1000.0
+    """
+    raw = math.sqrt(max(area_m2, 1.0) / max(target_cells, 1))
+    best = min(_NICE_CELLS, key=lambda c: abs(math.log(c / raw)))
+    return float(best)
+
+
+def _per_place(assignment: Any, n_places: int) -> list[np.ndarray]:
+    order = np.argsort(assignment.polygon, kind="stable")
+    pts = assignment.point[order]
+    bounds = np.searchsorted(assignment.polygon[order], np.arange(n_places + 1))
+    return [np.sort(pts[bounds[i] : bounds[i + 1]]) for i in range(n_places)]
+
+
+def _join(layer: PointLayer, b: Boundaries) -> tuple[PointLayer, list[np.ndarray], dict]:
+    from ..join import join_points
+
+    jr = join_points(layer, b)
+    return jr.layer, _per_place(jr.assignment, len(b)), jr.report(max_rows=20)
+
+
+def _nomis_lq(path: Path, b: Boundaries, options: ReportOptions, ctx: ReportContext) -> None:
+    """Location quotients exactly as ``geodistrict specialisation`` computes them."""
+    from ..io.nomis import read_nomis
+    from ..metrics.specialisation import (
+        is_specialism,
+        location_quotients,
+        nomis_sector_counts,
+        specialisation_indices,
+    )
+    from ..zones import LEP_ALIASES, match_zones
+
+    table = read_nomis(path)
+    counts, reference = nomis_sector_counts(
+        table, geography_type=options.geography, year=options.nomis_year
+    )
+    lq = location_quotients(counts, reference=reference)
+    lq["specialism"] = is_specialism(lq, min_lq=options.min_lq, min_count=options.min_count)
+    indices = specialisation_indices(lq, min_lq=options.min_lq, min_count=options.min_count)
+    labels = pd.Series(1.0, index=pd.Index(pd.unique(lq["area"]), name="area"))
+    m = match_zones(labels, b, aliases=LEP_ALIASES)
+    ids = dict(zip(m.matches["label"], m.matches["id"], strict=True))
+    lq["id"] = lq["area"].map(ids)
+    indices["id"] = indices["area"].map(ids)
+    ctx.lq, ctx.indices = lq, indices
+    ctx.lq_meta = {
+        "source": str(path),
+        "title": table.title,
+        "year": counts.attrs.get("year"),
+        "reference": counts.attrs.get("reference"),
+        "variable": counts.attrs.get("variable"),
+        "geography": counts.attrs.get("geography_type"),
+        "unmatched_labels": m.unmatched_labels,
+        "unmatched_places": m.unmatched_zones,
+    }
+    ref_total = float(reference.sum(min_count=1)) if reference.notna().any() else None
+    ctx.reference["enterprises"] = ref_total
+    ctx.reference["name"] = str(counts.attrs.get("reference", "")).split(":", 1)[-1] or None
+    ctx.sources.append(
+        {
+            "name": "business counts",
+            "source": str(path),
+            "title": table.title,
+            "licence": "Open Government Licence v3.0",
+            "attribution": f"Source: Nomis, {table.title}. ONS Crown Copyright / OGL v3.0.",
+            "vintage": str(counts.attrs.get("year")),
+        }
+    )
+    if m.unmatched_zones:
+        ctx.notes.append(
+            f"{path.name}: no {options.geography} row for {len(m.unmatched_zones)} place(s) "
+            f"({', '.join(map(str, m.unmatched_zones[:5]))}); their reports say so."
+        )
+
+
+def _nomis_employment(path: Path, b: Boundaries, options: ReportOptions, ctx: ReportContext):
+    """People in employment by place (APS, residence-based), summed over industry groups."""
+    from ..io.nomis import read_nomis
+    from ..zones import LEP_ALIASES, match_zones
+
+    table = read_nomis(path)
+    d = table.data
+    geo = options.geography
+    sel = d[d["geography_type"].str.lower() == geo.lower()]
+    if sel.empty:
+        have = sorted(d["geography_type"].unique())
+        raise ParameterError(
+            f"{path}: no rows of geography type {geo!r} (the table has {have}); pass the "
+            "employment table of the same geography as the places."
+        )
+    year = options.nomis_year if options.nomis_year is not None else int(sel["year"].max())
+    sel = sel[sel["year"] == year]
+    country = d[(d["geography_type"] == "country") & (d["year"] == year)]
+    conf = "conf" if "conf" in d.columns else None
+    groups = sel.assign(group=sel["variable"].map(_aps_group))
+    wide = groups.groupby("area")["value"].sum(min_count=1)
+    suppressed = groups.groupby("area")["value"].apply(lambda s: int(s.isna().sum()))
+    m = match_zones(wide.rename("employment"), b, aliases=LEP_ALIASES)
+    ids = dict(zip(m.matches["label"], m.matches["id"], strict=True))
+    ctx.employment = m.values["employment"]
+    g = groups[groups["area"].isin(list(ids))].copy()
+    g["id"] = g["area"].map(ids)
+    cols = ["id", "group", "value", "flag"] + ([conf] if conf else [])
+    ctx.employment_groups = g[cols].rename(columns={conf: "conf"} if conf else {})
+    ctx.employment_meta = {
+        "source": str(path),
+        "title": table.title,
+        "year": year,
+        "date": str(sel["date"].iloc[0]) if "date" in sel.columns and len(sel) else str(year),
+        "suppressed_groups": {ids[k]: v for k, v in suppressed.items() if k in ids and v},
+        "n_groups": int(groups["group"].nunique()),
+    }
+    if len(country) and country["area"].nunique() == 1:
+        ctx.reference["employment"] = float(country["value"].sum(min_count=1))
+    ctx.sources.append(
+        {
+            "name": "employment",
+            "source": str(path),
+            "title": table.title,
+            "licence": "Open Government Licence v3.0",
+            "attribution": f"Source: Nomis, {table.title}. ONS Crown Copyright / OGL v3.0.",
+            "vintage": ctx.employment_meta["date"],
+        }
+    )
+
+
+def _aps_group(variable: str) -> str:
+    """``'T13a:7 (C Manufacturing (SIC 2007) : All people )'`` → ``'C Manufacturing'``.
+
+    Examples
+    --------
+    >>> _aps_group("T13a:7 (C Manufacturing (SIC 2007) : All people )")
+    'C Manufacturing'
+    """
+    s = str(variable)
+    if "(" in s:
+        s = s.split("(", 1)[1]
+    s = s.split("(SIC", 1)[0].split(":", 1)[0]
+    return s.strip(" )")
+
+
+def build_context(
+    boundaries: Boundaries,
+    *,
+    options: ReportOptions | None = None,
+    postcodes: PointLayer | None = None,
+    universities: PointLayer | None = None,
+    business_counts: str | Path | None = None,
+    employment: str | Path | None = None,
+    vintages: Mapping[str, Boundaries] | None = None,
+    benchmarks: bool = True,
+) -> ReportContext:
+    """Join the layers to the places and read the national tables, once per run.
+
+    Parameters
+    ----------
+    boundaries : Boundaries
+        The places.
+    options : ReportOptions, optional
+    postcodes : PointLayer, optional
+        The activity layer of the hot spots (the ONS Postcode Directory).
+    universities : PointLayer, optional
+        Higher-education providers (``GROUPS`` multi-valued).
+    business_counts : path, optional
+        Nomis UK Business Counts by industry (enterprises by SIC section) with rows for the
+        places' geography and a country row.
+    employment : path, optional
+        Nomis APS employment by industry (residence-based).
+    vintages : mapping, optional
+        Label → another boundary set of the same places (earlier or successor geography).
+    benchmarks : bool
+        Measure the shipped districts and read the benchmark registry for comparisons.
+
+    Returns
+    -------
+    ReportContext
+    """
+    options = options or ReportOptions()
+    ctx = ReportContext(boundaries=boundaries, options=options, vintages=dict(vintages or {}))
+    n = len(boundaries)
+    union = shapely.union_all(boundaries.metric)
+    ctx.reference.update(
+        name=None,
+        area_km2=float(shapely.area(union)) / 1e6,
+        area_basis=f"union of the {n} boundaries of {Path(boundaries.info.source).name}",
+    )
+    ctx.sources.append({**boundaries.info.as_dict(), "name": "boundaries"})
+    if postcodes is not None:
+        ctx.postcodes, ctx.postcode_index, ctx.postcode_report = _join(postcodes, boundaries)
+        inside = np.unique(np.concatenate(ctx.postcode_index)) if n else np.empty(0)
+        ctx.reference["postcodes"] = int(len(inside))
+        ctx.sources.append({**postcodes.info.as_dict(), "name": postcodes.name})
+    if universities is not None:
+        ctx.universities, ctx.university_index, ctx.university_report = _join(
+            universities, boundaries
+        )
+        inside = np.unique(np.concatenate(ctx.university_index)) if n else np.empty(0)
+        ctx.reference["universities"] = int(len(inside))
+        ctx.sources.append({**universities.info.as_dict(), "name": universities.name})
+    if business_counts is not None:
+        _nomis_lq(Path(business_counts), boundaries, options, ctx)
+    if employment is not None:
+        _nomis_employment(Path(employment), boundaries, options, ctx)
+    for label, vb in ctx.vintages.items():
+        ctx.sources.append({**vb.info.as_dict(), "name": f"boundaries ({label})"})
+    if benchmarks:
+        from ._compare import measure_benchmarks
+
+        ctx.benchmarks = measure_benchmarks(ctx.postcodes, ctx.universities)
+        if len(ctx.benchmarks):
+            ctx.sources.append(
+                {
+                    "name": "benchmark districts",
+                    "source": "geodistrict boundaries/districts.geojson and "
+                    "boundaries/benchmarks.yaml",
+                    "licence": "see each district's licence (CC0 / CC BY 4.0)",
+                    "attribution": "geodistrict benchmark registry; published figures cite "
+                    "their publishers",
+                    "vintage": None,
+                }
+            )
+    return ctx

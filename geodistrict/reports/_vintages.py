@@ -1,0 +1,948 @@
+"""Boundary vintages and overlaps for the report of one place.
+
+Two questions a regional audit must answer before any count is trusted:
+
+* **Overlaps in its own boundary set.** Some boundary sets overlap on purpose: seven English
+  districts belonged to two LEPs in 2021, so Greater Birmingham and Solihull shares land with
+  Stoke-on-Trent and Staffordshire and with Worcestershire, and whatever lies there is counted
+  in both. :func:`own_overlaps` lists those overlaps and :func:`describe_overlaps` says it.
+* **Other vintages.** Where another vintage or a successor geography exists (LEP 2020, LSIP
+  2023, a combined authority), :func:`vintage_changes` finds the feature that corresponds to
+  the place (same code, then same name, then the largest intersection-over-union) and measures
+  what each has that the other lacks, in km² and optionally in points (postcodes).
+
+Every area is measured exactly in the place's metric CRS; sentences are built from the numbers
+and never say more than they do ("unchanged" only when less than 0.5 % of the place moved).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from .._errors import CRSError, InvalidGeometryError, ParameterError
+from ..crs import as_crs, transform_xy
+
+if TYPE_CHECKING:
+    from ..boundaries import Boundaries
+    from ..layers import PointLayer
+
+__all__ = ["VintageChange", "own_overlaps", "describe_overlaps", "vintage_changes"]
+
+#: Below this share of the place, both what was added and what was removed, a boundary is
+#: called unchanged (apart from redrawing of generalised outlines).
+UNCHANGED_SHARE = 0.005
+#: Below this intersection-over-union a code or name match is flagged as doubtful.
+WEAK_IOU = 0.5
+
+_OVERLAP_COLUMNS = ["neighbour_id", "neighbour_name", "area_km2", "share_of_place"]
+_OTHERS_COLUMNS = ["id", "name", "overlap_km2", "share_of_place", "share_of_feature"]
+_NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+# --------------------------------------------------------------------------------------------
+# formatting: numbers with units, never rounded into a claim the data do not support
+
+
+def _fmt_km2(v: float) -> str:
+    """An area in km²: 1 decimal, 2 under 10 km², never rounded to zero when it is not.
+
+    Examples
+    --------
+    >>> [_fmt_km2(v) for v in (1234.56, 9.876, 0.0, 0.004)]
+    ['1,234.6 km²', '9.88 km²', '0.00 km²', 'less than 0.01 km²']
+    """
+    v = float(v)
+    if 0 < v < 0.005:
+        return "less than 0.01 km²"
+    if v < 9.995:
+        return f"{v:.2f} km²"
+    return f"{v:,.1f} km²"
+
+
+def _fmt_m2(v: float) -> str:
+    """A small area in m².
+
+    Examples
+    --------
+    >>> _fmt_m2(1234.4), _fmt_m2(2.25), _fmt_m2(1.3e-06)
+    ('1,234 m²', '2.2 m²', 'less than 1 m²')
+    """
+    v = float(v)
+    if 0 < v < 1:
+        return "less than 1 m²"
+    return f"{v:,.0f} m²" if v >= 9.5 else f"{v:.1f} m²"
+
+
+def _fmt_share(s: float) -> str:
+    """A share as a percentage with 1 decimal, never rounded to 0 % or 100 % when it is not.
+
+    Examples
+    --------
+    >>> [_fmt_share(s) for s in (0.2731, 0.0, 0.0004, 0.99996, 1.0)]
+    ['27.3 %', '0.0 %', 'less than 0.1 %', 'over 99.9 %', '100.0 %']
+    """
+    p = 100.0 * float(s)
+    if 0 < p < 0.05:
+        return "less than 0.1 %"
+    if 99.95 <= p < 100:
+        return "over 99.9 %"
+    return f"{p:.1f} %"
+
+
+def _fmt_iou(v: float) -> str:
+    """Intersection over union with 2 decimals (never rounded to 0 or 1 when it is not)."""
+    if 0 < v < 0.005:
+        return "under 0.01"
+    if 0.995 <= v < 1:
+        return "over 0.99"
+    return f"{v:.2f}"
+
+
+def _count_word(n: int) -> str:
+    """Small counts in words, larger ones in figures (``2`` → ``two``, ``12`` → ``12``)."""
+    return _NUMBER_WORDS[n] if 0 <= n < len(_NUMBER_WORDS) else f"{n:,}"
+
+
+def _plural(noun: str, n: int = 2) -> str:
+    """English plural of the last word of ``noun`` when ``n != 1``.
+
+    Examples
+    --------
+    >>> _plural("LEP"), _plural("combined authority"), _plural("LSIP area", 1)
+    ('LEPs', 'combined authorities', 'LSIP area')
+    """
+    if n == 1:
+        return noun
+    if re.search(r"[^aeiou]y$", noun):
+        return noun[:-1] + "ies"
+    if re.search(r"(s|x|z|ch|sh)$", noun):
+        return noun + "es"
+    return noun + "s"
+
+
+def _count(n: int, noun: str) -> str:
+    """``n`` things: ``1 postcode``, ``2 postcodes`` (``noun`` is the plural).
+
+    Examples
+    --------
+    >>> _count(1, "postcodes"), _count(12345, "postcodes")
+    ('1 postcode', '12,345 postcodes')
+    """
+    if n == 1 and noun.endswith("s") and not noun.endswith("ss"):
+        noun = noun[:-1]
+    return f"{n:,} {noun}"
+
+
+def _join_and(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _normalise_name(name: Any) -> str:
+    """A name reduced for matching: case, ``&``/``and``, hyphens, punctuation, ``the``.
+
+    Examples
+    --------
+    >>> _normalise_name("Heart of the South-West") == _normalise_name("Heart of the South West")
+    True
+    >>> _normalise_name("Greater Birmingham & Solihull")
+    'greater birmingham and solihull'
+    """
+    s = str(name).lower().replace("&", " and ")
+    s = re.sub(r"[^0-9a-z]+", " ", s)
+    return " ".join(w for w in s.split() if w != "the")
+
+
+def _year(*texts: Any) -> int | None:
+    """The first four-digit year (1900–2099) found in the texts, else None."""
+    for t in texts:
+        if t is None:
+            continue
+        m = re.search(r"(?<!\d)(19|20)\d\d(?!\d)", str(t))
+        if m:
+            return int(m.group(0))
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# overlaps within the place's own boundary set
+
+
+def own_overlaps(boundaries: Boundaries, place_id: str, *, min_km2: float = 0.01) -> pd.DataFrame:
+    """The place's overlaps with the other features of its own boundary set.
+
+    Read from :attr:`Boundaries.overlaps` in both directions. Slivers (pairs flagged
+    ``sliver`` there, or smaller than ``min_km2``) are left out of the rows but counted in
+    ``.attrs``.
+
+    Parameters
+    ----------
+    boundaries : Boundaries
+        The boundary set the place belongs to.
+    place_id : str
+        The place's id (``boundaries.ids``).
+    min_km2 : float
+        Overlaps smaller than this are slivers: digitising noise where generalised outlines
+        of neighbours cross.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``neighbour_id``, ``neighbour_name``, ``area_km2`` and ``share_of_place`` (overlap /
+        place area), largest first. ``.attrs`` holds ``place_id``, ``place_name``,
+        ``place_km2``, ``min_km2``, ``slivers`` (number of sliver overlaps left out),
+        ``sliver_km2`` (their total area) and ``union_km2`` (the area of the place that lies in
+        at least one listed neighbour: the sum of the rows unless three features overlap).
+
+    Raises
+    ------
+    ParameterError
+        If ``place_id`` is not an id of ``boundaries`` (a name given in its place is pointed
+        out with its id) or ``min_km2`` is negative.
+
+    Examples
+    --------
+    Two 10 km squares overlapping by a 2 km strip and a third square touching one corner:
+
+    >>> import geopandas as gpd
+    >>> from geodistrict.boundaries import prepare_boundaries
+    >>> x0, y0 = 400_000, 300_000
+    >>> gdf = gpd.GeoDataFrame(
+    ...     {"id": ["A", "B", "C"], "name": ["Alpha", "Beta", "Gamma"]},
+    ...     geometry=[
+    ...         shapely.box(x0, y0, x0 + 10_000, y0 + 10_000),
+    ...         shapely.box(x0 + 8_000, y0, x0 + 18_000, y0 + 10_000),
+    ...         shapely.box(x0 - 10_000, y0 - 10_000, x0 + 1, y0 + 1),
+    ...     ],
+    ...     crs=27700,
+    ... )
+    >>> b = prepare_boundaries(gdf)
+    >>> ov = own_overlaps(b, "A")
+    >>> ov[["neighbour_id", "area_km2", "share_of_place"]].round(6).to_dict("records")
+    [{'neighbour_id': 'B', 'area_km2': 20.0, 'share_of_place': 0.2}]
+    >>> ov.attrs["slivers"], ov.attrs["sliver_km2"]  # C overlaps A by 1 m²
+    (1, 1e-06)
+    """
+    if min_km2 < 0:
+        raise ParameterError(f"own_overlaps: min_km2={min_km2} is negative; pass 0 or more.")
+    pos = _position(boundaries, place_id)
+    pid = str(boundaries.ids[pos])
+    place_km2 = float(boundaries.area_km2[pos])
+    ov = boundaries.overlaps
+    rows = []
+    if len(ov):
+        for r in ov.itertuples(index=False):
+            if r.id_a == pid:
+                rows.append((r.id_b, r.name_b, float(r.area_km2), bool(r.sliver)))
+            elif r.id_b == pid:
+                rows.append((r.id_a, r.name_a, float(r.area_km2), bool(r.sliver)))
+    sliver = np.array([s or a < min_km2 for _, _, a, s in rows], dtype=bool)
+    kept = [r for r, s in zip(rows, sliver, strict=True) if not s]
+    kept.sort(key=lambda r: (-r[2], str(r[1])))
+    out = pd.DataFrame(
+        {
+            "neighbour_id": pd.Series([str(r[0]) for r in kept], dtype=object),
+            "neighbour_name": pd.Series([str(r[1]) for r in kept], dtype=object),
+            "area_km2": pd.Series([r[2] for r in kept], dtype="float64"),
+            "share_of_place": pd.Series(
+                [r[2] / place_km2 if place_km2 > 0 else np.nan for r in kept], dtype="float64"
+            ),
+        },
+        columns=_OVERLAP_COLUMNS,
+    )
+    union_km2 = 0.0
+    if kept:
+        ids = boundaries.ids.astype(str)
+        idx = [int(np.flatnonzero(ids == r[0])[0]) for r in kept]
+        place = boundaries.metric[pos]
+        inter = shapely.intersection(place, boundaries.metric[idx])
+        union_km2 = float(shapely.area(shapely.union_all(inter))) / 1e6
+    out.attrs.update(
+        {
+            "place_id": pid,
+            "place_name": str(boundaries.names[pos]),
+            "place_km2": place_km2,
+            "min_km2": float(min_km2),
+            "slivers": int(sliver.sum()),
+            "sliver_km2": float(sum(r[2] for r, s in zip(rows, sliver, strict=True) if s)),
+            "union_km2": union_km2,
+        }
+    )
+    return out
+
+
+def _position(boundaries: Boundaries, place_id: str) -> int:
+    """Row of ``place_id`` in ``boundaries``; an error that points to the id when given a name."""
+    ids = [str(i) for i in boundaries.ids]
+    hit = np.flatnonzero(np.asarray(ids, dtype=object) == str(place_id))
+    if len(hit):
+        return int(hit[0])
+    names = [str(n) for n in boundaries.names]
+    by_name = np.flatnonzero(
+        np.array([_normalise_name(n) for n in names]) == _normalise_name(place_id)
+    )
+    src = boundaries.info.source
+    if len(by_name):
+        i = int(by_name[0])
+        raise ParameterError(
+            f"{src}: {place_id!r} is a name, not an id; pass its id {ids[i]!r} instead."
+        )
+    sample = ", ".join(f"{i} ({n})" for i, n in list(zip(ids, names, strict=True))[:3])
+    raise ParameterError(
+        f"{src}: no feature has id {place_id!r}; pass one of its {len(ids)} ids "
+        f"(e.g. {sample}) — boundaries.ids lists them all."
+    )
+
+
+def describe_overlaps(overlaps: pd.DataFrame, place_name: str, *, noun: str = "LEP") -> str:
+    """One sentence on a place's overlaps with its neighbours, from :func:`own_overlaps`.
+
+    Parameters
+    ----------
+    overlaps : pandas.DataFrame
+        The result of :func:`own_overlaps` (its ``.attrs`` supply the slivers and the place's
+        area; without them the shares of the rows are summed).
+    place_name : str
+        How to name the place.
+    noun : str
+        What the features are called (``"LEP"``, ``"district"``, ``"combined authority"``).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> ov = pd.DataFrame(
+    ...     {
+    ...         "neighbour_id": ["B", "C"],
+    ...         "neighbour_name": ["Beta", "Gamma"],
+    ...         "area_km2": [20.0, 5.0],
+    ...         "share_of_place": [0.2, 0.05],
+    ...     }
+    ... )
+    >>> ov.attrs.update(place_km2=100.0, slivers=0, sliver_km2=0.0, union_km2=25.0)
+    >>> describe_overlaps(ov, "Alpha")
+    'Alpha overlaps two neighbouring LEPs: Beta by 20.0 km² and Gamma by 5.00 km² (25.0 km² in all, 25.0 % of its area); the land in an overlap belongs to both, so figures for it are counted in both.'
+    >>> empty = ov.iloc[:0].copy()
+    >>> empty.attrs.update(slivers=3, sliver_km2=0.0012, min_km2=0.01)
+    >>> describe_overlaps(empty, "Alpha", noun="district")
+    'Alpha does not overlap any other district (slivers under 0.01 km² from generalised boundaries ignored: 3, 1,200 m² in all).'
+    """  # noqa: E501
+    attrs = overlaps.attrs
+    slivers = int(attrs.get("slivers", 0) or 0)
+    sliver_km2 = float(attrs.get("sliver_km2", 0.0) or 0.0)
+    min_km2 = float(attrs.get("min_km2", 0.01))
+    sliver_note = (
+        f"slivers under {min_km2:g} km² from generalised boundaries ignored: "
+        f"{slivers:,}, {_fmt_m2(sliver_km2 * 1e6)} in all"
+        if slivers
+        else ""
+    )
+    n = len(overlaps)
+    if n == 0:
+        text = f"{place_name} does not overlap any other {noun}"
+        return text + (f" ({sliver_note})." if sliver_note else ".")
+    parts = [
+        f"{r.neighbour_name} by {_fmt_km2(r.area_km2)}"
+        for r in overlaps.sort_values("area_km2", ascending=False).itertuples(index=False)
+    ]
+    total = float(overlaps["area_km2"].sum())
+    union = float(attrs.get("union_km2", total) or total)
+    place_km2 = attrs.get("place_km2")
+    if place_km2:
+        share = union / float(place_km2)
+    else:
+        share = float(overlaps["share_of_place"].sum())
+    in_all = f"{_fmt_km2(union)} in all, {_fmt_share(share)} of its area"
+    shared_by = "both"
+    if union < total - 0.005:
+        shared_by = "each"
+        in_all += (
+            f"; the overlaps add up to {_fmt_km2(total)} because some land lies in "
+            f"more than two {_plural(noun)}"
+        )
+    neighbours = f"{_count_word(n)} neighbouring {_plural(noun, n)}"
+    text = (
+        f"{place_name} overlaps {neighbours}: {_join_and(parts)} ({in_all}); the land in an "
+        f"overlap belongs to {shared_by}, so figures for it are counted in {shared_by}"
+    )
+    if sliver_note:
+        text += f" ({sliver_note})"
+    return text + "."
+
+
+# --------------------------------------------------------------------------------------------
+# vintages
+
+
+@dataclass(frozen=True)
+class VintageChange:
+    """How the place compares with one other boundary vintage or successor geography.
+
+    Attributes
+    ----------
+    label : str
+        The vintage's label (``"LEP 2020"``, ``"LSIP 2023"``).
+    source, vintage : str or None
+        ``boundaries.info.source`` and ``boundaries.info.vintage`` of the vintage.
+    match_id, match_name : str or None
+        The corresponding feature; None when nothing overlaps the place enough.
+    match_by : str or None
+        ``"id"`` (same code), ``"name"`` (same normalised name), ``"overlap"`` (largest
+        intersection over union) or None.
+    iou : float
+        Intersection over union of place and match (0 without a match).
+    place_km2, match_km2, common_km2 : float
+        Areas of the place, of the match and of their intersection.
+    added_km2 : float
+        In the match but not in the place.
+    removed_km2 : float
+        In the place but not in the match. ``common + removed == place`` and
+        ``common + added == match``.
+    covered_share : float
+        Share of the place covered by the union of all the vintage's features that overlap it.
+    narrow_km2 : float
+        Of ``added_km2 + removed_km2``, the area in strips narrower than ``strip_m`` (what is
+        left after a morphological opening): differences typical of outlines generalised
+        differently rather than of land moving between areas.
+    others : pandas.DataFrame
+        Other features overlapping the place by at least ``min_share`` of the place's area or
+        of their own: ``id``, ``name``, ``overlap_km2``, ``share_of_place``,
+        ``share_of_feature``, largest first.
+    points_added, points_removed, points_common : int or None
+        Points in the match only, in the place only, and in both (None without points).
+    sentence : str
+        The comparison in words, built from the numbers above.
+    """
+
+    label: str
+    source: str | None
+    vintage: str | None
+    match_id: str | None
+    match_name: str | None
+    match_by: str | None
+    iou: float
+    place_km2: float
+    match_km2: float
+    common_km2: float
+    added_km2: float
+    removed_km2: float
+    covered_share: float
+    narrow_km2: float
+    others: pd.DataFrame = field(compare=False, repr=False)
+    points_added: int | None = None
+    points_removed: int | None = None
+    points_common: int | None = None
+    sentence: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain-dict form for JSON reports (``others`` as a list of records)."""
+        out = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "others"}
+        out["others"] = self.others.to_dict("records")
+        return out
+
+
+def _metric_geoms(boundaries: Boundaries, crs: Any) -> np.ndarray:
+    """The vintage's metric polygons in ``crs`` (vertices transformed when the CRS differs)."""
+    src = boundaries.metric_crs
+    if src.equals(crs):
+        return np.asarray(boundaries.metric, dtype=object)
+
+    def _tr(xy: np.ndarray) -> np.ndarray:
+        x, y = transform_xy(xy[:, 0], xy[:, 1], src, crs)
+        return np.column_stack([x, y])
+
+    geoms = shapely.transform(np.asarray(boundaries.metric, dtype=object), _tr)
+    bad = ~shapely.is_valid(geoms)
+    if bad.any():
+        geoms = geoms.copy()
+        geoms[bad] = shapely.make_valid(geoms[bad])
+    return geoms
+
+
+def _check_place(place: Any, crs: Any, name: str) -> Any:
+    """The CRS as a pyproj CRS after checking that it is metric and the place a polygon."""
+    pcrs = as_crs(crs, what=f"vintage_changes: {name}")
+    if pcrs.is_geographic:
+        raise CRSError(
+            f"vintage_changes: {name} is in {pcrs.to_string()}, in degrees; pass its metric "
+            "geometry and CRS, e.g. boundaries.metric[i] and boundaries.metric_crs."
+        )
+    unit = pcrs.axis_info[0].unit_name if pcrs.axis_info else "unknown"
+    if unit not in ("metre", "meter"):
+        raise CRSError(
+            f"vintage_changes: {pcrs.to_string()} measures in {unit}, not metres; areas in km² "
+            "need a metric CRS: pass boundaries.metric[i] and boundaries.metric_crs."
+        )
+    if not isinstance(place, shapely.Geometry) or place.is_empty:
+        raise InvalidGeometryError(
+            f"vintage_changes: {name} must be a non-empty shapely (Multi)Polygon, got "
+            f"{type(place).__name__}; pass boundaries.metric[i]."
+        )
+    if place.geom_type not in ("Polygon", "MultiPolygon"):
+        raise InvalidGeometryError(
+            f"vintage_changes: {name} is a {place.geom_type}; pass its polygon "
+            "(boundaries.metric[i])."
+        )
+    if not place.is_valid:
+        raise InvalidGeometryError(
+            f"vintage_changes: {name} is not a valid polygon ({shapely.is_valid_reason(place)}); "
+            "repair it with shapely.make_valid or read it with read_boundaries."
+        )
+    return pcrs
+
+
+def _narrow_m2(geom: Any, width: float) -> float:
+    """Area of ``geom`` in strips narrower than ``width``: what an opening by ``width / 2`` drops.
+
+    Examples
+    --------
+    A 1 km square with a 2 km x 100 m strip attached: the strip (200,000 m²) goes, and so do
+    the square's four corners, rounded to a 250 m radius (4 x 250² x (1 - π/4) ≈ 53,650 m²):
+
+    >>> g = shapely.union(shapely.box(0, 0, 1000, 1000), shapely.box(1000, 0, 3000, 100))
+    >>> round(_narrow_m2(g, 500), -3)
+    255000.0
+    """
+    if geom is None or geom.is_empty:
+        return 0.0
+    opened = shapely.buffer(shapely.buffer(geom, -width / 2), width / 2)
+    return float(shapely.area(geom) - shapely.area(shapely.intersection(opened, geom)))
+
+
+def _points_inside(geom: Any, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Which points lie in the interior of ``geom`` (a point on the boundary does not)."""
+    inside = np.zeros(len(x), dtype=bool)
+    if geom is None or geom.is_empty or len(x) == 0:
+        return inside
+    minx, miny, maxx, maxy = geom.bounds
+    cand = np.flatnonzero((x >= minx) & (x <= maxx) & (y >= miny) & (y <= maxy))
+    if len(cand):
+        shapely.prepare(geom)
+        inside[cand] = shapely.contains_xy(geom, x[cand], y[cand])
+    return inside
+
+
+def vintage_changes(
+    place: Any,
+    crs: Any,
+    vintages: Mapping[str, Boundaries],
+    *,
+    place_id: str | None = None,
+    place_name: str | None = None,
+    place_label: str | None = None,
+    points: PointLayer | None = None,
+    min_share: float = 0.01,
+    strip_m: float = 500.0,
+) -> list[VintageChange]:
+    """Compare a place's boundary with the corresponding feature of other boundary vintages.
+
+    For each vintage the corresponding feature is the one with the place's id, else the one
+    with its (normalised) name, else the one with the largest intersection over union among
+    features overlapping the place by at least ``min_share`` of either's area. Areas are
+    measured in ``crs`` (the vintage's metric geometries are reprojected when its metric CRS
+    differs).
+
+    Parameters
+    ----------
+    place : shapely.Polygon or shapely.MultiPolygon
+        The place's boundary in ``crs``: the current one, compared with each vintage.
+    crs : str or pyproj.CRS
+        A metric (projected) CRS, e.g. ``boundaries.metric_crs``.
+    vintages : mapping of str to Boundaries
+        Label → boundary set, e.g. ``{"LEP 2020": lep20, "LSIP 2023": lsip}``.
+    place_id, place_name : str, optional
+        Used to match by id or name, and to name the place in the sentences.
+    place_label : str, optional
+        The place's own vintage (``"LEP 2021"``). When its year is later than a vintage's,
+        a match by id or name is described as a change over time (lost, gained).
+    points : PointLayer, optional
+        Points (postcodes, firms) counted in the place only, the match only, and both.
+    min_share : float
+        A feature counts as overlapping (for the match by overlap and for ``others``) when the
+        overlap is at least this share of the place's area or of its own.
+    strip_m : float
+        Width (in CRS units, metres) under which differences are counted as narrow strips
+        along the boundary (:attr:`VintageChange.narrow_km2`); 500 m is the tolerance of the
+        ONS ultra-generalised (BUC) boundaries. 0 turns the measure off.
+
+    Returns
+    -------
+    list of VintageChange
+        One per vintage, in the mapping's order.
+
+    Raises
+    ------
+    CRSError
+        If ``crs`` is missing, in degrees or not in metres.
+    InvalidGeometryError
+        If ``place`` is not a valid polygon.
+    ParameterError
+        If ``min_share`` is outside [0, 1], ``strip_m`` is negative or a vintage is not a
+        :class:`Boundaries`.
+
+    Notes
+    -----
+    A point on a boundary line is in neither polygon (as in the join). The sentence calls a
+    boundary "unchanged" only when what it gained and what it lost are each under 0.5 % of the
+    place, flags a code or name match whose IoU is under 0.5 (the two then differ by more land
+    than they share), and says "it is not part of one" only when no feature of the vintage
+    shares any area with the place.
+
+    Examples
+    --------
+    A 10 km square place; in 2020 the same id was 2 km taller:
+
+    >>> import geopandas as gpd
+    >>> from geodistrict.boundaries import prepare_boundaries
+    >>> x0, y0 = 400_000, 300_000
+    >>> place = shapely.box(x0, y0, x0 + 10_000, y0 + 10_000)
+    >>> old = prepare_boundaries(
+    ...     gpd.GeoDataFrame(
+    ...         {"id": ["P"], "name": ["Place"]},
+    ...         geometry=[shapely.box(x0, y0, x0 + 10_000, y0 + 12_000)],
+    ...         crs=27700,
+    ...     )
+    ... )
+    >>> (c,) = vintage_changes(
+    ...     place, "EPSG:27700", {"Set 2020": old}, place_id="P", place_name="Place",
+    ...     place_label="Set 2021",
+    ... )
+    >>> c.match_by, round(c.iou, 4), round(c.added_km2, 6), round(c.removed_km2, 6)
+    ('id', 0.8333, 20.0, 0.0)
+    >>> c.sentence
+    'Against Set 2020, Place (Set 2021) lost 20.0 km² (16.7 % of its 2020 area) and gained 0.00 km².'
+    """  # noqa: E501
+    name = place_name or place_id or "the place"
+    pcrs = _check_place(place, crs, name)
+    if not 0 <= min_share <= 1:
+        raise ParameterError(
+            f"vintage_changes: min_share={min_share} is not a share; pass a value in [0, 1] "
+            "(0.01 is 1 %)."
+        )
+    if strip_m < 0:
+        raise ParameterError(
+            f"vintage_changes: strip_m={strip_m} is negative; pass a width in metres (0 turns "
+            "the narrow-strip measure off)."
+        )
+    bad = [
+        f"{label!r} is a {type(b).__name__}"
+        for label, b in vintages.items()
+        if not (hasattr(b, "metric") and hasattr(b, "metric_crs") and hasattr(b, "info"))
+    ]
+    if bad:
+        raise ParameterError(
+            f"vintage_changes: each vintage must be a Boundaries, but {'; '.join(bad)}; read it "
+            "with read_boundaries(path), or prepare_boundaries(gdf) for a GeoDataFrame."
+        )
+    px = py = None
+    if points is not None:
+        pts = points.to_crs(pcrs)
+        px, py = pts.x, pts.y
+    shapely.prepare(place)
+    in_place = _points_inside(place, px, py) if px is not None else None
+    out = []
+    for label, boundaries in vintages.items():
+        out.append(
+            _one_vintage(
+                place,
+                pcrs,
+                str(label),
+                boundaries,
+                place_id=place_id,
+                place_name=place_name,
+                name=name,
+                place_label=place_label,
+                xy=(px, py) if px is not None else None,
+                in_place=in_place,
+                points_noun=(points.info.name.replace("_", " ") if points is not None else ""),
+                min_share=min_share,
+                strip_m=strip_m,
+            )
+        )
+    return out
+
+
+def _one_vintage(
+    place: Any,
+    crs: Any,
+    label: str,
+    boundaries: Boundaries,
+    *,
+    place_id: str | None,
+    place_name: str | None,
+    name: str,
+    place_label: str | None,
+    xy: tuple[np.ndarray, np.ndarray] | None,
+    in_place: np.ndarray | None,
+    points_noun: str,
+    min_share: float,
+    strip_m: float,
+) -> VintageChange:
+    """Measure and describe one vintage (see :func:`vintage_changes`).
+
+    ``place_name`` is used for matching (None: no match by name), ``name`` in the sentence.
+    """
+    geoms = _metric_geoms(boundaries, crs)
+    ids = boundaries.ids.astype(str)
+    names = boundaries.names.astype(str)
+    place_km2 = float(shapely.area(place)) / 1e6
+    feat_km2 = shapely.area(geoms) / 1e6
+    inter_km2 = np.zeros(len(geoms))
+    inter_geom = np.empty(len(geoms), dtype=object)
+    cand = shapely.STRtree(geoms).query(place, predicate="intersects")
+    if len(cand):
+        inter_geom[cand] = shapely.intersection(place, geoms[cand])
+        inter_km2[cand] = shapely.area(inter_geom[cand]) / 1e6
+    touching = np.flatnonzero(inter_km2 > 0)
+    covered_km2 = (
+        float(shapely.area(shapely.union_all(inter_geom[touching]))) / 1e6 if len(touching) else 0.0
+    )
+    covered_share = covered_km2 / place_km2
+    union_km2 = place_km2 + feat_km2 - inter_km2
+    iou = np.divide(inter_km2, union_km2, out=np.zeros(len(geoms)), where=union_km2 > 0)
+    share_place = inter_km2 / place_km2
+    share_feat = np.divide(inter_km2, feat_km2, out=np.zeros(len(geoms)), where=feat_km2 > 0)
+    relevant = (inter_km2 > 0) & ((share_place >= min_share) | (share_feat >= min_share))
+
+    match: int | None = None
+    match_by: str | None = None
+    if place_id is not None and (hit := np.flatnonzero(ids == str(place_id))).size:
+        match, match_by = int(hit[np.argmax(iou[hit])]), "id"
+    elif place_name is not None:
+        norm = np.array([_normalise_name(n) for n in names])
+        hit = np.flatnonzero(norm == _normalise_name(place_name))
+        if hit.size:
+            match, match_by = int(hit[np.argmax(iou[hit])]), "name"
+    if match is None and relevant.any():
+        best = np.flatnonzero(relevant)
+        match, match_by = int(best[np.argmax(iou[best])]), "overlap"
+
+    narrow = 0.0
+    if match is not None:
+        mgeom = geoms[match]
+        common = float(inter_km2[match])
+        diffs = shapely.difference([mgeom, place], [place, mgeom])
+        added, removed = (float(a) / 1e6 for a in shapely.area(diffs))
+        match_km2 = float(feat_km2[match])
+        if strip_m > 0:
+            narrow = sum(_narrow_m2(d, strip_m) for d in diffs) / 1e6
+    else:
+        mgeom, common, added, removed, match_km2 = None, 0.0, 0.0, place_km2, 0.0
+
+    oth = np.flatnonzero(relevant)
+    oth = oth[oth != match] if match is not None else oth
+    oth = oth[np.lexsort((ids[oth], -inter_km2[oth]))]
+    others = pd.DataFrame(
+        {
+            "id": pd.Series(ids[oth], dtype=object),
+            "name": pd.Series(names[oth], dtype=object),
+            "overlap_km2": inter_km2[oth],
+            "share_of_place": share_place[oth],
+            "share_of_feature": share_feat[oth],
+        },
+        columns=_OTHERS_COLUMNS,
+    )
+
+    p_added = p_removed = p_common = None
+    if xy is not None and in_place is not None:
+        in_match = _points_inside(mgeom, *xy)
+        p_common = int((in_place & in_match).sum())
+        p_removed = int((in_place & ~in_match).sum())
+        p_added = int((~in_place & in_match).sum())
+
+    change = VintageChange(
+        label=label,
+        source=boundaries.info.source,
+        vintage=boundaries.info.vintage,
+        match_id=None if match is None else str(ids[match]),
+        match_name=None if match is None else str(names[match]),
+        match_by=match_by,
+        iou=0.0 if match is None else float(iou[match]),
+        place_km2=place_km2,
+        match_km2=match_km2,
+        common_km2=common,
+        added_km2=added,
+        removed_km2=removed,
+        covered_share=covered_share,
+        narrow_km2=narrow,
+        others=others,
+        points_added=p_added,
+        points_removed=p_removed,
+        points_common=p_common,
+    )
+    largest = None
+    if len(touching):
+        k = int(touching[np.argmax(inter_km2[touching])])
+        largest = str(names[k])
+    text = _sentence(
+        change,
+        place_id=place_id,
+        place_name=name,
+        place_label=place_label,
+        vintage_year=_year(label, boundaries.info.vintage),
+        points_noun=points_noun,
+        min_share=min_share,
+        strip_m=strip_m,
+        largest=largest,
+    )
+    return replace(change, sentence=text)
+
+
+def _sentence(
+    c: VintageChange,
+    *,
+    place_id: str | None,
+    place_name: str,
+    place_label: str | None,
+    vintage_year: int | None,
+    points_noun: str,
+    min_share: float,
+    strip_m: float,
+    largest: str | None,
+) -> str:
+    """The comparison in one or two sentences, from the numbers of ``c`` only."""
+    place = place_name
+    noun = points_noun or "points"
+    has_points = c.points_added is not None and c.points_removed is not None
+    if c.match_id is None:
+        if c.covered_share == 0:
+            return f"No {c.label} boundary overlaps {place} (it is not part of one)."
+        return (
+            f"No {c.label} boundary overlaps {place} by {100 * min_share:g} % or more of "
+            f"either's area: together they cover {_fmt_km2(c.covered_share * c.place_km2)} of "
+            f"it ({_fmt_share(c.covered_share)}), most of it in {largest}."
+        )
+
+    same_name = _normalise_name(c.match_name) == _normalise_name(place)
+    if same_name:
+        place_ref = f"the {place_label} boundary" if place_label else "the place's boundary"
+        match_ref = f"the {c.label} boundary"
+    else:
+        place_ref, match_ref = place, str(c.match_name)
+    diff_km2 = c.added_km2 + c.removed_km2
+    moved_little = (
+        c.added_km2 < UNCHANGED_SHARE * c.place_km2
+        and c.removed_km2 < UNCHANGED_SHARE * c.place_km2
+    )
+    redraw = (
+        f"{_fmt_km2(diff_km2)} of redrawing ({_fmt_km2(c.removed_km2)} only in {place_ref}, "
+        f"{_fmt_km2(c.added_km2)} only in {match_ref})"
+    )
+    place_year = _year(place_label)
+    over_time = (
+        c.match_by in ("id", "name")
+        and vintage_year is not None
+        and place_year is not None
+        and vintage_year < place_year
+    )
+
+    if over_time:
+        if not same_name:
+            against = f"Against {c.label}, when it was {c.match_name},"
+        elif place_id is not None and str(place_id) != c.match_id:
+            against = f"Against {c.label}, when its code was {c.match_id},"
+        else:
+            against = f"Against {c.label},"
+        who = f"{place} ({place_label})"
+        if moved_little:
+            first = f"{against} {who} is unchanged apart from {redraw}"
+        else:
+            first = (
+                f"{against} {who} lost {_fmt_km2(c.added_km2)} "
+                f"({_fmt_share(c.added_km2 / c.match_km2)} of its {vintage_year} area) and "
+                f"gained {_fmt_km2(c.removed_km2)}"
+            )
+            if c.removed_km2 > 0:
+                first += f" ({_fmt_share(c.removed_km2 / c.place_km2)} of its {place_year} area)"
+        if has_points:
+            assert c.points_added is not None and c.points_removed is not None
+            net = c.points_removed - c.points_added
+            if c.points_added == 0 and c.points_removed == 0:
+                first += f"; no {noun} changed sides"
+            else:
+                head = (
+                    f"{_count(abs(net), noun)} {'fewer' if net < 0 else 'more'}"
+                    if net
+                    else f"as many {noun}"
+                )
+                first += f"; {head} ({c.points_added:,} lost, {c.points_removed:,} gained)"
+    else:
+        if c.match_by == "overlap":
+            weak = ", a partial match" if c.iou < WEAK_IOU else ""
+            first = (
+                f"Against {c.label}, the best-matching area is {c.match_name} ({c.match_id}, "
+                f"IoU {_fmt_iou(c.iou)}{weak}):"
+            )
+        else:
+            how = "code" if c.match_by == "id" else "name"
+            verb = "matches" if c.iou >= WEAK_IOU else "overlaps"
+            only = "" if c.iou >= WEAK_IOU else "only "
+            first = (
+                f"The {c.label} area with the same {how}, {c.match_name} ({c.match_id}), "
+                f"{verb} {place} with IoU {only}{_fmt_iou(c.iou)}:"
+            )
+        if moved_little:
+            first += f" it covers the same land as {place} apart from {redraw}"
+            if has_points:
+                first += (
+                    f"; {noun}: {c.points_removed:,} only in {place_ref}, "
+                    f"{c.points_added:,} only in {match_ref}"
+                )
+        else:
+            pa = f" and {_count(c.points_added, noun)}" if has_points else ""
+            pr = f" and {_count(c.points_removed, noun)}" if has_points else ""
+            first += (
+                f" it adds {_fmt_km2(c.added_km2)}{pa} outside {place} and leaves out "
+                f"{_fmt_km2(c.removed_km2)} ({_fmt_share(c.removed_km2 / c.place_km2)}){pr} "
+                f"of {place}"
+            )
+
+    second = []
+    if c.match_by in ("id", "name") and c.iou < WEAK_IOU:
+        how = "code" if c.match_by == "id" else "name"
+        second.append(
+            f"under the same {how} the two differ by more land than they share "
+            f"(IoU {_fmt_iou(c.iou)})"
+        )
+    if not moved_little and diff_km2 > 0 and c.narrow_km2 >= 0.5 * diff_km2:
+        narrow_share = c.narrow_km2 / diff_km2
+        amount = (
+            f"all of the {_fmt_km2(diff_km2)} difference"
+            if narrow_share >= 0.9995
+            else f"{_fmt_km2(c.narrow_km2)} of the {_fmt_km2(diff_km2)} difference "
+            f"({_fmt_share(narrow_share)})"
+        )
+        second.append(
+            f"{amount} lies in strips narrower than {strip_m:g} m along the boundary, as where "
+            "generalised outlines are drawn differently"
+        )
+    if len(c.others):
+        shown = [
+            f"{r.name} ({_fmt_km2(r.overlap_km2)}, {_fmt_share(r.share_of_place)}"
+            + (" of it)" if k == 0 else ")")
+            for k, r in enumerate(c.others.head(3).itertuples(index=False))
+        ]
+        more = len(c.others) - len(shown)
+        if more:
+            shown.append(f"{_count_word(more)} more")
+        kind = "area" if len(c.others) == 1 else "areas"
+        second.append(f"{place} also overlaps the {c.label} {kind} {_join_and(shown)}")
+    if len(c.others) or c.covered_share < 1 - UNCHANGED_SHARE:
+        whom = "it" if len(c.others) else place
+        second.append(f"together {c.label} areas cover {_fmt_share(c.covered_share)} of {whom}")
+    text = first + "."
+    if second:
+        joined = "; ".join(second)
+        text += " " + joined[0].upper() + joined[1:] + "."
+    return text
