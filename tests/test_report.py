@@ -17,7 +17,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pytest
-from conftest import LEP21, UNIS
+from conftest import LAD24, LEP21, UNIS
 
 from geodistrict import RepairWarning
 from geodistrict.cli import main
@@ -32,6 +32,7 @@ CA = "uk/boundaries/Combined_Authorities_May_2023_EN_BUC.geojson"
 GCGP = "Greater Cambridge and Greater Peterborough"
 GBS = "Greater Birmingham and Solihull"
 CHROMIUM = Path("/usr/bin/chromium")
+VOA = Path(__file__).parent / "data" / "voa_floorspace_sample.csv"  # synthetic values
 
 
 class _Tables(HTMLParser):
@@ -99,6 +100,10 @@ def run(shared_file, tmp_path_factory):
         f"LSIP 2023={shared_file(LSIP)}",
         "--vintage",
         f"Combined authority 2023={shared_file(CA)}",
+        "--floorspace",
+        str(VOA),
+        "--floorspace-zones",
+        str(shared_file(LAD24)),
         "--out",
         str(out),
     ]
@@ -303,3 +308,19 @@ def test_a_shipped_district_is_compared_with_the_others_not_itself(tmp_path):
     # the leading cluster holds the postcodes counted inside it, in the district's own CRS
     lead = doc["hotspots"]["outlines"][0]
     assert lead["points"] > 0 and doc["parameters"]["metric_crs"] == "EPSG:27700"
+
+
+def test_floorspace_is_carried_from_lads_onto_leps(run, shared_file):
+    """Floorspace of the LADs inside a LEP, summed by hand from the table and the LAD file."""
+    out, _, record = run
+    voa = pd.read_csv(VOA, comment="#")
+    voa = voa[voa["sector"] == "All"].set_index("ons_code")["floorspace_000m2"]
+    lads = gpd.read_file(shared_file(LAD24))
+    for name in (GCGP, GBS, "Greater Manchester"):
+        doc = json.loads((out / f"{_slug(record, name)}.json").read_text())
+        code = next(p["id"] for p in record["places"] if p["name"] == name)
+        members = lads.loc[(lads["LEP21CD1"] == code) | (lads["LEP21CD2"] == code), "LAD24CD"]
+        want = float(voa.reindex(members).sum()) * 1000
+        row = next(r for r in doc["card"] if r["key"] == "floorspace")
+        assert row["value"] == pytest.approx(want, rel=0.01), name
+        assert "partial sum" in row["note"]  # the sample covers a few LADs only

@@ -21,6 +21,7 @@ examples:
       --vintage "LEP 2020=LEP2020_(April_2020)_EN_odileeds.geojson" \\
       --vintage "LSIP 2023=LSIP_Areas_August_2023_EN_BUC.geojson" \\
       --vintage "Combined authority 2023=Combined_Authorities_May_2023_EN_BUC.geojson" \\
+      --floorspace voa_floorspace.csv --floorspace-zones LAD_May_2024_EN_BUC.geojson \\
       --out reports/
 
   # one place, by name or code, without PDF
@@ -81,6 +82,10 @@ def register(subparsers: Any) -> None:
                    "geography: enterprises and location quotients")  # fmt: skip
     p.add_argument("--employment", metavar="PATH", default=None,
                    help="Nomis APS employment by industry (residence-based)")  # fmt: skip
+    p.add_argument("--floorspace", metavar="PATH", default=None,
+                   help="VOA business floorspace table by local authority (csv/xlsx)")  # fmt: skip
+    p.add_argument("--floorspace-zones", metavar="PATH", default=None,
+                   help="polygons of the floorspace table's area codes (LADs)")  # fmt: skip
     p.add_argument("--geography", metavar="TYPE", default=None,
                    help="Nomis geography type of the places (default: lep for LEP boundaries, "
                    "ladu for LADs)")  # fmt: skip
@@ -166,6 +171,8 @@ def run(args: argparse.Namespace) -> int:
         business_counts=args.business_counts,
         employment=args.employment,
         vintages=_vintages(args.vintage),
+        floorspace=args.floorspace,
+        floorspace_zones=read_boundaries(args.floorspace_zones) if args.floorspace_zones else None,
         benchmarks=not args.no_benchmarks,
     )
     places = None if args.all else select_places(ctx, args.places)

@@ -136,6 +136,8 @@ class ReportContext:
     employment: pd.Series | None = None
     employment_groups: pd.DataFrame | None = None
     employment_meta: dict[str, Any] = field(default_factory=dict)
+    floorspace: pd.DataFrame | None = None
+    floorspace_meta: dict[str, Any] = field(default_factory=dict)
     vintages: dict[str, Boundaries] = field(default_factory=dict)
     benchmarks: pd.DataFrame = field(default_factory=pd.DataFrame)
     sources: list[dict[str, Any]] = field(default_factory=list)
@@ -328,6 +330,59 @@ def _nomis_employment(path: Path, b: Boundaries, options: ReportOptions, ctx: Re
     )
 
 
+def _floorspace(path: Path, zones: Boundaries, b: Boundaries, ctx: ReportContext) -> None:
+    """VOA business floorspace by zone (LAD) carried onto the places by area share."""
+    from ..interpolate import interpolate
+    from ..io.voa import read_voa_floorspace
+
+    t = read_voa_floorspace(path)
+    n_sup = int(t.attrs.get("n_suppressed", 0))
+    has_all = (t["sector"] == "All").any()
+    rows = t[t["sector"] == "All"] if has_all else t[t["sector"] != "All"]
+    values = rows.groupby("code")["floorspace_m2"].sum(min_count=1)
+    incomplete = rows.groupby("code")["floorspace_suppressed"].any()
+    known = set(map(str, zones.ids))
+    missing_codes = sorted(set(values.index) - known)
+    r = interpolate(zones, values.rename("floorspace_m2"), b, tolerance=0.05)
+    table = r.table.set_index("id")
+    ctx.floorspace = pd.DataFrame(
+        {
+            "floorspace_m2": table["floorspace_m2"],
+            "coverage": table.get("floorspace_m2_coverage"),
+        }
+    )
+    ctx.floorspace_meta = {
+        "source": str(path),
+        "zones": str(zones.info.source),
+        "sectors": "All" if has_all else "sum of Retail, Office, Industrial, Other",
+        "suppressed_cells": n_sup,
+        "codes_with_suppressed_sectors": sorted(incomplete[incomplete].index.astype(str)),
+        "codes_not_in_zones": missing_codes,
+        "report": r.report.get("floorspace_m2", {}),
+    }
+    total = float(values.sum(min_count=1)) if values.notna().any() else None
+    cover = float(shapely.area(shapely.union_all(zones.metric))) / 1e6
+    ctx.reference["floorspace_m2"] = total
+    ctx.reference["floorspace_area_km2"] = cover
+    ctx.sources.append(
+        {
+            "name": "floorspace",
+            "source": str(path),
+            "title": "VOA non-domestic rating: business floorspace",
+            "licence": "Open Government Licence v3.0",
+            "attribution": "Valuation Office Agency, Non-domestic rating: stock of properties "
+            "including business floorspace. OGL v3.0.",
+            "vintage": str(t["year"].iloc[0]) if "year" in t.columns and len(t) else None,
+        }
+    )
+    if missing_codes:
+        ctx.notes.append(
+            f"{path.name}: {len(missing_codes)} area code(s) are not among the zones of "
+            f"{Path(zones.info.source).name} ({', '.join(missing_codes[:5])}); their floorspace "
+            "is left out."
+        )
+
+
 def _aps_group(variable: str) -> str:
     """``'T13a:7 (C Manufacturing (SIC 2007) : All people )'`` → ``'C Manufacturing'``.
 
@@ -352,6 +407,8 @@ def build_context(
     business_counts: str | Path | None = None,
     employment: str | Path | None = None,
     vintages: Mapping[str, Boundaries] | None = None,
+    floorspace: str | Path | None = None,
+    floorspace_zones: Boundaries | None = None,
     benchmarks: bool = True,
 ) -> ReportContext:
     """Join the layers to the places and read the national tables, once per run.
@@ -372,6 +429,10 @@ def build_context(
         Nomis APS employment by industry (residence-based).
     vintages : mapping, optional
         Label → another boundary set of the same places (earlier or successor geography).
+    floorspace : path, optional
+        VOA business floorspace table (by local authority code).
+    floorspace_zones : Boundaries, optional
+        The polygons of the floorspace table's codes (LAD boundaries), needed with it.
     benchmarks : bool
         Measure the shipped districts and read the benchmark registry for comparisons.
 
@@ -405,6 +466,13 @@ def build_context(
         _nomis_lq(Path(business_counts), boundaries, options, ctx)
     if employment is not None:
         _nomis_employment(Path(employment), boundaries, options, ctx)
+    if floorspace is not None:
+        if floorspace_zones is None:
+            raise ParameterError(
+                f"--floorspace {floorspace}: pass the boundaries of its area codes too "
+                "(--floorspace-zones LAD_boundaries.geojson)."
+            )
+        _floorspace(Path(floorspace), floorspace_zones, boundaries, ctx)
     for label, vb in ctx.vintages.items():
         ctx.sources.append({**vb.info.as_dict(), "name": f"boundaries ({label})"})
     if benchmarks:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -179,20 +180,51 @@ def _card(ctx: ReportContext, i: int, pid: str, area: float) -> list[dict[str, A
         add("universities", "Universities (head offices)", float(len(ctx.university_index[i])),
             "universities' head offices", ctx.reference.get("universities"),
             ctx.universities.info.source, "one point per provider: its head office")  # fmt: skip
-    rows.append(
-        {
-            "key": "floorspace",
-            "indicator": "Business floorspace",
-            "value": None,
-            "unit": "m²",
-            "per_km2": None,
-            "reference_per_km2": None,
-            "ratio": None,
-            "source": "not given",
-            "note": "no floorspace table for this geography was given (VOA floorspace is "
-            "published by local authority; pass it with --floorspace)",
-        }
-    )
+    if ctx.floorspace is not None:
+        fm = ctx.floorspace_meta
+        v = ctx.floorspace["floorspace_m2"].get(pid)
+        cov = (
+            ctx.floorspace["coverage"].get(pid) if ctx.floorspace["coverage"] is not None else None
+        )
+        v = None if v is None or _nan(v) else float(v)
+        note = f"VOA, {fm['sectors']}; carried from {Path(fm['zones']).name} by area share"
+        if cov is not None and not _nan(cov) and cov < 0.999:
+            note += f"; the table's areas cover {cov:.0%} of the place, so this is a partial sum"
+        sup = [c for c in fm["codes_with_suppressed_sectors"]]
+        if sup:
+            note += f"; suppressed sector cells in {len(sup)} area(s) left out"
+        ref_area_fs = ref.get("floorspace_area_km2")
+        ref_val = ref.get("floorspace_m2")
+        # the reference is the table's own area when it does not cover the whole reference
+        if ref_val and ref_area_fs and national:
+            ref_val = (
+                ref_val * (ref_area / ref_area_fs) if ref_area_fs < ref_area * 0.98 else ref_val
+            )
+            note += (
+                ""
+                if ref_area_fs >= ref_area * 0.98
+                else (
+                    "; reference density = the table's own areas (it does not cover "
+                    f"{ref.get('name')})"
+                )
+            )
+        add("floorspace", "Business floorspace", v, "m² of business floorspace", ref_val,
+            Path(fm["source"]).name, note)  # fmt: skip
+    else:
+        rows.append(
+            {
+                "key": "floorspace",
+                "indicator": "Business floorspace",
+                "value": None,
+                "unit": "m²",
+                "per_km2": None,
+                "reference_per_km2": None,
+                "ratio": None,
+                "source": "not given",
+                "note": "no floorspace table was given (VOA business floorspace by local "
+                "authority: --floorspace TABLE --floorspace-zones LAD_BOUNDARIES)",
+            }
+        )
     return rows
 
 
