@@ -281,11 +281,11 @@ def _specialisation(ctx: ReportContext, pid: str, name: str) -> dict[str, Any]:
     shannon = float(ix.loc[label, "shannon"])
     rank = int((ix["krugman"] > krug).sum()) + 1
     complete = bool(rows["area_total_complete"].iloc[0])
+    lists = {k: [triple(r) for _, r in t.iterrows()]
+             for k, t in (("specialisms", spec), ("small", small), ("under", under))}  # fmt: skip
     sentences = specialisation_sentences(
         name,
-        specialisms=[triple(r) for _, r in spec.iterrows()],
-        small=[triple(r) for _, r in small.iterrows()],
-        under=[triple(r) for _, r in under.iterrows()],
+        **lists,
         krugman=krug,
         shannon=shannon,
         krugman_rank=rank,
@@ -302,9 +302,7 @@ def _specialisation(ctx: ReportContext, pid: str, name: str) -> dict[str, Any]:
         "year": ctx.lq_meta["year"],
         "title": ctx.lq_meta["title"],
         "rule": specialism_rule(o.min_lq, o.min_count, o.under_lq, ref),
-        "specialisms": [triple(r) for _, r in spec.iterrows()],
-        "small": [triple(r) for _, r in small.iterrows()],
-        "under": [triple(r) for _, r in under.iterrows()],
+        **lists,
         "krugman": krug,
         "hhi": float(ix.loc[label, "hhi"]),
         "shannon": shannon,

@@ -1,0 +1,82 @@
+"""Audit reports of all 38 LEPs of 2021: time per stage, and PDF printing against its baseline.
+
+1. The shared context (2.7 M postcodes joined, Nomis tables, benchmark districts) and the 38
+   HTML reports (figures, LQ chart, hot-spot map). Target (issue #10): the whole run, PDFs
+   included, well under 10 minutes on 2 cores.
+2. PDF printing: one headless Chromium driven by Playwright for every report (what
+   ``geodistrict report`` does) against the obvious baseline, ``chromium --headless
+   --print-to-pdf`` started once per report; prints the ratio and checks that both give the
+   same number of pages.
+
+Usage: python benchmarks/report.py [--data ../shared/data] [--places N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+from geodistrict import read_boundaries, read_points
+from geodistrict.reports import ReportOptions, build_context, build_reports
+from geodistrict.reports._pdf import _count_pages, _print_cli, find_chromium, print_pdfs
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    ap.add_argument("--places", type=int, default=38, help="how many LEPs (first N)")
+    a = ap.parse_args()
+    uk = a.data / "uk"
+
+    t0 = time.perf_counter()
+    leps = read_boundaries(
+        uk / "boundaries/Local_Enterprise_Partnerships_(May_2021)_EN_BUC.geojson"
+    )
+    ctx = build_context(
+        leps,
+        options=ReportOptions(noun="LEP"),
+        postcodes=read_points("onspd", name="postcodes"),
+        universities=read_points(uk / "universities/learning-providers-plus.csv",
+                                 name="universities"),
+        business_counts=uk / "tables/nomis_UBC_enterprises_by_size_industry_2023-04.xlsx",
+        employment=uk / "tables/nomis_APS_employment_by_industry_2023-04.xlsx",
+    )  # fmt: skip
+    t_ctx = time.perf_counter() - t0
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp)
+        places = list(range(min(a.places, len(leps))))
+        t1 = time.perf_counter()
+        run = build_reports(ctx, out, places=places, pdf=False)
+        t_html = time.perf_counter() - t1
+        n = len(run.html)
+        print(f"context (join 2.7 M postcodes, Nomis, benchmarks): {t_ctx:6.1f} s")
+        print(f"{n} HTML reports (figures, chart, map):        {t_html:6.1f} s "
+              f"({t_html / n:.2f} s per report)")  # fmt: skip
+
+        exe = find_chromium()
+        jobs = [(h, h.with_suffix(".pdf")) for h in run.html.values()]
+        t2 = time.perf_counter()
+        ours = print_pdfs(jobs, chromium=exe)
+        t_ours = time.perf_counter() - t2
+        base_jobs = [(h, h.with_name(h.stem + "_cli.pdf")) for h in run.html.values()]
+        t3 = time.perf_counter()
+        base = _print_cli(base_jobs, chromium=exe)
+        t_base = time.perf_counter() - t3
+        assert all(r.error is None for r in ours + base), [r.error for r in ours + base]
+        same = sum(
+            _count_pages(Path(o.pdf).read_bytes()) == _count_pages(Path(b.pdf).read_bytes())
+            for o, b in zip(ours, base, strict=True)
+        )
+        print(f"PDF, one Playwright browser:   {t_ours:6.1f} s ({t_ours / n:.2f} s per report)")
+        print(f"PDF, chromium CLI per report:  {t_base:6.1f} s ({t_base / n:.2f} s per report)")
+        print(f"ratio (CLI / Playwright): {t_base / t_ours:.1f}x; same page count in {same}/{n}")
+        total = t_ctx + t_html + t_ours
+        print(f"whole run (context + HTML + PDF): {total:.0f} s (target: under 600 s)")
+
+
+if __name__ == "__main__":
+    main()
