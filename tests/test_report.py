@@ -324,3 +324,64 @@ def test_floorspace_is_carried_from_lads_onto_leps(run, shared_file):
         row = next(r for r in doc["card"] if r["key"] == "floorspace")
         assert row["value"] == pytest.approx(want, rel=0.01), name
         assert "partial sum" in row["note"]  # the sample covers a few LADs only
+
+
+CA_LOOKUP = "uk/boundaries/LAD_to_CA_(May_2025)_Lookup_in_EN.csv"
+
+
+@pytest.fixture(scope="module")
+def ca_run(shared_file, tmp_path_factory):
+    """Combined authorities: not a Nomis geography, so the LAD rows are summed onto them."""
+    out = tmp_path_factory.mktemp("ca")
+    status = main(
+        ["report", "--all", "--no-pdf", "--no-postcodes", "--no-benchmarks",
+         "--boundaries", str(shared_file(CA)), "--business-counts", str(shared_file(UBC)),
+         "--zones", str(shared_file(LAD24)), "--out", str(out)]
+    )  # fmt: skip
+    return out, status, json.loads((out / "reports.json").read_text())
+
+
+def test_combined_authority_lqs_from_its_lads(ca_run, shared_file):
+    """Greater Manchester's counts = its ten boroughs' Nomis rows (membership from the ONS
+    LAD→CA lookup, not from geometry); LQs recomputed by hand against England."""
+    from geodistrict.io.nomis import read_nomis
+
+    out, status, record = ca_run
+    assert status == 0 and len(record["places"]) == 11
+    lookup = pd.read_csv(shared_file(CA_LOOKUP), encoding="utf-8-sig")
+    boroughs = set(lookup.loc[lookup["CAUTH25CD"] == "E47000001", "LAD25NM"])
+    assert len(boroughs) == 10
+    d = read_nomis(shared_file(UBC)).data
+    d = d[(d["year"] == 2022) & (d["variable"] == "Total")]
+    gm = d[(d["geography_type"] == "ladu") & d["area"].isin(boroughs)]
+    assert gm["area"].nunique() == 10
+    eng = d[d["geography_type"] == "country"].groupby("industry")["value"].sum()
+    by = gm.groupby("industry")["value"].sum()
+    want_lq = (by / by.sum()) / (eng / eng.sum())
+    doc = json.loads((out / "e47000001.json").read_text())
+    assert doc["enterprises"] == by.sum()
+    page = _parse(out / "e47000001.html")
+    shown = {r[1]: r for r in page.tables["lq-table"][1:]}
+    for industry, lq in want_lq.items():
+        label = industry.split(" : ", 1)[1]
+        assert shown[label][2] == f"{by[industry]:,.0f}"
+        assert shown[label][5] == f"{lq:.3f}"
+
+
+def test_places_not_made_of_whole_lads_get_no_lqs(shared_file, tmp_path):
+    args = ["report", "cambridge", "--no-pdf", "--business-counts", str(shared_file(UBC)),
+            "--zones", str(shared_file(LAD24)), "--out", str(tmp_path)]  # fmt: skip
+    assert main(args) == 0
+    html = (tmp_path / "cambridge.html").read_text()
+    assert "is not made of whole local authorities" in html
+    assert 'id="lq-table"' not in html
+
+
+def test_nomis_tables_need_a_way_onto_places_that_are_not_a_nomis_geography(
+    shared_file, tmp_path, capsys
+):
+    args = ["report", "--all", "--no-pdf", "--boundaries", str(shared_file(CA)),
+            "--business-counts", str(shared_file(UBC)), "--out", str(tmp_path)]  # fmt: skip
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "--zones" in err and "not a Nomis geography" in err

@@ -86,6 +86,9 @@ def register(subparsers: Any) -> None:
                    help="VOA business floorspace table by local authority (csv/xlsx)")  # fmt: skip
     p.add_argument("--floorspace-zones", metavar="PATH", default=None,
                    help="polygons of the floorspace table's area codes (LADs)")  # fmt: skip
+    p.add_argument("--zones", metavar="PATH", default=None,
+                   help="LAD polygons: sum the Nomis tables' LAD rows onto places made of "
+                   "whole LADs (combined authorities, LSIP areas)")  # fmt: skip
     p.add_argument("--geography", metavar="TYPE", default=None,
                    help="Nomis geography type of the places (default: lep for LEP boundaries, "
                    "ladu for LADs)")  # fmt: skip
@@ -152,6 +155,13 @@ def run(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     b = read_boundaries(args.boundaries) if args.boundaries else district_boundaries()
     noun, geo = _noun(b.id_field)
+    nomis = args.business_counts or args.employment
+    if nomis and not (geo or args.geography or args.zones):
+        raise ParameterError(
+            f"{args.boundaries or 'the shipped districts'}: these places are not a Nomis "
+            "geography; pass --zones LAD_boundaries.geojson to sum the tables' LAD rows onto "
+            "places made of whole LADs, or --geography TYPE if the table has rows for them."
+        )
     options = ReportOptions(
         min_lq=args.min_lq,
         min_count=args.min_count,
@@ -170,6 +180,7 @@ def run(args: argparse.Namespace) -> int:
         else None,
         business_counts=args.business_counts,
         employment=args.employment,
+        zones=read_boundaries(args.zones) if args.zones else None,
         vintages=_vintages(args.vintage),
         floorspace=args.floorspace,
         floorspace_zones=read_boundaries(args.floorspace_zones) if args.floorspace_zones else None,

@@ -225,8 +225,101 @@ def _join(layer: PointLayer, b: Boundaries) -> tuple[PointLayer, list[np.ndarray
     return jr.layer, _per_place(jr.assignment, len(b)), jr.report(max_rows=20)
 
 
-def _nomis_lq(path: Path, b: Boundaries, options: ReportOptions, ctx: ReportContext) -> None:
-    """Location quotients exactly as ``geodistrict specialisation`` computes them."""
+#: A zone counts in a place when at least this share of its area lies inside; a place is built
+#: of whole zones when every zone it touches lies in it by this share or by less than 1 - it.
+NESTED_SHARE = 0.95
+
+
+def nest_zones(zones: Boundaries, b: Boundaries) -> tuple[dict[str, list[str]], dict[str, float]]:
+    """Which whole zones (LADs) make up each place, and how much of each place they leave out.
+
+    Returns
+    -------
+    (dict, dict)
+        Place id → ids of the zones lying in it (≥ :data:`NESTED_SHARE` of their area), and
+        place id → share of the place's area in zones it only partly holds (0 for a place
+        made of whole zones).
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> from geodistrict.boundaries import prepare_boundaries
+    >>> sq = lambda x0, x1: shapely.box(x0, 0, x1, 1000)
+    >>> z = prepare_boundaries(gpd.GeoDataFrame({"id": ["a", "b", "c"], "name": list("abc")},
+    ...     geometry=[sq(0, 1000), sq(1000, 2000), sq(2000, 3000)], crs=27700))
+    >>> p = prepare_boundaries(gpd.GeoDataFrame({"id": ["P", "Q"], "name": ["P", "Q"]},
+    ...     geometry=[sq(0, 2000), sq(0, 2500)], crs=27700))
+    >>> members, partial = nest_zones(z, p)
+    >>> members, {k: round(v, 2) for k, v in partial.items()}
+    ({'P': ['a', 'b'], 'Q': ['a', 'b']}, {'P': 0.0, 'Q': 0.2})
+    """
+    from ..crs import transform_xy
+
+    zm = zones.metric
+    if not zones.metric_crs.equals(b.metric_crs):
+        zm = shapely.transform(
+            zm,
+            lambda a: np.column_stack(
+                transform_xy(a[:, 0], a[:, 1], zones.metric_crs, b.metric_crs)
+            ),
+        )
+    tree = shapely.STRtree(zm)
+    zarea = shapely.area(zm)
+    members: dict[str, list[str]] = {}
+    partial: dict[str, float] = {}
+    for i, pid in enumerate(map(str, b.ids)):
+        place = b.metric[i]
+        cand = tree.query(place, predicate="intersects")
+        share = shapely.area(shapely.intersection(zm[cand], place)) / zarea[cand]
+        inside = cand[share >= NESTED_SHARE]
+        split = cand[(share > 1 - NESTED_SHARE) & (share < NESTED_SHARE)]
+        members[pid] = [str(zones.ids[j]) for j in inside]
+        cut = shapely.area(shapely.intersection(zm[split], place)).sum() if len(split) else 0.0
+        partial[pid] = float(cut / shapely.area(place)) if shapely.area(place) else 0.0
+    return members, partial
+
+
+def _lad_rows_to_places(
+    long: pd.DataFrame, zones: Boundaries, b: Boundaries, value: str, ctx: ReportContext
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Rows of LADs (``area`` = Nomis label) summed onto places made of whole LADs."""
+    from ..zones import LAD_SUCCESSORS_2023, match_zones
+
+    labels = pd.Series(1.0, index=pd.Index(pd.unique(long["area"]), name="area"))
+    m = match_zones(labels, zones, successors=LAD_SUCCESSORS_2023)
+    lad_of = dict(zip(m.matches["label"], m.matches["id"], strict=True))
+    members, partial = nest_zones(zones, b)
+    place_of: dict[str, list[str]] = {}
+    for pid, lads in members.items():
+        if partial[pid] <= 1 - NESTED_SHARE:
+            for lad in lads:
+                place_of.setdefault(lad, []).append(pid)
+    rows = long.assign(lad=long["area"].map(lad_of)).dropna(subset=["lad"])
+    rows = rows.assign(id=rows["lad"].map(place_of)).dropna(subset=["id"]).explode("id")
+    keep = [c for c in long.columns if c not in ("area", value)]
+    out = rows.groupby(["id", *[c for c in keep if c not in ("flag",)]], sort=False)[value]
+    summed = out.sum(min_count=1).reset_index()
+    meta = {
+        "zones": str(zones.info.source),
+        "members": {pid: members[pid] for pid in members if partial[pid] <= 1 - NESTED_SHARE},
+        "not_whole": {pid: round(v, 4) for pid, v in partial.items() if v > 1 - NESTED_SHARE},
+        "unmatched_labels": m.unmatched_labels,
+    }
+    return summed, meta
+
+
+def _nomis_lq(
+    path: Path,
+    b: Boundaries,
+    options: ReportOptions,
+    ctx: ReportContext,
+    zones: Boundaries | None = None,
+) -> None:
+    """Location quotients exactly as ``geodistrict specialisation`` computes them.
+
+    With ``zones`` (LAD polygons) the table's LAD rows are summed onto places made of whole
+    LADs (combined authorities, LSIP areas) and the quotients computed from those sums.
+    """
     from ..io.nomis import read_nomis
     from ..metrics.specialisation import (
         is_specialism,
@@ -237,12 +330,30 @@ def _nomis_lq(path: Path, b: Boundaries, options: ReportOptions, ctx: ReportCont
     from ..zones import LEP_ALIASES, match_zones
 
     table = read_nomis(path)
+    geography = "ladu" if zones is not None else options.geography
     counts, reference = nomis_sector_counts(
-        table, geography_type=options.geography, year=options.nomis_year
+        table, geography_type=geography, year=options.nomis_year
     )
-    lq = location_quotients(counts, reference=reference)
-    lq["specialism"] = is_specialism(lq, min_lq=options.min_lq, min_count=options.min_count)
-    indices = specialisation_indices(lq, min_lq=options.min_lq, min_count=options.min_count)
+    via: dict[str, Any] = {}
+    if zones is not None:
+        attrs = dict(counts.attrs)
+        labels_of = dict(zip(counts["sector"], counts["sector_label"], strict=False))
+        summed, via = _lad_rows_to_places(
+            counts[["area", "sector", "count"]], zones, b, "count", ctx
+        )
+        names = dict(zip(map(str, b.ids), map(str, b.names), strict=True))
+        counts = summed.assign(
+            area=summed["id"].map(names), sector_label=summed["sector"].map(labels_of)
+        )[["area", "sector", "count", "sector_label"]]
+        counts["flag"] = None
+        counts.attrs = {**attrs, "geography_type": f"{geography} rows summed onto the places"}
+    if len(counts):
+        lq = location_quotients(counts, reference=reference)
+        lq["specialism"] = is_specialism(lq, min_lq=options.min_lq, min_count=options.min_count)
+        indices = specialisation_indices(lq, min_lq=options.min_lq, min_count=options.min_count)
+    else:  # no place is made of whole LADs: every report says why it has no quotients
+        lq = pd.DataFrame(columns=["area", "sector", "count", "area_total", "lq", "specialism"])
+        indices = pd.DataFrame(columns=["area", "krugman", "hhi", "shannon"])
     labels = pd.Series(1.0, index=pd.Index(pd.unique(lq["area"]), name="area"))
     m = match_zones(labels, b, aliases=LEP_ALIASES)
     ids = dict(zip(m.matches["label"], m.matches["id"], strict=True))
@@ -250,6 +361,7 @@ def _nomis_lq(path: Path, b: Boundaries, options: ReportOptions, ctx: ReportCont
     indices["id"] = indices["area"].map(ids)
     ctx.lq, ctx.indices = lq, indices
     ctx.lq_meta = {
+        "via_zones": via,
         "source": str(path),
         "title": table.title,
         "year": counts.attrs.get("year"),
@@ -279,14 +391,23 @@ def _nomis_lq(path: Path, b: Boundaries, options: ReportOptions, ctx: ReportCont
         )
 
 
-def _nomis_employment(path: Path, b: Boundaries, options: ReportOptions, ctx: ReportContext):
-    """People in employment by place (APS, residence-based), summed over industry groups."""
+def _nomis_employment(
+    path: Path,
+    b: Boundaries,
+    options: ReportOptions,
+    ctx: ReportContext,
+    zones: Boundaries | None = None,
+) -> None:
+    """People in employment by place (APS, residence-based), summed over industry groups.
+
+    With ``zones`` (LAD polygons) the LAD rows are summed onto places made of whole LADs.
+    """
     from ..io.nomis import read_nomis
     from ..zones import LEP_ALIASES, match_zones
 
     table = read_nomis(path)
     d = table.data
-    geo = options.geography
+    geo = "ladu" if zones is not None else options.geography
     sel = d[d["geography_type"].str.lower() == geo.lower()]
     if sel.empty:
         have = sorted(d["geography_type"].unique())
@@ -299,6 +420,11 @@ def _nomis_employment(path: Path, b: Boundaries, options: ReportOptions, ctx: Re
     country = d[(d["geography_type"] == "country") & (d["year"] == year)]
     conf = "conf" if "conf" in d.columns else None
     groups = sel.assign(group=sel["variable"].map(_aps_group))
+    if zones is not None:
+        summed, _ = _lad_rows_to_places(groups[["area", "group", "value"]], zones, b, "value", ctx)
+        names = dict(zip(map(str, b.ids), map(str, b.names), strict=True))
+        groups = summed.assign(area=summed["id"].map(names), flag=None).drop(columns="id")
+        conf = None  # a sum of survey estimates has no published interval
     wide = groups.groupby("area")["value"].sum(min_count=1)
     suppressed = groups.groupby("area")["value"].apply(lambda s: int(s.isna().sum()))
     m = match_zones(wide.rename("employment"), b, aliases=LEP_ALIASES)
@@ -406,6 +532,7 @@ def build_context(
     universities: PointLayer | None = None,
     business_counts: str | Path | None = None,
     employment: str | Path | None = None,
+    zones: Boundaries | None = None,
     vintages: Mapping[str, Boundaries] | None = None,
     floorspace: str | Path | None = None,
     floorspace_zones: Boundaries | None = None,
@@ -427,6 +554,9 @@ def build_context(
         places' geography and a country row.
     employment : path, optional
         Nomis APS employment by industry (residence-based).
+    zones : Boundaries, optional
+        LAD polygons: the Nomis tables' LAD rows are summed onto the places made of whole
+        LADs (combined authorities, LSIP areas), for places that are not a Nomis geography.
     vintages : mapping, optional
         Label → another boundary set of the same places (earlier or successor geography).
     floorspace : path, optional
@@ -463,9 +593,9 @@ def build_context(
         ctx.reference["universities"] = int(len(inside))
         ctx.sources.append({**universities.info.as_dict(), "name": universities.name})
     if business_counts is not None:
-        _nomis_lq(Path(business_counts), boundaries, options, ctx)
+        _nomis_lq(Path(business_counts), boundaries, options, ctx, zones)
     if employment is not None:
-        _nomis_employment(Path(employment), boundaries, options, ctx)
+        _nomis_employment(Path(employment), boundaries, options, ctx, zones)
     if floorspace is not None:
         if floorspace_zones is None:
             raise ParameterError(

@@ -160,8 +160,10 @@ def _card(ctx: ReportContext, i: int, pid: str, area: float) -> list[dict[str, A
             )
         else:
             src = f"Nomis UK Business Counts {m['year']}"
-            add("enterprises", "Enterprises", None, "enterprises", None, src,
-                "no row for this place in the table")  # fmt: skip
+            cut = m.get("via_zones", {}).get("not_whole", {}).get(pid)
+            why = ("not made of whole LADs: no count from the LAD rows" if cut is not None
+                   else "no row for this place in the table")  # fmt: skip
+            add("enterprises", "Enterprises", None, "enterprises", None, src, why)
     if ctx.employment is not None:
         v = ctx.employment.get(pid)
         v = None if v is None or _nan(v) else float(v)
@@ -262,6 +264,13 @@ def _specialisation(ctx: ReportContext, pid: str, name: str) -> dict[str, Any]:
         return {"missing": "no business-counts table was given (--business-counts)."}
     rows = ctx.lq[ctx.lq["id"] == pid].drop(columns=["id"]).reset_index(drop=True)
     if rows.empty:
+        cut = ctx.lq_meta.get("via_zones", {}).get("not_whole", {}).get(pid)
+        if cut is not None:
+            return {
+                "missing": f"{name} is not made of whole local authorities ({cut:.0%} of its "
+                "area lies in LADs it only partly covers); location quotients summed from "
+                "LAD counts would describe those LADs, not the place."
+            }
         return {
             "missing": f"{ctx.lq_meta['source']} has no {ctx.lq_meta['geography']} row "
             f"matching {name}."
