@@ -34,9 +34,10 @@ p { margin: 4px 0 6px 0; }
 .sub { color: #555; font-size: 9pt; margin-bottom: 8px; }
 table { border-collapse: collapse; width: 100%; font-size: 8.5pt; margin: 4px 0 8px 0; }
 th, td { border-bottom: 1px solid #ddd; padding: 2px 4px; text-align: left; vertical-align: top; }
-table.wrap td { overflow-wrap: anywhere; }
+td.w { overflow-wrap: anywhere; }
 th { background: #eef3f7; }
-td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+th.n { text-align: right; }
 tr { break-inside: avoid; }
 .rule { background: #f6f6f0; border-left: 3px solid #b2182b; padding: 4px 8px; font-size: 9pt; }
 .missing { color: #8a5a00; font-style: italic; }
@@ -49,7 +50,8 @@ footer { margin-top: 16px; font-size: 8pt; color: #555; border-top: 1px solid #c
 """
 
 
-_WRAP = {"sources", "card", "vintage-table"}  # tables with long paths or sentences
+#: Columns whose cells may break anywhere (file paths, long notes), by table id.
+_WRAP = {"sources": {1, 4}, "card": {5}}
 
 
 def _img(png: bytes, alt: str, gid: str) -> str:
@@ -67,14 +69,15 @@ def _missing(text: str) -> str:
 
 
 def _table(head: Sequence[tuple[str, bool]], rows: Sequence[Sequence[Any]], tid: str = "") -> str:
-    idattr = (f' id="{tid}"' if tid else "") + (' class="wrap"' if tid in _WRAP else "")
+    idattr = f' id="{tid}"' if tid else ""
+    wrap = _WRAP.get(tid, set())
     th = "".join(f'<th class="n">{escape(h)}</th>' if n else f"<th>{escape(h)}</th>"
                  for h, n in head)  # fmt: skip
     body = []
     for r in rows:
         tds = "".join(
-            f'<td class="n">{escape(str(v))}</td>' if n else f"<td>{escape(str(v))}</td>"
-            for v, (_, n) in zip(r, head, strict=True)
+            f'<td class="{"n" if n else "w" if j in wrap else ""}">{escape(str(v))}</td>'
+            for j, (v, (_, n)) in enumerate(zip(r, head, strict=True))
         )
         body.append(f"<tr>{tds}</tr>")
     return f"<table{idattr}><thead><tr>{th}</tr></thead><tbody>{''.join(body)}</tbody></table>"
@@ -257,7 +260,7 @@ def _comparables(rep: PlaceReport) -> str:
                 "leading cluster of " + rep.name,
                 fmt_int(c["cluster"]["area_ha"]),
                 fmt_int(c["cluster"]["per_km2"]),
-                c["cluster"]["universities"],
+                fmt_int(c["cluster"]["universities"]),
                 "–",
                 "–",
             ]

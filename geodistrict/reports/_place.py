@@ -414,7 +414,7 @@ def _comparables(ctx: ReportContext, hs: dict[str, Any], pid: str) -> dict[str, 
         "area_ha": lead["area_km2"] * 100,
         "per_km2": lead["points"] / lead["area_km2"] if lead["area_km2"] else math.nan,
         "points": lead["points"],
-        "universities": len(lead["universities"]),
+        "universities": len(lead["universities"]) if ctx.universities is not None else None,
     }
     near = nearest_benchmarks(
         cluster["area_ha"], cluster["per_km2"], bm, n=ctx.options.n_comparables
