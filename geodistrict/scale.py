@@ -1072,20 +1072,14 @@ def kde_dask(
     -------
     KDEResult
     """
-    from affine import Affine
-
     from .clusters.kde import (
         KERNELS,
         MAX_CELLS,
-        KDEResult,
-        _convolve,
-        _discrete_kernel,
-        _edge_text,
-        _inside_polygons,
         _metric_crs,
         _weights,
         _within_geoms,
         check_parameters,
+        finish_surface,
     )
     from .crs import as_crs, choose_metric_crs
 
@@ -1232,36 +1226,20 @@ def kde_dask(
             binned = comp
         else:
             binned += comp
-    binned = binned.reshape(shape)
-    surface = _convolve(binned, _discrete_kernel(spec_, bandwidth_m, cell_m)) * (1e6 / cell_m**2)
-    cell_km2 = cell_m * cell_m / 1e6
-    lost = total - float(surface.sum()) * cell_km2
-    if abs(lost) <= 1e-9 * max(total, 1.0):
-        lost = 0.0
-    spill = None
-    if area is not None:
-        cx = x0 + (np.arange(shape[1]) + 0.5) * cell_m
-        cy = y1 - (np.arange(shape[0]) + 0.5) * cell_m
-        gx, gy = np.meshgrid(cx, cy)
-        inside = (gx >= minx) & (gx <= maxx) & (gy >= miny) & (gy <= maxy)
-        if polys is not None:
-            sel = inside & (surface > 0)
-            inside = np.zeros(shape, dtype=bool)
-            inside[sel] = _inside_polygons(gx[sel], gy[sel], polys)
-        spill = max(total - float(surface[inside].sum()) * cell_km2, 0.0)
-    return KDEResult(
-        array=surface,
-        transform=Affine(cell_m, 0.0, x0, 0.0, -cell_m, y1),
-        crs=mcrs,
+    return finish_surface(
+        binned.reshape(shape),
+        kernel=kernel,
         bandwidth_m=bandwidth_m,
         cell_m=cell_m,
-        kernel=kernel,
+        origin=(x0, y1),
+        bounds=(minx, miny, maxx, maxy),
+        pad=pad,
+        area=area,
+        polys=polys,
+        total=total,
         n_points=int(n_points),
-        total_weight=total,
-        edge=_edge_text(pad, lost, spill, total, n_excluded, area or ""),
         n_excluded=n_excluded,
-        lost_mass=lost,
-        spill_mass=spill,
+        crs=mcrs,
         weight=wlabel,
         source=pp.info.as_dict(),
     )
@@ -1297,10 +1275,8 @@ def hotspots_dask(
     from identical counts, in the same steps as :func:`~geodistrict.clusters.local.hotspots`
     (without ``clip``), so the cells, z-scores and classes are identical.
     """
-    import geopandas as gpd
-
     from .clusters import local
-    from .clusters.grids import _as_boundaries, hex_grid, hex_resolution, square_grid
+    from .clusters.grids import _as_boundaries
 
     local._choice(statistic, local.STATISTICS, "statistic")
     local._choice(value, local.VALUES, "value")
@@ -1322,64 +1298,26 @@ def hotspots_dask(
             "hotspots_dask: give within= (the study area) for partitioned points, or pass "
             "the PointLayer."
         )
-    if grid == "square":
-        cells = square_grid(b, cell_m=cell_m)
-        size = f"{cell_m:g} m square grid"
-    else:
-        res = hex_resolution(cell_m) if resolution is None else int(resolution)
-        cells = hex_grid(b, resolution=res)
-        size = f"H3 resolution {res} hexagonal grid"
+    cells, size = local.cell_grid(b, cell_m=cell_m, grid=grid, resolution=resolution)
     counted = grid_counts_dask(cells, points, client=client, partitions=partitions, workdir=workdir)
-    rep = counted.attrs["count"]
-    if rep["in_cells"] == 0:
-        raise EmptyLayerError(
-            f"{points.info.source}: none of its {len(points)} points falls in the grid over "
-            f"{b.info.source}; check that they overlap (and the points' CRS)."
-        )
-    graph = local.grid_weights(counted, contiguity=contiguity)
-    result = local.STATISTICS[statistic](
-        counted[value],
-        graph,
+    return local.cell_statistics(
+        counted,
+        b,
+        source=points.info.source,
+        n_points=len(points),
+        size=size,
+        statistic=statistic,
+        value=value,
+        grid=grid,
+        cell_m=cell_m,
+        contiguity=contiguity,
+        clip=False,
         permutations=permutations,
         seed=seed,
         fdr=fdr,
         correction=correction,
         alternative=alternative,
     )
-    v = result.values
-    keep = ["cell_id", "row", "col"] if grid == "square" else ["cell_id"]
-    out = counted[[*keep, "count", "count_per_km2", "locations"]].copy()
-    if statistic == "gi":
-        out["z"] = v["gi_z"].to_numpy()
-        out["p"] = v["gi_p"].to_numpy()
-        out["significant"] = v["significant"].to_numpy()
-        out["hot_cold"] = v["hot_cold"].to_numpy()
-    else:
-        out["lisa_I"] = v["lisa_I"].to_numpy()
-        out["z"] = v["lisa_z"].to_numpy()
-        out["p"] = v["lisa_p"].to_numpy()
-        out["significant"] = v["significant"].to_numpy()
-        out["quadrant"] = v["lisa_quadrant"].to_numpy()
-    out = gpd.GeoDataFrame(out, geometry=counted.geometry, crs=counted.crs)
-    kind = "hexagon edge" if grid == "hex" else contiguity
-    params = result.report()
-    params["weights"] = f"{kind} contiguity on a {size}; {result.weights}"
-    out.attrs = {
-        "grid": dict(counted.attrs["grid"]),
-        "count": rep,
-        "hotspots": {
-            **params,
-            "statistic": statistic,
-            "local_statistic": result.statistic,
-            "value": value,
-            "cell_m": float(cell_m),
-            "grid": grid,
-            "contiguity": kind,
-            "clip": False,
-            "within": b.info.source,
-        },
-    }
-    return out
 
 
 def default_partitions(n_points: int, client: Any) -> int:

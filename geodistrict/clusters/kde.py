@@ -640,7 +640,6 @@ def kde(
             f"points must be a PointLayer (geodistrict.read_points), not {type(points).__name__}; "
             "wrap coordinate arrays with geodistrict.clusters.kde.xy_layer(x, y, crs=...)."
         )
-    from affine import Affine
 
     bandwidth_m, cell_m = float(bandwidth_m), float(cell_m)
     points.require_points()
@@ -697,9 +696,83 @@ def kde(
             f"{MAX_CELLS:,}); use larger cells or a smaller extent."
         )
     binned = _linear_bin(x, y, w, x0, y1, cell_m, shape)
-    surface = _convolve(binned, _discrete_kernel(spec, bandwidth_m, cell_m)) * (1e6 / cell_m**2)
+    return finish_surface(
+        binned,
+        kernel=kernel,
+        bandwidth_m=bandwidth_m,
+        cell_m=cell_m,
+        origin=(x0, y1),
+        bounds=(minx, miny, maxx, maxy),
+        pad=pad,
+        area=area,
+        polys=polys,
+        total=float(len(x) if w is None else w.sum()),
+        n_points=int(len(x)),
+        n_excluded=n_excluded,
+        crs=mcrs,
+        weight=wlabel,
+        source=points.info.as_dict(),
+    )
 
-    total = float(len(x) if w is None else w.sum())
+
+def finish_surface(
+    binned: np.ndarray,
+    *,
+    kernel: str,
+    bandwidth_m: float,
+    cell_m: float,
+    origin: tuple[float, float],
+    bounds: tuple[float, float, float, float],
+    pad: float,
+    area: str | None,
+    polys: Any,
+    total: float,
+    n_points: int,
+    n_excluded: int,
+    crs: CRS,
+    weight: str | None,
+    source: dict[str, Any],
+) -> KDEResult:
+    """Convolve binned counts into a density surface and account for its mass.
+
+    The last step of :func:`kde`, shared with the Dask path (which bins in partitions).
+
+    Parameters
+    ----------
+    binned : numpy.ndarray
+        Counts (or weights) linearly binned to cell centres, north row first.
+    kernel, bandwidth_m, cell_m
+        As in :func:`kde`.
+    origin : (float, float)
+        ``(x0, y1)``: the grid's west and north edges in ``crs``.
+    bounds : (float, float, float, float)
+        The study area's ``(minx, miny, maxx, maxy)``.
+    pad : float
+        How far the grid reaches beyond the bounds (kernel support plus a cell).
+    area : str or None
+        What limited the study area (``"extent"``, ``"within polygons"`` ...), or ``None``.
+    polys : numpy.ndarray or None
+        Study-area polygons in ``crs``.
+    total : float
+        Points (or weight) binned.
+    n_points, n_excluded : int
+        Points binned, and points left out as outside the study area.
+    crs : pyproj.CRS
+    weight : str or None
+    source : dict
+        Provenance of the points.
+
+    Returns
+    -------
+    KDEResult
+    """
+    from affine import Affine
+
+    spec = KERNELS[kernel]
+    x0, y1 = origin
+    minx, miny, maxx, maxy = bounds
+    shape = binned.shape
+    surface = _convolve(binned, _discrete_kernel(spec, bandwidth_m, cell_m)) * (1e6 / cell_m**2)
     cell_km2 = cell_m * cell_m / 1e6
     lost = total - float(surface.sum()) * cell_km2
     if abs(lost) <= 1e-9 * max(total, 1.0):
@@ -718,16 +791,16 @@ def kde(
     return KDEResult(
         array=surface,
         transform=Affine(cell_m, 0.0, x0, 0.0, -cell_m, y1),
-        crs=mcrs,
+        crs=crs,
         bandwidth_m=bandwidth_m,
         cell_m=cell_m,
         kernel=kernel,
-        n_points=int(len(x)),
+        n_points=int(n_points),
         total_weight=total,
         edge=_edge_text(pad, lost, spill, total, n_excluded, area or ""),
         n_excluded=n_excluded,
         lost_mass=lost,
         spill_mass=spill,
-        weight=wlabel,
-        source=points.info.as_dict(),
+        weight=weight,
+        source=source,
     )

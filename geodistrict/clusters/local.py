@@ -889,18 +889,67 @@ def hotspots(
         )
     layer = _as_layer(points).require_points()
     b = _as_boundaries(within) if within is not None else _extent(layer, cell_m)
-    if grid == "square":
-        cells = square_grid(b, cell_m=cell_m, clip=clip)
-        size = f"{cell_m:g} m square grid"
-    else:
-        res = hex_resolution(cell_m) if resolution is None else int(resolution)
-        cells = hex_grid(b, resolution=res)
-        size = f"H3 resolution {res} hexagonal grid"
+    cells, size = cell_grid(b, cell_m=cell_m, grid=grid, resolution=resolution, clip=clip)
     counted = count_points(cells, layer)
+    return cell_statistics(
+        counted,
+        b,
+        source=layer.info.source,
+        n_points=len(layer),
+        size=size,
+        statistic=statistic,
+        value=value,
+        grid=grid,
+        cell_m=cell_m,
+        contiguity=contiguity,
+        clip=clip,
+        permutations=permutations,
+        seed=seed,
+        fdr=fdr,
+        correction=correction,
+        alternative=alternative,
+    )
+
+
+def cell_grid(
+    b: Any, *, cell_m: float, grid: str, resolution: int | None, clip: bool = False
+) -> tuple[gpd.GeoDataFrame, str]:
+    """The cells of :func:`hotspots` over a study area, and the words that describe them."""
+    if grid == "square":
+        return square_grid(b, cell_m=cell_m, clip=clip), f"{cell_m:g} m square grid"
+    res = hex_resolution(cell_m) if resolution is None else int(resolution)
+    return hex_grid(b, resolution=res), f"H3 resolution {res} hexagonal grid"
+
+
+def cell_statistics(
+    counted: gpd.GeoDataFrame,
+    b: Any,
+    *,
+    source: str,
+    n_points: int,
+    size: str,
+    statistic: str,
+    value: str,
+    grid: str,
+    cell_m: float,
+    contiguity: str,
+    clip: bool,
+    permutations: int,
+    seed: int | None,
+    fdr: float,
+    correction: str,
+    alternative: str,
+) -> gpd.GeoDataFrame:
+    """Weights, local statistic and the result frame of counted cells.
+
+    The steps of :func:`hotspots` after counting, shared with the Dask path (which counts in
+    partitions); parameters as in :func:`hotspots`, ``source`` and ``n_points`` naming the
+    points.
+    """
     rep = counted.attrs["count"]
     if rep["in_cells"] == 0:
         raise EmptyLayerError(
-            f"{layer.info.source}: none of its {len(layer)} points falls in the grid over "
+            f"{source}: none of its {n_points} points falls in the grid over "
             f"{b.info.source}; check that they overlap (and the points' CRS)."
         )
     graph = grid_weights(counted, contiguity=contiguity)
