@@ -23,7 +23,7 @@ import geopandas as gpd
 import numpy as np
 
 import geodistrict as gd
-from geodistrict import join
+from geodistrict import polygon_grid
 
 
 def _data_dir(arg: str | None) -> Path:
@@ -63,7 +63,7 @@ def main() -> None:
             best = np.inf
             for _ in range(3):
                 if method == "grid":  # the look-up table is built in the timed call
-                    join._CACHE.clear()
+                    polygon_grid._CACHE.clear()
                 t = time.perf_counter()
                 a = gd.assign_points(layer.x, layer.y, b.metric, method=method.split()[0])
                 best = min(best, time.perf_counter() - t)
@@ -96,7 +96,7 @@ def main() -> None:
         )
     print(
         "grid: the look-up table built in the call; warm: the table kept from an earlier call "
-        "on the same polygons (see geodistrict.join.cached_polygon_grid)"
+        "on the same polygons (see geodistrict.polygon_grid.cached_polygon_grid)"
     )
     # full command line, warm cache
     with tempfile.TemporaryDirectory() as tmp:

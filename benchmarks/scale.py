@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 import geodistrict as gd
-from geodistrict import join
+from geodistrict import polygon_grid
 from geodistrict.layers import LayerInfo, PointLayer
 
 LEP = "Local_Enterprise_Partnerships_(May_2021)_EN_BUC.geojson"
@@ -74,7 +74,7 @@ def in_memory(data: Path, reps: int) -> list[tuple]:
                 t = time.perf_counter()
                 s = gpd.sjoin(pts, frame, predicate="within", how="inner")
                 best["sjoin"] = min(best["sjoin"], time.perf_counter() - t)
-            join._CACHE.clear()
+            polygon_grid._CACHE.clear()
             t = time.perf_counter()
             gd.assign_points(x, y, polys)
             best["cold"] = min(best["cold"], time.perf_counter() - t)

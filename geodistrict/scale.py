@@ -5,7 +5,7 @@ When to use which
 * **One machine, in memory (the default).** :func:`geodistrict.profile`,
   :func:`geodistrict.clusters.kde.kde` and :func:`geodistrict.clusters.grids.count_points`
   hold a layer as two coordinate arrays and join it through a rasterised look-up table
-  (:class:`geodistrict.join.PolygonGrid`): all 2.7 M UK postcodes meet the 38 LEPs in about
+  (:class:`geodistrict.polygon_grid.PolygonGrid`): all 2.7 M UK postcodes meet the 38 LEPs in about
   0.05 s (0.03 s once the table is built) and ``geodistrict profile`` runs in about 2 s and
   under 2 GB. Use it whenever the points fit in memory (16 bytes a point, plus their
   attributes): up to some tens of millions of points on a laptop.
@@ -592,9 +592,9 @@ def _shared(client: Any, obj: Any) -> Any:
 
 def _single_threaded() -> None:
     """Workers run one task per thread: keep the join's look-ups on that thread."""
-    from . import join
+    from . import polygon_grid
 
-    join._THREADS = 1
+    polygon_grid._THREADS = 1
 
 
 # --------------------------------------------------------------------------------------------
@@ -1268,19 +1268,20 @@ def hotspots_dask(
     correction: str = "fdr_bh",
     alternative: str = "two-sided",
 ) -> Any:
-    """:func:`geodistrict.clusters.local.hotspots` with the counting done on Dask.
+    """:func:`geodistrict.clusters.hotspots.hotspots` with the counting done on Dask.
 
     Only the counts per cell touch the points, so only they run as partition tasks
     (:func:`grid_counts_dask`); the grid, the weights and the statistic are computed here
-    from identical counts, in the same steps as :func:`~geodistrict.clusters.local.hotspots`
+    from identical counts, in the same steps as :func:`~geodistrict.clusters.hotspots.hotspots`
     (without ``clip``), so the cells, z-scores and classes are identical.
     """
     from .clusters import local
     from .clusters.grids import _as_boundaries
+    from .clusters.hotspots import GRIDS, STATISTICS, VALUES, _extent, cell_grid, cell_statistics
 
-    local._choice(statistic, local.STATISTICS, "statistic")
-    local._choice(value, local.VALUES, "value")
-    local._choice(grid, local.GRIDS, "grid")
+    local._choice(statistic, STATISTICS, "statistic")
+    local._choice(value, VALUES, "value")
+    local._choice(grid, GRIDS, "grid")
     local._check_options(fdr, correction, alternative, permutations)
     if not cell_m > 0:
         raise ParameterError(f"cell_m={cell_m!r}: give a positive cell size in metres, e.g. 250.")
@@ -1292,15 +1293,15 @@ def hotspots_dask(
     if within is not None:
         b = _as_boundaries(within)
     elif isinstance(points, PointLayer):
-        b = local._extent(points, cell_m)
+        b = _extent(points, cell_m)
     else:
         raise ParameterError(
             "hotspots_dask: give within= (the study area) for partitioned points, or pass "
             "the PointLayer."
         )
-    cells, size = local.cell_grid(b, cell_m=cell_m, grid=grid, resolution=resolution)
+    cells, size = cell_grid(b, cell_m=cell_m, grid=grid, resolution=resolution)
     counted = grid_counts_dask(cells, points, client=client, partitions=partitions, workdir=workdir)
-    return local.cell_statistics(
+    return cell_statistics(
         counted,
         b,
         source=points.info.source,

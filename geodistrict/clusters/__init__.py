@@ -5,8 +5,9 @@ h3, rasterio) inside the functions that need them, so ``import geodistrict`` sta
 """
 
 from .grids import count_points, hex_grid, square_grid
+from .hotspots import hotspots
 from .kde import KDEResult, kde
-from .local import LocalResult, getis_ord, grid_weights, hotspots, local_moran, weights_for
+from .local import LocalResult, getis_ord, local_moran
 from .outlines import (
     ClusterResult,
     compare_outline,
@@ -16,6 +17,7 @@ from .outlines import (
 )
 from .prime import PrimeResult, prime_locations, significance_outline
 from .ripley import RipleyResult, ripley
+from .weights import grid_weights, weights_for
 
 __all__ = [
     "ClusterResult",

@@ -20,7 +20,7 @@ over the land where activity *can* locate. Here:
    :func:`~.outlines.outline_cells`.
 
 :func:`significance_outline` is the generic last step: the outlines of the significant hot
-cells of a :func:`~.local.hotspots` grid, or of the cells of a density surface at or above a
+cells of a :func:`~.hotspots.hotspots` grid, or of the cells of a density surface at or above a
 threshold (a number, or a per-cell array such as :attr:`PrimeResult.threshold`).
 
 The quantile is numpy's default (linear interpolation between order statistics). It is kept
@@ -591,7 +591,7 @@ def significance_outline(
 
     Two inputs:
 
-    * a grid of cells with a significance flag, such as :func:`~.local.hotspots` returns:
+    * a grid of cells with a significance flag, such as :func:`~.hotspots.hotspots` returns:
       the cells where ``column`` is True *and* that are hot — ``hot_cold == "hot"`` when the
       grid has that column (Gi*), ``quadrant == "HH"`` (local Moran), else ``z > 0``;
       ``points`` is the sum of the cells' ``count`` (0 without that column);

@@ -485,7 +485,7 @@ def _run_kde(args: argparse.Namespace) -> int:
 
 def _run_gi(args: argparse.Namespace) -> int:
     """Contiguous significant Gi* hot cells, outlined."""
-    from ..clusters.local import hotspots
+    from ..clusters.hotspots import hotspots
     from ..clusters.prime import significance_outline
 
     name, layer = _read_layer(args)

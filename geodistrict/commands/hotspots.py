@@ -172,7 +172,7 @@ def run(args: argparse.Namespace) -> int:
     from .._version import __version__
     from ..boundaries import read_boundaries
     from ..cli import _check_cluster_options
-    from ..clusters.local import hotspots
+    from ..clusters.hotspots import hotspots
     from ..io.read import read_points
     from ..io.write import write_table
 

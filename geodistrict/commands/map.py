@@ -280,7 +280,7 @@ def run(args: argparse.Namespace) -> int:
             within=b,
         )
     if args.hotspots:
-        from ..clusters.local import hotspots
+        from ..clusters.hotspots import hotspots
 
         kwargs["hotspots"] = hotspots(
             _layer(layers, args.hotspots, "--hotspots"), within=b, cell_m=args.cell

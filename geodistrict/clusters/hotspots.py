@@ -1,0 +1,235 @@
+"""Hot spots of a point layer in one call: grid, count, weights and a local statistic.
+
+The steps after counting (:func:`cell_statistics`) are shared with the Dask path, which counts
+the cells in partitions (:func:`geodistrict.scale.hotspots_dask`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import geopandas as gpd
+
+from .._errors import EmptyLayerError, ParameterError
+from .grids import _as_boundaries, _as_layer, count_points, hex_grid, hex_resolution, square_grid
+from .local import _check_options, _choice, getis_ord, local_moran
+from .weights import grid_weights
+
+__all__ = ["GRIDS", "STATISTICS", "VALUES", "cell_grid", "cell_statistics", "hotspots"]
+
+
+# ---------------------------------------------------------------------------------------------
+# hot spots of a point layer
+# ---------------------------------------------------------------------------------------------
+
+#: ``statistic=`` of :func:`hotspots`.
+STATISTICS = {"gi": getis_ord, "lisa": local_moran}
+GRIDS = ("square", "hex")
+VALUES = ("count", "locations")
+
+
+def _extent(layer: Any, cell_m: float):
+    """The points' bounding box as Boundaries in their metric CRS."""
+    import shapely
+
+    from ..boundaries import prepare_boundaries
+    from ..crs import choose_metric_crs, transform_xy
+
+    mcrs = choose_metric_crs(
+        (layer.x.min(), layer.y.min(), layer.x.max(), layer.y.max()), layer.crs
+    )
+    x, y = transform_xy(layer.x, layer.y, layer.crs, mcrs)
+    pad = min(1.0, cell_m / 1000.0)  # so points on the box's edge share area with their cell
+    box = shapely.box(x.min() - pad, y.min() - pad, x.max() + pad, y.max() + pad)
+    gdf = gpd.GeoDataFrame({"id": ["extent"], "name": ["extent"]}, geometry=[box], crs=mcrs)
+    return prepare_boundaries(gdf, metric_crs=mcrs, source=f"extent of {layer.info.source}")
+
+
+def hotspots(
+    points: Any,
+    *,
+    within: Any = None,
+    cell_m: float,
+    statistic: str = "gi",
+    value: str = "count",
+    grid: str = "square",
+    resolution: int | None = None,
+    contiguity: str = "queen",
+    clip: bool = False,
+    permutations: int = 0,
+    seed: int | None = None,
+    fdr: float = 0.05,
+    correction: str = "fdr_bh",
+    alternative: str = "two-sided",
+) -> gpd.GeoDataFrame:
+    """Hot spots of a point layer: grid, count, weights and a local statistic in one call.
+
+    Parameters
+    ----------
+    points : PointLayer or geopandas.GeoDataFrame
+        The points (any CRS).
+    within : Boundaries or geopandas.GeoDataFrame, optional
+        The study area; by default the points' bounding box.
+    cell_m : float
+        Square cell side in metres; for hexagons, the H3 resolution of about the same cell area
+        unless ``resolution`` is given.
+    statistic : {"gi", "lisa"}
+        Getis–Ord Gi* (:func:`getis_ord`) or local Moran's I (:func:`local_moran`).
+    value : {"count", "locations"}
+        What is tested: the points per cell, or the distinct coordinates per cell — for
+        postcodes, whose directory stacks hundreds of PO-box and large-user postcodes on one
+        delivery office (``attrs["count"]["largest_stacks"]`` lists the largest stacks).
+    grid : {"square", "hex"}
+        Square cells aligned to the metric CRS, or H3 hexagons.
+    resolution : int, optional
+        H3 resolution for ``grid="hex"``.
+    contiguity : {"queen", "rook"}
+        Neighbours of a square cell (hexagons: edges).
+    clip : bool
+        Cut square cells at the study area's edge (counts then exclude points outside it).
+    permutations, seed, fdr, correction, alternative
+        As in :func:`getis_ord`.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One feature per cell: ``cell_id`` (``row``, ``col`` for squares), ``count``,
+        ``count_per_km2``, ``locations``, ``z``, ``p`` (before correction), ``significant``
+        (after it) and ``hot_cold`` (Gi*) or ``lisa_I`` and ``quadrant`` (LISA); ``attrs``
+        holds ``grid``, ``count`` (accounting for every point) and ``hotspots`` (the
+        parameters, tests and threshold).
+
+    Examples
+    --------
+    >>> import geopandas as gpd, numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> x = np.concatenate([rng.uniform(0, 2000, 300), rng.uniform(200, 800, 300)])
+    >>> y = np.concatenate([rng.uniform(0, 2000, 300), rng.uniform(200, 800, 300)])
+    >>> pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy(x + 530000, y + 180000), crs=27700)
+    >>> h = hotspots(pts, cell_m=200)
+    >>> h.loc[h["z"].idxmax(), ["cell_id", "hot_cold"]].tolist()
+    ['E530400N180400', 'hot']
+    >>> h.attrs["hotspots"]["n_tests"] == len(h)
+    True
+    """
+    _choice(statistic, STATISTICS, "statistic")
+    _choice(value, VALUES, "value")
+    _choice(grid, GRIDS, "grid")
+    _check_options(fdr, correction, alternative, permutations)
+    if not cell_m > 0:
+        raise ParameterError(f"cell_m={cell_m!r}: give a positive cell size in metres, e.g. 250.")
+    if grid == "hex" and clip:
+        raise ParameterError("clip=True cuts square cells only; use grid='square' or clip=False.")
+    if grid == "square" and resolution is not None:
+        raise ParameterError(
+            "resolution is the H3 resolution of grid='hex'; leave it out for squares."
+        )
+    layer = _as_layer(points).require_points()
+    b = _as_boundaries(within) if within is not None else _extent(layer, cell_m)
+    cells, size = cell_grid(b, cell_m=cell_m, grid=grid, resolution=resolution, clip=clip)
+    counted = count_points(cells, layer)
+    return cell_statistics(
+        counted,
+        b,
+        source=layer.info.source,
+        n_points=len(layer),
+        size=size,
+        statistic=statistic,
+        value=value,
+        grid=grid,
+        cell_m=cell_m,
+        contiguity=contiguity,
+        clip=clip,
+        permutations=permutations,
+        seed=seed,
+        fdr=fdr,
+        correction=correction,
+        alternative=alternative,
+    )
+
+
+def cell_grid(
+    b: Any, *, cell_m: float, grid: str, resolution: int | None, clip: bool = False
+) -> tuple[gpd.GeoDataFrame, str]:
+    """The cells of :func:`hotspots` over a study area, and the words that describe them."""
+    if grid == "square":
+        return square_grid(b, cell_m=cell_m, clip=clip), f"{cell_m:g} m square grid"
+    res = hex_resolution(cell_m) if resolution is None else int(resolution)
+    return hex_grid(b, resolution=res), f"H3 resolution {res} hexagonal grid"
+
+
+def cell_statistics(
+    counted: gpd.GeoDataFrame,
+    b: Any,
+    *,
+    source: str,
+    n_points: int,
+    size: str,
+    statistic: str,
+    value: str,
+    grid: str,
+    cell_m: float,
+    contiguity: str,
+    clip: bool,
+    permutations: int,
+    seed: int | None,
+    fdr: float,
+    correction: str,
+    alternative: str,
+) -> gpd.GeoDataFrame:
+    """Weights, local statistic and the result frame of counted cells.
+
+    The steps of :func:`hotspots` after counting, shared with the Dask path (which counts in
+    partitions); parameters as in :func:`hotspots`, ``source`` and ``n_points`` naming the
+    points.
+    """
+    rep = counted.attrs["count"]
+    if rep["in_cells"] == 0:
+        raise EmptyLayerError(
+            f"{source}: none of its {n_points} points falls in the grid over "
+            f"{b.info.source}; check that they overlap (and the points' CRS)."
+        )
+    graph = grid_weights(counted, contiguity=contiguity)
+    result = STATISTICS[statistic](
+        counted[value],
+        graph,
+        permutations=permutations,
+        seed=seed,
+        fdr=fdr,
+        correction=correction,
+        alternative=alternative,
+    )
+    v = result.values
+    keep = ["cell_id", "row", "col"] if grid == "square" else ["cell_id"]
+    out = counted[[*keep, "count", "count_per_km2", "locations"]].copy()
+    if statistic == "gi":
+        out["z"] = v["gi_z"].to_numpy()
+        out["p"] = v["gi_p"].to_numpy()
+        out["significant"] = v["significant"].to_numpy()
+        out["hot_cold"] = v["hot_cold"].to_numpy()
+    else:
+        out["lisa_I"] = v["lisa_I"].to_numpy()
+        out["z"] = v["lisa_z"].to_numpy()
+        out["p"] = v["lisa_p"].to_numpy()
+        out["significant"] = v["significant"].to_numpy()
+        out["quadrant"] = v["lisa_quadrant"].to_numpy()
+    out = gpd.GeoDataFrame(out, geometry=counted.geometry, crs=counted.crs)
+    kind = "hexagon edge" if grid == "hex" else contiguity
+    params = result.report()
+    params["weights"] = f"{kind} contiguity on a {size}; {result.weights}"
+    out.attrs = {
+        "grid": dict(counted.attrs["grid"]),
+        "count": rep,
+        "hotspots": {
+            **params,
+            "statistic": statistic,
+            "local_statistic": result.statistic,
+            "value": value,
+            "cell_m": float(cell_m),
+            "grid": grid,
+            "contiguity": kind,
+            "clip": bool(clip),
+            "within": b.info.source,
+        },
+    }
+    return out

@@ -1,0 +1,319 @@
+"""What a join adds to a profile: status codes, counts, multi pairs and country checks.
+
+:class:`JoinTally` sums over batches of points exactly (the Dask path); the country check
+compares the LAD country of ONS postcodes with the boundary they fell in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+if TYPE_CHECKING:
+    from .boundaries import Boundaries
+    from .join import Assignment, JoinResult
+    from .layers import PointLayer
+
+__all__ = ["UNMATCHED", "MATCHED", "MULTI", "SNAPPED", "JoinTally"]
+
+UNMATCHED, MATCHED, MULTI, SNAPPED = 0, 1, 2, 3
+
+
+def _sums(layer: PointLayer, a: Assignment, column: str, n: int) -> tuple[np.ndarray, int]:
+    w = pd.to_numeric(layer.attributes[column], errors="coerce").to_numpy(dtype="float64")
+    wp = w[a.point]
+    missing = int(np.isnan(wp).sum())
+    return np.bincount(a.polygon, weights=np.nan_to_num(wp), minlength=n), missing
+
+
+def _counts_by(layer: PointLayer, a: Assignment, column: str, n: int) -> pd.DataFrame:
+    vals = layer.attributes[column].astype("string").str.strip()
+    vals = vals.mask(vals == "", pd.NA)
+    pairs = pd.DataFrame({"point": a.point, "poly": a.polygon})
+    if column in layer.info.multivalued:
+        exploded = vals.str.split(",").explode().str.strip()
+        exploded = exploded.mask(exploded == "", pd.NA)
+        cat = pd.DataFrame({"point": exploded.index.to_numpy(), "cat": exploded.to_numpy()})
+        cat = cat.drop_duplicates()
+        pairs = pairs.merge(cat, on="point", how="left")
+    else:
+        pairs["cat"] = vals.to_numpy()[pairs["point"].to_numpy()]
+    pairs["cat"] = pairs["cat"].fillna("missing")
+    table = pd.crosstab(pairs["poly"], pairs["cat"])
+    table = table.reindex(range(n), fill_value=0)
+    return table.sort_index(axis=1)
+
+
+def _status_counts(c: np.ndarray, n_input: int, n_rejected: int) -> dict[str, int]:
+    return {
+        "input": int(n_input),
+        "matched": int(c[MATCHED] + c[SNAPPED]),
+        "multi": int(c[MULTI]),
+        "unmatched": int(c[UNMATCHED]),
+        "rejected": int(n_rejected),
+        "snapped": int(c[SNAPPED]),
+    }
+
+
+def _multi_combos(a: Assignment, status: np.ndarray) -> dict[tuple[int, ...], int]:
+    """Points per set of boundaries, for the points in several (sorted sets)."""
+    multi = status == MULTI
+    if not multi.any():
+        return {}
+    sel = multi[a.point]
+    pt, pg = a.point[sel], a.polygon[sel]
+    order = np.lexsort((pg, pt))
+    pt, pg = pt[order], pg[order]
+    _, start, k = np.unique(pt, return_index=True, return_counts=True)
+    rank = np.arange(len(pt)) - np.repeat(start, k)
+    grid = np.full((len(start), int(k.max())), -1, dtype=np.int64)
+    grid[np.repeat(np.arange(len(start)), k), rank] = pg
+    combos, n = np.unique(grid, axis=0, return_counts=True)
+    return {tuple(int(j) for j in row if j >= 0): int(c) for row, c in zip(combos, n, strict=True)}
+
+
+def _multi_list(combos: dict[tuple[int, ...], int], ids: np.ndarray) -> list[dict[str, Any]]:
+    # tuples sort as the -1-padded rows of np.unique did: a prefix before its extensions
+    out = [
+        {"ids": [str(ids[j]) for j in key], "points": int(combos[key])} for key in sorted(combos)
+    ]
+    return sorted(out, key=lambda d: -d["points"])
+
+
+@dataclass(frozen=True)
+class JoinTally:
+    """What a join of a batch of points adds to a profile: combinable by :meth:`combine`.
+
+    The totals of a layer split into batches (the partitions of a Dask computation) are the
+    sums of the batches' tallies; every count is an integer, so the combination is exact and
+    equals the tally of the whole layer. Weight sums are floating point: they are exact too
+    when the weights are integers (employees, counts), and otherwise equal to the last bits
+    only (the order of the additions differs).
+
+    Attributes
+    ----------
+    counts : numpy.ndarray
+        Points per boundary (snapped included; a multi point in each of its boundaries).
+    status : numpy.ndarray
+        Points per status (:data:`UNMATCHED`, :data:`MATCHED`, :data:`MULTI`, :data:`SNAPPED`).
+    multi : dict
+        Points per set of overlapping boundaries (tuples of boundary positions).
+    by : dict of str to pandas.DataFrame
+        Per column: counts per boundary (rows) and category (columns).
+    sums, missing : dict
+        Per weight column: the sum per boundary, and the assigned points without a value.
+    country : dict
+        Raw counts of the LAD-country checks (empty when not applicable).
+    """
+
+    counts: np.ndarray
+    status: np.ndarray
+    multi: dict[tuple[int, ...], int] = field(default_factory=dict)
+    by: dict[str, pd.DataFrame] = field(default_factory=dict)
+    sums: dict[str, np.ndarray] = field(default_factory=dict)
+    missing: dict[str, int] = field(default_factory=dict)
+    country: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, j: JoinResult, *, by: Sequence[str] = (), weights: Sequence[str] = ()) -> JoinTally:
+        """The tally of a join result, with category counts and weight sums of some columns."""
+        n = len(j.boundaries)
+        sums, missing = {}, {}
+        for col in weights:
+            sums[col], missing[col] = j.sums(col)
+        return cls(
+            counts=j.counts(),
+            status=np.bincount(j.status, minlength=4).astype(np.int64),
+            multi=_multi_combos(j.assignment, j.status),
+            by={col: _counts_by(j.layer, j.assignment, col, n) for col in by},
+            sums=sums,
+            missing=missing,
+            country=j._country,
+        )
+
+    @classmethod
+    def combine(cls, tallies: Sequence[JoinTally]) -> JoinTally:
+        """The tally of the union of the batches (in the given order)."""
+        first = tallies[0]
+        multi: dict[tuple[int, ...], int] = {}
+        for t in tallies:
+            for k, v in t.multi.items():
+                multi[k] = multi.get(k, 0) + v
+        by = {}
+        for col in first.by:
+            cats = sorted(set().union(*(t.by[col].columns for t in tallies)))
+            total = sum(t.by[col].reindex(columns=cats, fill_value=0).to_numpy() for t in tallies)
+            by[col] = pd.DataFrame(total, index=first.by[col].index, columns=pd.Index(cats))
+            by[col].columns.name = first.by[col].columns.name
+        sums = {}
+        for col in first.sums:
+            s = first.sums[col].copy()
+            for t in tallies[1:]:
+                s += t.sums[col]
+            sums[col] = s
+        return cls(
+            counts=np.sum([t.counts for t in tallies], axis=0),
+            status=np.sum([t.status for t in tallies], axis=0),
+            multi=multi,
+            by=by,
+            sums=sums,
+            missing={col: sum(t.missing[col] for t in tallies) for col in first.missing},
+            country=_country_combine([t.country for t in tallies]),
+        )
+
+    def report(
+        self,
+        layer: PointLayer,
+        boundaries: Boundaries,
+        *,
+        crs: CRS,
+        snap_m: float | None = None,
+        max_rows: int = 100,
+    ) -> dict[str, Any]:
+        """The accounting report (:meth:`JoinResult.report`) of ``layer`` from this tally.
+
+        ``layer`` gives the input count, the rejected rows and the provenance (its points
+        need not be loaded); ``crs`` is the CRS the points were joined in.
+        """
+        rep: dict[str, Any] = _status_counts(self.status, layer.n_input, len(layer.rejected))
+        rep["balanced"] = (
+            rep["matched"] + rep["multi"] + rep["unmatched"] + rep["rejected"] == rep["input"]
+        )
+        rep["note"] = (
+            "matched + multi + unmatched + rejected = input; 'snapped' points are part of "
+            "'matched'; 'multi' points lie in overlapping boundaries and count in each."
+        )
+        rej = layer.rejected
+        rep["rejected_reasons"] = {str(k): int(v) for k, v in rej["reason"].value_counts().items()}
+        rep["rejected_rows"] = [
+            {"row": int(r.row), "id": None if pd.isna(r.id) else str(r.id), "reason": r.reason}
+            for r in rej.head(max_rows).itertuples()
+        ]
+        if len(rej) > max_rows:
+            rep["rejected_rows_truncated"] = True
+        rep["multi_by_boundaries"] = _multi_list(self.multi, boundaries.ids)
+        if snap_m is not None:
+            rep["snap_m"] = snap_m
+        rep["layer"] = layer.info.as_dict()
+        rep["crs"] = crs.to_string()
+        rep["checks"] = _country_report(self.country)
+        return rep
+
+
+def _gss_country(codes: Any) -> np.ndarray:
+    """Country letter of GSS codes (``E06000001`` → ``E``), None where not a GSS code."""
+    cat = pd.Categorical(codes)
+    cats = pd.Series(cat.categories, dtype="string")
+    letters = cats.str[0].where(cats.str.fullmatch(r"[EWSNLM]\d{8}").fillna(False), None)
+    table = np.append(letters.to_numpy(dtype=object), None)  # code -1 (missing) -> None
+    return table[cat.codes]
+
+
+_BANDS_M = (100, 500, 1000, 5000)
+
+
+def _country_raw(
+    layer: PointLayer, b: Boundaries, a: Assignment, status: np.ndarray
+) -> dict[str, Any]:
+    """Counts comparing each point's own GSS LAD code (``laua``) with the boundary it fell in.
+
+    Combinable over batches of points (:func:`_country_combine`); ``first`` holds the position
+    in ``layer`` of the first point of each country placed in another one.
+    """
+    if "laua" not in layer.attributes.columns:
+        return {}
+    bcountry = _gss_country(b.ids)
+    if any(c is None for c in bcountry):
+        return {}
+    pcountry = _gss_country(layer.attributes["laua"])
+    countries = sorted({str(c) for c in bcountry})
+    assigned_country = np.asarray(bcountry, dtype=object)[a.polygon]
+    mism = pd.Series(pcountry[a.point]) != pd.Series(assigned_country)
+    mism_pts = np.unique(a.point[mism.to_numpy()])
+    keys = pd.Series(pcountry[mism_pts], dtype=object).fillna("none").to_numpy()
+    by: dict[str, list[int]] = {}
+    for k, p in zip(keys.tolist(), mism_pts.tolist(), strict=True):
+        if k in by:
+            by[k][0] += 1
+        else:
+            by[k] = [1, p]
+    outside = (status == UNMATCHED) | (status == SNAPPED)
+    own = np.isin(pcountry, countries)
+    lost = np.flatnonzero(outside & own)
+    dist = np.full(len(lost), np.nan)
+    if len(lost):
+        tree = shapely.STRtree(b.metric)
+        pts = shapely.points(layer.x[lost], layer.y[lost])
+        idx, d = tree.query_nearest(pts, return_distance=True, all_matches=False)
+        dist[idx[0]] = d
+    return {
+        "countries": countries,
+        "mismatched": int(len(mism_pts)),
+        "by_country": by,
+        "lost": int(len(lost)),
+        "within": [int((dist <= m).sum()) for m in _BANDS_M],
+        "beyond": int((dist > _BANDS_M[-1]).sum()),
+        "snapped_own": int(((status == SNAPPED) & own).sum()),
+    }
+
+
+def _country_combine(raws: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    if not raws or not raws[0]:
+        return {}
+    by: dict[str, list[int]] = {}
+    for r in raws:
+        for k, (n, first) in r["by_country"].items():
+            if k in by:
+                by[k] = [by[k][0] + n, min(by[k][1], first)]
+            else:
+                by[k] = [n, first]
+    return {
+        "countries": raws[0]["countries"],
+        "mismatched": sum(r["mismatched"] for r in raws),
+        "by_country": by,
+        "lost": sum(r["lost"] for r in raws),
+        "within": [sum(v) for v in zip(*(r["within"] for r in raws), strict=True)],
+        "beyond": sum(r["beyond"] for r in raws),
+        "snapped_own": sum(r["snapped_own"] for r in raws),
+    }
+
+
+def _country_report(raw: dict[str, Any]) -> dict[str, Any]:
+    """The ``checks`` block of a join report from :func:`_country_raw` counts."""
+    if not raw:
+        return {}
+    # value_counts of the mismatched points' countries, in the order pandas gives the whole
+    # layer: rebuilt from the counts with each country where its first point came
+    order = sorted(raw["by_country"], key=lambda k: raw["by_country"][k][1])
+    counts = [raw["by_country"][k][0] for k in order]
+    by = pd.Series(np.repeat(np.array(order, dtype=object), counts), dtype=object).value_counts()
+    lost = raw["lost"]
+    return {
+        "lad_country": {
+            "field": "laua",
+            "boundary_countries": raw["countries"],
+            "placed_in_other_country": raw["mismatched"],
+            "placed_in_other_country_by_lad_country": {str(k): int(v) for k, v in by.items()},
+            "note": (
+                "points whose own LAD code (laua) names another country than the boundary they "
+                "fell in: generalised boundaries cross the real border"
+            ),
+        },
+        "outside_coastline": {
+            "outside_in_boundary_countries": lost,
+            "unmatched_in_boundary_countries": lost - raw["snapped_own"],
+            **{f"within_{m}m": n for m, n in zip(_BANDS_M, raw["within"], strict=True)},
+            "beyond_5000m": raw["beyond"],
+            "snapped": raw["snapped_own"],
+            "note": (
+                "points whose LAD code lies in the boundaries' countries but which fall outside "
+                "every (generalised) boundary; --snap METRES assigns those within reach"
+            ),
+        },
+    }
