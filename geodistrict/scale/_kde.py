@@ -1,0 +1,361 @@
+"""Kernel density with the binning done on a Dask cluster."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pyproj import CRS
+
+from .._errors import (
+    EmptyLayerError,
+    ParameterError,
+    SchemaError,
+)
+from ..layers import PointLayer
+from ._common import (
+    RETRIES,
+    _shared,
+    _single_threaded,
+    _workdir,
+)
+from ._partitioned import (
+    PartitionedPoints,
+    _as_partitioned,
+    _offsets,
+    _read_part,
+)
+
+# --------------------------------------------------------------------------------------------
+# kernel density
+
+
+def _kde_points(
+    file: str, offset: int, spec: dict[str, Any]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None, int]:
+    """A partition's points in the study area (metric CRS), positions, weights, excluded."""
+    from ..clusters.kde import _inside_polygons
+    from ..crs import transform_xy
+
+    _single_threaded()
+    wcol = spec["weights"]
+    x, y, pos, attrs = _read_part(file, [wcol] if wcol else [], offset)
+    w = None
+    if wcol:
+        w = pd.to_numeric(attrs[wcol], errors="coerce").to_numpy(dtype="float64")
+        bad = ~np.isfinite(w)
+        if bad.any() or (w < 0).any():
+            raise SchemaError(
+                f"{spec['name']}: {int(bad.sum())} weights ({wcol}) are missing or not numbers "
+                f"and {int((w[~bad] < 0).sum())} negative in {file}; a density needs weights "
+                ">= 0 (fill or drop them first)."
+            )
+    x, y = transform_xy(x, y, spec["crs"], spec["mcrs"])
+    minx, miny, maxx, maxy = spec["area"]
+    keep = (x >= minx) & (x <= maxx) & (y >= miny) & (y <= maxy)
+    if spec["polys"] is not None:
+        keep[keep] = _inside_polygons(x[keep], y[keep], spec["polys"])
+    n_excl = int((~keep).sum())
+    return x[keep], y[keep], pos[keep], (None if w is None else w[keep]), n_excl
+
+
+def _shares(x, y, w, x0, y1, cell, shape):
+    """The four cloud-in-cell components of ``clusters.kde._linear_bin``: (cells, shares).
+
+    The same operations in the same order, so every share is bit-identical.
+    """
+    nr, nc = shape
+    fx = x - x0
+    fx *= 1.0 / cell
+    fx -= 0.5
+    fy = y1 - y
+    fy *= 1.0 / cell
+    fy -= 0.5
+    ix = np.floor(fx)
+    fx -= ix
+    iy = np.floor(fy)
+    fy -= iy
+    idx = iy.astype(np.intp)
+    idx *= nc
+    idx += ix.astype(np.intp)
+    south = fy if w is None else fy * w
+    north = 1.0 - fy if w is None else w - south
+    east = north * fx
+    north -= east
+    east2 = south * fx
+    south = south - east2
+    return [(idx, north), (idx + 1, east), (idx + 1 + nc, east2), (idx + nc, south)]
+
+
+def _bin_task(file: str, offset: int, spec: dict[str, Any]) -> dict[str, Any]:
+    """Bin one partition: per component, the partition's fold over each cell it touches."""
+    x, y, pos, w, n_excl = _kde_points(file, offset, spec)
+    comps = _shares(x, y, w, *spec["frame"])
+    out = []
+    for idx, val in comps:
+        cells, inv = np.unique(idx, return_inverse=True)
+        sums = np.bincount(inv, weights=val, minlength=len(cells))  # in layer order
+        nz = sums != 0
+        out.append((cells[nz], sums[nz]))
+    integer = w is None or bool(np.all(w == np.floor(w)))
+    return {
+        "components": out,
+        "n": int(len(x)),
+        "excluded": n_excl,
+        # integer weights sum exactly in any order; others are summed again in layer order
+        "weight_sum": float(w.sum()) if w is not None and integer else None,
+    }
+
+
+def _weights_task(file: str, offset: int, spec: dict[str, Any]) -> tuple:
+    """Positions and weights of a partition's points in the study area."""
+    _, _, pos, w, _ = _kde_points(file, offset, spec)
+    return pos, w
+
+
+def _contrib_task(
+    file: str, offset: int, spec: dict[str, Any], shared: list[np.ndarray]
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The partition's contributions (position, cell, share) to cells shared with others."""
+    x, y, pos, w, _ = _kde_points(file, offset, spec)
+    out = []
+    for (idx, val), cells in zip(_shares(x, y, w, *spec["frame"]), shared, strict=True):
+        sel = np.isin(idx, cells) & (val != 0)
+        out.append((pos[sel], idx[sel], val[sel]))
+    return out
+
+
+def _bounds_task(file: str, offset: int, crs: Any, mcrs: Any) -> tuple[float, ...]:
+    from ..crs import transform_xy
+
+    x, y, _, _ = _read_part(file, (), offset)
+    x, y = transform_xy(x, y, crs, mcrs)
+    return float(x.min()), float(y.min()), float(x.max()), float(y.max())
+
+
+def _bounds(client: Any, pp: PartitionedPoints, mcrs: CRS) -> tuple[float, ...]:
+    """Exact bounds of the points in ``mcrs`` (one pass over the partitions if needed)."""
+    if pp.crs.equals(mcrs):
+        return pp.bounds
+    parts = [
+        client.submit(_bounds_task, f, off, pp.crs, mcrs, retries=RETRIES, pure=False)
+        for f, off in zip(pp.file_paths(), _offsets(pp), strict=True)
+    ]
+    b = np.array(client.gather(parts))
+    return float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()), float(b[:, 3].max())
+
+
+def kde_dask(
+    points: PointLayer | PartitionedPoints,
+    *,
+    client: Any,
+    bandwidth_m: float,
+    cell_m: float,
+    kernel: str = "quartic",
+    weights: str | None = None,
+    within: Any = None,
+    extent: Sequence[float] | None = None,
+    metric_crs: object | None = None,
+    partitions: int | None = None,
+    workdir: str | Path | None = None,
+) -> Any:
+    """:func:`geodistrict.clusters.kde.kde` on a Dask cluster: a bit-identical surface.
+
+    Each partition bins its points on the same grid (cloud-in-cell, four components as on
+    one machine). A cell binned by one partition takes that partition's sum, which adds the
+    same shares in the same (layer) order as one machine does; the few cells on the border
+    of two partitions are summed again from their shares in layer order. The binned grid is
+    then convolved once, so the surface equals the single-machine one bit for bit.
+
+    Parameters
+    ----------
+    points : PointLayer or PartitionedPoints
+        The points.
+    client : distributed.Client
+        From :func:`dask_client`.
+    bandwidth_m, cell_m, kernel, within, extent, metric_crs
+        As for :func:`~geodistrict.clusters.kde.kde`.
+    weights : str, optional
+        A numeric column (>= 0, no missing values).
+    partitions, workdir
+        As for :func:`profile_dask`.
+
+    Returns
+    -------
+    KDEResult
+    """
+    from ..clusters.kde import (
+        KERNELS,
+        MAX_CELLS,
+        _metric_crs,
+        _weights,
+        _within_geoms,
+        check_parameters,
+        finish_surface,
+    )
+    from ..crs import as_crs, choose_metric_crs
+
+    check_parameters(bandwidth_m=bandwidth_m, cell_m=cell_m, kernel=kernel)
+    if weights is not None and not isinstance(weights, str):
+        raise ParameterError("kde_dask: weights must be a column name.")
+    bandwidth_m, cell_m = float(bandwidth_m), float(cell_m)
+    points.require_points()
+    wlabel = None
+    if weights is not None:
+        if isinstance(points, PointLayer):
+            _weights(points, weights)  # the single-machine checks and messages
+        elif weights not in points.columns:
+            raise SchemaError(
+                f"{points.name}: no column {weights!r} for weights; columns are "
+                f"{', '.join(points.columns)}."
+            )
+        wlabel = weights
+    polys = None
+    if within is not None:
+        polys, mcrs = _within_geoms(within, as_crs(metric_crs) if metric_crs is not None else None)
+    elif isinstance(points, PointLayer):
+        mcrs = _metric_crs(points, metric_crs)
+    else:
+        mcrs = (
+            as_crs(metric_crs, what="metric_crs")
+            if metric_crs is not None
+            else choose_metric_crs(points.bounds, points.crs)
+        )
+        if mcrs.is_geographic:
+            raise ParameterError(
+                f"metric_crs {mcrs.to_string()} is in degrees; choose a projected CRS such as "
+                "EPSG:27700 or a UTM zone."
+            )
+    with _workdir(workdir) as wd:
+        pp = _as_partitioned(
+            points,
+            wd,
+            client,
+            partitions=partitions,
+            metric_crs=mcrs,
+            columns=[weights] if weights else [],
+        )
+        area = None
+        if extent is not None:
+            minx, miny, maxx, maxy = (float(v) for v in extent)
+            if not (minx < maxx and miny < maxy):
+                raise ParameterError(
+                    f"extent {tuple(extent)}: give (minx, miny, maxx, maxy) with min < max, in "
+                    f"{mcrs.to_string()} metres."
+                )
+            area = "extent"
+        elif polys is not None:
+            import shapely
+
+            b = shapely.bounds(polys)
+            minx, miny = float(np.nanmin(b[:, 0])), float(np.nanmin(b[:, 1]))
+            maxx, maxy = float(np.nanmax(b[:, 2])), float(np.nanmax(b[:, 3]))
+        else:
+            minx, miny, maxx, maxy = _bounds(client, pp, mcrs)
+        if polys is not None:
+            area = "within polygons" if area is None else "within polygons and extent"
+        spec_ = KERNELS[kernel]
+        pad = spec_.support * bandwidth_m + cell_m
+        x0 = math.floor((minx - pad) / cell_m) * cell_m
+        x1 = math.ceil((maxx + pad) / cell_m) * cell_m
+        y0 = math.floor((miny - pad) / cell_m) * cell_m
+        y1 = math.ceil((maxy + pad) / cell_m) * cell_m
+        shape = (round((y1 - y0) / cell_m), round((x1 - x0) / cell_m))
+        if shape[0] * shape[1] > MAX_CELLS:
+            raise ParameterError(
+                f"{pp.name}: a {cell_m:g} m grid over {(x1 - x0) / 1e3:,.0f} x "
+                f"{(y1 - y0) / 1e3:,.0f} km has {shape[0] * shape[1]:,} cells (limit "
+                f"{MAX_CELLS:,}); use larger cells or a smaller extent."
+            )
+        spec = {
+            "crs": pp.crs,
+            "mcrs": mcrs,
+            "area": (minx, miny, maxx, maxy),
+            "polys": polys,
+            "weights": weights,
+            "name": pp.name,
+            "frame": (x0, y1, cell_m, shape),
+        }
+        sp = _shared(client, spec)
+        items = list(zip(pp.file_paths(), _offsets(pp), strict=True))
+        futures = [
+            client.submit(_bin_task, f, off, sp, retries=RETRIES, pure=False) for f, off in items
+        ]
+        parts = client.gather(futures)
+        n_points = sum(p["n"] for p in parts)
+        n_excluded = sum(p["excluded"] for p in parts)
+        if n_points == 0:
+            raise EmptyLayerError(
+                f"{pp.name}: none of its {len(pp)} points lies in the study area ({area}); "
+                "check that the points and the boundaries cover the same place."
+            )
+        ncell = shape[0] * shape[1]
+        # cells binned by one partition take its sum; shared cells are re-summed in order
+        shared = []
+        for k in range(4):
+            cells = np.concatenate([p["components"][k][0] for p in parts])
+            uniq, times = np.unique(cells, return_counts=True)
+            shared.append(uniq[times > 1])
+        need = [
+            i
+            for i, p in enumerate(parts)
+            if any(np.isin(p["components"][k][0], shared[k]).any() for k in range(4))
+        ]
+        contrib = client.gather(
+            [
+                client.submit(_contrib_task, *items[i], sp, shared, retries=RETRIES, pure=False)
+                for i in need
+            ]
+        )
+        if weights is None:
+            total = float(n_points)
+        elif all(p["weight_sum"] is not None for p in parts) and (
+            sum(p["weight_sum"] for p in parts) < 2**53
+        ):
+            total = float(sum(p["weight_sum"] for p in parts))
+        else:  # fractional weights: numpy's sum of the layer's weights, in layer order
+            pw = client.gather(
+                [client.submit(_weights_task, *it, sp, retries=RETRIES, pure=False) for it in items]
+            )
+            pos = np.concatenate([q[0] for q in pw])
+            w_all = np.concatenate([q[1] for q in pw])
+            total = float(w_all[np.argsort(pos, kind="stable")].sum())
+    binned = np.zeros(ncell)
+    for k in range(4):
+        comp = np.zeros(ncell)
+        for p in parts:
+            cells, sums = p["components"][k]
+            comp[cells] = sums
+        if len(shared[k]):
+            pos = np.concatenate([c[k][0] for c in contrib])
+            idx = np.concatenate([c[k][1] for c in contrib])
+            val = np.concatenate([c[k][2] for c in contrib])
+            order = np.argsort(pos, kind="stable")
+            comp[shared[k]] = np.bincount(idx[order], weights=val[order], minlength=ncell)[
+                shared[k]
+            ]
+        if k == 0:
+            binned = comp
+        else:
+            binned += comp
+    return finish_surface(
+        binned.reshape(shape),
+        kernel=kernel,
+        bandwidth_m=bandwidth_m,
+        cell_m=cell_m,
+        origin=(x0, y1),
+        bounds=(minx, miny, maxx, maxy),
+        pad=pad,
+        area=area,
+        polys=polys,
+        total=total,
+        n_points=int(n_points),
+        n_excluded=n_excluded,
+        crs=mcrs,
+        weight=wlabel,
+        source=pp.info.as_dict(),
+    )
