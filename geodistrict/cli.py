@@ -426,6 +426,7 @@ def _check_cluster_options(args: argparse.Namespace) -> None:
 
 def _cmd_profile(args: argparse.Namespace) -> int:
     from .boundaries import read_boundaries
+    from .commands._args import points_spec
     from .io.read import read_points
     from .io.write import write_table
     from .profile import profile
@@ -438,15 +439,9 @@ def _cmd_profile(args: argparse.Namespace) -> int:
     pcol = _kv(args.postcode, "--postcode")
     play = _kv(args.points_layer, "--points-layer")
     for spec in specs:
-        if "=" in spec:
-            name, path = spec.split("=", 1)
-        elif spec.startswith("onspd"):
-            name, path = "postcodes", spec
-        else:
-            raise SchemaError(
-                f"--points {spec!r}: write it as NAME=PATH (e.g. universities={spec}); NAME "
-                "prefixes the output columns."
-            )
+        name, path = points_spec(
+            spec, example="universities", hint=" NAME prefixes the output columns."
+        )
         x = y = None
         if name in xy:
             parts = xy[name].split(",")

@@ -101,17 +101,11 @@ def read_layers(specs: list[str] | None) -> dict[str, Any]:
     """``["firms=firms.csv", "onspd"]`` → {name: PointLayer}."""
     from .._errors import SchemaError
     from ..io.read import read_points
+    from ._args import points_spec
 
     out: dict[str, Any] = {}
     for spec in specs or []:
-        if "=" in spec and spec.split("=", 1)[0].strip() and spec.split("=", 1)[1].strip():
-            name, path = (t.strip() for t in spec.split("=", 1))
-        elif spec.startswith("onspd"):
-            name, path = "postcodes", spec
-        else:
-            raise SchemaError(
-                f"--points {spec!r}: write it as NAME=PATH (e.g. firms={spec}) or 'onspd'."
-            )
+        name, path = points_spec(spec)
         if name in out:
             raise SchemaError(f"--points: two layers are named {name!r}; give each its own NAME.")
         out[name] = read_points(path, name=name)

@@ -14,6 +14,7 @@ from typing import Any
 
 from .._errors import ParameterError, SchemaError
 from ..io.write import write_json
+from ._args import points_spec
 
 __all__ = ["register", "run"]
 
@@ -210,16 +211,6 @@ def register(subparsers: Any) -> None:
     p.set_defaults(_run=run)
 
 
-def _layer_spec(spec: str) -> tuple[str, str]:
-    if "=" in spec:
-        name, path = spec.split("=", 1)
-        if name and path:
-            return name.strip(), path.strip()
-    elif spec.startswith("onspd"):
-        return "postcodes", spec
-    raise SchemaError(f"--points {spec!r}: write it as NAME=PATH (e.g. firms={spec}) or 'onspd'.")
-
-
 _KDE_ONLY = ("bandwidth", "kernel", "populated", "simulations", "quantile", "jitter", "seed")
 _POINT_ONLY = ("eps", "min_points", "min_cluster_size", "buffer", "labels")
 
@@ -360,7 +351,7 @@ def _read_layer(args: argparse.Namespace) -> tuple[str, Any]:
     """The --points layer (with --xy and --points-crs) and its short name."""
     from ..io.read import read_points
 
-    name, path = _layer_spec(args.points)
+    name, path = points_spec(args.points)
     x = y = None
     if args.xy:
         parts = [s.strip() for s in args.xy.split(",")]

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..io.write import write_json
+from ._args import points_spec
 
 __all__ = ["register", "run"]
 
@@ -95,20 +96,6 @@ def register(subparsers: Any) -> None:
     p.set_defaults(_run=run)
 
 
-def _points_spec(spec: str) -> tuple[str, str]:
-    from .._errors import SchemaError
-
-    if "=" in spec:
-        name, path = spec.split("=", 1)
-        if name and path:
-            return name.strip(), path.strip()
-    elif spec.startswith("onspd"):
-        return "postcodes", spec
-    raise SchemaError(
-        f"--points {spec!r}: write it as NAME=PATH (e.g. universities={spec}) or 'onspd'."
-    )
-
-
 def _levels(text: str, result: Any) -> dict[str, float]:
     """``top1,top5,250`` → {label: density per km²}."""
     from ..clusters.kde import ParameterError
@@ -150,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
                 f"{opt} {path}: the folder {Path(path).parent} does not exist; create it first."
             )
     _check_cluster_options(args)
-    name, spec = _points_spec(args.points)
+    name, spec = points_spec(args.points, example="universities")
     if args.cluster and Path(spec).is_dir():  # partitioned GeoParquet, read by the tasks
         from ..scale import read_partitioned
 
