@@ -385,3 +385,17 @@ def test_nomis_tables_need_a_way_onto_places_that_are_not_a_nomis_geography(
     assert main(args) == 2
     err = capsys.readouterr().err
     assert "--zones" in err and "not a Nomis geography" in err
+
+
+def test_a_district_outside_the_uk_layers_says_so_instead_of_zero(shared_file, tmp_path):
+    args = ["report", "22at-barcelona", "--no-pdf", "--universities", str(shared_file(UNIS)),
+            "--out", str(tmp_path)]  # fmt: skip
+    assert main(args) == 0
+    doc = json.loads((tmp_path / "22at-barcelona.json").read_text())
+    card = {r["key"]: r for r in doc["card"]}
+    assert card["postcodes"]["value"] is None and "not covered" in card["postcodes"]["note"]
+    assert card["universities"]["value"] is None
+    assert card["area"]["source"].endswith("UTM zone 31N")  # measured in its own UTM zone
+    html = (tmp_path / "22at-barcelona.html").read_text()
+    assert "has 0 postcodes" not in html and "lies outside the extent" in html
+    assert 'id="hotspot-map"' in html  # the place is still mapped

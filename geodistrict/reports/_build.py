@@ -126,7 +126,7 @@ def _images(ctx: ReportContext, rep: PlaceReport, i: int) -> tuple[Any, Any, Any
         hotspots=h.get("grid"),
         outlines=h.get("outlines_gdf"),
         points=points,
-        title=f"{rep.name}: hot spots of {h.get('layer', 'points')}",
+        title=f"{rep.name}: hot spots of {h['layer']}" if "grid" in h else rep.name,
     )
     return lq_png, map_png, record
 

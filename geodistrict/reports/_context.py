@@ -21,7 +21,14 @@ from .._errors import ParameterError
 from ..boundaries import Boundaries
 from ..layers import PointLayer
 
-__all__ = ["ReportOptions", "ReportContext", "build_context", "subset_layer", "one_place"]
+__all__ = [
+    "ReportOptions",
+    "ReportContext",
+    "build_context",
+    "subset_layer",
+    "one_place",
+    "outside_cover",
+]
 
 #: The wording rule of a specialism (a location quotient and a count, both at least these).
 DEFAULT_MIN_LQ = 1.25
@@ -192,6 +199,37 @@ def one_place(b: Boundaries, i: int) -> Boundaries:
         metric_crs=crs,
         overlaps=b.overlaps.iloc[0:0] if len(b.overlaps) else b.overlaps,
     )
+
+
+def outside_cover(
+    layer: PointLayer | None, geom: Any, crs: Any, *, pad_m: float = 10_000.0
+) -> bool:
+    """Whether a place lies outside a point layer's extent (its box grown by ``pad_m``).
+
+    A UK layer (the postcode directory, UK universities) says nothing about Barcelona: there a
+    count of 0 is not a finding, and the report says the layer does not cover the place.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, pyproj, shapely
+    >>> from geodistrict.layers import LayerInfo
+    >>> lay = PointLayer(np.array([0.0, 50_000.0]), np.array([0.0, 50_000.0]),
+    ...                  pyproj.CRS(27700), pd.DataFrame({"row": [0, 1]}), LayerInfo("p", "p"))
+    >>> outside_cover(lay, shapely.box(55_000, 0, 56_000, 1_000), pyproj.CRS(27700))
+    False
+    >>> outside_cover(lay, shapely.box(90_000, 0, 91_000, 1_000), pyproj.CRS(27700))
+    True
+    """
+    from ..crs import transform_xy
+
+    if layer is None or len(layer) == 0:
+        return True
+    c = shapely.centroid(geom)
+    x, y = transform_xy(np.array([c.x]), np.array([c.y]), crs, layer.crs)
+    x0, y0, x1, y1 = layer.x.min(), layer.y.min(), layer.x.max(), layer.y.max()
+    pad = pad_m if not layer.crs.is_geographic else pad_m / 111_000.0
+    inside = (x0 - pad <= x[0] <= x1 + pad) and (y0 - pad <= y[0] <= y1 + pad)
+    return not inside
 
 
 def auto_cell(area_m2: float, *, target_cells: int = 1500) -> float:

@@ -129,6 +129,11 @@ def _card(rep: PlaceReport, reference: str | None) -> str:
 
 def _universities(rep: PlaceReport) -> str:
     u = rep.universities
+    row = next((r for r in rep.card if r["key"] == "universities"), None)
+    if row is None:
+        return "<p>No universities layer was given (--universities).</p>"
+    if row["value"] is None:
+        return f"<p class='missing'>Not available: {escape(row['note'])}.</p>"
     if u is None or u.empty:
         return "<p>No higher-education provider has its head office inside the boundary.</p>"
     groups: dict[str, int] = {}
@@ -202,7 +207,16 @@ def _specialisation(rep: PlaceReport, chart: bytes | None) -> str:
 def _hotspots(rep: PlaceReport, map_png: bytes | None, map_record: dict | None) -> str:
     h = rep.hotspots
     if "missing" in h:
-        return _missing(h["missing"])
+        out = [_missing(h["missing"])]
+        if map_png is not None:
+            cap = "The place and any universities' head offices. " + (map_record or {}).get(
+                "scale", ""
+            )
+            out.append(
+                f"<figure>{_img(map_png, 'Map of the place', 'hotspot-map')}"
+                f"<figcaption>{escape(cap)}</figcaption></figure>"
+            )
+        return "".join(out)
     out = [_p(h["sentences"])]
     if map_png is not None:
         cap = (

@@ -13,7 +13,7 @@ import pandas as pd
 import shapely
 
 from ._compare import nearest_benchmarks
-from ._context import ReportContext, auto_cell, one_place, subset_layer
+from ._context import ReportContext, auto_cell, one_place, outside_cover, subset_layer
 from ._wording import (
     card_sentences,
     comparable_sentences,
@@ -121,7 +121,7 @@ def _card(ctx: ReportContext, i: int, pid: str, area: float) -> list[dict[str, A
             "per_km2": None,
             "reference_per_km2": None,
             "ratio": area / ref_area if ref_area and national else None,
-            "source": "measured in " + (ctx.boundaries.metric_crs.name or "the metric CRS"),
+            "source": "measured in " + (one_place(ctx.boundaries, i).metric_crs.name or "metres"),
             "note": f"ratio = share of the {ref['area_basis']}" if national else "",
         }
     ]
@@ -174,14 +174,20 @@ def _card(ctx: ReportContext, i: int, pid: str, area: float) -> list[dict[str, A
             note += f"; {sup} of {meta['n_groups']} industry groups suppressed and left out"
         add("employment", "People in employment", v, "people in employment",
             ctx.reference.get("employment"), f"Nomis APS {meta['date']}", note)  # fmt: skip
+    geom, crs = ctx.boundaries.metric[i], ctx.boundaries.metric_crs
+    uncovered = "not covered: the place lies outside this layer's extent, so 0 would mislead"
     if ctx.postcodes is not None:
-        add("postcodes", "Postcodes", float(len(ctx.postcode_index[i])), "postcodes",
-            ctx.reference.get("postcodes"), ctx.postcodes.info.source,
-            "postcode centroids: an activity-intensity proxy, not firms")  # fmt: skip
+        out = outside_cover(ctx.postcodes, geom, crs)
+        add("postcodes", "Postcodes", None if out else float(len(ctx.postcode_index[i])),
+            "postcodes", ctx.reference.get("postcodes"), ctx.postcodes.info.source,
+            uncovered if out else "postcode centroids: an activity proxy, not firms")  # fmt: skip
     if ctx.universities is not None:
-        add("universities", "Universities (head offices)", float(len(ctx.university_index[i])),
+        out = outside_cover(ctx.universities, geom, crs)
+        add("universities", "Universities (head offices)",
+            None if out else float(len(ctx.university_index[i])),
             "universities' head offices", ctx.reference.get("universities"),
-            ctx.universities.info.source, "one point per provider: its head office")  # fmt: skip
+            ctx.universities.info.source,
+            uncovered if out else "one point per provider: its head office")  # fmt: skip
     if ctx.floorspace is not None:
         fm = ctx.floorspace_meta
         v = ctx.floorspace["floorspace_m2"].get(pid)
@@ -328,6 +334,11 @@ def _hotspots(ctx: ReportContext, i: int, name: str, area_m2: float) -> dict[str
     if ctx.postcodes is None:
         return {"missing": "no point layer was given for the hot spots (--points)."}
     idx = ctx.postcode_index[i]
+    if outside_cover(ctx.postcodes, ctx.boundaries.metric[i], ctx.boundaries.metric_crs):
+        return {
+            "missing": f"{name} lies outside the extent of the {ctx.postcodes.name} layer "
+            f"({ctx.postcodes.info.source}); give a point layer that covers it (--postcodes)."
+        }
     if len(idx) < 10:
         return {"missing": f"only {len(idx)} postcodes fall inside {name}: too few to test."}
     cell = o.cell_m if o.cell_m is not None else auto_cell(area_m2, target_cells=o.target_cells)
@@ -469,7 +480,8 @@ def place_report(ctx: ReportContext, i: int) -> PlaceReport:
     """
     b = ctx.boundaries
     pid, name = str(b.ids[i]), str(b.names[i])
-    area_m2 = float(shapely.area(b.metric[i]))
+    local = one_place(b, i)  # measured in the place's own metric CRS
+    area_m2 = float(shapely.area(local.metric[0]))
     rep = PlaceReport(
         id=pid,
         name=name,
@@ -491,7 +503,7 @@ def place_report(ctx: ReportContext, i: int) -> PlaceReport:
     rep.sources = list(ctx.sources)
     rep.parameters = {
         **ctx.options.as_dict(),
-        "metric_crs": one_place(b, i).metric_crs.to_string(),
+        "metric_crs": local.metric_crs.to_string(),
         "hotspot_cell_m": rep.hotspots.get("cell_m"),
     }
     return rep
