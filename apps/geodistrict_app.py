@@ -303,6 +303,12 @@ class GeodistrictApp:
             filename="proposed.geojson", label="Polygon (GeoJSON)", button_type="primary",
             width=200, disabled=True,
         )  # fmt: skip
+        self.dl_report = pn.widgets.FileDownload(
+            callback=lambda: (io.BytesIO(ga.report_html(self.data, self.proposed.boundaries))
+                              if self.proposed else None),
+            filename="proposed_audit_report.html", label="Audit report (HTML)",
+            button_type="success", width=200, disabled=True,
+        )  # fmt: skip
         self.upload.param.watch(self._on_upload, "value")
         self.prop_baseline.param.watch(lambda e: self._measure(), "value")
         rule = (
@@ -313,7 +319,7 @@ class GeodistrictApp:
             "refused, not repaired: a repaired bow-tie is not the district you drew."
         )
         self.prop_results = pn.Column(
-            pn.Row(self.dl_card, self.dl_diff, self.dl_geojson),
+            pn.Row(self.dl_card, self.dl_diff, self.dl_geojson, self.dl_report),
             pn.pane.Markdown("#### Card of the proposed district"),
             self.prop_card,
             pn.pane.Markdown("#### Diff against the baseline"),
@@ -392,7 +398,7 @@ class GeodistrictApp:
         diff = p.diff.to_frame()
         self.prop_diff.value = diff
         self.prop_diff.formatters = {c: _NUM for c in diff.columns if c not in ("measure", "unit")}
-        for w in (self.dl_card, self.dl_diff, self.dl_geojson):
+        for w in (self.dl_card, self.dl_diff, self.dl_geojson, self.dl_report):
             w.disabled = False
         self.prop_results.visible = True
         self.dl_geojson.filename = f"{p.boundaries.ids[0]}.geojson"
@@ -403,7 +409,7 @@ class GeodistrictApp:
         self.prop_summary.object = ""
         self.prop_card.value = _empty()
         self.prop_diff.value = _empty()
-        for w in (self.dl_card, self.dl_diff, self.dl_geojson):
+        for w in (self.dl_card, self.dl_diff, self.dl_geojson, self.dl_report):
             w.disabled = True
         self.prop_results.visible = False
         self._map_stale = True

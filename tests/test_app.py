@@ -399,3 +399,16 @@ def test_universities_and_uk_places_with_the_data_folder(shared_data, square_geo
     rows, top = ga.specialisation_for(data, "London")
     assert len(rows) == 18 and set(top["sector"]) <= set(rows["sector"])
     assert (top["lq"] >= ga.MIN_LQ).all() and (top["count"] >= ga.MIN_COUNT).all()
+
+
+def test_audit_report_of_a_proposed_district(shared_data, square_geojson):
+    """The app's 'Audit report (HTML)' download: the report of ``geodistrict report``."""
+    data = ga.load_app_data(shared_data)
+    html = ga.report_html(data, parse_upload(square_geojson, "sq.geojson")).decode("utf-8")
+    assert html.startswith("<!DOCTYPE html>") and "Nearest comparable districts" in html
+    assert "UNIVERSITY OF CAMBRIDGE" in html  # its head office lies in the square
+    # a drawn square is not made of whole LADs: no quotients, and the report says why
+    assert "is not made of whole local authorities" in html
+    # self-contained: images inline, nothing fetched
+    assert 'src="data:image/png;base64,' in html and 'src="http' not in html
+    assert "<link" not in html and "<script" not in html

@@ -51,6 +51,7 @@ __all__ = [
     "place_label",
     "place_options",
     "propose",
+    "report_html",
     "sources_table",
     "specialisation_for",
     "table_view",
@@ -495,6 +496,35 @@ def propose(data: AppData, b: Boundaries, *, baseline: str = DEFAULT_BASELINE) -
                          registry=False)  # fmt: skip
     diff = diff_districts(one, base, layers=layers)
     return Proposed(one, card, diff, baseline, time.perf_counter() - t0)
+
+
+def report_html(data: AppData, b: Boundaries) -> bytes:
+    """The regional innovation audit report of an uploaded district, as one HTML file.
+
+    The same report as ``geodistrict report`` (:mod:`geodistrict.reports`): card, hot spots of
+    the postcodes, nearest benchmark districts, sources and parameters; with the data folder,
+    universities too, and the UK Business Counts when the district is made of whole LADs (a
+    drawn district is not, and the report says why it shows no location quotients). It is
+    self-contained (inline CSS, images as data URIs) so it can be e-mailed or printed.
+    """
+    import tempfile
+
+    from ..reports import ReportOptions, build_context, build_reports
+
+    one = one_district(b)
+    nomis = data.data_dir / DATA_FILES["nomis"] if data.nomis is not None else None
+    ctx = build_context(
+        one,
+        options=ReportOptions(noun="district", min_lq=MIN_LQ, min_count=MIN_COUNT),
+        postcodes=data.postcodes,
+        universities=data.universities,
+        business_counts=nomis if data.lads is not None else None,
+        zones=data.lads if nomis is not None else None,
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        run = build_reports(ctx, tmp, pdf=False, command="geodistrict app (proposed district)",
+                            debug=True)  # fmt: skip
+        return next(iter(run.html.values())).read_bytes()
 
 
 def geojson_bytes(b: Boundaries) -> bytes:

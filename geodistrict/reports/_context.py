@@ -275,8 +275,8 @@ def nest_zones(zones: Boundaries, b: Boundaries) -> tuple[dict[str, list[str]], 
     -------
     (dict, dict)
         Place id → ids of the zones lying in it (≥ :data:`NESTED_SHARE` of their area), and
-        place id → share of the place's area in zones it only partly holds (0 for a place
-        made of whole zones).
+        place id → share of the place's area outside those whole zones (0 for a place made of
+        whole zones, 1 for a district drawn inside one zone).
 
     Examples
     --------
@@ -285,11 +285,11 @@ def nest_zones(zones: Boundaries, b: Boundaries) -> tuple[dict[str, list[str]], 
     >>> sq = lambda x0, x1: shapely.box(x0, 0, x1, 1000)
     >>> z = prepare_boundaries(gpd.GeoDataFrame({"id": ["a", "b", "c"], "name": list("abc")},
     ...     geometry=[sq(0, 1000), sq(1000, 2000), sq(2000, 3000)], crs=27700))
-    >>> p = prepare_boundaries(gpd.GeoDataFrame({"id": ["P", "Q"], "name": ["P", "Q"]},
-    ...     geometry=[sq(0, 2000), sq(0, 2500)], crs=27700))
+    >>> p = prepare_boundaries(gpd.GeoDataFrame({"id": ["P", "Q", "R"], "name": ["P", "Q", "R"]},
+    ...     geometry=[sq(0, 2000), sq(0, 2500), sq(2100, 2200)], crs=27700))
     >>> members, partial = nest_zones(z, p)
     >>> members, {k: round(v, 2) for k, v in partial.items()}
-    ({'P': ['a', 'b'], 'Q': ['a', 'b']}, {'P': 0.0, 'Q': 0.2})
+    ({'P': ['a', 'b'], 'Q': ['a', 'b'], 'R': []}, {'P': 0.0, 'Q': 0.2, 'R': 1.0})
     """
     from ..crs import transform_xy
 
@@ -310,10 +310,10 @@ def nest_zones(zones: Boundaries, b: Boundaries) -> tuple[dict[str, list[str]], 
         cand = tree.query(place, predicate="intersects")
         share = shapely.area(shapely.intersection(zm[cand], place)) / zarea[cand]
         inside = cand[share >= NESTED_SHARE]
-        split = cand[(share > 1 - NESTED_SHARE) & (share < NESTED_SHARE)]
         members[pid] = [str(zones.ids[j]) for j in inside]
-        cut = shapely.area(shapely.intersection(zm[split], place)).sum() if len(split) else 0.0
-        partial[pid] = float(cut / shapely.area(place)) if shapely.area(place) else 0.0
+        covered = shapely.area(shapely.intersection(zm[inside], place)).sum() if len(inside) else 0
+        area = shapely.area(place)
+        partial[pid] = float(max(0.0, 1 - covered / area)) if area else 0.0
     return members, partial
 
 
