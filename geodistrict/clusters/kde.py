@@ -651,27 +651,12 @@ def kde(
         mcrs = _metric_crs(points, metric_crs)
     x, y = transform_xy(points.x, points.y, points.crs, mcrs)
 
-    area = None
-    if extent is not None:
-        minx, miny, maxx, maxy = (float(v) for v in extent)
-        if not (minx < maxx and miny < maxy):
-            raise ParameterError(
-                f"extent {tuple(extent)}: give (minx, miny, maxx, maxy) with min < max, in "
-                f"{mcrs.to_string()} metres."
-            )
-        area = "extent"
-    elif polys is not None:
-        import shapely
-
-        b = shapely.bounds(polys)
-        minx, miny = float(np.nanmin(b[:, 0])), float(np.nanmin(b[:, 1]))
-        maxx, maxy = float(np.nanmax(b[:, 2])), float(np.nanmax(b[:, 3]))
-    else:
-        minx, miny, maxx, maxy = float(x.min()), float(y.min()), float(x.max()), float(y.max())
+    (minx, miny, maxx, maxy), area = study_bounds(
+        extent, polys, mcrs, lambda: (x.min(), y.min(), x.max(), y.max())
+    )
     keep = (x >= minx) & (x <= maxx) & (y >= miny) & (y <= maxy)
     if polys is not None:
         keep[keep] = _inside_polygons(x[keep], y[keep], polys)
-        area = "within polygons" if area is None else "within polygons and extent"
     n_excluded = int((~keep).sum())
     if not keep.any():
         raise EmptyLayerError(
@@ -682,19 +667,10 @@ def kde(
         x, y = x[keep], y[keep]
         w = None if w is None else w[keep]
 
-    spec = KERNELS[kernel]
-    pad = spec.support * bandwidth_m + cell_m
-    x0 = math.floor((minx - pad) / cell_m) * cell_m
-    x1 = math.ceil((maxx + pad) / cell_m) * cell_m
-    y0 = math.floor((miny - pad) / cell_m) * cell_m
-    y1 = math.ceil((maxy + pad) / cell_m) * cell_m
-    shape = (round((y1 - y0) / cell_m), round((x1 - x0) / cell_m))
-    if shape[0] * shape[1] > MAX_CELLS:
-        raise ParameterError(
-            f"{points.name}: a {cell_m:g} m grid over {(x1 - x0) / 1e3:,.0f} x "
-            f"{(y1 - y0) / 1e3:,.0f} km has {shape[0] * shape[1]:,} cells (limit "
-            f"{MAX_CELLS:,}); use larger cells or a smaller extent."
-        )
+    x0, y1, shape, pad = grid_frame(
+        (minx, miny, maxx, maxy), kernel=kernel, bandwidth_m=bandwidth_m, cell_m=cell_m,
+        name=points.name,
+    )  # fmt: skip
     binned = _linear_bin(x, y, w, x0, y1, cell_m, shape)
     return finish_surface(
         binned,
@@ -713,6 +689,65 @@ def kde(
         weight=wlabel,
         source=points.info.as_dict(),
     )
+
+
+def study_bounds(
+    extent: Sequence[float] | None, polys: Any, crs: CRS, points_bounds: Callable[[], Sequence]
+) -> tuple[tuple[float, float, float, float], str | None]:
+    """The study area's box and how it was limited (``"extent"``, ``"within polygons"`` ...).
+
+    ``extent`` wins, then the polygons' bounds, then ``points_bounds()`` (called only then: the
+    Dask path computes it on the cluster).
+    """
+    area = None
+    if extent is not None:
+        minx, miny, maxx, maxy = (float(v) for v in extent)
+        if not (minx < maxx and miny < maxy):
+            raise ParameterError(
+                f"extent {tuple(extent)}: give (minx, miny, maxx, maxy) with min < max, in "
+                f"{crs.to_string()} metres."
+            )
+        area = "extent"
+    elif polys is not None:
+        import shapely
+
+        b = shapely.bounds(polys)
+        minx, miny = float(np.nanmin(b[:, 0])), float(np.nanmin(b[:, 1]))
+        maxx, maxy = float(np.nanmax(b[:, 2])), float(np.nanmax(b[:, 3]))
+    else:
+        minx, miny, maxx, maxy = (float(v) for v in points_bounds())
+    if polys is not None:
+        area = "within polygons" if area is None else "within polygons and extent"
+    return (minx, miny, maxx, maxy), area
+
+
+def grid_frame(
+    bounds: Sequence[float], *, kernel: str, bandwidth_m: float, cell_m: float, name: str
+) -> tuple[float, float, tuple[int, int], float]:
+    """The density grid over ``bounds``: ``(x0, y1, (rows, cols), pad)``.
+
+    The grid reaches ``pad`` (the kernel's support plus a cell) beyond the bounds, aligned to
+    multiples of ``cell_m``; more than :data:`MAX_CELLS` cells is a :class:`ParameterError`.
+
+    Examples
+    --------
+    >>> grid_frame((0, 0, 1000, 500), kernel="quartic", bandwidth_m=200, cell_m=100, name="p")
+    (-300.0, 800.0, (11, 16), 300.0)
+    """
+    minx, miny, maxx, maxy = bounds
+    pad = KERNELS[kernel].support * bandwidth_m + cell_m
+    x0 = math.floor((minx - pad) / cell_m) * cell_m
+    x1 = math.ceil((maxx + pad) / cell_m) * cell_m
+    y0 = math.floor((miny - pad) / cell_m) * cell_m
+    y1 = math.ceil((maxy + pad) / cell_m) * cell_m
+    shape = (round((y1 - y0) / cell_m), round((x1 - x0) / cell_m))
+    if shape[0] * shape[1] > MAX_CELLS:
+        raise ParameterError(
+            f"{name}: a {cell_m:g} m grid over {(x1 - x0) / 1e3:,.0f} x "
+            f"{(y1 - y0) / 1e3:,.0f} km has {shape[0] * shape[1]:,} cells (limit "
+            f"{MAX_CELLS:,}); use larger cells or a smaller extent."
+        )
+    return float(x0), float(y1), shape, float(pad)
 
 
 def finish_surface(

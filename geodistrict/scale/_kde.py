@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -189,13 +188,13 @@ def kde_dask(
     KDEResult
     """
     from ..clusters.kde import (
-        KERNELS,
-        MAX_CELLS,
         _metric_crs,
         _weights,
         _within_geoms,
         check_parameters,
         finish_surface,
+        grid_frame,
+        study_bounds,
     )
     from ..crs import as_crs, choose_metric_crs
 
@@ -239,38 +238,13 @@ def kde_dask(
             metric_crs=mcrs,
             columns=[weights] if weights else [],
         )
-        area = None
-        if extent is not None:
-            minx, miny, maxx, maxy = (float(v) for v in extent)
-            if not (minx < maxx and miny < maxy):
-                raise ParameterError(
-                    f"extent {tuple(extent)}: give (minx, miny, maxx, maxy) with min < max, in "
-                    f"{mcrs.to_string()} metres."
-                )
-            area = "extent"
-        elif polys is not None:
-            import shapely
-
-            b = shapely.bounds(polys)
-            minx, miny = float(np.nanmin(b[:, 0])), float(np.nanmin(b[:, 1]))
-            maxx, maxy = float(np.nanmax(b[:, 2])), float(np.nanmax(b[:, 3]))
-        else:
-            minx, miny, maxx, maxy = _bounds(client, pp, mcrs)
-        if polys is not None:
-            area = "within polygons" if area is None else "within polygons and extent"
-        spec_ = KERNELS[kernel]
-        pad = spec_.support * bandwidth_m + cell_m
-        x0 = math.floor((minx - pad) / cell_m) * cell_m
-        x1 = math.ceil((maxx + pad) / cell_m) * cell_m
-        y0 = math.floor((miny - pad) / cell_m) * cell_m
-        y1 = math.ceil((maxy + pad) / cell_m) * cell_m
-        shape = (round((y1 - y0) / cell_m), round((x1 - x0) / cell_m))
-        if shape[0] * shape[1] > MAX_CELLS:
-            raise ParameterError(
-                f"{pp.name}: a {cell_m:g} m grid over {(x1 - x0) / 1e3:,.0f} x "
-                f"{(y1 - y0) / 1e3:,.0f} km has {shape[0] * shape[1]:,} cells (limit "
-                f"{MAX_CELLS:,}); use larger cells or a smaller extent."
-            )
+        (minx, miny, maxx, maxy), area = study_bounds(
+            extent, polys, mcrs, lambda: _bounds(client, pp, mcrs)
+        )
+        x0, y1, shape, pad = grid_frame(
+            (minx, miny, maxx, maxy), kernel=kernel, bandwidth_m=bandwidth_m, cell_m=cell_m,
+            name=pp.name,
+        )  # fmt: skip
         spec = {
             "crs": pp.crs,
             "mcrs": mcrs,
