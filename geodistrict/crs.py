@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from pyproj import CRS, Transformer
@@ -29,6 +30,7 @@ __all__ = [
     "utm_crs_for",
     "to_lonlat_bounds",
     "check_coordinates",
+    "transform_geoms",
     "transform_xy",
     "transformer",
 ]
@@ -181,6 +183,25 @@ def transform_xy(x: np.ndarray, y: np.ndarray, src: CRS, dst: CRS) -> tuple[np.n
     tr = transformer(src, dst)
     xx, yy = tr.transform(np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64"))
     return np.asarray(xx), np.asarray(yy)
+
+
+def transform_geoms(geoms: Any, src: CRS, dst: CRS) -> Any:
+    """Transform shapely geometries (one or an array) vertex by vertex; unchanged if same CRS.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> g = transform_geoms(shapely.Point(544734, 258453), CRS(27700), WGS84)
+    >>> round(g.x, 3), round(g.y, 3)
+    (0.117, 52.205)
+    """
+    import shapely
+
+    if CRS.from_user_input(src).equals(dst):
+        return geoms
+    return shapely.transform(
+        geoms, lambda a: np.column_stack(transform_xy(a[:, 0], a[:, 1], src, dst))
+    )
 
 
 def check_coordinates(

@@ -17,7 +17,7 @@ from typing import Any
 from .._errors import GeodistrictError, ParameterError
 from .._progress import progress, progress_enabled
 from ..io.write import write_json, write_text
-from ._context import ReportContext, one_place, subset_layer
+from ._context import ReportContext, subset_layer
 from ._place import PlaceReport, place_report
 
 __all__ = ["ReportRun", "build_reports", "select_places"]
@@ -122,7 +122,7 @@ def _images(ctx: ReportContext, rep: PlaceReport, i: int) -> tuple[Any, Any, Any
     if ctx.universities is not None and len(ctx.university_index[i]):
         points.append(subset_layer(ctx.universities, ctx.university_index[i]))
     map_png, record = place_map(
-        one_place(ctx.boundaries, i),
+        ctx.place(i),
         hotspots=h.get("grid"),
         outlines=h.get("outlines_gdf"),
         points=points,

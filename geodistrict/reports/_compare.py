@@ -48,7 +48,7 @@ def _latest(reg: pd.DataFrame, slug: str, indicator: str) -> tuple[float, Any]:
 
 def _count_in(poly: Any, crs: Any, layer: PointLayer | None) -> float:
     """Points of ``layer`` in ``poly`` (NaN when the polygon lies outside the layer's cover)."""
-    from ..crs import transform_xy
+    from ..crs import transform_geoms, transform_xy
 
     if layer is None or len(layer) == 0:
         return math.nan
@@ -61,7 +61,7 @@ def _count_in(poly: Any, crs: Any, layer: PointLayer | None) -> float:
     if not near.any():
         return math.nan
     idx = np.flatnonzero(near)
-    local = shapely.transform(poly, lambda a: np.column_stack(transform_xy(*a.T, crs, layer.crs)))
+    local = transform_geoms(poly, crs, layer.crs)
     shapely.prepare(local)
     inside = shapely.contains_xy(local, layer.x[idx], layer.y[idx])
     return float(inside.sum())

@@ -149,6 +149,30 @@ class ReportContext:
     benchmarks: pd.DataFrame = field(default_factory=pd.DataFrame)
     sources: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    _places: dict[int, Boundaries] = field(default_factory=dict, repr=False)
+    _extents: dict[str, tuple[float, float, float, float]] = field(default_factory=dict, repr=False)
+
+    def place(self, i: int) -> Boundaries:
+        """Place ``i`` alone, in its own metric CRS (:func:`one_place`, computed once)."""
+        if i not in self._places:
+            self._places[i] = one_place(self.boundaries, i)
+        return self._places[i]
+
+    def outside(self, layer: PointLayer | None, i: int) -> bool:
+        """Whether place ``i`` lies outside ``layer``'s extent (:func:`outside_cover`)."""
+        if layer is None or len(layer) == 0:
+            return True
+        if layer.name not in self._extents:
+            self._extents[layer.name] = (
+                float(layer.x.min()), float(layer.y.min()),
+                float(layer.x.max()), float(layer.y.max()),
+            )  # fmt: skip
+        return outside_cover(
+            layer,
+            self.boundaries.metric[i],
+            self.boundaries.metric_crs,
+            extent=self._extents[layer.name],
+        )
 
 
 def subset_layer(layer: PointLayer, index: np.ndarray) -> PointLayer:
@@ -182,16 +206,14 @@ def one_place(b: Boundaries, i: int) -> Boundaries:
     continents (measured in the global equal-area EPSG:6933) is mapped and gridded in its own
     UTM zone, so its map keeps its shape and its grid cells are square on the ground.
     """
-    from ..crs import choose_metric_crs_for, transform_xy
+    from ..crs import choose_metric_crs_for, transform_geoms
 
     metric = b.metric[[i]]
     crs = choose_metric_crs_for(metric, b.metric_crs)
     if crs.equals(b.metric_crs):
         crs = b.metric_crs
     else:
-        metric = shapely.transform(
-            metric, lambda a: np.column_stack(transform_xy(a[:, 0], a[:, 1], b.metric_crs, crs))
-        )
+        metric = transform_geoms(metric, b.metric_crs, crs)
     return replace(
         b,
         data=b.data.iloc[[i]].reset_index(drop=True),
@@ -202,12 +224,18 @@ def one_place(b: Boundaries, i: int) -> Boundaries:
 
 
 def outside_cover(
-    layer: PointLayer | None, geom: Any, crs: Any, *, pad_m: float = 10_000.0
+    layer: PointLayer | None,
+    geom: Any,
+    crs: Any,
+    *,
+    pad_m: float = 10_000.0,
+    extent: tuple[float, float, float, float] | None = None,
 ) -> bool:
     """Whether a place lies outside a point layer's extent (its box grown by ``pad_m``).
 
     A UK layer (the postcode directory, UK universities) says nothing about Barcelona: there a
     count of 0 is not a finding, and the report says the layer does not cover the place.
+    ``extent`` (the layer's ``(minx, miny, maxx, maxy)``) spares recomputing it per place.
 
     Examples
     --------
@@ -226,7 +254,7 @@ def outside_cover(
         return True
     c = shapely.centroid(geom)
     x, y = transform_xy(np.array([c.x]), np.array([c.y]), crs, layer.crs)
-    x0, y0, x1, y1 = layer.x.min(), layer.y.min(), layer.x.max(), layer.y.max()
+    x0, y0, x1, y1 = extent or (layer.x.min(), layer.y.min(), layer.x.max(), layer.y.max())
     pad = pad_m if not layer.crs.is_geographic else pad_m / 111_000.0
     inside = (x0 - pad <= x[0] <= x1 + pad) and (y0 - pad <= y[0] <= y1 + pad)
     return not inside
@@ -291,16 +319,9 @@ def nest_zones(zones: Boundaries, b: Boundaries) -> tuple[dict[str, list[str]], 
     >>> members, {k: round(v, 2) for k, v in partial.items()}
     ({'P': ['a', 'b'], 'Q': ['a', 'b'], 'R': []}, {'P': 0.0, 'Q': 0.2, 'R': 1.0})
     """
-    from ..crs import transform_xy
+    from ..crs import transform_geoms
 
-    zm = zones.metric
-    if not zones.metric_crs.equals(b.metric_crs):
-        zm = shapely.transform(
-            zm,
-            lambda a: np.column_stack(
-                transform_xy(a[:, 0], a[:, 1], zones.metric_crs, b.metric_crs)
-            ),
-        )
+    zm = transform_geoms(zones.metric, zones.metric_crs, b.metric_crs)
     tree = shapely.STRtree(zm)
     zarea = shapely.area(zm)
     members: dict[str, list[str]] = {}

@@ -13,7 +13,7 @@ import pandas as pd
 import shapely
 
 from ._compare import nearest_benchmarks
-from ._context import ReportContext, auto_cell, one_place, outside_cover, subset_layer
+from ._context import ReportContext, auto_cell, subset_layer
 from ._wording import (
     card_sentences,
     comparable_sentences,
@@ -121,7 +121,7 @@ def _card(ctx: ReportContext, i: int, pid: str, area: float) -> list[dict[str, A
             "per_km2": None,
             "reference_per_km2": None,
             "ratio": area / ref_area if ref_area and national else None,
-            "source": "measured in " + (one_place(ctx.boundaries, i).metric_crs.name or "metres"),
+            "source": "measured in " + (ctx.place(i).metric_crs.name or "metres"),
             "note": f"ratio = share of the {ref['area_basis']}" if national else "",
         }
     ]
@@ -174,15 +174,14 @@ def _card(ctx: ReportContext, i: int, pid: str, area: float) -> list[dict[str, A
             note += f"; {sup} of {meta['n_groups']} industry groups suppressed and left out"
         add("employment", "People in employment", v, "people in employment",
             ctx.reference.get("employment"), f"Nomis APS {meta['date']}", note)  # fmt: skip
-    geom, crs = ctx.boundaries.metric[i], ctx.boundaries.metric_crs
     uncovered = "not covered: the place lies outside this layer's extent, so 0 would mislead"
     if ctx.postcodes is not None:
-        out = outside_cover(ctx.postcodes, geom, crs)
+        out = ctx.outside(ctx.postcodes, i)
         add("postcodes", "Postcodes", None if out else float(len(ctx.postcode_index[i])),
             "postcodes", ctx.reference.get("postcodes"), ctx.postcodes.info.source,
             uncovered if out else "postcode centroids: an activity proxy, not firms")  # fmt: skip
     if ctx.universities is not None:
-        out = outside_cover(ctx.universities, geom, crs)
+        out = ctx.outside(ctx.universities, i)
         add("universities", "Universities (head offices)",
             None if out else float(len(ctx.university_index[i])),
             "universities' head offices", ctx.reference.get("universities"),
@@ -334,7 +333,7 @@ def _hotspots(ctx: ReportContext, i: int, name: str, area_m2: float) -> dict[str
     if ctx.postcodes is None:
         return {"missing": "no point layer was given for the hot spots (--points)."}
     idx = ctx.postcode_index[i]
-    if outside_cover(ctx.postcodes, ctx.boundaries.metric[i], ctx.boundaries.metric_crs):
+    if ctx.outside(ctx.postcodes, i):
         return {
             "missing": f"{name} lies outside the extent of the {ctx.postcodes.name} layer "
             f"({ctx.postcodes.info.source}); give a point layer that covers it (--postcodes)."
@@ -342,7 +341,7 @@ def _hotspots(ctx: ReportContext, i: int, name: str, area_m2: float) -> dict[str
     if len(idx) < 10:
         return {"missing": f"only {len(idx)} postcodes fall inside {name}: too few to test."}
     cell = o.cell_m if o.cell_m is not None else auto_cell(area_m2, target_cells=o.target_cells)
-    place = one_place(ctx.boundaries, i)
+    place = ctx.place(i)
     layer = subset_layer(ctx.postcodes, idx)
     hs = hotspots(layer, within=place, cell_m=cell, value="locations", fdr=o.fdr)
     hot = (hs["hot_cold"] == "hot").to_numpy()
@@ -480,7 +479,7 @@ def place_report(ctx: ReportContext, i: int) -> PlaceReport:
     """
     b = ctx.boundaries
     pid, name = str(b.ids[i]), str(b.names[i])
-    local = one_place(b, i)  # measured in the place's own metric CRS
+    local = ctx.place(i)  # measured in the place's own metric CRS
     area_m2 = float(shapely.area(local.metric[0]))
     rep = PlaceReport(
         id=pid,

@@ -119,9 +119,9 @@ def _normalise_name(name: Any) -> str:
     >>> _normalise_name("Greater Birmingham & Solihull")
     'greater birmingham and solihull'
     """
-    s = str(name).lower().replace("&", " and ")
-    s = re.sub(r"[^0-9a-z]+", " ", s)
-    return " ".join(w for w in s.split() if w != "the")
+    from ..zones import normalise_label
+
+    return " ".join(w for w in normalise_label(name).split() if w != "the")
 
 
 def _year(*texts: Any) -> int | None:

@@ -26,7 +26,7 @@ import pandas as pd
 import shapely
 
 from .._errors import CRSError, InvalidGeometryError, ParameterError
-from ..crs import as_crs, transform_xy
+from ..crs import as_crs, transform_geoms
 from ._overlaps import describe_overlaps, own_overlaps
 from ._vformat import (
     _count,
@@ -132,12 +132,7 @@ def _metric_geoms(boundaries: Boundaries, crs: Any) -> np.ndarray:
     src = boundaries.metric_crs
     if src.equals(crs):
         return np.asarray(boundaries.metric, dtype=object)
-
-    def _tr(xy: np.ndarray) -> np.ndarray:
-        x, y = transform_xy(xy[:, 0], xy[:, 1], src, crs)
-        return np.column_stack([x, y])
-
-    geoms = shapely.transform(np.asarray(boundaries.metric, dtype=object), _tr)
+    geoms = transform_geoms(np.asarray(boundaries.metric, dtype=object), src, crs)
     bad = ~shapely.is_valid(geoms)
     if bad.any():
         geoms = geoms.copy()

@@ -70,17 +70,19 @@ def fmt_ratio(v: float | None) -> str:
 
 
 def fmt_area_km2(v: float) -> str:
-    """km² with one decimal, or two under 10 km².
+    """km² with one decimal, or two under 10 km², never rounded to zero when it is not.
 
     Examples
     --------
     >>> fmt_area_km2(832.81), fmt_area_km2(2.298)
     ('832.8 km²', '2.30 km²')
     """
-    return f"{v:,.2f} km²" if abs(v) < 10 else f"{v:,.1f} km²"
+    from ._vformat import _fmt_km2
+
+    return _fmt_km2(v)
 
 
-def listing(items: Sequence[str], conj: str = "and") -> str:
+def listing(items: Sequence[str]) -> str:
     """``["a", "b", "c"]`` → ``"a, b and c"``.
 
     Examples
@@ -88,10 +90,9 @@ def listing(items: Sequence[str], conj: str = "and") -> str:
     >>> listing(["a"]), listing(["a", "b"]), listing(["a", "b", "c"])
     ('a', 'a and b', 'a, b and c')
     """
-    items = [str(i) for i in items]
-    if len(items) <= 1:
-        return "".join(items)
-    return f"{', '.join(items[:-1])} {conj} {items[-1]}"
+    from ._vformat import _join_and
+
+    return _join_and([str(i) for i in items])
 
 
 def specialism_rule(min_lq: float, min_count: float, under_lq: float, reference: str) -> str:
