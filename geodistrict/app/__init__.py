@@ -1,12 +1,12 @@
-"""State, guarded uploads and glue for the Panel app (``apps/geodistrict_app.py``).
+"""The Panel app: state, guarded uploads and glue here, the page layout in :mod:`.pages`.
 
 Nothing here measures anything: cards, comparisons, diffs and location quotients come from
 :mod:`geodistrict.districts` and :mod:`geodistrict.metrics`. This package loads the layers the
 app offers once per process (:func:`load_app_data`, :func:`warm`), turns an uploaded file into
 validated :class:`~geodistrict.Boundaries` without trusting it (:func:`parse_upload`, see
 :mod:`geodistrict.app._upload` for the rules), and shapes results for display and export. It
-imports no Panel, so every function is testable without a browser; ``import geodistrict`` does
-not import it.
+imports no Panel (only :mod:`.pages` does), so every function is testable without a browser;
+``import geodistrict`` does not import it.
 """
 
 from ._state import (

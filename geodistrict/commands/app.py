@@ -1,9 +1,8 @@
-"""``geodistrict app``: serve the Panel app (``apps/geodistrict_app.py``) on this machine."""
+"""``geodistrict app``: serve the Panel app (:mod:`geodistrict.app.pages`) on this machine."""
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import sys
 import time
 from pathlib import Path
@@ -60,25 +59,14 @@ def register(subparsers: Any) -> None:
 
 
 def app_path() -> Path:
-    """Path of ``apps/geodistrict_app.py`` in the source checkout."""
-    from .._errors import InputFileError
-
-    path = Path(__file__).resolve().parents[2] / "apps" / "geodistrict_app.py"
-    if not path.exists():
-        raise InputFileError(
-            f"{path}: the Panel app is not there; it ships with the source checkout: install "
-            "geodistrict from it (pip install -e '.[app]')."
-        )
-    return path
+    """Path of the app's page module (:mod:`geodistrict.app.pages`) in the installed package."""
+    return Path(__file__).resolve().parents[1] / "app" / "pages.py"
 
 
 def _load_app_module() -> ModuleType:
-    path = app_path()
-    spec = importlib.util.spec_from_file_location("geodistrict_app", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    from ..app import pages
+
+    return pages
 
 
 def run(args: argparse.Namespace) -> int:

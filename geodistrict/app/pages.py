@@ -1,0 +1,533 @@
+r"""The geodistrict Panel app: compare districts, explore them on a map, test a proposed one.
+
+This module is part of the installed package. Run it with the command line, which loads the
+postcodes and the data before serving::
+
+    geodistrict app                                   # http://127.0.0.1:5006/
+
+or with Panel, through the thin entry ``apps/geodistrict_app.py`` of the source checkout
+(``--warm`` loads the data at start; the larger websocket message size lets an oversized upload
+reach the server and be refused with a message instead of closing the connection)::
+
+    panel serve apps/geodistrict_app.py --warm --websocket-max-message-size 104857600
+
+Views: *Compare* (shipped districts and UK places side by side, per km², with a chart and
+ratios to a baseline), *Map*, *Proposed district* (upload a polygon: its card and its diff
+against a baseline), *Specialisation* (location quotients of a LEP by SIC section) and
+*About / data*. Every figure comes from :mod:`geodistrict`; this file only lays them out.
+Text that came from an uploaded file is escaped before any pane shows it.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import sys
+import time
+from typing import Any
+
+import panel as pn
+from bokeh.models.widgets.tables import NumberFormatter
+
+from .. import GeodistrictError, __version__
+from .. import app as ga
+
+TITLE = "geodistrict — innovation districts"
+log = logging.getLogger("geodistrict.app")
+
+pn.extension(
+    "tabulator",
+    notifications=True,
+    disconnect_notification="The connection to the geodistrict server was lost: reload the page.",
+)
+
+_NUM = NumberFormatter(format="0,0.[000]")
+
+
+def _data_dir_from_argv() -> str | None:
+    """``panel serve apps/geodistrict_app.py --args --data DIR``."""
+    argv = sys.argv[1:]
+    if "--data" in argv and argv.index("--data") + 1 < len(argv):
+        return argv[argv.index("--data") + 1]
+    return None
+
+
+def _alert(text: str, kind: str = "danger") -> pn.pane.Alert:
+    return pn.pane.Alert(ga.esc_md(text), alert_type=kind, margin=(5, 10))
+
+
+def _table(df: Any, **kw: Any) -> pn.widgets.Tabulator:
+    fmt = {c: _NUM for c in df.columns if str(df[c].dtype).startswith(("float", "int", "Int"))}
+    opts: dict[str, Any] = dict(show_index=False, disabled=True, formatters=fmt,
+                                layout="fit_data_table", max_height=420)  # fmt: skip
+    opts.update(kw)
+    return pn.widgets.Tabulator(df, **opts)
+
+
+_TABLE_CSS = """
+table.gd {border-collapse: collapse; font-size: 12px; width: 100%}
+table.gd th, table.gd td {border-bottom: 1px solid #ddd; padding: 3px 6px; text-align: left;
+  vertical-align: top; overflow-wrap: anywhere}
+table.gd th {background: #f2f4f7}
+"""
+
+
+def _html_table(df: Any) -> pn.pane.HTML:
+    """A static table whose long texts wrap (cells escaped by pandas)."""
+    body = df.to_html(index=False, escape=True, na_rep="", classes="gd", border=0)
+    return pn.pane.HTML(body, stylesheets=[_TABLE_CSS], sizing_mode="stretch_width")
+
+
+def _csv(df: Any) -> io.StringIO:
+    buf = io.StringIO()
+    df.to_csv(buf, index=False)
+    buf.seek(0)
+    return buf
+
+
+def _fmt(v: Any, digits: int = 1) -> str:
+    if v is None or v != v:
+        return "n/a"
+    return f"{v:,.{digits}f}" if isinstance(v, float) and not float(v).is_integer() else f"{v:,.0f}"
+
+
+class GeodistrictApp:
+    """One browser session: the widgets, the panes and what the user has uploaded."""
+
+    def __init__(self, data: ga.AppData) -> None:
+        self.data = data
+        self.options = ga.place_options(data)
+        self.labels = {v: k for k, v in self.options.items()}
+        self.proposed: ga.Proposed | None = None
+        self.table = None
+        self._map_stale = True
+        self._busy = False
+        self.tabs: pn.Tabs | None = None
+        self.tabs = pn.Tabs(
+            ("Compare", self._compare_view()),
+            ("Map", self._map_view()),
+            ("Proposed district", self._proposed_view()),
+            ("Specialisation", self._specialisation_view()),
+            ("About / data", self._about_view()),
+            dynamic=True,
+            sizing_mode="stretch_width",
+        )
+        self.tabs.param.watch(self._on_tab, "active")
+        self._update_compare()
+
+    # ---------------------------------------------------------------- compare
+    def _compare_view(self) -> pn.viewable.Viewable:
+        default = [k for k in ga.DEFAULT_PLACES if k in self.labels]
+        self.places = pn.widgets.MultiSelect(
+            name="Places to compare (shipped districts, LEPs, LADs; Ctrl/Shift-click for several)",
+            options=self.options, value=default, size=14, sizing_mode="stretch_width",
+            css_classes=["gd-places"],
+        )  # fmt: skip
+        self.baseline = pn.widgets.Select(
+            name="Baseline (ratios divide by it)", options={}, width=380
+        )
+        self.compare_msg = pn.Column(sizing_mode="stretch_width", css_classes=["gd-compare-msg"])
+        self.chosen = pn.pane.Markdown("", css_classes=["gd-chosen"])
+        self.compare_table = _table(_empty("name"), css_classes=["gd-compare-table"])
+        self.chart = pn.pane.PNG(
+            None, width=900, alt_text="comparison chart", css_classes=["gd-chart"]
+        )
+        self.dl_csv = pn.widgets.FileDownload(
+            callback=self._comparison_csv, filename="geodistrict_comparison.csv",
+            label="Comparison (CSV)", button_type="primary", width=220,
+        )  # fmt: skip
+        self.dl_png = pn.widgets.FileDownload(
+            callback=self._chart_png, filename="geodistrict_comparison.png",
+            label="Chart (PNG)", button_type="primary", width=220,
+        )  # fmt: skip
+        self.places.param.watch(lambda e: self._update_compare(), "value")
+        self.baseline.param.watch(lambda e: self._update_compare(keep_baseline=True), "value")
+        note = (
+            "One row per place, normalised per km². Postcodes (ONS Postcode Directory) and "
+            "universities are counted only for places in Great Britain; districts abroad show "
+            "the figures their publishers state (benchmark registry), divided by the published "
+            "area. `..._vs_baseline` divides each density by the baseline's."
+        )
+        return pn.Column(
+            pn.Row(self.places, pn.Column(self.baseline, self.dl_csv, self.dl_png, width=400)),
+            self.chosen,
+            pn.pane.Markdown(note),
+            self.compare_msg,
+            self.compare_table,
+            self.chart,
+            name="compare",
+            sizing_mode="stretch_width",
+        )
+
+    def _update_compare(self, keep_baseline: bool = False) -> None:
+        if self._busy:
+            return
+        keys = list(self.places.value)
+        self.compare_msg.objects = []
+        if not keep_baseline:
+            opts = {self.labels[k]: k for k in keys}
+            current = self.baseline.value if self.baseline.value in keys else None
+            self._busy = True
+            try:
+                self.baseline.param.update(options=opts, value=current or next(iter(keys), None))
+            finally:
+                self._busy = False
+        self._map_stale = True
+        self.chosen.object = f"**Chosen ({len(keys)})**: " + (
+            " · ".join(ga.esc_md(self.labels[k]) for k in keys) or "none"
+        )
+        if not keys:
+            self.table = None
+            self.compare_table.value = _empty("name")
+            self.chart.object = None
+            self.compare_msg.objects = [_alert("Choose at least one place to compare.", "info")]
+            return
+        try:
+            self.table, png, why = ga.comparison(self.data, keys, baseline=self.baseline.value)
+        except GeodistrictError as exc:
+            self.compare_msg.objects = [_alert(str(exc))]
+            return
+        view = ga.table_view(self.table)
+        self.compare_table.param.update(
+            value=view, formatters={c: _NUM for c in view.columns if c != "name"}
+        )
+        self.chart.object = png
+        notes = [w for k in keys for w in ga.card_for(self.data, k).warnings]
+        if why:
+            notes.append(f"no chart: {why}")
+        if notes:
+            self.compare_msg.objects = [_alert("; ".join(notes), "warning")]
+        if self.tabs is not None and self.tabs.active == 1:
+            self._update_map()
+
+    def _comparison_csv(self) -> io.StringIO:
+        return _csv(self.table if self.table is not None else _empty("name"))
+
+    def _chart_png(self) -> io.BytesIO:
+        return io.BytesIO(self.chart.object or b"")
+
+    # ---------------------------------------------------------------- map
+    def _map_view(self) -> pn.viewable.Viewable:
+        self.basemap = pn.widgets.RadioButtonGroup(
+            name="Basemap", options={"OpenStreetMap": "osm", "No basemap": "none"}, value="osm",
+            width=260,
+        )  # fmt: skip
+        self.all_districts = pn.widgets.Checkbox(name="All shipped districts (dashed)")
+        self.map_pane = pn.pane.HTML(
+            "", height=620, sizing_mode="stretch_width", css_classes=["gd-map"]
+        )
+        self.map_note = pn.pane.Markdown("")
+        self.dl_map = pn.widgets.FileDownload(
+            callback=self._map_download, filename="geodistrict_map.html",
+            label="Map (self-contained HTML)", button_type="primary",
+            width=260,
+        )  # fmt: skip
+        for w in (self.basemap, self.all_districts):
+            w.param.watch(lambda e: self._update_map(), "value")
+        return pn.Column(
+            pn.Row(self.basemap, self.all_districts, self.dl_map),
+            self.map_note,
+            self.map_pane,
+            name="map",
+            sizing_mode="stretch_width",
+        )
+
+    def _map_doc(self) -> tuple[str, str]:
+        proposed = self.proposed.boundaries if self.proposed else None
+        return ga.map_html(self.data, list(self.places.value), proposed=proposed,
+                           basemap=self.basemap.value, all_districts=self.all_districts.value,
+                           self_contained=True)  # fmt: skip
+
+    def _update_map(self) -> None:
+        try:
+            doc, maker = self._map_doc()
+        except GeodistrictError as exc:
+            self.map_note.object = ""
+            self.map_pane.object = ""
+            self.tabs[1].insert(1, _alert(str(exc)))
+            return
+        self.map_pane.object = (
+            f'<iframe title="map" srcdoc="{ga.esc_html(doc)}" '
+            'style="width:100%;height:600px;border:0"></iframe>'
+        )
+        chosen = [self.labels[k] for k in self.places.value]
+        if self.proposed:
+            chosen.append(f"proposed: {self.proposed.card.name}")
+        self.map_note.object = (
+            f"Outlined: {ga.esc_md(', '.join(chosen) or 'the shipped districts')}. Drawn by "
+            f"`{maker}`, Leaflet inlined (works offline; basemap tiles need the network)."
+        )
+        self._map_stale = False
+
+    def _map_download(self) -> io.StringIO:
+        return io.StringIO(self._map_doc()[0])
+
+    def _on_tab(self, event: Any) -> None:
+        if event.new == 1 and self._map_stale:
+            self._update_map()
+
+    # ---------------------------------------------------------------- proposed
+    def _proposed_view(self) -> pn.viewable.Viewable:
+        self.upload = pn.widgets.FileInput(
+            accept=",".join(ga.UPLOAD_SUFFIXES), name="Proposed district", multiple=False,
+            width=380, css_classes=["gd-upload"],
+        )  # fmt: skip
+        polys = {
+            label: key
+            for label, key in self.options.items()
+            if not label.endswith("(published figures only)")
+        }
+        self.prop_baseline = pn.widgets.Select(
+            name="Baseline district", options=polys,
+            value=ga.DEFAULT_BASELINE if ga.DEFAULT_BASELINE in polys.values() else None,
+            width=380,
+        )  # fmt: skip
+        self.prop_msg = pn.Column(sizing_mode="stretch_width", css_classes=["gd-prop-msg"])
+        self.prop_summary = pn.pane.Markdown("", css_classes=["gd-prop-summary"])
+        self.prop_card = _table(_empty(), css_classes=["gd-prop-card"])
+        self.prop_diff = _table(_empty(), css_classes=["gd-prop-diff"])
+        self.dl_card = pn.widgets.FileDownload(
+            callback=lambda: _csv(self.proposed.card.to_frame()) if self.proposed else None,
+            filename="proposed_card.csv", label="Card (CSV)", button_type="primary",
+            width=200, disabled=True,
+        )  # fmt: skip
+        self.dl_diff = pn.widgets.FileDownload(
+            callback=lambda: _csv(self.proposed.diff.to_frame()) if self.proposed else None,
+            filename="proposed_diff.csv", label="Diff (CSV)", button_type="primary",
+            width=200, disabled=True,
+        )  # fmt: skip
+        self.dl_geojson = pn.widgets.FileDownload(
+            callback=lambda: (io.BytesIO(ga.geojson_bytes(self.proposed.boundaries))
+                              if self.proposed else None),
+            filename="proposed.geojson", label="Polygon (GeoJSON)", button_type="primary",
+            width=200, disabled=True,
+        )  # fmt: skip
+        self.dl_report = pn.widgets.FileDownload(
+            callback=lambda: (io.BytesIO(ga.report_html(self.data, self.proposed.boundaries))
+                              if self.proposed else None),
+            filename="proposed_audit_report.html", label="Audit report (HTML)",
+            button_type="success", width=200, disabled=True,
+        )  # fmt: skip
+        self.upload.param.watch(self._on_upload, "value")
+        self.prop_baseline.param.watch(lambda e: self._measure(), "value")
+        rule = (
+            f"Upload a GeoJSON (.geojson/.json, longitude/latitude unless it declares a CRS), a "
+            f"GeoPackage (.gpkg) or a zipped Shapefile (.zip with .shp, .shx, .dbf and .prj), up "
+            f"to {ga.MAX_UPLOAD_BYTES / 1e6:g} MB and {ga.MAX_FEATURES:,} features (several are "
+            "merged into one district). Invalid polygons — a ring that crosses itself — are "
+            "refused, not repaired: a repaired bow-tie is not the district you drew."
+        )
+        self.prop_results = pn.Column(
+            pn.Row(self.dl_card, self.dl_diff, self.dl_geojson, self.dl_report),
+            pn.pane.Markdown("#### Card of the proposed district"),
+            self.prop_card,
+            pn.pane.Markdown("#### Diff against the baseline"),
+            self.prop_diff,
+            visible=False,
+            sizing_mode="stretch_width",
+        )
+        return pn.Column(
+            pn.Row(self.upload, self.prop_baseline),
+            pn.pane.Markdown(rule),
+            self.prop_msg,
+            self.prop_summary,
+            self.prop_results,
+            name="proposed",
+            sizing_mode="stretch_width",
+        )
+
+    def _on_upload(self, event: Any) -> None:
+        if event.new is None:
+            return
+        t0 = time.perf_counter()
+        data, filename = event.new, self.upload.filename or "upload"
+        self.prop_msg.objects = [_alert("Reading the file …", "info")]
+        try:
+            b = ga.parse_upload(data, filename)
+        except GeodistrictError as exc:
+            self._clear_proposed()
+            self.prop_msg.objects = [_alert(f"Upload refused: {exc}")]
+            return
+        except Exception as exc:  # noqa: BLE001 - keep the session alive, say what happened
+            log.exception("upload failed")
+            self._clear_proposed()
+            self.prop_msg.objects = [_alert(f"Upload failed ({type(exc).__name__}): {exc}")]
+            return
+        finally:
+            self.upload.clear()
+        self._measure(b, t0)
+
+    def _measure(self, b: Any = None, t0: float | None = None) -> None:
+        b = b if b is not None else (self.proposed.boundaries if self.proposed else None)
+        if b is None:
+            return
+        try:
+            p = ga.propose(self.data, b, baseline=self.prop_baseline.value)
+        except GeodistrictError as exc:
+            self._clear_proposed()
+            self.prop_msg.objects = [_alert(str(exc))]
+            return
+        self.proposed = p
+        took = time.perf_counter() - t0 if t0 is not None else p.seconds
+        s = p.summary()
+        base = self.labels.get(p.baseline, p.baseline)
+        notes = list(p.boundaries.info.notes) + list(p.card.warnings) + list(p.diff.warnings)
+        self.prop_msg.objects = [_alert("Note: " + "; ".join(notes), "info")] if notes else []
+        uk = "postcodes_count" in s and s["postcodes_count"] is not None
+        counts = (
+            f"Postcodes inside: {_fmt(s['postcodes_count'])} · "
+            f"Universities inside: {_fmt(s['universities_count'])}"
+            if uk
+            else "No UK layers counted: the polygon lies outside Great Britain."
+        )
+        changes = " · ".join(
+            f"{k.removesuffix('_change')} {v:+,.0f}" for k, v in s.items() if k.endswith("_change")
+        )
+        self.prop_summary.object = (
+            f"### {ga.esc_md(p.card.name)}\n"
+            f"Area: {_fmt(s['area_ha'])} ha, measured in {ga.esc_md(p.card.crs_measured)} · "
+            f"{counts} · read and measured in {took:.2f} s\n\n"
+            f"**Diff against {ga.esc_md(base)}**: {_fmt(s['area_added_ha'])} ha added, "
+            f"{_fmt(s['area_removed_ha'])} ha removed, {_fmt(s['area_common_ha'])} ha in common"
+            + (f" · change in counts: {changes}" if changes else "")
+        )
+        frame = p.card.to_frame()[["indicator", "value", "unit", "note"]]
+        self.prop_card.value = frame
+        self.prop_card.formatters = {"value": _NUM}
+        diff = p.diff.to_frame()
+        self.prop_diff.value = diff
+        self.prop_diff.formatters = {c: _NUM for c in diff.columns if c not in ("measure", "unit")}
+        for w in (self.dl_card, self.dl_diff, self.dl_geojson, self.dl_report):
+            w.disabled = False
+        self.prop_results.visible = True
+        self.dl_geojson.filename = f"{p.boundaries.ids[0]}.geojson"
+        self._map_stale = True
+
+    def _clear_proposed(self) -> None:
+        self.proposed = None
+        self.prop_summary.object = ""
+        self.prop_card.value = _empty()
+        self.prop_diff.value = _empty()
+        for w in (self.dl_card, self.dl_diff, self.dl_geojson, self.dl_report):
+            w.disabled = True
+        self.prop_results.visible = False
+        self._map_stale = True
+
+    # ---------------------------------------------------------------- specialisation
+    def _specialisation_view(self) -> pn.viewable.Viewable:
+        names = ga.lep_names(self.data)
+        if not names:
+            why = next((m for m in self.data.missing if m.startswith("nomis")), "not loaded")
+            return pn.Column(
+                _alert(
+                    "Specialisation is unavailable: it needs the UK Business Counts table by "
+                    f"industry (Nomis), which was not loaded ({why}). Start the app with --data "
+                    "DIR pointing at the shared data folder.",
+                    "warning",
+                ),
+                name="specialisation",
+            )
+        default = "Greater Cambridge and Greater Peterborough"
+        self.lep = pn.widgets.Select(name="LEP (May 2021)", options=names,
+                                     value=default if default in names else names[0],
+                                     width=420)  # fmt: skip
+        self.lq_top = pn.pane.Markdown("", css_classes=["gd-lq-top"])
+        self.lq_table = _table(_empty(), css_classes=["gd-lq-table"])
+        self.dl_lq = pn.widgets.FileDownload(
+            callback=lambda: _csv(ga.specialisation_for(self.data, self.lep.value)[0]),
+            filename="lep_location_quotients.csv", label="LQs (CSV)", button_type="primary",
+            width=200,
+        )  # fmt: skip
+        self.lep.param.watch(lambda e: self._update_lq(), "value")
+        self._update_lq()
+        return pn.Column(pn.Row(self.lep, self.dl_lq), self.lq_top, self.lq_table,
+                         name="specialisation")  # fmt: skip
+
+    def _update_lq(self) -> None:
+        try:
+            rows, top = ga.specialisation_for(self.data, self.lep.value)
+        except GeodistrictError as exc:
+            self.lq_top.object = ga.esc_md(str(exc))
+            return
+        a = rows.attrs
+        listed = ", ".join(
+            f"**{ga.esc_md(r.sector_label)}** (LQ {r.lq:.2f}, {r.count:,.0f} enterprises)"
+            for r in top.itertuples()
+        )
+        self.lq_top.object = (
+            f"Location quotients of {ga.esc_md(self.lep.value)} against "
+            f"{ga.esc_md(a.get('reference', 'England'))}, UK Business Counts {a.get('year')} "
+            f"(enterprises, variable {ga.esc_md(a.get('variable'))}). A specialism has LQ ≥ "
+            f"{ga.MIN_LQ:g} and at least {ga.MIN_COUNT:g} enterprises.\n\n"
+            f"Top specialisms: {listed or 'none'}."
+        )
+        cols = ["sector", "sector_label", "count", "area_total", "reference_count", "lq",
+                "specialism"]  # fmt: skip
+        self.lq_table.value = rows[cols].sort_values("lq", ascending=False)
+        self.lq_table.formatters = {c: _NUM for c in ("count", "area_total", "reference_count",
+                                                       "lq")}  # fmt: skip
+
+    # ---------------------------------------------------------------- about
+    def _about_view(self) -> pn.viewable.Viewable:
+        d = self.data
+        loaded = ", ".join(f"{k} {v:.2f} s" for k, v in d.timings_s.items())
+        missing = "; ".join(d.missing) or "nothing"
+        text = (
+            f"**geodistrict {ga.esc_md(__version__)}**. Every figure is computed by the "
+            "geodistrict library (cards, comparisons, diffs, location quotients) or quoted from "
+            "the benchmark registry with its citation; areas and distances are measured in "
+            "metres (British National Grid in Great Britain, UTM elsewhere).\n\n"
+            f"Data folder: `{ga.esc_md(d.data_dir or 'none')}` · not loaded: "
+            f"{ga.esc_md(missing)} · loaded in: {ga.esc_md(loaded)}.\n\n"
+            "Uploads are parsed in memory or under fixed names in a private temporary folder "
+            "(never under the uploaded name), capped in size and features; zip members with "
+            "absolute or `..` paths are refused; invalid polygons are refused, not repaired. "
+            "Names from uploads are escaped in every view."
+        )
+        return pn.Column(
+            pn.pane.Markdown(text),
+            pn.pane.Markdown("#### Sources, vintages and licences"),
+            _html_table(ga.sources_table(d)),
+            pn.pane.Markdown("#### Parameters in use"),
+            _html_table(ga.parameters_in_use(d)),
+            name="about",
+            sizing_mode="stretch_width",
+            css_classes=["gd-about"],
+        )
+
+
+def _empty(column: str = "") -> Any:
+    """An empty table (before anything is chosen or uploaded)."""
+    import pandas as pd
+
+    return pd.DataFrame({column: pd.Series([], dtype=object)})
+
+
+def create_app(data_dir: str | os.PathLike[str] | None = None) -> pn.template.BaseTemplate:
+    """The page of one session (the data are loaded once per process, on first use)."""
+    if data_dir is None:
+        data_dir = _data_dir_from_argv() or ga.data_dir_from_env()
+    template = pn.template.BootstrapTemplate(
+        title=TITLE, header_background="#3b6ea8",
+        main_max_width="1400px",
+    )  # fmt: skip
+    holder = pn.Column(sizing_mode="stretch_width")
+    template.main.append(holder)
+
+    def build() -> None:
+        try:
+            data = ga.warm(data_dir)
+        except GeodistrictError as exc:
+            holder.objects = [_alert(str(exc))]
+            return
+        holder.objects = [GeodistrictApp(data).tabs]
+
+    if ga.get_app_data(data_dir, load=False) is not None:
+        build()
+    else:  # a cold `panel serve` without --warm: render first, load after
+        holder.objects = [
+            pn.indicators.LoadingSpinner(value=True, size=40, name="Loading postcodes and data …")
+        ]
+        pn.state.onload(build)
+    return template
