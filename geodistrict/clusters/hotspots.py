@@ -61,6 +61,7 @@ def hotspots(
     fdr: float = 0.05,
     correction: str = "fdr_bh",
     alternative: str = "two-sided",
+    null: str = "conditional",
 ) -> gpd.GeoDataFrame:
     """Hot spots of a point layer: grid, count, weights and a local statistic in one call.
 
@@ -89,6 +90,11 @@ def hotspots(
         Cut square cells at the study area's edge (counts then exclude points outside it).
     permutations, seed, fdr, correction, alternative
         As in :func:`getis_ord`.
+    null : {"conditional", "total"}
+        Gi* only: the randomisation of the analytic test (:func:`getis_ord`). Under the
+        default conditional null a cell's own count is held fixed, as in esda's permutation
+        test, so a lone busy cell among ordinary ones is not a hot spot; ``"total"`` is Getis
+        and Ord's original z.
 
     Returns
     -------
@@ -145,6 +151,7 @@ def hotspots(
         fdr=fdr,
         correction=correction,
         alternative=alternative,
+        null=null,
     )
 
 
@@ -176,6 +183,7 @@ def cell_statistics(
     fdr: float,
     correction: str,
     alternative: str,
+    null: str = "conditional",
 ) -> gpd.GeoDataFrame:
     """Weights, local statistic and the result frame of counted cells.
 
@@ -190,6 +198,7 @@ def cell_statistics(
             f"{b.info.source}; check that they overlap (and the points' CRS)."
         )
     graph = grid_weights(counted, contiguity=contiguity)
+    extra = {"null": null} if statistic == "gi" else {}
     result = STATISTICS[statistic](
         counted[value],
         graph,
@@ -198,6 +207,7 @@ def cell_statistics(
         fdr=fdr,
         correction=correction,
         alternative=alternative,
+        **extra,
     )
     v = result.values
     keep = ["cell_id", "row", "col"] if grid == "square" else ["cell_id"]
