@@ -620,8 +620,12 @@ def test_gi_star_analytic_agrees_with_999_permutations_in_manchester(shared_file
         b = set(np.flatnonzero(perm["hot_cold"] == cls))
         assert len(a & b) / len(a | b) >= 0.8, (cls, len(a), len(b))
     assert (exact["hot_cold"] == "cold").sum() > 20  # the cold spots total randomisation missed
-    # seed-free check: every permutation p-value lies within its Monte Carlo error of the
-    # exact p-value (999 draws: binomial sd, plus esda's two-sided floor of 3/1000)
+    # seed-free check: where it matters (p < 0.2), every permutation p-value lies within its
+    # Monte Carlo error of the exact one (999 draws: binomial sd, plus esda's two-sided floor
+    # of 3/1000). Near p = 1 esda's two-sided rule (mirrored percentiles) differs from twice
+    # the smaller tail on a skewed distribution; that never decides significance.
     p, q = exact["p"].to_numpy(), perm["p"].to_numpy()
+    near = np.minimum(p, q) < 0.2
     sd = np.sqrt(np.clip(p, 1e-3, 1) * (1 - np.clip(p, 0, 1)) / 999)
-    assert (np.abs(q - p) <= 5 * sd + 4e-3).mean() > 0.99
+    assert near.sum() > 100
+    assert (np.abs(q - p) <= 5 * sd + 4e-3)[near].all()
