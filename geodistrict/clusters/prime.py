@@ -12,24 +12,30 @@ over the land where activity *can* locate. Here:
    centroid): the counterfactual follows where people and buildings are, not a uniform
    rectangle that would put firms in fields and lakes and make every town "significant";
 3. each counterfactual goes through the same KDE on the very same grid, and the test is made
-   **over the whole map at once** (a max-statistic test, Westfall and Young 1993): every cell
-   of the study area gets a standardised excess ``t = (density - μ) / σ``, where ``μ`` and
-   ``σ²`` are the mean and variance of the cell's density under the null, computed exactly
-   from the populated land (``μ = n/N`` times the KDE of the ``N`` populated locations;
-   ``σ² = n (E[g²] - E[g]²)`` with ``g`` one drawn point's contribution, its kernel squared
-   smoothed over the populated land). Each simulated map gives its largest ``t`` over the
-   study area, and the observed cell's ``p_value`` is the share of maps, the observed one
-   included, whose largest ``t`` reaches the cell's own::
+   **over the whole map at once** (a max-statistic test, Westfall and Young 1993). Under the
+   null the mean and variance of each cell's density are known exactly from the populated
+   land: ``μ = n/N`` times the KDE of the ``N`` populated locations, and ``σ² = n (E[g²] -
+   E[g]²)`` with ``g`` one drawn point's contribution (its kernel squared smoothed over the
+   populated land). Each cell's density is scored by its upper tail under the gamma
+   distribution with that mean and variance (shape ``μ²/σ²``, scale ``σ²/μ``: a sum of
+   kernel weights is skewed, most where the land is sparse, and a normal z would let a few
+   sparse cells decide the whole map)::
 
-       p_c = (1 + #{simulations s : max_cells t_s >= t_c}) / (simulations + 1)
+       score_c = -log P_gamma(X >= density_c)
 
-   A cell is *prime* when ``p_c <= 1 - quantile``: equivalently, its ``t`` exceeds the
-   critical value ``t_crit`` (the ``quantile`` of the simulated maxima, as an order
-   statistic), and its density exceeds ``threshold = μ + t_crit σ``. The three statements
-   agree by construction. The chance that a pattern drawn from the populated land itself
-   shows *any* prime cell is at most ``1 - quantile`` (the family-wise error over the map,
-   5 % by default); the standardisation changes only which cells the test is sensitive to,
-   never its level, because μ and σ depend on the populated land alone.
+   Each simulated map gives its largest score over the study area, and the observed cell's
+   ``p_value`` is the share of maps, the observed one included, whose largest score reaches
+   the cell's own::
+
+       p_c = (1 + #{simulations s : max_cells score_s >= score_c}) / (simulations + 1)
+
+   A cell is *prime* when ``p_c <= 1 - quantile``: equivalently, its score exceeds the
+   critical score (the ``quantile`` of the simulated maxima, as an order statistic), and its
+   density exceeds ``threshold``, the density with that score. The three statements agree by
+   construction. The chance that a pattern drawn from the populated land itself shows *any*
+   prime cell is at most ``1 - quantile`` (the family-wise error over the map, 5 % by
+   default); the scoring changes only which cells the test is sensitive to, never its level,
+   because ``μ`` and ``σ`` depend on the populated land alone.
 4. contiguous prime cells (sharing an edge) are dissolved into outlines with
    :func:`~.outlines.outline_cells`; cells whose centre lies outside the study area are not
    tested (``p_value`` NaN).
@@ -83,24 +89,30 @@ class PrimeResult:
         most observed points, then largest), ``cells``, ``area_km2``, ``points`` (observed points in
         the patch's cells), ``points_per_km2`` and the polygon.
     threshold : numpy.ndarray
-        The density a cell must exceed to be prime, ``μ + t_crit σ`` (same grid as
+        The density a cell must exceed to be prime (its score then exceeds ``score_crit``) (same grid as
         ``observed.array``, points per km²; NaN outside the study area).
     observed : KDEResult
         The observed density surface.
     prime : numpy.ndarray
-        Bool, per cell: ``p_value <= 1 - quantile`` (equivalently ``z > z_crit`` and density
-        above ``threshold``), cell centre in the study area.
+        Bool, per cell: ``p_value <= 1 - quantile`` (equivalently ``score > score_crit`` and
+        density above ``threshold``), cell centre in the study area.
     p_value : numpy.ndarray
         Map-level (max-statistic) Monte Carlo p-value of each cell, ``(1 + simulated maps
         whose largest standardised excess reaches the cell's) / (simulations + 1)``; NaN
         for cells outside the study area.
     z : numpy.ndarray
-        The standardised excess ``(density - μ) / σ`` of each cell (NaN outside the study
-        area).
+        The standardised excess ``(density - μ) / σ`` of each cell, for reading (NaN outside
+        the study area or where the populated land cannot reach).
+    score : numpy.ndarray
+        The cell's score, ``-log`` of its gamma upper tail (700 for a density where the
+        populated land cannot reach; NaN outside the study area).
     expected : numpy.ndarray
         ``μ``: the cell's mean density under the null (points per km²).
-    z_crit : float
-        The critical value: the ``quantile`` of the simulated map maxima (order statistic).
+    null_sd : numpy.ndarray
+        ``σ``: the cell's standard deviation under the null.
+    score_crit : float
+        The critical score: the ``quantile`` of the simulated maps' largest scores (order
+        statistic).
     bandwidth_m, cell_m : float
         Kernel bandwidth and cell side in metres.
     kernel : str
@@ -145,7 +157,9 @@ class PrimeResult:
     populated_source: Mapping[str, Any] = field(default_factory=dict)
     z: np.ndarray | None = None
     expected: np.ndarray | None = None
-    z_crit: float = float("nan")
+    null_sd: np.ndarray | None = None
+    score: np.ndarray | None = None
+    score_crit: float = float("nan")
 
     @property
     def crs(self) -> CRS:
@@ -210,8 +224,9 @@ class PrimeResult:
             },
             "test": {
                 "kind": "max-statistic over the study area's cells (family-wise error)",
-                "familywise_error": 1.0 - self.quantile,
-                "z_crit": self.z_crit,
+                "familywise_error": round(1.0 - self.quantile, 12),
+                "score": "-log gamma upper tail with the null mean and variance of the cell",
+                "score_crit": self.score_crit,
                 "tested_cells": int(np.isfinite(self.p_value).sum()),
             },
             "prime_cells": int(self.prime.sum()),
@@ -329,8 +344,8 @@ def _kernel_spectrum(result: KDEResult, k: np.ndarray, batch: int):
 def _null_moments(
     px: np.ndarray, py: np.ndarray, n: int, observed: KDEResult
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and standard deviation of each cell's density when ``n`` points are drawn from
-    the populated locations (exact mean; variance from the squared kernel, floored)."""
+    """Mean and variance of each cell's density when ``n`` points are drawn from the
+    populated locations (0 and 0 where the populated land cannot reach)."""
     from .kde import KERNELS, _discrete_kernel
 
     k = _discrete_kernel(KERNELS[observed.kernel], observed.bandwidth_m, observed.cell_m)
@@ -344,9 +359,41 @@ def _null_moments(
     second = _kernel_spectrum(observed, k * k, 1)(grids[1:])[0] / len(px)
     mu = n * scale * np.maximum(first, 0.0)
     var = n * scale**2 * np.maximum(second - first * first, 0.0)
-    # a cell the populated land cannot reach: any observed density there is significant
-    floor = (1e-3 * scale * float(k.max())) ** 2
-    return mu, np.sqrt(np.maximum(var, floor))
+    # below rounding of one point's kernel: the populated land cannot reach the cell
+    tiny = 1e-9 * scale * float(k.max())
+    unreachable = (mu <= tiny) | (var <= tiny * tiny)
+    return np.where(unreachable, 0.0, mu), np.where(unreachable, 0.0, var)
+
+
+#: Score of a density where the populated land cannot reach (above any reachable score,
+#: which is capped at -log(1e-300) = 690.8).
+UNREACHABLE_SCORE = 700.0
+
+
+def _score(dens: np.ndarray, mu: np.ndarray, var: np.ndarray, tiny: float) -> np.ndarray:
+    """``-log`` of the gamma upper tail at ``dens`` (mean ``mu``, variance ``var``)."""
+    from scipy.special import gammaincc
+
+    ok = var > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shape = np.where(ok, mu * mu / np.where(ok, var, 1.0), 1.0)
+        scale = np.where(ok, var / np.where(ok, mu, 1.0), 1.0)
+        tail = gammaincc(shape, np.maximum(dens, 0.0) / scale)
+    score = -np.log(np.maximum(tail, 1e-300))
+    return np.where(ok, score, np.where(dens > tiny, UNREACHABLE_SCORE, 0.0))
+
+
+def _threshold(mu: np.ndarray, var: np.ndarray, score_crit: float) -> np.ndarray:
+    """The density whose score is ``score_crit`` (0 where the land cannot reach: any is
+    prime there)."""
+    from scipy.special import gammainccinv
+
+    ok = var > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shape = np.where(ok, mu * mu / np.where(ok, var, 1.0), 1.0)
+        scale = np.where(ok, var / np.where(ok, mu, 1.0), 1.0)
+        level = gammainccinv(shape, np.exp(-min(score_crit, 690.0))) * scale
+    return np.where(ok, level, 0.0)
 
 
 def _simulated_maxima(
@@ -355,7 +402,7 @@ def _simulated_maxima(
     n: int,
     observed: KDEResult,
     mu: np.ndarray,
-    sd: np.ndarray,
+    var: np.ndarray,
     tested: np.ndarray,
     *,
     simulations: int,
@@ -363,7 +410,7 @@ def _simulated_maxima(
     jitter: bool,
     extent: tuple[float, ...],
 ) -> np.ndarray:
-    """The largest standardised excess over the tested cells of each simulated map."""
+    """The largest score over the tested cells of each simulated map."""
     from .kde import KERNELS, _discrete_kernel
 
     k = _discrete_kernel(KERNELS[observed.kernel], observed.bandwidth_m, observed.cell_m)
@@ -377,7 +424,8 @@ def _simulated_maxima(
     if not jitter:
         pidx, pw = _bin_index(px, py, observed)
     sel = tested.ravel()
-    mu_t, sd_t = mu.ravel()[sel], sd.ravel()[sel]
+    mu_t, var_t = mu.ravel()[sel], var.ravel()[sel]
+    tiny = 1e-9 * scale * float(k.max())
     maxima = np.empty(simulations)
     for start in range(0, simulations, batch):
         b = min(batch, simulations - start)
@@ -393,8 +441,8 @@ def _simulated_maxima(
         idx = idx + (np.arange(b) * size)[:, None, None]
         stack = np.bincount(idx.ravel(), w.ravel(), minlength=b * size)[: b * size]
         dens = convolve(stack.reshape(b, *shape)) * scale
-        z = (dens.reshape(b, -1)[:, sel] - mu_t) / sd_t
-        maxima[start : start + b] = z.max(axis=1) if z.shape[1] else -np.inf
+        score = _score(dens.reshape(b, -1)[:, sel], mu_t, var_t, tiny)
+        maxima[start : start + b] = score.max(axis=1) if score.shape[1] else -np.inf
     return maxima
 
 def _cell_boxes(result: KDEResult, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -521,9 +569,11 @@ def prime_locations(
     >>> r = prime_locations(xy_layer(x, y, crs=27700), populated=land, bandwidth_m=1000,
     ...                     cell_m=100, simulations=39, seed=0)
     >>> r.n_points, r.n_populated, r.outlines.contains(shapely.Point(1000, 4000)).tolist()
-    (100, 2000, [True, False])
+    (100, 2000, [True])
     >>> r.outlines[["cells", "points"]].values.tolist()
-    [[232, 45], [3, 0]]
+    [[168, 42]]
+    >>> bool((r.prime == (r.p_value <= 0.05)).all())  # prime and p_value agree by construction
+    True
     >>> r.threshold.shape == r.observed.array.shape == r.prime.shape
     True
     """
@@ -584,21 +634,23 @@ def prime_locations(
     tested = _in_study_area(
         t.c + (ccol.ravel() + 0.5) * t.a, t.f + (crow.ravel() + 0.5) * t.e, extent, polys
     ).reshape(nr, nc)
-    mu, sd = _null_moments(px, py, n, observed)
-    with np.errstate(invalid="ignore"):
-        z_obs = np.where(tested, (observed.array - mu) / sd, np.nan)
+    mu, var = _null_moments(px, py, n, observed)
+    tiny = 1e-9 * float(observed.array.max(initial=0.0))
+    score = np.where(tested, _score(observed.array, mu, var, tiny), np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z_obs = np.where(tested & (var > 0), (observed.array - mu) / np.sqrt(var), np.nan)
     maxima = _simulated_maxima(
-        px, py, n, observed, mu, sd, tested, simulations=simulations, seed=seed,
+        px, py, n, observed, mu, var, tested, simulations=simulations, seed=seed,
         jitter=jitter, extent=extent,
     )  # fmt: skip
-    # reject iff 1 + #{M_s >= z} <= (1 - q)(S + 1) iff z > the (c + 1)-th largest maximum
+    # reject iff 1 + #{M_s >= score} <= (1 - q)(S + 1) iff score > the (c + 1)-th largest M
     c = int(math.floor((1.0 - quantile) * (simulations + 1) + 1e-9)) - 1
-    z_crit = float(np.sort(maxima)[::-1][c])
     srt = np.sort(maxima)
-    reach = simulations - np.searchsorted(srt, np.where(tested, z_obs, np.inf), side="left")
+    score_crit = float(srt[::-1][c])
+    reach = simulations - np.searchsorted(srt, np.where(tested, score, np.inf), side="left")
     p_value = np.where(tested, (1.0 + reach) / (simulations + 1.0), np.nan)
     prime = tested & (p_value <= 1.0 - quantile + 1e-12)
-    threshold = np.where(tested, mu + z_crit * sd, np.nan)
+    threshold = np.where(tested, _threshold(mu, var, score_crit), np.nan)
 
     outlines, cells, owner = _surface_outlines(observed, prime)
     # observed points per outline: each point in the cell it falls in (half-open cells)
@@ -630,7 +682,9 @@ def prime_locations(
         populated_source=land.info.as_dict(),
         z=z_obs,
         expected=np.where(tested, mu, np.nan),
-        z_crit=z_crit,
+        null_sd=np.where(tested, np.sqrt(var), np.nan),
+        score=score,
+        score_crit=score_crit,
     )
 
 
