@@ -197,8 +197,7 @@ class PrimeResult:
         >>> from geodistrict.clusters.kde import xy_layer
         >>> land = xy_layer(*rng.uniform(0, 5000, (2, 2000)), crs=27700)
         >>> pts = xy_layer(*rng.normal(2500, 100, (2, 40)), crs=27700)
-        >>> r = prime_locations(pts, populated=land, bandwidth_m=500, cell_m=100,
-        ...                     simulations=19, seed=1)
+        >>> r = prime_locations(pts, populated=land, bandwidth_m=500, simulations=19, seed=1)
         >>> rep = r.report()
         >>> rep["n_outlines"], rep["points"]["in_study_area"], rep["outlines"][0]["points"]
         (1, 40, 40)
@@ -505,7 +504,7 @@ def prime_locations(
     populated: PointLayer | gpd.GeoDataFrame,
     within: Boundaries | gpd.GeoDataFrame | None = None,
     bandwidth_m: float,
-    cell_m: float,
+    cell_m: float | None = None,
     simulations: int = 99,
     quantile: float = 0.95,
     seed: int | None = None,
@@ -527,7 +526,8 @@ def prime_locations(
         out, the grid covers its bounds and its metric CRS is used. Without it the study area
         is the bounding box of the populated locations.
     bandwidth_m, cell_m : float
-        Kernel bandwidth and cell side in metres, as for :func:`~.kde.kde`.
+        Kernel bandwidth and cell side in metres, as for :func:`~.kde.kde` (the cell defaults
+        to :func:`~.kde.default_cell`; a coarser one warns).
     simulations : int
         Counterfactual patterns (at least ``1 / (1 - quantile) - 1``: 19 for 0.95).
     quantile : float
@@ -577,11 +577,14 @@ def prime_locations(
     >>> r.threshold.shape == r.observed.array.shape == r.prime.shape
     True
     """
-    check_parameters(bandwidth_m=bandwidth_m, cell_m=cell_m, kernel=kernel)
+    check_parameters(
+        bandwidth_m=bandwidth_m, cell_m=1.0 if cell_m is None else cell_m, kernel=kernel
+    )
     _check_options(simulations, quantile, seed)
     from ..crs import transform_xy
-    from .kde import _metric_crs, _within_geoms
+    from .kde import _metric_crs, _within_geoms, default_cell
 
+    cell_m = default_cell(bandwidth_m, kernel) if cell_m is None else cell_m
     bandwidth_m, cell_m, quantile = float(bandwidth_m), float(cell_m), float(quantile)
     simulations = int(simulations)
     seed = int(np.random.default_rng().integers(12345, 12345000)) if seed is None else int(seed)
@@ -771,15 +774,15 @@ def significance_outline(
     >>> o[["cells", "area_km2", "points"]].values.tolist(), o.attrs["selection"]
     ([[4.0, 0.04, 20.0]], "significant & hot_cold == 'hot'")
 
-    A surface above a level: one point at a cell centre, quartic kernel of radius 300 m on
-    100 m cells; every cell whose centre is nearer than 300 m (25 cells: i² + j² < 9) has a
+    A surface above a level: one point at a cell centre, quartic kernel of radius 800 m on
+    100 m cells; every cell whose centre is nearer than 800 m (193 cells: i² + j² < 64) has a
     density above zero, and the outline holds the whole surface, one point:
 
     >>> from geodistrict.clusters.kde import kde, xy_layer
-    >>> r = kde(xy_layer([1050.0], [1050.0], crs=27700), bandwidth_m=300, cell_m=100)
+    >>> r = kde(xy_layer([1050.0], [1050.0], crs=27700), bandwidth_m=800, cell_m=100)
     >>> o = significance_outline(r, threshold=1e-9)
     >>> o[["cells", "area_km2"]].values.tolist(), round(float(o["points"][0]), 9)
-    ([[25.0, 0.25]], 1.0)
+    ([[193.0, 1.93]], 1.0)
     """
     if isinstance(grid_or_kde, KDEResult):
         result = grid_or_kde

@@ -143,7 +143,7 @@ def register(subparsers: Any) -> None:
         help="kde: kernel bandwidth (quartic: radius; gaussian: sigma) (required)",
     )
     p.add_argument(
-        "--cell", type=float, metavar="METRES", default=None, help="kde, gi: cell side (required)"
+        "--cell", type=float, metavar="METRES", default=None, help="kde, gi: cell side (gi: required; kde: default bandwidth/8 quartic, /5 gaussian)"
     )
     p.add_argument(
         "--kernel",
@@ -268,11 +268,10 @@ def _kde_problems(args: argparse.Namespace) -> list[str]:
     problems = []
     if args.bandwidth is None:
         problems.append("--method kde needs --bandwidth METRES (e.g. --bandwidth 10000)")
-    if args.cell is None:
-        problems.append("--method kde needs --cell METRES (e.g. --cell 1000)")
-    if args.bandwidth is not None and args.cell is not None:
+    if args.bandwidth is not None:
         try:
-            check_parameters(bandwidth_m=args.bandwidth, cell_m=args.cell, kernel=args.kernel)
+            cell = args.cell if args.cell is not None else 1.0  # default: bandwidth/8 or /5
+            check_parameters(bandwidth_m=args.bandwidth, cell_m=cell, kernel=args.kernel)
         except ParameterError as exc:
             problems.append(str(exc).rstrip("."))
     try:
