@@ -17,8 +17,8 @@ import shapely
 from affine import Affine
 from pyproj import CRS, Transformer
 
-from geodistrict._errors import EmptyLayerError, SchemaError
 from geodistrict import GeodistrictWarning
+from geodistrict._errors import EmptyLayerError, SchemaError
 from geodistrict.cli import main
 from geodistrict.clusters.kde import KDEResult, ParameterError, kde, xy_layer
 
@@ -348,8 +348,10 @@ def test_coarse_cell_warns_with_the_expected_peak_error():
         kde(lay, bandwidth_m=1000, cell_m=500)
 
 
-@pytest.mark.parametrize(("kernel", "cell"), [("quartic", 250.0), ("quartic", 125.0),
-                                              ("gaussian", 500.0), ("gaussian", 200.0)])  # fmt: skip
+CELLS = [("quartic", 250.0), ("quartic", 125.0), ("gaussian", 500.0), ("gaussian", 200.0)]
+
+
+@pytest.mark.parametrize(("kernel", "cell"), CELLS)
 def test_peak_error_formula_matches_isolated_points(kernel, cell):
     """The stated error, (2/3)(c/h)² or (1/6)(c/h)², against the exact kernel at the cell
     centre nearest each of 200 isolated points at random offsets in their cell."""
@@ -388,9 +390,13 @@ def test_peak_at_the_default_cell_is_within_2_percent_of_the_exact_sum(onspd):
     t = r.transform
     cx, cy = t.c + (cols + 0.5) * t.a, t.f + (rows + 0.5) * t.e
     tree = cKDTree(np.column_stack([x, y]))
-    exact = np.array([exact_per_km2(x[n], y[n], a, b, h=h, kernel="quartic")
-                      for a, b, n in zip(cx, cy, tree.query_ball_point(np.column_stack([cx, cy]), h),
-                                         strict=True)])  # fmt: skip
+    near = tree.query_ball_point(np.column_stack([cx, cy]), h)
+    exact = np.array(
+        [
+            exact_per_km2(x[n], y[n], a, b, h=h, kernel="quartic")
+            for a, b, n in zip(cx, cy, near, strict=True)
+        ]
+    )
     assert abs(r.array.max() / exact.max() - 1) < 0.02
     # at bandwidth/2 the same peak comes out far lower
     with pytest.warns(GeodistrictWarning):

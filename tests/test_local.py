@@ -22,9 +22,10 @@ import pytest
 import shapely
 
 import geodistrict as gd
-from geodistrict._errors import EmptyLayerError, GeodistrictWarning
+from geodistrict._errors import EmptyLayerError, GeodistrictWarning, ParameterError
 from geodistrict.cli import main
 from geodistrict.clusters.grids import hex_grid, square_grid
+from geodistrict.clusters.kde import xy_layer
 from geodistrict.clusters.local import (
     getis_ord,
     grid_weights,
@@ -157,9 +158,7 @@ def test_gi_star_permutation_p_equals_esda(grid100, counts, pysal_queen):
         counts, graph, permutations=99, seed=12345, correction="none", alternative="directed"
     )
     np.testing.assert_array_equal(directed.values["gi_p"].to_numpy(), ref.p_sim)
-    two = getis_ord(
-        counts, graph, permutations=99, seed=12345, correction="none", null="total"
-    )
+    two = getis_ord(counts, graph, permutations=99, seed=12345, correction="none", null="total")
     expected = calculate_significance(ref.Gs, ref.rGs, alternative="two-sided")
     np.testing.assert_array_equal(two.values["gi_p"].to_numpy(), expected)
     assert two.permutations == 99 and two.seed == 12345
@@ -629,3 +628,28 @@ def test_gi_star_analytic_agrees_with_999_permutations_in_manchester(shared_file
     sd = np.sqrt(np.clip(p, 1e-3, 1) * (1 - np.clip(p, 0, 1)) / 999)
     assert near.sum() > 100
     assert (np.abs(q - p) <= 5 * sd + 4e-3)[near].all()
+
+
+@pytest.mark.shared_data
+def test_national_hot_spots_test_the_land_in_british_national_grid(onspd):
+    """Issue 18: without within= the study area is the populated land, never the bounding box
+    (70 % of its 5 km cells are sea), and an all-UK layer is measured in EPSG:27700."""
+    rng = np.random.default_rng(18)
+    sample = onspd.attributes.iloc[rng.choice(len(onspd.x), 20_000, replace=False)]
+    pts = xy_layer(onspd.x[sample.index], onspd.y[sample.index], crs=onspd.crs, name="uk sample")
+    assert pts.x.min() < 150_000 and pts.y.max() > 1_000_000  # Northern Ireland to Shetland
+    h = hotspots(pts, cell_m=10_000, value="locations")
+    assert h.crs.to_epsg() == 27700
+    assert h["count"].sum() == 20_000  # every postcode is on the land it defines
+    grid = h.attrs["grid"]
+    bbox_cells = grid["nrows"] * grid["ncols"]
+    assert len(h) < 0.5 * bbox_cells  # the sea is not tested
+    assert h.attrs["hotspots"]["n_tests"] <= len(h)
+    assert "populated land" in h.attrs["hotspots"]["within"]
+
+
+def test_hot_spots_abroad_need_a_study_area():
+    far = gpd.GeoDataFrame(geometry=gpd.points_from_xy([2.19, 2.2, 2.21], [41.4, 41.41, 41.42]),
+                           crs=4326)  # fmt: skip
+    with pytest.raises(ParameterError, match="within="):
+        hotspots(far, cell_m=500)

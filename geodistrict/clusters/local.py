@@ -628,8 +628,12 @@ def getis_ord(
         p_threshold=thr,
         permutations=int(permutations),
         seed=seed,
-        weights=_describe(n, card, f"Gi*: binary weights with self-weight 1; {null} randomisation"
-            + ("" if permutations else f", p-values {how}")),
+        weights=_describe(
+            n,
+            card,
+            f"Gi*: binary weights with self-weight 1; {null} randomisation"
+            + ("" if permutations else f", p-values {how}"),
+        ),
         alternative=alternative,
         null=null,
     )

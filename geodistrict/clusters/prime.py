@@ -62,7 +62,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from pyproj import CRS
 
-from .._errors import EmptyLayerError, GeodistrictError, ParameterError, SchemaError
+from .._errors import EmptyLayerError, ParameterError, SchemaError
 from .kde import KDEResult, check_parameters, kde
 
 if TYPE_CHECKING:
@@ -89,8 +89,8 @@ class PrimeResult:
         most observed points, then largest), ``cells``, ``area_km2``, ``points`` (observed points in
         the patch's cells), ``points_per_km2`` and the polygon.
     threshold : numpy.ndarray
-        The density a cell must exceed to be prime (its score then exceeds ``score_crit``) (same grid as
-        ``observed.array``, points per km²; NaN outside the study area).
+        The density a cell must exceed to be prime (its score then exceeds ``score_crit``),
+        on the grid of ``observed.array``, in points per km² (NaN outside the study area).
     observed : KDEResult
         The observed density surface.
     prime : numpy.ndarray
@@ -308,7 +308,6 @@ def _in_study_area(
     return keep
 
 
-
 def _bin_index(x: np.ndarray, y: np.ndarray, result: KDEResult) -> tuple[np.ndarray, np.ndarray]:
     """Cells (flat index, 4 per point) and weights of linear binning on ``result``'s grid."""
     t = result.transform
@@ -324,7 +323,7 @@ def _bin_index(x: np.ndarray, y: np.ndarray, result: KDEResult) -> tuple[np.ndar
 
 
 def _kernel_spectrum(result: KDEResult, k: np.ndarray, batch: int):
-    """rfftn of the kernel on the padded grid, and a function convolving a stack of grids."""
+    """Rfftn of the kernel on the padded grid, and a function convolving a stack of grids."""
     from .kde import _scipy_fft
 
     fft = _scipy_fft()
@@ -343,8 +342,10 @@ def _kernel_spectrum(result: KDEResult, k: np.ndarray, batch: int):
 def _null_moments(
     px: np.ndarray, py: np.ndarray, n: int, observed: KDEResult
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and variance of each cell's density when ``n`` points are drawn from the
-    populated locations (0 and 0 where the populated land cannot reach)."""
+    """Mean and variance of each cell's density when ``n`` points are drawn from land.
+
+    Both are 0 where the populated land cannot reach.
+    """
     from .kde import KERNELS, _discrete_kernel
 
     k = _discrete_kernel(KERNELS[observed.kernel], observed.bandwidth_m, observed.cell_m)
@@ -383,8 +384,10 @@ def _score(dens: np.ndarray, mu: np.ndarray, var: np.ndarray, tiny: float) -> np
 
 
 def _threshold(mu: np.ndarray, var: np.ndarray, score_crit: float) -> np.ndarray:
-    """The density whose score is ``score_crit`` (0 where the land cannot reach: any is
-    prime there)."""
+    """The density whose score is ``score_crit``.
+
+    0 where the land cannot reach: any density is prime there.
+    """
     from scipy.special import gammainccinv
 
     ok = var > 0
@@ -443,6 +446,7 @@ def _simulated_maxima(
         score = _score(dens.reshape(b, -1)[:, sel], mu_t, var_t, tiny)
         maxima[start : start + b] = score.max(axis=1) if score.shape[1] else -np.inf
     return maxima
+
 
 def _cell_boxes(result: KDEResult, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """Polygons of the cells (row, col) of a surface."""

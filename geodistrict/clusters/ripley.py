@@ -173,8 +173,11 @@ class RipleyResult:
 
     @property
     def verdict(self) -> str:
-        """The global test's verdict: ``"clustered"``, ``"dispersed"``, ``"consistent with
-        CSR"`` or ``"no simulation envelope"``; never the pointwise envelope's."""
+        """The global test's verdict, never the pointwise envelope's.
+
+        ``"clustered"``, ``"dispersed"``, ``"consistent with CSR"`` or ``"no simulation
+        envelope"``.
+        """
         if not self.envelopes or self.global_test is None or not np.isfinite(self.global_p):
             return "no simulation envelope"
         if self.global_p > self.global_alpha:
@@ -214,8 +217,10 @@ class RipleyResult:
         return self.distances_m[hit]
 
     def significant_dispersion(self) -> np.ndarray:
-        """Distances (m) where the observed function leaves the *pointwise* envelope towards
-        regularity (see :meth:`significant_clustering`)."""
+        """Distances (m) where the function leaves the *pointwise* envelope towards regularity.
+
+        See :meth:`significant_clustering`.
+        """
         with np.errstate(invalid="ignore"):
             if self._clustered_above:
                 hit = self.observed < self.envelope_low
@@ -229,8 +234,11 @@ class RipleyResult:
         return 1.0 / (self.envelopes + 1)
 
     def to_frame(self):
-        """The curves as a DataFrame (``distance_m``, ``observed``, ``expected``, pointwise
-        envelopes, and the MAD test's global envelope when there is one)."""
+        """The curves as a DataFrame.
+
+        Columns ``distance_m``, ``observed``, ``expected``, the pointwise envelopes, and the
+        MAD test's global envelope (NaN when there is none).
+        """
         import pandas as pd
 
         nan = np.full(len(self.distances_m), np.nan)

@@ -143,7 +143,11 @@ def register(subparsers: Any) -> None:
         help="kde: kernel bandwidth (quartic: radius; gaussian: sigma) (required)",
     )
     p.add_argument(
-        "--cell", type=float, metavar="METRES", default=None, help="kde, gi: cell side (gi: required; kde: default bandwidth/8 quartic, /5 gaussian)"
+        "--cell",
+        type=float,
+        metavar="METRES",
+        default=None,
+        help="kde, gi: cell side (gi: required; kde: default bandwidth/8 quartic, /5 gaussian)",
     )
     p.add_argument(
         "--kernel",
