@@ -1,7 +1,7 @@
 """Local statistics with honest significance: Getis–Ord Gi* and local Moran's I.
 
 The analytic z-scores are computed here with numpy (a 100 000-cell grid takes about a tenth of
-a second, weights included) and equal PySAL's ``esda`` to rounding:
+a second, weights included); ``null="total"`` equals PySAL's ``esda`` ``Zs`` to rounding:
 
 * Gi* uses binary weights with a self-weight of 1 (``esda.G_Local(y, w, transform="B",
   star=True)``). Its analytic z is offered under two nulls, named by ``null=``:
@@ -18,7 +18,14 @@ a second, weights included) and equal PySAL's ``esda`` to rounding:
 
     The fixed own value drops out: what is tested is whether the unit's surroundings are
     unusually high or low. Units with no neighbours (or no variation among the others) have
-    no test (``NaN``).
+    no test (``NaN``). On skewed counts the normal approximation of ``T_i`` fails in the
+    tails (a cell whose eight neighbours are all empty has a tiny permutation p-value but a
+    z of about -1.4), so for integer values the p-values come from the exact distribution of
+    ``T_i`` (:func:`_subset_tails`: subsets of the other values, counted on the integer
+    lattice; for very large lattices, draws with replacement), and agree with 999 esda
+    permutations up to their Monte Carlo error (Jaccard 0.86 hot and 0.89 cold on Manchester's
+    grid at seed 1; permutation runs with other seeds differ from each other as much). Other
+    values use the normal approximation with these exact moments.
   - ``"total"``: Getis and Ord's (1992) total randomisation, esda's analytic ``Zs``: the own
     value is permuted too, ``z_i = (y_i + T_i - W_i ȳ) / sqrt(s² W_i (n - W_i) / (n - 1))``
     with ``W_i = k_i + 1`` and ``s²`` the population variance. On skewed counts it mixes the
