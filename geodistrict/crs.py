@@ -89,6 +89,21 @@ def to_lonlat_bounds(bounds: Sequence[float], crs: CRS) -> tuple[float, float, f
     return tr.transform_bounds(*bounds, densify_pts=21)
 
 
+#: The lettered squares of the British National Grid (metres): 0-700 km east, 0-1300 km north.
+BNG_GRID = (0.0, 0.0, 700_000.0, 1_300_000.0)
+
+
+def _on_the_national_grid(bounds: Sequence[float], crs: CRS) -> bool:
+    """True for bounds given in EPSG:27700 that lie within the National Grid's squares."""
+    try:
+        is_bng = as_crs(crs).equals(BNG)
+    except CRSError:
+        return False
+    minx, miny, maxx, maxy = (float(b) for b in bounds)
+    gx0, gy0, gx1, gy1 = BNG_GRID
+    return is_bng and minx >= gx0 and miny >= gy0 and maxx <= gx1 and maxy <= gy1
+
+
 def choose_metric_crs(bounds: Sequence[float], crs: CRS) -> CRS:
     """Choose the metric CRS for data with ``bounds`` in ``crs``.
 
@@ -102,6 +117,8 @@ def choose_metric_crs(bounds: Sequence[float], crs: CRS) -> CRS:
     --------
     >>> choose_metric_crs((-0.2, 51.4, 0.1, 51.6), WGS84).to_epsg()  # London
     27700
+    >>> choose_metric_crs((873, 8132, 655448, 1213615), BNG).to_epsg()  # every UK postcode
+    27700
     >>> choose_metric_crs((-75.7, 6.1, -75.5, 6.4), WGS84).to_epsg()  # Medellín
     32618
     >>> choose_metric_crs((-75.6, -37.8, 145.0, 53.5), WGS84).to_epsg()  # three continents
@@ -113,6 +130,10 @@ def choose_metric_crs(bounds: Sequence[float], crs: CRS) -> CRS:
         return IRISH_GRID
     gw, gs, ge, gn = GB_BOUNDS_LONLAT
     if w >= gw and e <= ge and s >= gs and n <= gn:
+        return BNG
+    if _on_the_national_grid(bounds, crs):
+        # a UK-wide layer already in EPSG:27700 (the directory's Northern Irish postcodes
+        # included): the lon/lat box of its rotated corners overshoots GB's, the data do not
         return BNG
     lon0, lat0 = (w + e) / 2.0, (s + n) / 2.0
     if e - w <= 12 and n - s <= 12:

@@ -43,10 +43,13 @@ unis = gd.read_points(DATA / "uk/universities/learning-providers-plus.csv", name
 print(f"{len(postcodes):,} English postcodes with a grid reference; {len(unis)} universities placed")
 
 # %% [markdown]
-# ## Density of postcodes: 5 km quartic kernel on 1 km cells
+# ## Density of postcodes: 5 km quartic kernel on the default 625 m cells
+#
+# The default cell is an eighth of the bandwidth: the grid then lowers a peak by about 1 %
+# (at 1 km cells, 2.7 %; at half the bandwidth, 17 %).
 
 # %%
-surface = kde(postcodes, bandwidth_m=5000, cell_m=1000, kernel="quartic", within=leps)
+surface = kde(postcodes, bandwidth_m=5000, kernel="quartic", within=leps)
 print(surface.edge)
 print(f"integral {surface.integral():,.0f} of {surface.n_points:,} points")
 assert abs(surface.integral() - surface.n_points) / surface.n_points < 0.01

@@ -201,6 +201,12 @@ def test_london_universities_are_clustered(lep21, universities):
     # observed L far above CSR's L(d) = d at 5 km
     k = np.flatnonzero(dist == 5000)[0]
     assert r.observed[k] > r.envelope_high[k] > r.expected[k]
+    # the verdict is the global test's: the smallest attainable p with 99 simulations
+    assert r.global_test == "mad" and r.global_p == pytest.approx(0.01)
+    assert r.summary()["verdict"] == r.verdict == "clustered"
+    d = ripley(universities, lep21, boundary="London", distances_m=dist, seed=3,
+               global_test="dclf")  # fmt: skip
+    assert d.verdict == "clustered" and d.global_p == pytest.approx(0.01)
 
 
 def test_clustered_pattern_g_above_and_f_below_envelope():
@@ -236,3 +242,67 @@ def test_errors_name_the_problem():
         ripley(xy, shapely.box(0, 50, 1, 51), window_crs=4326)
     with pytest.raises(ValueError, match="increasing"):
         ripley(xy, SQUARE, window_crs=27700, distances_m=[20, 10])
+
+
+def test_global_test_by_hand():
+    """MAD and DCLF against each pattern's leave-one-out mean, worked by hand."""
+    from geodistrict.clusters.ripley import _global_test
+
+    dist = np.array([1.0, 2.0])
+    obs = np.array([3.0, 0.0])
+    sims = np.array([[1.0, 0.0], [1.0, 2.0], [2.0, -2.0]])
+    # leave-one-out means: obs [4/3, 0]; sims [2, 0], [2, -2/3], [5/3, 2/3]
+    # deviations: obs [5/3, 0]; sims [-1, 0], [-1, 8/3], [1/3, -8/3]
+    # MAD: obs 5/3; sims 1, 8/3, 8/3 -> p = (1 + 2) / 4
+    out = _global_test(obs, sims, dist, "mad", 0.25, True)
+    assert out["global_statistic"] == pytest.approx(5 / 3)
+    assert out["global_p"] == pytest.approx(0.75) and out["deviation"] == 1.0
+    # level 0.25 with 3 simulations: T_crit is the largest simulated T (8/3), around the
+    # simulations' mean [4/3, 0]
+    np.testing.assert_allclose(out["global_high"], [4 / 3 + 8 / 3, 8 / 3])
+    np.testing.assert_allclose(out["global_low"], [4 / 3 - 8 / 3, -8 / 3])
+    # DCLF (steps 1, 1): obs 25/9; sims 1, 73/9, 65/9 -> p = 3 / 4
+    out = _global_test(obs, sims, dist, "dclf", 0.05, False)
+    assert out["global_statistic"] == pytest.approx(25 / 9)
+    assert out["global_p"] == pytest.approx(0.75) and out["deviation"] == -1.0  # F: reversed
+    assert "global_high" not in out  # a global envelope belongs to MAD only
+
+
+@pytest.fixture(scope="module")
+def manchester(shared_file):
+    import geodistrict as gd
+
+    b = gd.read_boundaries(shared_file("uk/boundaries/LAD_May_2024_EN_BUC_with_LEP21.geojson"))
+    return b.metric[list(b.ids).index("E08000003")]
+
+
+def _csr_rejections(window, *, function, edge_correction, n_patterns=200):
+    rng = np.random.default_rng(18)
+    reject = pointwise = 0
+    for k in range(n_patterns):
+        xy = uniform_points_in(window, 60, rng=rng)
+        r = ripley(xy, window, window_crs=27700, function=function, edge_correction=edge_correction,
+                   envelopes=19, seed=k, n_distances=15)  # fmt: skip
+        reject += r.verdict != "consistent with CSR"
+        pointwise += bool(len(r.significant_clustering()) or len(r.significant_dispersion()))
+    return reject / n_patterns, pointwise / n_patterns
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize(("function", "correction"), [("L", "none"), ("G", "none")])
+def test_global_test_is_calibrated_under_csr_in_manchester(manchester, function, correction):
+    """Acceptance (issue 18): 200 CSR patterns in the Manchester LAD, alpha = 5 %.
+
+    The global test rejects at 2-9 %; the pointwise envelope (19 simulations, 15 distances)
+    is left somewhere far more often, which is why it gives no verdict.
+    """
+    rate, pointwise = _csr_rejections(manchester, function=function, edge_correction=correction)
+    assert 0.02 <= rate <= 0.09
+    assert pointwise > 0.15
+
+
+@pytest.mark.slow
+@pytest.mark.shared_data
+def test_global_test_is_calibrated_with_ripleys_isotropic_correction(manchester):
+    rate, _ = _csr_rejections(manchester, function="L", edge_correction="ripley")
+    assert 0.02 <= rate <= 0.09

@@ -189,6 +189,11 @@ def test_suppressed_nomis_cell_through_read_nomis_and_the_cli(tmp_path, capsys):
     lq = location_quotients(counts, reference=england)
     # Bristol: C 20 of a total of 20 (J missing); England C 100 of 150 -> (20/20)/(100/150)
     assert lq["lq"].iloc[0] == pytest.approx(1.0 / (100 / 150), abs=1e-12)
+    # the default reference is the country row the counts came with (as the CLI's), not the
+    # sum over the areas (Bristol alone: that would make every LQ 1)
+    default = location_quotients(counts)
+    assert default["reference"].iloc[0] == "country:England"
+    assert default["lq"].iloc[0] == pytest.approx(1.0 / (100 / 150), abs=1e-12)
     assert math.isnan(lq["lq"].iloc[1]) and math.isnan(lq["count"].iloc[1])
     assert not lq["area_total_complete"].any()
 

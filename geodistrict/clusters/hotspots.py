@@ -28,21 +28,71 @@ GRIDS = ("square", "hex")
 VALUES = ("count", "locations")
 
 
-def _extent(layer: Any, cell_m: float):
-    """The points' bounding box as Boundaries in their metric CRS."""
+#: Side (metres) of the squares that make the default study area's populated land.
+LAND_BLOCK_M = 1000.0
+#: Postcode coordinates (EPSG:27700) behind the default study area, read once per process.
+_POSTCODES: dict[str, Any] = {}
+
+
+def _postcode_xy() -> tuple[Any, Any]:
+    if "xy" not in _POSTCODES:
+        from ..io.onspd import read_onspd
+
+        pc = read_onspd("onspd")
+        _POSTCODES["xy"] = (pc.x, pc.y, pc.crs)
+    return _POSTCODES["xy"]
+
+
+def _land(layer: Any, cell_m: float):
+    """The default study area: the populated land of the UK around the points, as Boundaries.
+
+    The squares of :data:`LAND_BLOCK_M` (or of ``cell_m`` when larger), aligned to their
+    multiples in the metric CRS, that hold at least one postcode of the ONS Postcode Directory
+    (all UK, Northern Ireland included) within the points' extent: sea, lakes and empty moor
+    are not tested, while a park or a railway yard in a town is (a 100 m cell without a
+    postcode is still land). Outside the UK there is no such layer, and ``within`` is
+    required.
+    """
+    import numpy as np
     import shapely
 
     from ..boundaries import prepare_boundaries
-    from ..crs import choose_metric_crs, transform_xy
+    from ..crs import BNG, IRISH_GRID, choose_metric_crs, transform_xy
 
     mcrs = choose_metric_crs(
         (layer.x.min(), layer.y.min(), layer.x.max(), layer.y.max()), layer.crs
     )
+    if not (mcrs.equals(BNG) or mcrs.equals(IRISH_GRID)):
+        raise ParameterError(
+            f"{layer.info.source}: without within= the study area is the UK's populated land "
+            "(cells holding a postcode), and these points lie outside the UK; pass within= "
+            "the study area's polygons (a bounding box would put sea and empty land in the "
+            "mean, the variance and the number of tests)."
+        )
     x, y = transform_xy(layer.x, layer.y, layer.crs, mcrs)
-    pad = min(1.0, cell_m / 1000.0)  # so points on the box's edge share area with their cell
-    box = shapely.box(x.min() - pad, y.min() - pad, x.max() + pad, y.max() + pad)
-    gdf = gpd.GeoDataFrame({"id": ["extent"], "name": ["extent"]}, geometry=[box], crs=mcrs)
-    return prepare_boundaries(gdf, metric_crs=mcrs, source=f"extent of {layer.info.source}")
+    px, py, pcrs = _postcode_xy()
+    qx, qy = (px, py) if pcrs.equals(mcrs) else transform_xy(px, py, pcrs, mcrs)
+    cell = max(float(cell_m), LAND_BLOCK_M)
+    c0, c1 = np.floor(x.min() / cell), np.floor(x.max() / cell)
+    r0, r1 = np.floor(y.min() / cell), np.floor(y.max() / cell)
+    cx, cy = np.floor(qx / cell), np.floor(qy / cell)
+    near = (cx >= c0) & (cx <= c1) & (cy >= r0) & (cy <= r1)
+    keys = np.unique(np.column_stack([cx[near], cy[near]]), axis=0)
+    if len(keys) == 0:
+        raise ParameterError(
+            f"{layer.info.source}: no postcode lies within the points' extent, so there is no "
+            "populated land to test; pass within= the study area's polygons."
+        )
+    boxes = shapely.box(keys[:, 0] * cell, keys[:, 1] * cell, (keys[:, 0] + 1) * cell,
+                        (keys[:, 1] + 1) * cell)  # fmt: skip
+    land = shapely.coverage_union_all(boxes)
+    gdf = gpd.GeoDataFrame({"id": ["land"], "name": ["populated land"]}, geometry=[land], crs=mcrs)
+    return prepare_boundaries(
+        gdf,
+        metric_crs=mcrs,
+        source=f"populated land around {layer.info.source} ({len(keys)} squares of {cell:g} m "
+        "holding a postcode)",
+    )
 
 
 def hotspots(
@@ -61,6 +111,7 @@ def hotspots(
     fdr: float = 0.05,
     correction: str = "fdr_bh",
     alternative: str = "two-sided",
+    null: str = "conditional",
 ) -> gpd.GeoDataFrame:
     """Hot spots of a point layer: grid, count, weights and a local statistic in one call.
 
@@ -69,7 +120,12 @@ def hotspots(
     points : PointLayer or geopandas.GeoDataFrame
         The points (any CRS).
     within : Boundaries or geopandas.GeoDataFrame, optional
-        The study area; by default the points' bounding box.
+        The study area: the cells sharing area with the union of its polygons. By default,
+        for points in the UK, its populated land: the 1 km squares (or cells, if larger)
+        holding a postcode of the ONS Postcode Directory within the points' extent (never the
+        bounding box, whose
+        sea and empty land would enter the mean, the variance and the number of tests);
+        elsewhere ``within`` is required.
     cell_m : float
         Square cell side in metres; for hexagons, the H3 resolution of about the same cell area
         unless ``resolution`` is given.
@@ -89,6 +145,11 @@ def hotspots(
         Cut square cells at the study area's edge (counts then exclude points outside it).
     permutations, seed, fdr, correction, alternative
         As in :func:`getis_ord`.
+    null : {"conditional", "total"}
+        Gi* only: the randomisation of the analytic test (:func:`getis_ord`). Under the
+        default conditional null a cell's own count is held fixed, as in esda's permutation
+        test, so a lone busy cell among ordinary ones is not a hot spot; ``"total"`` is Getis
+        and Ord's original z.
 
     Returns
     -------
@@ -125,7 +186,7 @@ def hotspots(
             "resolution is the H3 resolution of grid='hex'; leave it out for squares."
         )
     layer = _as_layer(points).require_points()
-    b = _as_boundaries(within) if within is not None else _extent(layer, cell_m)
+    b = _as_boundaries(within) if within is not None else _land(layer, cell_m)
     cells, size = cell_grid(b, cell_m=cell_m, grid=grid, resolution=resolution, clip=clip)
     counted = count_points(cells, layer)
     return cell_statistics(
@@ -145,6 +206,7 @@ def hotspots(
         fdr=fdr,
         correction=correction,
         alternative=alternative,
+        null=null,
     )
 
 
@@ -176,6 +238,7 @@ def cell_statistics(
     fdr: float,
     correction: str,
     alternative: str,
+    null: str = "conditional",
 ) -> gpd.GeoDataFrame:
     """Weights, local statistic and the result frame of counted cells.
 
@@ -190,6 +253,7 @@ def cell_statistics(
             f"{b.info.source}; check that they overlap (and the points' CRS)."
         )
     graph = grid_weights(counted, contiguity=contiguity)
+    extra = {"null": null} if statistic == "gi" else {}
     result = STATISTICS[statistic](
         counted[value],
         graph,
@@ -198,6 +262,7 @@ def cell_statistics(
         fdr=fdr,
         correction=correction,
         alternative=alternative,
+        **extra,
     )
     v = result.values
     keep = ["cell_id", "row", "col"] if grid == "square" else ["cell_id"]

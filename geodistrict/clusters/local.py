@@ -1,14 +1,41 @@
 """Local statistics with honest significance: Getis–Ord Gi* and local Moran's I.
 
 The analytic z-scores are computed here with numpy (a 100 000-cell grid takes about a tenth of
-a second, weights included) and equal PySAL's ``esda`` to rounding:
+a second, weights included); ``null="total"`` equals PySAL's ``esda`` ``Zs`` to rounding:
 
-* Gi* uses binary weights with a self-weight of 1 — ``esda.G_Local(y, w, transform="B",
-  star=True).Zs``. Getis and Ord's variance is derived for binary weights; esda's default
-  ``transform="R"`` plugs row-standardised weights into that same variance, which shrinks
-  |z| by about √(k + 1) (3 for queen contiguity), so it is not offered. For a graph whose
-  weights are constant within each row (binary or row-standardised contiguity, k nearest
-  neighbours, a binary distance band) the general Getis–Ord formula gives exactly this z.
+* Gi* uses binary weights with a self-weight of 1 (``esda.G_Local(y, w, transform="B",
+  star=True)``). Its analytic z is offered under two nulls, named by ``null=``:
+
+  - ``"conditional"`` (the default): conditional randomisation, the null esda's permutation
+    test samples. The unit's own value ``y_i`` is held fixed and its ``k_i`` neighbours'
+    values are a random draw, without replacement, of the other ``n - 1`` values. With
+    ``T_i`` the sum of the neighbours' values, ``m_i = (S - y_i) / (n - 1)`` and
+    ``v_i = (Q - y_i²) / (n - 1) - m_i²`` (``S``, ``Q``: sum and sum of squares of all
+    values)::
+
+        E[T_i] = k_i m_i        Var[T_i] = k_i v_i (n - 1 - k_i) / (n - 2)
+        z_i = (T_i - k_i m_i) / sqrt(Var[T_i])
+
+    The fixed own value drops out: what is tested is whether the unit's surroundings are
+    unusually high or low. Units with no neighbours (or no variation among the others) have
+    no test (``NaN``). On skewed counts the normal approximation of ``T_i`` fails in the
+    tails (a cell whose eight neighbours are all empty has a tiny permutation p-value but a
+    z of about -1.4), so for integer values the p-values come from the exact distribution of
+    ``T_i`` (:func:`_subset_tails`: subsets of the other values, counted on the integer
+    lattice; for very large lattices, draws with replacement), and agree with 999 esda
+    permutations up to their Monte Carlo error (Jaccard 0.86 hot and 0.89 cold on Manchester's
+    grid at seed 1; permutation runs with other seeds differ from each other as much). Other
+    values use the normal approximation with these exact moments.
+  - ``"total"``: Getis and Ord's (1992) total randomisation, esda's analytic ``Zs``: the own
+    value is permuted too, ``z_i = (y_i + T_i - W_i ȳ) / sqrt(s² W_i (n - W_i) / (n - 1))``
+    with ``W_i = k_i + 1`` and ``s²`` the population variance. On skewed counts it mixes the
+    unit's own size into the test, so it disagrees with the permutation test: on the 500 m
+    postcode grid of Manchester it finds 18 hot and 0 cold cells where 999 conditional
+    permutations find 14 hot and 42 cold.
+
+  esda's default ``transform="R"`` plugs row-standardised weights into the binary-weight
+  variance, which shrinks |z| by about √(k + 1), so it is not offered. A graph whose weights
+  vary within a row is refused.
 * Local Moran's I uses row-standardised weights and the moments of I_i under conditional
   randomisation (Sokal et al. 1998, eqs. A7-A8) — ``esda.Moran_Local(y, w)``: ``Is``, ``EIc``
   and ``VIc``, the null that the permutation test samples. The total-randomisation moments
@@ -43,6 +70,7 @@ from .weights import _choice, grid_weights, weights_for
 
 __all__ = [
     "CORRECTIONS",
+    "GI_NULLS",
     "LocalResult",
     "getis_ord",
     "grid_weights",
@@ -66,6 +94,8 @@ def __getattr__(name: str) -> Any:
 
 
 _ALTERNATIVES = ("two-sided", "directed")
+#: ``null=`` of :func:`getis_ord`: the randomisation the analytic z refers to.
+GI_NULLS = ("conditional", "total")
 _QUADRANTS = np.array(["HH", "LH", "LL", "HL"], dtype=object)  # esda's q = 1, 2, 3, 4
 
 
@@ -165,6 +195,9 @@ class LocalResult:
     alternative : str
         ``"two-sided"`` or ``"directed"`` (one-sided in the direction observed, as esda's
         ``p_sim`` and ``p_norm``).
+    null : str or None
+        Gi*: the randomisation of the analytic z, ``"conditional"`` or ``"total"``; LISA:
+        ``"conditional"`` (its moments are always the conditional ones).
     """
 
     statistic: str
@@ -177,6 +210,7 @@ class LocalResult:
     seed: int | None
     weights: str
     alternative: str = "two-sided"
+    null: str = "conditional"
 
     @property
     def n_significant(self) -> int:
@@ -190,6 +224,7 @@ class LocalResult:
             "statistic": self.statistic,
             "weights": self.weights,
             "alternative": self.alternative,
+            "null": self.null,
             "permutations": self.permutations,
             "seed": self.seed,
             "correction": self.correction,
@@ -328,6 +363,154 @@ def _seed(seed: int | None, permutations: int) -> int | None:
     return int(seed)
 
 
+def _gi_z(y: np.ndarray, f: np.ndarray, nb: np.ndarray, card: np.ndarray, null: str):
+    """Analytic Gi* z under ``null`` (formulas in the module docstring); NaN where untestable."""
+    n = len(y)
+    t = np.bincount(f, weights=y[nb], minlength=n)  # neighbours' sum, own value excluded
+    if null == "total":
+        wi = card + 1.0
+        mean = y.mean()
+        var = (y * y).mean() - mean * mean
+        return (t + y - wi * mean) / np.sqrt(var * wi * (n - wi) / (n - 1))
+    s, q = y.sum(), (y * y).sum()
+    m = (s - y) / (n - 1)
+    v = np.maximum((q - y * y) / (n - 1) - m * m, 0.0)
+    var_t = card * v * (n - 1 - card) / (n - 2)
+    # a variance below rounding of the values' scale is no variation at all
+    ok = var_t > 1e-12 * max(float(np.abs(y).max()), 1.0) ** 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(ok, (t - card * m) / np.sqrt(np.where(ok, var_t, 1.0)), np.nan)
+
+
+#: Largest integer lattice (max - min of the values, times the most neighbours) on which the
+#: conditional Gi* distribution is computed exactly; beyond it the normal approximation is used.
+MAX_LATTICE = 1 << 22
+
+
+def _gi_conditional_p(
+    y: np.ndarray, t: np.ndarray, card: np.ndarray, z: np.ndarray, alternative: str
+) -> tuple[np.ndarray, str]:
+    """Gi* p-values from the distribution of the neighbours' sum under conditional randomisation.
+
+    Integer values (counts): exact for draws without replacement (the permutation test's
+    own null) when the work is small enough (:data:`MAX_SUBSET_WORK`, see
+    :func:`_subset_tails`); otherwise exact for draws *with* replacement from the other
+    ``n - 1`` values. With ``h`` the histogram of all values on the integer lattice and ``H_m`` the
+    cumulative counts of its ``m``-fold convolution (ordered draws), removing the unit's own
+    value ``y_i`` from the urn gives, by the binomial expansion of ``(h - δ_{y_i})^{*k}``::
+
+        P(T_i <= t) = sum_{j=0..k} C(k, j) (-1)^j H_{k-j}(t - j y_i) / (n - 1)^k
+
+    Other values, or a lattice above :data:`MAX_LATTICE`: the normal approximation with the
+    exact conditional moments.
+    """
+    finite = np.isfinite(z)
+    if not (np.all(y == np.round(y)) and finite.any()):
+        return _normal_p(z, alternative), "normal approximation (conditional moments)"
+    from math import comb
+
+    n = len(y)
+    lo = float(y.min())
+    v = (y - lo).astype(np.int64)
+    kmax = int(card[finite].max())
+    span = int(v.max())
+    if span * kmax + 1 > MAX_LATTICE:
+        return _normal_p(z, alternative), "normal approximation (conditional moments)"
+    fft = __import__("scipy.fft", fromlist=["rfft"])
+    h = np.bincount(v, minlength=span + 1).astype("float64")
+    size = fft.next_fast_len(span * kmax + 1, real=True)
+    spec = fft.rfft(h, size)
+    cdfs = [np.ones(1)]  # H_0: one way to draw nothing, sum 0
+    for m in range(1, kmax + 1):
+        dens = np.maximum(fft.irfft(spec**m, size)[: span * m + 1], 0.0)
+        cdfs.append(np.cumsum(np.round(dens) if span * m < 1e6 and n**m < 2**52 else dens))
+    tt = np.round(t - card * lo).astype(np.int64)  # the neighbours' sum on the lattice
+
+    def below(x: np.ndarray, k: np.ndarray) -> np.ndarray:
+        """P(T <= x) for each unit (k its neighbours), by the expansion above."""
+        out = np.zeros(len(x))
+        for m in np.unique(k[finite]):
+            sel = finite & (k == m)
+            acc = np.zeros(int(sel.sum()))
+            for j in range(int(m) + 1):
+                c = cdfs[int(m) - j]
+                pos = x[sel] - j * v[sel]
+                val = np.where(pos < 0, 0.0, c[np.clip(pos, 0, len(c) - 1)])
+                acc += (-1) ** j * comb(int(m), j) * val
+            out[sel] = acc / float(n - 1) ** int(m)
+        return np.clip(out, 0.0, 1.0)
+
+    uniq, mult = np.unique(v, return_counts=True)
+    if len(uniq) * kmax * kmax * (span * kmax + 1) <= MAX_SUBSET_WORK:
+        low, high = _subset_tails(v, uniq, mult, tt, card, finite, kmax, span)
+        p = np.minimum(low, high) * (1.0 if alternative == "directed" else 2.0)
+        p = np.where(finite, np.minimum(p, 1.0), np.nan)
+        return p, "exact (draws without replacement from the other values)"
+    low = below(tt, card)
+    high = 1.0 - below(tt - 1, card)
+    p = np.minimum(low, high) * (1.0 if alternative == "directed" else 2.0)
+    p = np.where(finite, np.minimum(p, 1.0), np.nan)
+    return p, "exact on the integer lattice (draws with replacement from the other values)"
+
+
+#: Work (distinct values x neighbours² x lattice) up to which the conditional Gi* distribution
+#: is computed exactly without replacement (:func:`_subset_tails`).
+MAX_SUBSET_WORK = 400_000_000
+
+
+def _subset_tails(
+    v: np.ndarray,
+    uniq: np.ndarray,
+    mult: np.ndarray,
+    tt: np.ndarray,
+    card: np.ndarray,
+    finite: np.ndarray,
+    kmax: int,
+    span: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """P(T <= t) and P(T >= t) for subsets drawn without replacement (integer lattice).
+
+    ``P_d[s]`` counts the ``d``-subsets of all ``n`` values with sum ``s``: the coefficient
+    of ``x^d z^s`` in ``prod_j (1 + x z^{v_j})``, built value by value. The subsets of the
+    other ``n - 1`` values (unit ``i`` removed) are ``Q_d = P_d - z^{v_i} Q_{d-1}``; then
+    ``P(T_i <= t) = sum_{s <= t} Q_k[s] / C(n - 1, k)``.
+    """
+    from math import comb
+
+    n = len(v)
+    size = span * kmax + 1
+    poly = np.zeros((kmax + 1, size))
+    poly[0, 0] = 1.0
+    for u, c in zip(uniq.tolist(), mult.tolist(), strict=True):
+        new = poly.copy()
+        for a in range(1, min(c, kmax) + 1):
+            shift = a * u
+            if shift >= size:
+                break
+            w = float(comb(c, a))
+            new[a:, shift:] += w * poly[: kmax + 1 - a, : size - shift]
+        poly = new
+    low = np.full(n, np.nan)
+    high = np.full(n, np.nan)
+    for yi in np.unique(v[finite]):
+        q = np.empty_like(poly)
+        q[0] = poly[0]
+        for d in range(1, kmax + 1):
+            q[d] = poly[d]
+            if yi < size:
+                q[d, yi:] -= q[d - 1, : size - yi]
+        cum = np.cumsum(np.maximum(q, 0.0), axis=1)
+        for m in np.unique(card[finite & (v == yi)]):
+            sel = finite & (v == yi) & (card == m)
+            total = float(comb(n - 1, int(m)))
+            pos = tt[sel]
+            lo = np.where(pos < 0, 0.0, cum[int(m), np.clip(pos, 0, size - 1)])
+            below = np.where(pos - 1 < 0, 0.0, cum[int(m), np.clip(pos - 1, 0, size - 1)])
+            low[sel] = lo / total
+            high[sel] = 1.0 - below / total
+    return np.clip(low, 0.0, 1.0), np.clip(high, 0.0, 1.0)
+
+
 def getis_ord(
     values: Any,
     graph: Any,
@@ -338,6 +521,7 @@ def getis_ord(
     fdr: float = 0.05,
     correction: str = "fdr_bh",
     alternative: str = "two-sided",
+    null: str = "conditional",
 ) -> LocalResult:
     """Getis–Ord Gi*: where high (hot) or low (cold) values cluster.
 
@@ -362,11 +546,17 @@ def getis_ord(
     alternative : {"two-sided", "directed"}
         Two-sided p-values, or one-sided in the observed direction (esda's ``p_norm`` and
         ``p_sim``; half as large, not recommended).
+    null : {"conditional", "total"}
+        The null of the analytic z (see the module docstring): conditional randomisation, the
+        unit's own value held fixed as in esda's permutation test (default), or Getis and
+        Ord's total randomisation (esda's ``Zs``). With ``permutations > 0`` the p-values are
+        esda's conditional permutations whichever is chosen; ``gi_z`` stays analytic.
 
     Returns
     -------
     LocalResult
-        ``values`` has ``gi_z``, ``gi_p``, ``significant`` and ``hot_cold``.
+        ``values`` has ``gi_z``, ``gi_p``, ``significant`` and ``hot_cold``; units with no
+        test under the null (no neighbours) have NaN ``gi_z`` and ``gi_p``.
 
     Examples
     --------
@@ -383,6 +573,7 @@ def getis_ord(
     if star is not True:
         raise ParameterError("star=False (Gi) is not offered: use Gi* (star=True).")
     _check_options(fdr, correction, alternative, permutations)
+    _choice(null, GI_NULLS, "null")
     y, index, back = _align(values, graph)
     f, nb, w, n = _pairs(graph)
     off = (f != nb) & (w != 0)
@@ -395,16 +586,14 @@ def getis_ord(
             "graph: its weights vary within rows (kernel or inverse-distance weights); Gi* here "
             "uses binary weights. Pass graph.transform('B') if that is what you want."
         )
-    # esda.G_Local(y, w, transform="B", star=True): N = n, weights binary incl. self
-    wi = card + 1.0
-    lag = np.bincount(f, weights=y[nb], minlength=n) + y
     mean = y.mean()
     var = (y * y).mean() - mean * mean
     if not var > 0:
         raise ParameterError(
             f"values: all {n} are equal ({y[0]:g}); there is no variation to test."
         )
-    z = (lag - wi * mean) / np.sqrt(var * wi * (n - wi) / (n - 1))
+    z = _gi_z(y, f, nb, card, null)
+    how = "normal approximation"
     seed = _seed(seed, permutations)
     if permutations:
         import esda
@@ -421,10 +610,19 @@ def getis_ord(
                 keep_simulations=True,
             )
         p = _permutation_p(gl.Gs, gl.rGs, gl.p_sim, alternative)
+        p = np.where(card == 0, np.nan, p)  # nothing to permute around an isolate
+        # the direction is that of the permutation test: observed above or below the
+        # simulations' mean
+        up = gl.Gs > np.asarray(gl.rGs).mean(axis=1)
+    elif null == "conditional":
+        t = np.bincount(f, weights=y[nb], minlength=n)
+        p, how = _gi_conditional_p(y, t, card, z, alternative)
+        up = z > 0
     else:
         p = _normal_p(z, alternative)
+        up = z > 0
     thr, n_tests, sig = _finish(p, fdr, correction, permutations)
-    hot = np.where(sig, np.where(z > 0, "hot", "cold"), "ns").astype(object)
+    hot = np.where(sig, np.where(up, "hot", "cold"), "ns").astype(object)
     frame = pd.DataFrame({"gi_z": z, "gi_p": p, "significant": sig, "hot_cold": hot})
     frame = frame.iloc[back] if back is not None else frame
     frame.index = index
@@ -437,8 +635,14 @@ def getis_ord(
         p_threshold=thr,
         permutations=int(permutations),
         seed=seed,
-        weights=_describe(n, card, "Gi*: binary weights with self-weight 1"),
+        weights=_describe(
+            n,
+            card,
+            f"Gi*: binary weights with self-weight 1; {null} randomisation"
+            + ("" if permutations else f", p-values {how}"),
+        ),
         alternative=alternative,
+        null=null,
     )
 
 

@@ -36,8 +36,25 @@ G and F take ``"none"`` or ``"border"`` (reduced sample: only points, or test po
 Envelopes are the pointwise minimum and maximum over ``envelopes`` CSR patterns of the same
 number of points in the same window, with the same estimator; with 99 patterns an observed
 value above the upper envelope at a distance chosen in advance has a one-sided pointwise
-significance level of 1 / (99 + 1) = 0.01. The envelope is pointwise, not a global test:
-over 30 distances a CSR pattern leaves it somewhere more often than 1 time in 100.
+significance level of 1 / (99 + 1) = 0.01. The envelope is pointwise, not a test: over 30
+distances a CSR pattern leaves it somewhere far more often than 1 time in 100 (19 % of 200
+CSR patterns in Manchester left a 99-pattern envelope), so it is drawn but never turned into
+a verdict.
+
+The verdict comes from a **global Monte Carlo test over the whole distance range** (Diggle
+2003; Baddeley et al. 2014, *Ecological Monographs* 84(3)), on the same simulations. For the
+observed pattern and each simulated one, the deviation of its function from the mean of the
+*other* patterns (so that the ``envelopes + 1`` patterns are exchangeable under CSR and the
+test is exact whatever the estimator's bias) is summarised over the distances ``d_1..d_m``:
+
+* ``"mad"`` (maximum absolute deviation, the default): ``T = max_d |f(d) - f̄(d)|``;
+* ``"dclf"`` (Diggle–Cressie–Loosmore–Ford): ``T = sum_d (f(d) - f̄(d))² Δd``.
+
+``p = (1 + #{simulations with T >= T_observed}) / (envelopes + 1)``, and the pattern departs
+from CSR at level ``alpha`` when ``p <= alpha``. The direction (clustered or dispersed) is the
+sign of the observed deviation where it is largest (MAD) or of its sum (DCLF). With MAD the
+test has an exact global envelope, ``f̄ ± T_crit``: the observed curve leaves it somewhere if
+and only if the test rejects.
 
 pointpats (2.5) computes the same functions differently: no edge correction (it raises
 ``NotImplementedError``), K divided by the area of the points' bounding box with n² instead
@@ -57,7 +74,7 @@ from pyproj import CRS
 
 from .._errors import CRSError, EmptyLayerError, InvalidGeometryError, ParameterError
 
-__all__ = ["RipleyResult", "ripley", "uniform_points_in"]
+__all__ = ["GLOBAL_TESTS", "RipleyResult", "ripley", "uniform_points_in"]
 
 #: Functions and the edge corrections each accepts (the first is the default).
 CORRECTIONS: dict[str, tuple[str, ...]] = {
@@ -66,6 +83,8 @@ CORRECTIONS: dict[str, tuple[str, ...]] = {
     "G": ("none", "border"),
     "F": ("none", "border"),
 }
+#: Global tests over the distance range (see the module docstring).
+GLOBAL_TESTS = ("mad", "dclf")
 #: Largest isotropic edge-correction weight (a circle with less than 1% of it inside).
 MAX_WEIGHT = 100.0
 #: Radii per point (plus one) at which large patterns evaluate the isotropic share.
@@ -113,6 +132,19 @@ class RipleyResult:
     isotropic : str or None
         With Ripley's correction, how the circle shares were computed: ``"exact"`` (every
         crossing pair) or ``"grid"`` (33 radii per point, interpolated).
+    global_test : str or None
+        ``"mad"`` or ``"dclf"`` (see the module docstring); None without simulations.
+    global_statistic : float
+        The observed ``T``.
+    global_p : float
+        Monte Carlo p-value of the global test (NaN without simulations).
+    global_alpha : float
+        Level at which :attr:`verdict` rejects CSR.
+    global_low, global_high : numpy.ndarray or None
+        MAD only: the global envelope ``f̄ ± T_crit`` at level ``global_alpha`` (NaN when
+        too few simulations for that level).
+    deviation : float
+        Sign of the observed departure: > 0 towards clustering, < 0 towards regularity.
     """
 
     distances_m: np.ndarray
@@ -131,6 +163,26 @@ class RipleyResult:
     seed: int | None
     n_test_points: int = 0
     isotropic: str | None = None
+    global_test: str | None = None
+    global_statistic: float = float("nan")
+    global_p: float = float("nan")
+    global_alpha: float = 0.05
+    global_low: np.ndarray | None = None
+    global_high: np.ndarray | None = None
+    deviation: float = 0.0
+
+    @property
+    def verdict(self) -> str:
+        """The global test's verdict, never the pointwise envelope's.
+
+        ``"clustered"``, ``"dispersed"``, ``"consistent with CSR"`` or ``"no simulation
+        envelope"``.
+        """
+        if not self.envelopes or self.global_test is None or not np.isfinite(self.global_p):
+            return "no simulation envelope"
+        if self.global_p > self.global_alpha:
+            return "consistent with CSR"
+        return "clustered" if self.deviation > 0 else "dispersed"
 
     @property
     def _clustered_above(self) -> bool:
@@ -138,10 +190,13 @@ class RipleyResult:
         return self.function != "F"
 
     def significant_clustering(self) -> np.ndarray:
-        """Distances (m) where the observed function leaves the envelope towards clustering.
+        """Distances (m) where the observed function leaves the *pointwise* envelope upwards.
 
         Above the upper envelope for K, L and G; below the lower envelope for F (a clustered
-        pattern leaves more empty space).
+        pattern leaves more empty space). Each distance is a separate pointwise test, so a
+        CSR pattern leaves the envelope somewhere far more often than its level suggests:
+        read it as where a departure shows, once :attr:`verdict` (the global test) says there
+        is one.
 
         Examples
         --------
@@ -162,7 +217,10 @@ class RipleyResult:
         return self.distances_m[hit]
 
     def significant_dispersion(self) -> np.ndarray:
-        """Distances (m) where the observed function leaves the envelope towards regularity."""
+        """Distances (m) where the function leaves the *pointwise* envelope towards regularity.
+
+        See :meth:`significant_clustering`.
+        """
         with np.errstate(invalid="ignore"):
             if self._clustered_above:
                 hit = self.observed < self.envelope_low
@@ -176,9 +234,14 @@ class RipleyResult:
         return 1.0 / (self.envelopes + 1)
 
     def to_frame(self):
-        """The curves as a DataFrame (``distance_m``, ``observed``, ``expected``, envelopes)."""
+        """The curves as a DataFrame.
+
+        Columns ``distance_m``, ``observed``, ``expected``, the pointwise envelopes, and the
+        MAD test's global envelope (NaN when there is none).
+        """
         import pandas as pd
 
+        nan = np.full(len(self.distances_m), np.nan)
         return pd.DataFrame(
             {
                 "distance_m": self.distances_m,
@@ -186,11 +249,18 @@ class RipleyResult:
                 "expected": self.expected,
                 "envelope_low": self.envelope_low,
                 "envelope_high": self.envelope_high,
+                "global_low": nan if self.global_low is None else self.global_low,
+                "global_high": nan if self.global_high is None else self.global_high,
             }
         )
 
     def summary(self) -> dict[str, Any]:
-        """Plain-dict summary for reports: parameters and where the pattern departs from CSR."""
+        """Plain-dict summary for reports: parameters, the global test and its verdict.
+
+        ``verdict`` comes from the global test alone; ``clustered_at_m`` and
+        ``dispersed_at_m`` list where the curve leaves the pointwise envelope, which is not
+        a test.
+        """
         clustered = self.significant_clustering()
         dispersed = self.significant_dispersion()
         return {
@@ -209,18 +279,16 @@ class RipleyResult:
             "seed": self.seed,
             "n_test_points": int(self.n_test_points),
             "isotropic": self.isotropic,
+            "global_test": self.global_test,
+            "global_statistic": float(self.global_statistic),
+            "global_p": float(self.global_p),
+            "global_alpha": float(self.global_alpha),
+            "verdict": self.verdict,
             "clustered_at_m": [float(d) for d in clustered],
             "dispersed_at_m": [float(d) for d in dispersed],
-            "verdict": (
-                "no simulation envelope"
-                if not self.envelopes
-                else "clustered"
-                if len(clustered) and not len(dispersed)
-                else "dispersed"
-                if len(dispersed) and not len(clustered)
-                else "mixed"
-                if len(clustered)
-                else "consistent with CSR"
+            "pointwise_note": (
+                "clustered_at_m/dispersed_at_m: where the curve leaves the pointwise envelope; "
+                "not a test over the distance range (the verdict is the global test's)"
             ),
         }
 
@@ -674,6 +742,55 @@ def _envelope(sims: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return low, high
 
 
+def _global_test(
+    observed: np.ndarray,
+    sims: np.ndarray,
+    dist: np.ndarray,
+    test: str,
+    alpha: float,
+    clustered_above: bool,
+) -> dict[str, Any]:
+    """The global Monte Carlo test over the distance range (see the module docstring)."""
+    allf = np.vstack([observed[None, :], sims])  # (N + 1, m)
+    finite = np.isfinite(allf)
+    vals = np.where(finite, allf, 0.0)
+    tot, cnt = vals.sum(axis=0), finite.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # the mean of the other patterns, pattern by pattern (exchangeable under CSR)
+        ref = (tot[None, :] - vals) / (cnt[None, :] - finite)
+    dev = np.where(finite & np.isfinite(ref), allf - ref, np.nan)
+    usable = np.isfinite(dev).any(axis=0)
+    dev = dev[:, usable]
+    if dev.shape[1] == 0:
+        return {"global_statistic": np.nan, "global_p": np.nan, "deviation": 0.0}
+    if test == "mad":
+        t = np.nanmax(np.abs(dev), axis=1)
+        at = int(np.nanargmax(np.abs(dev[0])))
+        sign = float(np.sign(dev[0, at]))
+    else:
+        step = np.diff(np.r_[0.0, dist])[usable]
+        t = np.nansum(dev * dev * step[None, :], axis=1)
+        sign = float(np.sign(np.nansum(dev[0] * step)))
+    n_sim = len(sims)
+    p = (1.0 + float((t[1:] >= t[0]).sum())) / (n_sim + 1.0)
+    out: dict[str, Any] = {
+        "global_statistic": float(t[0]),
+        "global_p": p,
+        "deviation": sign if clustered_above else -sign,
+    }
+    if test == "mad":
+        # reject iff 1 + #{T_s >= T_obs} <= alpha (N + 1) iff T_obs > the (c + 1)-th largest
+        c = int(np.floor(alpha * (n_sim + 1) + 1e-9)) - 1
+        n_fin = cnt - finite[0]  # finite simulations at each distance
+        mean = np.where(n_fin > 0, (tot - vals[0]) / np.maximum(n_fin, 1), np.nan)
+        if 0 <= c < n_sim:
+            crit = float(np.sort(t[1:])[::-1][c])
+            out["global_low"], out["global_high"] = mean - crit, mean + crit
+        else:
+            out["global_low"] = out["global_high"] = np.full(len(dist), np.nan)
+    return out
+
+
 def _default_distances(function: str, geom: Any, n: int, n_distances: int) -> np.ndarray:
     """Default distances, by spatstat's rule.
 
@@ -706,6 +823,8 @@ def ripley(
     isotropic: str = "auto",
     boundary: str | None = None,
     window_crs: object | None = None,
+    global_test: str = "mad",
+    alpha: float = 0.05,
 ) -> RipleyResult:
     """Ripley's K or L, G or F for points in a real study window, with CSR envelopes.
 
@@ -744,6 +863,12 @@ def ripley(
         Id or name of the one boundary of ``window`` to use (default: all, united).
     window_crs : str or pyproj.CRS, optional
         CRS of a bare shapely ``window``.
+    global_test : {"mad", "dclf"}
+        The global test over the distance range behind :attr:`RipleyResult.verdict` (see
+        the module docstring); it uses the ``envelopes`` simulations.
+    alpha : float
+        Level of the global test (``envelopes`` must reach ``1 / alpha - 1`` for it to be
+        able to reject: 19 at 0.05).
 
     Returns
     -------
@@ -783,6 +908,10 @@ def ripley(
         raise ParameterError(f"envelopes={envelopes} must be 0 or more")
     if isotropic not in ("auto", "exact", "grid"):
         raise ParameterError(f"isotropic={isotropic!r} is not one of ['auto', 'exact', 'grid']")
+    if global_test not in GLOBAL_TESTS:
+        raise ParameterError(f"global_test={global_test!r} is not one of {list(GLOBAL_TESTS)}")
+    if not 0 < float(alpha) < 1:
+        raise ParameterError(f"alpha={alpha!r}: give a level between 0 and 1, e.g. 0.05.")
     from ..layers import PointLayer
 
     fallback = points.crs if isinstance(points, PointLayer) else getattr(points, "crs", None)
@@ -835,9 +964,11 @@ def ripley(
         for s in range(int(envelopes)):
             sims[s] = _statistic(function, csr[s], dist, area, correction, geom, ctx)
         low, high = _envelope(sims)
+        glob = _global_test(observed, sims, dist, global_test, float(alpha), function != "F")
     else:
         low = np.full(len(dist), np.nan)
         high = np.full(len(dist), np.nan)
+        glob = {}
     return RipleyResult(
         distances_m=dist,
         observed=observed,
@@ -855,4 +986,7 @@ def ripley(
         seed=seed,
         n_test_points=int(n_test_points) if function == "F" else 0,
         isotropic=ctx.get("iso_mode"),
+        global_test=global_test if envelopes else None,
+        global_alpha=float(alpha),
+        **glob,
     )

@@ -29,11 +29,12 @@ examples:
   geodistrict clusters --points firms=firms.csv --method hdbscan --min-cluster-size 50 \\
       --out firm_clusters.gpkg
 
-  # prime locations of universities: density (10 km quartic, 5 km cells) above the 95th
-  # percentile of 99 simulations drawing as many points from England's postcodes
+  # prime locations of universities: cells whose density (10 km quartic, 1250 m cells: the
+  # default bandwidth/8) beats 99 simulations drawing as many points from England's
+  # postcodes, tested over the whole map (family-wise error 5 %)
   geodistrict clusters --points universities=learning-providers-plus.csv \\
       --within "Local_Enterprise_Partnerships_(May_2021)_EN_BUC.geojson" --method kde \\
-      --bandwidth 10000 --cell 5000 --populated onspd:E --simulations 99 --seed 1 \\
+      --bandwidth 10000 --populated onspd:E --simulations 99 --seed 1 \\
       --out prime.gpkg --report prime.json
 
   # contiguous significant Gi* hot cells (1 km cells, FDR 5 %)
@@ -71,8 +72,10 @@ def register(subparsers: Any) -> None:
             "Cluster a point layer in metres (EPSG:27700 in Great Britain, UTM elsewhere) and "
             "draw an outline around each cluster; every point is labelled with its cluster, "
             "as noise, or as outside --within. --method kde outlines the cells whose kernel "
-            "density exceeds a quantile of the densities of simulated patterns drawn from "
-            "populated land (prime locations); --method gi outlines contiguous significant "
+            "density is significantly above that of simulated patterns drawn from populated "
+            "land, tested over the whole map (prime locations: the chance that a pattern "
+            "without clusters shows any prime cell is 1 - --quantile); --method gi outlines "
+            "contiguous significant "
             "Getis-Ord Gi* hot cells."
         ),
         epilog=_EXAMPLE,
@@ -140,7 +143,11 @@ def register(subparsers: Any) -> None:
         help="kde: kernel bandwidth (quartic: radius; gaussian: sigma) (required)",
     )
     p.add_argument(
-        "--cell", type=float, metavar="METRES", default=None, help="kde, gi: cell side (required)"
+        "--cell",
+        type=float,
+        metavar="METRES",
+        default=None,
+        help="kde, gi: cell side (gi: required; kde: default bandwidth/8 quartic, /5 gaussian)",
     )
     p.add_argument(
         "--kernel",
@@ -167,7 +174,8 @@ def register(subparsers: Any) -> None:
         type=float,
         metavar="Q",
         default=_DEFAULTS["quantile"],
-        help="kde: a prime cell's density exceeds this quantile of its simulated densities",
+        help="kde: a prime cell's score exceeds this quantile of the simulated maps' largest "
+        "scores (1 - QUANTILE is the family-wise error over the map)",
     )
     p.add_argument("--seed", type=int, metavar="S", default=None, help="kde: seed of the draws")
     p.add_argument(
@@ -264,11 +272,10 @@ def _kde_problems(args: argparse.Namespace) -> list[str]:
     problems = []
     if args.bandwidth is None:
         problems.append("--method kde needs --bandwidth METRES (e.g. --bandwidth 10000)")
-    if args.cell is None:
-        problems.append("--method kde needs --cell METRES (e.g. --cell 1000)")
-    if args.bandwidth is not None and args.cell is not None:
+    if args.bandwidth is not None:
         try:
-            check_parameters(bandwidth_m=args.bandwidth, cell_m=args.cell, kernel=args.kernel)
+            cell = args.cell if args.cell is not None else 1.0  # default: bandwidth/8 or /5
+            check_parameters(bandwidth_m=args.bandwidth, cell_m=cell, kernel=args.kernel)
         except ParameterError as exc:
             problems.append(str(exc).rstrip("."))
     try:
@@ -465,8 +472,9 @@ def _run_kde(args: argparse.Namespace) -> int:
         f"{name}: {pts['located']} located = {pts['in_study_area']} in the study area + "
         f"{pts['outside_study_area']} outside; {report['prime_cells']} prime cells "
         f"({result.prime_km2:,.6g} km²) in {result.n_outlines} outlines holding "
-        f"{pts['in_outlines']} points (density above the {result.quantile:g} quantile of "
-        f"{result.simulations} simulations from {result.n_populated} populated locations, "
+        f"{pts['in_outlines']} points (map-level test, family-wise error "
+        f"{1 - result.quantile:.3g}, {result.simulations} simulations from "
+        f"{result.n_populated} populated locations, "
         f"seed {result.seed})",
         file=sys.stderr,
     )

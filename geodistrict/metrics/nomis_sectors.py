@@ -212,7 +212,8 @@ def nomis_sector_counts(
         suppressed), ``sector_label`` (the full Nomis label) and ``flag`` (the suppression
         marker), one row per area and sector, areas and sectors in file order.
         ``counts.attrs`` records the ``source``, ``geography_type``, ``year``, ``variable``,
-        ``dimensions`` and ``reference``.
+        ``dimensions``, ``reference`` and ``reference_counts`` (the reference row, by
+        sector: :func:`location_quotients`' default reference).
     reference : pandas.Series
         The reference's counts indexed by sector, named ``"TYPE:LABEL"`` (``NaN`` where
         suppressed or absent).
@@ -331,6 +332,8 @@ def nomis_sector_counts(
             "variable": variable,
             "dimensions": dict(dims),
             "reference": ref.name,
+            # the default reference of location_quotients(counts)
+            "reference_counts": {str(k): float(v) for k, v in ref.items()},
         }
     )
     return counts, ref

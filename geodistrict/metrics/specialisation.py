@@ -97,10 +97,11 @@ def location_quotients(
     reference : pandas.Series, optional
         The reference mix, indexed by sector (e.g. England's counts from
         :func:`nomis_sector_counts`); it must list exactly the sectors of ``counts``.
-        By default the reference is **the sum over all the areas given** (missing counts
-        skipped). That default suits areas that partition a territory (the local authorities
-        of England); for overlapping areas (LEPs share seven districts) pass the published
-        national row instead.
+        By default the reference is **the country row** when ``counts`` comes from
+        :func:`nomis_sector_counts` (it carries that row in ``counts.attrs``), as the
+        ``specialisation`` command does; otherwise the sum over all the areas given (missing
+        counts skipped), which suits areas that partition a territory but not overlapping
+        ones (LEPs share seven districts: their sum shifts LQs by up to 0.9 %).
     reference_name : str, optional
         Label stored in the ``reference`` column; by default the Series' name, or
         ``"sum of areas"``.
@@ -168,6 +169,8 @@ def location_quotients(
     complete = c.notna().groupby(frame["area"], sort=False).transform("all")
 
     sectors = pd.Index(pd.unique(frame["sector"]))
+    if reference is None and isinstance(counts.attrs.get("reference_counts"), dict):
+        reference = pd.Series(counts.attrs["reference_counts"], name=counts.attrs.get("reference"))
     if reference is None:
         ref = frame.groupby("sector", sort=False)["count"].sum(min_count=1)
         ref_complete = bool(c.notna().all())

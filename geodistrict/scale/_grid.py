@@ -235,7 +235,7 @@ def hotspots_dask(
     """
     from ..clusters import local
     from ..clusters.grids import _as_boundaries
-    from ..clusters.hotspots import GRIDS, STATISTICS, VALUES, _extent, cell_grid, cell_statistics
+    from ..clusters.hotspots import GRIDS, STATISTICS, VALUES, _land, cell_grid, cell_statistics
 
     local._choice(statistic, STATISTICS, "statistic")
     local._choice(value, VALUES, "value")
@@ -251,7 +251,7 @@ def hotspots_dask(
     if within is not None:
         b = _as_boundaries(within)
     elif isinstance(points, PointLayer):
-        b = _extent(points, cell_m)
+        b = _land(points, cell_m)
     else:
         raise ParameterError(
             "hotspots_dask: give within= (the study area) for partitioned points, or pass "
