@@ -29,7 +29,7 @@ examples:
       --out lep_profile.csv --report lep_profile.json
 
   # firms from Companies House by SIC section in the shipped districts
-  geodistrict profile --boundaries boundaries/districts.geojson \\
+  geodistrict profile --boundaries "$(geodistrict datasets path districts)" \\
       --points firms=BasicCompanyData.csv --by firms=sic_section --out districts.gpkg
 
 output columns (CSV): id, name, area_km2, then per points layer NAME_count, NAME_per_km2

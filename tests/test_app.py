@@ -253,7 +253,7 @@ def test_escaping_for_html_and_markdown():
 
 @pytest.fixture(scope="module")
 def embedded() -> ga.AppData:
-    return ga.load_app_data(None)
+    return ga.load_app_data(None, bundled=False)
 
 
 def test_embedded_data_say_what_is_missing(embedded):
