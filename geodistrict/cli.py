@@ -516,7 +516,9 @@ def _cmd_profile(args: argparse.Namespace) -> int:
 
 def _split_spec(spec: str) -> tuple[str, str | None]:
     """``path[:FIELD]`` → (path, field); a path that exists as written keeps its colons."""
-    if Path(spec).exists() or ":" not in spec:
+    from .datasets import is_name
+
+    if Path(spec).exists() or ":" not in spec or is_name(spec):
         return spec, None
     path, field = spec.rsplit(":", 1)
     if "/" in field or not field:

@@ -138,9 +138,11 @@ def resolve_district(spec: str | Path) -> Boundaries:
     s = str(spec)
     if s in district_slugs():
         return district_boundaries([s])
+    from .datasets import is_name
+
     p = Path(s)
-    if p.exists():
-        return read_boundaries(p)
+    if p.exists() or is_name(s):
+        return read_boundaries(s)
     raise InputFileError(
         f"{s}: neither a shipped district ({', '.join(district_slugs())}) nor an existing file."
     )
