@@ -33,12 +33,12 @@ echo "$(basename "$WHEEL"): $((SIZE / 1000)) kB"
 [ "$SIZE" -lt 15000000 ] || { echo "the wheel is over 15 MB" >&2; exit 1; }
 
 say "installing into a fresh virtualenv"
-"$DEV_PY" -m venv "$WORK/venv"
+"$DEV_PY" -m venv --without-pip "$WORK/venv"  # the development pip installs into it (--python)
 VPY="$WORK/venv/bin/python"
 if [ "${GEODISTRICT_WHEEL_FULL:-}" = 1 ]; then
-  "$VPY" -m pip install --quiet "$WHEEL[stats,maps,app,notebooks]"
+  "$DEV_PY" -m pip --python "$VPY" install --quiet "$WHEEL[stats,maps,app,notebooks]"
 else
-  "$VPY" -m pip install --quiet --no-deps "$WHEEL"
+  "$DEV_PY" -m pip --python "$VPY" install --quiet --no-deps "$WHEEL"
   DEV_SITE=$("$DEV_PY" -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")
   NEW_SITE=$("$VPY" -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")
   echo "$DEV_SITE" >"$NEW_SITE/zz_geodistrict_dependencies.pth"
