@@ -161,6 +161,10 @@ def test_cli_list_info_path(capsys):
     assert main(["datasets", "info", "ubc-industry-2022"]) == 0
     out = capsys.readouterr().out
     assert "licence:     OGL v3.0" in out and "attribution: Source: Office for National" in out
+    for d in datasets.list_datasets():
+        assert main(["datasets", "info", d.name]) == 0
+        out = capsys.readouterr().out
+        assert f"licence:     {d.licence}" in out and f"attribution: {d.attribution}" in out
     assert main(["datasets", "path", "learning-providers"]) == 0
     assert Path(capsys.readouterr().out.strip()) == datasets.path("learning-providers")
     assert main(["datasets", "list", "--json"]) == 0
