@@ -12,7 +12,7 @@
 # whose own .pth files, the editable install's among them, are not processed). Set
 # GEODISTRICT_WHEEL_FULL=1 to install the dependencies from the package index instead.
 set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
+ROOT=${GEODISTRICT_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
 DEV_PY=${PYTHON:-$ROOT/.venv/bin/python}
 DEV_PY="$(cd "$(dirname "$DEV_PY")" && pwd)/$(basename "$DEV_PY")"  # absolute, symlink kept
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/geodistrict-wheel.XXXXXX")

@@ -1,4 +1,4 @@
-"""The shipped district polygons (boundaries/districts.geojson) and ``geodistrict districts``.
+"""The shipped district polygons (geodistrict/data/districts.geojson) and ``geodistrict districts``.
 
 Every check compares against something independent of the generator: the published areas of
 the benchmark registry, the definition of a one-mile circle, the City of Melbourne's CLUE small
