@@ -419,8 +419,8 @@ def fetch(
     >>> fetch("lep2021").name
     'Local_Enterprise_Partnerships_(May_2021)_EN_BUC.geojson'
     """
+    from .catalogue import _walk_files, get_entry
     from .catalogue import fetch as _fetch
-    from .catalogue import get_entry
 
     d = get(name)
     if d.bundled and from_dir is None:
@@ -429,7 +429,7 @@ def fetch(
     if from_dir is None and os.environ.get(DATA_DIR_ENV):
         env_dir = Path(os.environ[DATA_DIR_ENV]).expanduser()
         cached = _cache_file(d, cache)
-        if not cached.exists() and any(env_dir.rglob(d.file)):
+        if not cached.exists() and env_dir.is_dir() and any(_walk_files(env_dir, d.file)):
             from_dir = env_dir
     return _fetch(
         entry,
