@@ -182,3 +182,15 @@ def test_cli_profile_takes_names(tmp_path, capsys):
     assert len(t) == 38
     # every provider in England falls in a LEP: 166 providers minus those in the other nations
     assert 100 < t["universities_count"].sum() <= 166
+
+
+@pytest.mark.shared_data
+def test_cli_fetch_from_folder_prints_the_cached_path(shared_data, tmp_path, capsys):
+    argv = ["datasets", "fetch", "barcelona_barris", "--from", str(shared_data)]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    path = Path(captured.out.strip())
+    assert path == tmp_path / "cache" / "boundaries" / "barcelona_barris" / "barris_barris.geojson"
+    assert "sha256 verified" in captured.err and "CC BY 4.0" in captured.err
+    b = gd.read_boundaries("barcelona_barris")  # now from the cache, with the catalogue's fields
+    assert len(b) == 73 and b.id_field == "BARRI"
