@@ -1,4 +1,4 @@
-"""Rebuild boundaries/districts.geojson: the district polygons geodistrict ships.
+"""Rebuild geodistrict/data/districts.geojson: the district polygons geodistrict ships.
 
 Run: python boundaries/build_districts.py
 
@@ -38,7 +38,7 @@ import shapely
 import shapely.geometry
 
 HERE = Path(__file__).resolve().parent
-OUT = HERE / "districts.geojson"
+OUT = HERE.parent / "geodistrict" / "data" / "districts.geojson"  # package data: in the wheel
 SHARED = Path(os.environ.get("GEODISTRICT_SHARED_DATA", HERE.parent.parent / "shared" / "data"))
 CLUE = "melbourne/clue_small_areas/small-areas-for-census-of-land-use-and-employment-clue.shp"
 

@@ -8,6 +8,7 @@ The top-level import stays light: folium, panel, esda, libpysal, scikit-learn, r
 dask are imported only by the functions that need them.
 """
 
+from . import datasets
 from ._errors import (
     CRSError,
     EmptyLayerError,
@@ -72,6 +73,7 @@ read_layer = read_points  # the name used in the design notes
 
 __all__ = [
     "__version__",
+    "datasets",
     "Assignment",
     "Boundaries",
     "CRSError",

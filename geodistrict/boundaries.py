@@ -488,18 +488,44 @@ def read_boundaries(
 ) -> Boundaries:
     """Read and prepare a boundary file (GeoJSON, GeoPackage, GeoParquet, Shapefile).
 
+    ``path`` may also be the name of a dataset (``"lep2021"``, see
+    :mod:`geodistrict.datasets`): its file is used, with the registry's code and name fields,
+    licence, attribution and vintage.
+
     Examples
     --------
     >>> from geodistrict.datasets import shipped_districts_path
     >>> b = read_boundaries(shipped_districts_path())
     >>> len(b) >= 3 and bool((b.area_km2 > 0).all())
     True
+    >>> read_boundaries("lep2021").id_field
+    'LEP21CD'
     """
+    from . import datasets
     from .io.read import read_boundaries_file
     from .provenance import known_attribution
 
+    entry = None
+    resolved = datasets.resolve(path)
+    if resolved is not path:
+        d = datasets.get(str(path))
+        if d.boundary:
+            from .catalogue import get_entry
+
+            entry = get_entry(d.name)
+            id = id or entry.id_field  # noqa: A001
+            name = name or entry.name_field
+            if crs is None and entry.declared_crs:
+                crs = entry.crs
+        path = resolved
     gdf = read_boundaries_file(path, layer=layer, crs=crs)
+    if entry is not None:
+        lower = {str(c).lower(): str(c) for c in gdf.columns}
+        id = lower.get(str(id).lower(), id)  # noqa: A001
+        name = lower.get(str(name).lower(), name)
     lic, attr, vintage = known_attribution(Path(path).name, gdf)
+    if entry is not None:
+        lic, attr, vintage = entry.licence, entry.attribution, entry.vintage
     info = LayerInfo(
         name="boundaries",
         source=str(path),

@@ -1,10 +1,10 @@
-"""The catalogue of official boundary sets (``boundaries/catalogue.yaml``) and fetching them.
+"""The catalogue of official boundary sets (``geodistrict/data/catalogue.yaml``) and fetching them.
 
 Each entry names a set (``lep2021``, ``lsip2023``, ``lad2024`` ...), its publisher's download
 URL, the file, its CRS, code and name fields, vintage, licence and attribution, and, for the
 copies geodistrict was checked against, a SHA-256 checksum. :func:`fetch` puts a set in the
 cache (``<cache_dir>/boundaries/<name>/<file>``): from a local folder with ``from_dir`` (offline
-work, ``../shared/data`` in development) or by downloading the URL, resuming a partial download
+work) or by downloading the URL, resuming a partial download
 with an HTTP ``Range`` request, and refusing a file whose checksum differs.
 :func:`read_catalogue_boundaries` fetches and reads a set as :class:`~geodistrict.Boundaries`
 with the catalogue's fields, licence and attribution.
@@ -81,6 +81,8 @@ _OPTIONAL = (
     "successors",
     "derived_from",
     "note",
+    "size",
+    "bundled",
 )
 _TEXT = (
     "title",
@@ -103,7 +105,7 @@ _CHUNK = 64 * 1024
 
 @dataclass(frozen=True)
 class CatalogueEntry:
-    """One official boundary set of the catalogue (see ``boundaries/catalogue.yaml``).
+    """One official boundary set of the catalogue (see ``geodistrict/data/catalogue.yaml``).
 
     Attributes
     ----------
@@ -142,6 +144,10 @@ class CatalogueEntry:
         The CRS the file wrongly declares (it is read as :attr:`crs`).
     note : str or None
         Anything a user must know.
+    size : int or None
+        Bytes of the checked copy.
+    bundled : bool
+        Whether the checked copy ships inside the package (``geodistrict/data/bundled/``).
     """
 
     name: str
@@ -165,6 +171,8 @@ class CatalogueEntry:
     derived_from: str | None = None
     declared_crs: str | None = None
     note: str | None = None
+    size: int | None = None
+    bundled: bool = False
 
     @property
     def historic(self) -> bool:
@@ -179,10 +187,10 @@ class CatalogueEntry:
 
 
 def catalogue_path() -> Path:
-    """Path of the shipped ``boundaries/catalogue.yaml``."""
-    from .datasets import boundaries_dir
+    """Path of the shipped catalogue (``geodistrict/data/catalogue.yaml``)."""
+    from .datasets import data_dir
 
-    return boundaries_dir() / "catalogue.yaml"
+    return data_dir() / "catalogue.yaml"
 
 
 def _suggest(word: str, choices: list[str] | tuple[str, ...]) -> str:
@@ -264,6 +272,14 @@ def _parse_entry(raw: Any, where: str, problems: list[str]) -> CatalogueEntry | 
     derived = raw.get("derived_from")
     if derived is not None and not isinstance(derived, str):
         problems.append(f"{where}: derived_from must be a catalogue name, not {derived!r}")
+    size = raw.get("size")
+    if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 0):
+        problems.append(f"{where}: size must be a number of bytes, not {size!r}")
+    bundled = raw.get("bundled", False)
+    if not isinstance(bundled, bool):
+        problems.append(f"{where}: bundled must be true or false, not {bundled!r}")
+    elif bundled and not sha:
+        problems.append(f"{where}: a bundled set needs the sha256 of its shipped file")
     if len(problems) > before:
         return None
     return CatalogueEntry(
@@ -288,6 +304,8 @@ def _parse_entry(raw: Any, where: str, problems: list[str]) -> CatalogueEntry | 
         derived_from=derived,
         declared_crs=raw.get("declared_crs"),
         note=raw.get("note"),
+        size=size,
+        bundled=bundled,
     )
 
 
@@ -297,7 +315,7 @@ def load_catalogue(path: str | Path | None = None) -> list[CatalogueEntry]:
     Parameters
     ----------
     path : str or Path, optional
-        A catalogue file; the shipped ``boundaries/catalogue.yaml`` by default.
+        A catalogue file; the shipped ``geodistrict/data/catalogue.yaml`` by default.
 
     Returns
     -------
@@ -330,7 +348,7 @@ def load_catalogue(path: str | Path | None = None) -> list[CatalogueEntry]:
     if not isinstance(data, list) or not data:
         raise SchemaError(
             f'{src}: a catalogue is a YAML list of entries ("- name: ..."), but this file '
-            f"holds {type(data).__name__}; see boundaries/catalogue.yaml for the layout."
+            f"holds {type(data).__name__}; see geodistrict/data/catalogue.yaml for the layout."
         )
     problems: list[str] = []
     entries: list[CatalogueEntry] = []
@@ -358,7 +376,7 @@ def load_catalogue(path: str | Path | None = None) -> list[CatalogueEntry]:
     if problems:
         raise SchemaError(
             f"{src}: {len(problems)} problem(s): " + "; ".join(problems) + ". Fix these "
-            "entries (the keys are described at the top of boundaries/catalogue.yaml)."
+            "entries (the keys are described at the top of geodistrict/data/catalogue.yaml)."
         )
     return entries
 
@@ -654,8 +672,8 @@ def _download_with_retries(
         except _Unreachable as exc:
             raise InputFileError(
                 f"{entry.name}: cannot reach {entry.url}: the network is unreachable ({exc}). "
-                f"Offline, copy {entry.file} from elsewhere and run 'geodistrict boundaries "
-                f"fetch {entry.name} --from DIR' (fetch(..., from_dir=DIR) in Python)."
+                f"Offline, copy {entry.file} from elsewhere and run 'geodistrict datasets "
+                f"fetch {entry.name} --from DIR' (or set GEODISTRICT_DATA_DIR=DIR)."
             ) from exc
         except _HTTPFailure as exc:
             part.unlink(missing_ok=True)
@@ -681,7 +699,7 @@ def _download_with_retries(
 
 
 def fetch(
-    name: str | CatalogueEntry,
+    name: str | CatalogueEntry | Any,
     *,
     cache: str | Path | None = None,
     from_dir: str | Path | None = None,
@@ -692,11 +710,14 @@ def fetch(
     """Put a catalogued boundary set in the cache and return its path.
 
     The file goes to ``<cache>/boundaries/<name>/<file>``. A file already there (whose
-    checksum matches, when the catalogue gives one) is returned as is.
+    checksum matches, when the catalogue gives one) is returned as is; so is, without
+    ``from_dir``, the copy that ships in the package for a ``bundled`` set. Other named
+    datasets (:class:`geodistrict.datasets.Dataset`, not boundary sets) use the same mechanism
+    and go to ``<cache>/datasets/<name>/<file>``.
 
     Parameters
     ----------
-    name : str or CatalogueEntry
+    name : str or CatalogueEntry or geodistrict.datasets.Dataset
         A catalogue name (``"lep2021"``) or an entry.
     cache : str or Path, optional
         Cache root; ``GEODISTRICT_CACHE_DIR`` or the user cache directory by default.
@@ -723,16 +744,21 @@ def fetch(
     ParameterError
         Unknown name, ``timeout`` not positive, ``retries`` negative.
     """
-    entry = name if isinstance(name, CatalogueEntry) else get_entry(name)
+    entry = get_entry(name) if isinstance(name, str) else name
     if not timeout or timeout <= 0:
         raise ParameterError(f"timeout={timeout!r}: give a positive number of seconds.")
     if retries < 0:
         raise ParameterError(f"retries={retries!r}: give 0 or more.")
     if "/" in entry.file or "\\" in entry.file or entry.file in (".", ".."):
         raise SchemaError(f"{entry.name}: file {entry.file!r} must be a bare file name.")
-    dest = _cache_root(cache) / "boundaries" / entry.name / entry.file
+    sub = "boundaries" if isinstance(entry, CatalogueEntry) else "datasets"
+    dest = _cache_root(cache) / sub / entry.name / entry.file
     if dest.exists() and (not verify or not entry.sha256 or sha256_file(dest) == entry.sha256):
         return dest
+    if from_dir is None and getattr(entry, "bundled", False):
+        from .datasets import check
+
+        return check(entry.name)
     if from_dir is not None:
         return _copy_from(entry, Path(from_dir), dest, verify)
     return _download(entry, dest, timeout=float(timeout), retries=int(retries), verify=verify)
@@ -748,7 +774,7 @@ def _resolve_field(path: Path, entry: CatalogueEntry, key: str, columns: list[st
     raise SchemaError(
         f"{path}: the catalogue's {key} {want!r} for {entry.name} is not among its fields "
         f"({', '.join(columns)}); the publisher may have renamed it: correct {key} in "
-        "boundaries/catalogue.yaml."
+        "geodistrict/data/catalogue.yaml."
     )
 
 
@@ -771,8 +797,8 @@ def read_catalogue_boundaries(
 
     Examples
     --------
-    >>> b = read_catalogue_boundaries("lep2021", from_dir="../shared/data")  # doctest: +SKIP
-    >>> len(b), b.id_field  # doctest: +SKIP
+    >>> b = read_catalogue_boundaries("lep2021")  # bundled: no network needed
+    >>> len(b), b.id_field
     (38, 'LEP21CD')
     """
     import pyogrio

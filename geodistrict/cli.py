@@ -29,7 +29,7 @@ examples:
       --out lep_profile.csv --report lep_profile.json
 
   # firms from Companies House by SIC section in the shipped districts
-  geodistrict profile --boundaries boundaries/districts.geojson \\
+  geodistrict profile --boundaries "$(geodistrict datasets path districts)" \\
       --points firms=BasicCompanyData.csv --by firms=sic_section --out districts.gpkg
 
 output columns (CSV): id, name, area_km2, then per points layer NAME_count, NAME_per_km2
@@ -98,8 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--boundaries",
         required=True,
-        metavar="PATH",
-        help="polygon file (GeoJSON, GeoPackage, GeoParquet, Shapefile)",
+        metavar="PATH|NAME",
+        help="polygon file (GeoJSON, GeoPackage, GeoParquet, Shapefile) or a dataset name "
+        "(lep2021; geodistrict datasets list)",
     )
     p.add_argument(
         "--boundaries-layer",
@@ -291,7 +292,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_INTERPOLATE_EXAMPLE,
         formatter_class=_Formatter,
     )
-    n.add_argument("--zones", required=True, metavar="PATH", help="polygons the table describes")
+    n.add_argument("--zones", required=True, metavar="PATH|NAME",
+                   help="polygons the table describes (a file or a dataset name)")  # fmt: skip
     n.add_argument("--zones-id", metavar="FIELD", default=None, help="their code field")
     n.add_argument("--zones-name", metavar="FIELD", default=None, help="their name field")
     n.add_argument("--zones-layer", metavar="LAYER", default=None, help="layer of a GeoPackage")
@@ -328,7 +330,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="fix another Nomis dimension, e.g. industry='Total'",
     )
-    n.add_argument("--to", required=True, metavar="PATH", help="target polygons")
+    n.add_argument("--to", required=True, metavar="PATH|NAME",
+                   help="target polygons (a file or a dataset name)")  # fmt: skip
     n.add_argument("--to-id", metavar="FIELD", default=None, help="target code field")
     n.add_argument("--to-name", metavar="FIELD", default=None, help="target name field")
     n.add_argument("--to-layer", metavar="LAYER", default=None, help="layer of a GeoPackage")
@@ -516,7 +519,9 @@ def _cmd_profile(args: argparse.Namespace) -> int:
 
 def _split_spec(spec: str) -> tuple[str, str | None]:
     """``path[:FIELD]`` → (path, field); a path that exists as written keeps its colons."""
-    if Path(spec).exists() or ":" not in spec:
+    from .datasets import is_name
+
+    if Path(spec).exists() or ":" not in spec or is_name(spec):
         return spec, None
     path, field = spec.rsplit(":", 1)
     if "/" in field or not field:

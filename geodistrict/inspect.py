@@ -28,9 +28,10 @@ def describe(path: str | Path, *, layer: str | int | None = None) -> dict[str, A
         ``Area`` header rows) ``kind="nomis"``, ``title``, ``geography_types``, ``years``,
         ``variables``, ``dimensions``, ``values``, ``suppressed`` and ``footnotes``.
     """
+    from .datasets import resolve as _resolve_dataset
     from .io.read import TABLE_SUFFIXES
 
-    p = Path(path)
+    p = Path(_resolve_dataset(path))
     if not p.exists():
         raise InputFileError(f"{p}: file not found; check the path.")
     if p.suffix.lower() in TABLE_SUFFIXES and _looks_like_nomis(p):

@@ -1,11 +1,11 @@
 """Shipped districts and the benchmark registry of published figures.
 
-``boundaries/districts.geojson`` holds the district polygons drawn by this project (EPSG:4326,
+``geodistrict/data/districts.geojson`` holds the district polygons drawn by this project (EPSG:4326,
 RFC 7946), one feature per district with ``id`` (the slug, e.g. ``22at-barcelona``), ``name``,
 ``city``, ``country``, ``published_area_ha`` (when a publisher states one), ``source``,
 ``method``, ``accuracy``, ``date``, ``licence``, ``attribution`` and ``vintage``.
 
-``boundaries/benchmarks.yaml`` holds published figures per district: each with its indicator,
+``geodistrict/data/benchmarks.yaml`` holds published figures per district: each with its indicator,
 value, unit, year, whether it is a stock or a flow, the boundary it refers to and its source
 (publisher, title, year, URL). Derived figures (firms per km², jobs per km²) are never stored:
 they are computed from these.
@@ -138,9 +138,11 @@ def resolve_district(spec: str | Path) -> Boundaries:
     s = str(spec)
     if s in district_slugs():
         return district_boundaries([s])
+    from .datasets import is_name
+
     p = Path(s)
-    if p.exists():
-        return read_boundaries(p)
+    if p.exists() or is_name(s):
+        return read_boundaries(s)
     raise InputFileError(
         f"{s}: neither a shipped district ({', '.join(district_slugs())}) nor an existing file."
     )

@@ -206,9 +206,10 @@ def zone_values(
     -------
     ZoneValues
     """
+    from .datasets import resolve as _resolve_dataset
     from .io.tables import read_table
 
-    p = Path(path)
+    p = Path(_resolve_dataset(path))
     where = dict(where or {})
     if _is_nomis(p):
         return _nomis(p, zones, value=value, date=int(date) if date else None, where=where)

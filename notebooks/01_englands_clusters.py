@@ -35,11 +35,10 @@ import geodistrict as gd
 from geodistrict.clusters.kde import kde
 from geodistrict.clusters.local import hotspots
 
-DATA = Path(os.environ.get("GEODISTRICT_SHARED_DATA", "../../shared/data"))
 OUT = Path(os.environ.get("GEODISTRICT_NOTEBOOK_OUT", "."))
-leps = gd.read_boundaries(DATA / "uk/boundaries/Local_Enterprise_Partnerships_(May_2021)_EN_BUC.geojson")
+leps = gd.read_boundaries("lep2021")  # a dataset bundled with geodistrict (geodistrict datasets list)
 postcodes = gd.read_onspd("onspd:E")
-unis = gd.read_points(DATA / "uk/universities/learning-providers-plus.csv", name="universities")
+unis = gd.read_points("learning-providers", name="universities")
 print(f"{len(postcodes):,} English postcodes with a grid reference; {len(unis)} universities placed")
 
 # %% [markdown]

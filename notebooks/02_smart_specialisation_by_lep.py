@@ -30,22 +30,19 @@
 import os
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
-from geodistrict import read_nomis  # noqa: E402
-from geodistrict.metrics.specialisation import (  # noqa: E402
+from geodistrict import read_nomis
+from geodistrict.metrics.specialisation import (
     location_quotients,
     nomis_sector_counts,
     specialisation_indices,
     specialisms,
 )
 
-DATA = Path(os.environ.get("GEODISTRICT_SHARED_DATA", "../../shared/data"))
 OUT = Path(os.environ.get("GEODISTRICT_NOTEBOOK_OUT", "."))
-table = read_nomis(DATA / "uk/tables/nomis_UBC_enterprises_by_size_industry_2023-04.xlsx")
+# a dataset bundled with geodistrict (geodistrict datasets info ubc-industry-2022)
+table = read_nomis("ubc-industry-2022")
 table
 
 # %% [markdown]
@@ -108,5 +105,5 @@ ax.set_title("Sector specialisation of five LEPs")
 ax.figure.text(0.01, 0.005, "Source: ONS UK Business Counts (Nomis), OGL v3.0", fontsize=7)
 ax.figure.tight_layout()
 ax.figure.savefig(OUT / "lq_five_leps.png", dpi=100)
-plt.close(ax.figure)
 assert (OUT / "lq_five_leps.png").stat().st_size > 10_000
+plt.show()

@@ -21,11 +21,9 @@
 #
 # Sources: ONS Postcode Directory (Nov 2025) and LAD May 2024 boundaries, OGL v3.0 (Contains
 # OS data © Crown copyright and database right 2024); the derived 200 m postcode rasters in
-# ../shared/data/uk/rasters; geodistrict's shipped district circles (CC0).
+# the datasets postcodes-200m-cambridge/-manchester; geodistrict's shipped district circles (CC0).
 
 # %%
-import os
-from pathlib import Path
 
 import numpy as np
 import shapely
@@ -33,10 +31,8 @@ import shapely
 import geodistrict as gd
 from geodistrict.clusters.outlines import compare_outline, dbscan_outlines, hdbscan_outlines
 from geodistrict.clusters.ripley import ripley
-from geodistrict.datasets import shipped_districts_path
 
-DATA = Path(os.environ.get("GEODISTRICT_SHARED_DATA", "../../shared/data"))
-lads = gd.read_boundaries(DATA / "uk/boundaries/LAD_May_2024_EN_BUC_with_LEP21.geojson")
+lads = gd.read_boundaries("lad2024_lep21")  # datasets bundled with geodistrict
 postcodes = gd.read_onspd("onspd")
 laua = postcodes.attributes["laua"].astype("string")
 
@@ -73,7 +69,7 @@ assert biggest.geometry.contains(shapely.Point(384_100, 397_200))
 
 # %%
 # compare with the shipped Oxford Road Corridor district (≈230 ha, traced)
-districts = gd.read_boundaries(shipped_districts_path())
+districts = gd.read_boundaries("districts")
 mcr = districts.data.loc[districts.data["id"] == "manchester-oxford-road"]
 cmp = compare_outline(res.outlines.iloc[[res.outlines["points"].idxmax()]], mcr)
 print({k: round(v, 3) for k, v in cmp.items() if isinstance(v, float)})
@@ -115,8 +111,7 @@ assert L.verdict == "clustered" and L.global_p <= 0.05  # postcodes cluster at t
 from geodistrict.raster import zonal_stats  # noqa: E402
 
 cam_b = gd.prepare_boundaries(cam_lad)
-z = zonal_stats(DATA / "uk/rasters/derived_postcode_density_200m_cambridge_EPSG27700.tif", cam_b,
-                stats=("sum",), rule="centre")  # fmt: skip
+z = zonal_stats(gd.datasets.path("postcodes-200m-cambridge"), cam_b, stats=("sum",), rule="centre")
 raster_sum = float(z["sum"].iloc[0])
 joined = gd.join_points(cambridge, cam_b).counts()[0]
 print(f"raster sum {raster_sum:,.0f}; Cambridge postcodes inside the LAD polygon {joined:,}")

@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# Set up a virtualenv and run the whole test suite (lint included). Usage: bash scripts/test.sh [pytest args]
+# Set up a virtualenv and run the whole test suite (lint included), then check the installed
+# wheel (scripts/check_wheel.sh: built, installed outside the checkout, headline commands run).
+# Usage: bash scripts/test.sh [pytest args]  (with pytest args the wheel check is skipped unless
+# GEODISTRICT_CHECK_WHEEL=1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -24,3 +27,7 @@ echo "== ruff"
 "$VENV/bin/ruff" format --check geodistrict tests benchmarks boundaries apps
 echo "== pytest"
 "$VENV/bin/python" -m pytest --doctest-modules geodistrict tests "$@"
+if [ $# -eq 0 ] || [ "${GEODISTRICT_CHECK_WHEEL:-}" = 1 ]; then
+  echo "== installed wheel"
+  PYTHON="$VENV/bin/python" bash scripts/check_wheel.sh
+fi

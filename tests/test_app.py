@@ -253,7 +253,7 @@ def test_escaping_for_html_and_markdown():
 
 @pytest.fixture(scope="module")
 def embedded() -> ga.AppData:
-    return ga.load_app_data(None)
+    return ga.load_app_data(None, bundled=False)
 
 
 def test_embedded_data_say_what_is_missing(embedded):
@@ -412,3 +412,13 @@ def test_audit_report_of_a_proposed_district(shared_data, square_geojson):
     # self-contained: images inline, nothing fetched
     assert 'src="data:image/png;base64,' in html and 'src="http' not in html
     assert "<link" not in html and "<script" not in html
+
+
+@pytest.mark.slow
+def test_default_data_are_the_bundled_datasets():
+    """Without --data the app loads the datasets that ship in the package: nothing is missing."""
+    data = ga.load_app_data(None)
+    assert data.missing == ()
+    assert len(data.leps) == 38 and len(data.lads) == 296
+    assert data.universities.n_input == 166
+    assert ga.DATA_NAMES["nomis"] == "ubc-industry-2022" and data.nomis is not None

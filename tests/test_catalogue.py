@@ -269,8 +269,14 @@ def test_fetch_from_a_folder_without_the_file_says_where(tmp_path):
 
 
 def test_a_derived_set_has_no_url_and_asks_for_from():
+    from dataclasses import replace
+
+    # lad2024_lep21 ships in the package: fetch returns the bundled file ...
+    assert fetch("lad2024_lep21").parent.name == "bundled"
+    # ... and without it, a derived set with no URL asks for --from
+    unbundled = replace(get_entry("lad2024_lep21"), bundled=False)
     with pytest.raises(InputFileError, match=r"lad2024_lep21 has no download URL.*--from DIR"):
-        fetch("lad2024_lep21")
+        fetch(unbundled)
 
 
 @pytest.mark.shared_data

@@ -588,3 +588,19 @@ def test_cli_compare_panels(tmp_path, capsys):
     rc = main(["map", "--compare", "cambridge", "manchester-oxford-road", "--out", str(out)])
     assert rc == 0, capsys.readouterr().err
     assert out.stat().st_size > 0
+
+
+def test_cli_map_opens_offline_by_default_and_links_the_cdn_on_request(tmp_path, capsys):
+    from geodistrict.cli import main
+
+    offline, online = tmp_path / "offline.html", tmp_path / "cdn.html"
+    argv = ["map", "--boundaries", "combined_authorities2023", "--basemap", "none"]
+    assert main([*argv, "--out", str(offline)]) == 0, capsys.readouterr().err
+    text = offline.read_text(encoding="utf-8")
+    assert "<script src=" not in text and "cdn.jsdelivr.net" not in text
+    assert "L.map(" in text or "L.map (" in text or "leaflet" in text.lower()
+    assert main([*argv, "--cdn", "--out", str(online)]) == 0, capsys.readouterr().err
+    linked = online.read_text(encoding="utf-8")
+    assert '<script src="https://cdn.jsdelivr.net/npm/leaflet@' in linked
+    assert offline.stat().st_size < 3e6
+    assert main([*argv, "--cdn", "--self-contained", "--out", str(online)]) == 2

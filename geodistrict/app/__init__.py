@@ -12,6 +12,7 @@ imports no Panel (only :mod:`.pages` does), so every function is testable withou
 from ._state import (
     BUFFERS_M,
     DATA_FILES,
+    DATA_NAMES,
     DEFAULT_BASELINE,
     DEFAULT_PLACES,
     FEATURED_PLACES,
@@ -55,6 +56,7 @@ from ._upload import (
 __all__ = [
     "BUFFERS_M",
     "DATA_FILES",
+    "DATA_NAMES",
     "DEFAULT_BASELINE",
     "DEFAULT_PLACES",
     "FEATURED_PLACES",

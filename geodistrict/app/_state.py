@@ -28,6 +28,7 @@ from ._upload import MAX_FEATURES, MAX_UPLOAD_BYTES, UPLOAD_SUFFIXES, esc_html, 
 __all__ = [
     "BUFFERS_M",
     "DATA_FILES",
+    "DATA_NAMES",
     "DEFAULT_BASELINE",
     "DEFAULT_PLACES",
     "FEATURED_PLACES",
@@ -64,6 +65,13 @@ DATA_FILES = {
     "leps": "uk/boundaries/Local_Enterprise_Partnerships_(May_2021)_EN_BUC.geojson",
     "lads": "uk/boundaries/LAD_May_2024_EN_BUC_with_LEP21.geojson",
     "nomis": "uk/tables/nomis_UBC_enterprises_by_size_industry_2023-04.xlsx",
+}
+#: The bundled datasets (:mod:`geodistrict.datasets`) loaded when no data folder is given.
+DATA_NAMES = {
+    "universities": "learning-providers",
+    "leps": "lep2021",
+    "lads": "lad2024_lep21",
+    "nomis": "ubc-industry-2022",
 }
 #: Card parameters used by the app (the library defaults, stated for the About view).
 BUFFERS_M = (800.0, 1600.0)
@@ -129,14 +137,17 @@ def data_dir_from_env() -> Path | None:
     return Path(value) if value else None
 
 
-def load_app_data(data_dir: str | Path | None = None) -> AppData:
-    """Load the shipped districts, the registry, the postcodes and the data folder's layers.
+def load_app_data(data_dir: str | Path | None = None, *, bundled: bool = True) -> AppData:
+    """Load the shipped districts, the registry, the postcodes and the other layers.
 
     Parameters
     ----------
     data_dir : str or Path, optional
-        The shared data folder (holding ``uk/...``); without it the app offers the shipped
-        districts, the registry and the postcodes only.
+        A data folder holding the files of :data:`DATA_FILES` (``uk/...``); without it the
+        bundled datasets of :data:`DATA_NAMES` are loaded (they ship in the package).
+    bundled : bool
+        With ``False`` and no ``data_dir``, offer the shipped districts, the registry and the
+        postcodes only.
 
     Raises
     ------
@@ -174,7 +185,10 @@ def load_app_data(data_dir: str | Path | None = None) -> AppData:
     }
     for key, rel in DATA_FILES.items():
         if root is None:
-            missing.append(f"{key}: no data folder given (start with --data DIR)")
+            if bundled:
+                got[key] = timed(key, readers[key], _bundled_path(key))
+            else:
+                missing.append(f"{key}: no data folder given (start with --data DIR)")
             continue
         path = root / rel
         if not path.exists():
@@ -190,6 +204,19 @@ def load_app_data(data_dir: str | Path | None = None) -> AppData:
         timings_s=timings,
         **got,
     )
+
+
+def _bundled_path(key: str) -> Path:
+    from ..datasets import path
+
+    return path(DATA_NAMES[key])
+
+
+def _data_path(data: AppData, key: str) -> Path:
+    """The file a layer of :class:`AppData` was read from (data folder or bundled)."""
+    if data.data_dir is not None:
+        return data.data_dir / DATA_FILES[key]
+    return _bundled_path(key)
 
 
 def _read_boundaries(path: Path) -> Boundaries:
@@ -512,7 +539,7 @@ def report_html(data: AppData, b: Boundaries) -> bytes:
     from ..reports import ReportOptions, build_context, build_reports
 
     one = one_district(b)
-    nomis = data.data_dir / DATA_FILES["nomis"] if data.nomis is not None else None
+    nomis = _data_path(data, "nomis") if data.nomis is not None else None
     ctx = build_context(
         one,
         options=ReportOptions(noun="district", min_lq=MIN_LQ, min_count=MIN_COUNT),

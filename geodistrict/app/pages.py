@@ -478,7 +478,7 @@ class GeodistrictApp:
             "geodistrict library (cards, comparisons, diffs, location quotients) or quoted from "
             "the benchmark registry with its citation; areas and distances are measured in "
             "metres (British National Grid in Great Britain, UTM elsewhere).\n\n"
-            f"Data folder: `{ga.esc_md(d.data_dir or 'none')}` · not loaded: "
+            f"Data folder: `{ga.esc_md(d.data_dir or 'bundled datasets')}` · not loaded: "
             f"{ga.esc_md(missing)} · loaded in: {ga.esc_md(loaded)}.\n\n"
             "Uploads are parsed in memory or under fixed names in a private temporary folder "
             "(never under the uploaded name), capped in size and features; zip members with "

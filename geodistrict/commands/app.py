@@ -18,14 +18,15 @@ WEBSOCKET_MAX_BYTES = 100 * 2**20
 
 _EXAMPLE = """\
 examples:
-  # the shipped districts, the registry and the ONS postcodes (no files needed)
+  # the shipped districts, the registry, the ONS postcodes and the bundled datasets
+  # (universities, LEP 2021 and LAD 2024 boundaries, UK Business Counts 2022): no files needed
   geodistrict app
 
-  # with universities, LEP/LAD boundaries and UK Business Counts from the data folder
-  geodistrict app --data ../shared/data --port 5007 --no-browser
+  # the same layers read from a data folder of your own (uk/universities, uk/boundaries, ...)
+  geodistrict app --data DIR --port 5007 --no-browser
 
-The postcodes and the data folder are loaded before the server starts (about 5-15 s), so the
-first page opens at once. GEODISTRICT_SHARED_DATA gives the data folder when --data is not.
+The layers are loaded before the server starts (about 5-15 s), so the first page opens at
+once. GEODISTRICT_SHARED_DATA gives the data folder when --data is not.
 """
 
 
@@ -50,8 +51,8 @@ def register(subparsers: Any) -> None:
         "--data",
         metavar="DIR",
         default=None,
-        help="shared data folder (uk/universities, uk/boundaries, uk/tables); default: "
-        "$GEODISTRICT_SHARED_DATA, else the embedded data only",
+        help="data folder (uk/universities, uk/boundaries, uk/tables); default: "
+        "$GEODISTRICT_SHARED_DATA, else the bundled datasets",
     )
     p.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
     p.add_argument("--debug", action="store_true", help="show tracebacks")

@@ -15,11 +15,13 @@ examples:
   geodistrict boundaries list
   geodistrict boundaries list --json
 
-  # download the LEP (May 2021) boundaries into the cache and print the path
+  # the path of a set: bundled ones (lep2021, lsip2023 ...) ship in the package, others are
+  # downloaded into the cache
   geodistrict boundaries fetch lep2021
+  geodistrict boundaries fetch lad2024
 
   # offline: copy them from a folder holding the file (searched with its subfolders)
-  geodistrict boundaries fetch lep2021 --from ../shared/data/uk/boundaries
+  geodistrict boundaries fetch barcelona_barris --from ~/Downloads
 
   # use the fetched file
   geodistrict profile --boundaries "$(geodistrict boundaries fetch lsip2023)" \\

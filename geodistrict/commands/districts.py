@@ -23,7 +23,8 @@ examples:
 columns: slug, name, city, country, area_ha (planar area in the district's local metric CRS:
 British National Grid in Great Britain, the UTM zone elsewhere), published_area_ha (the
 publisher's figure, empty when none is published) and metric_crs. Sources, methods and the
-accuracy of each outline are in boundaries/districts.geojson and boundaries/README.md.
+accuracy of each outline are in the file (geodistrict datasets path districts) and in
+boundaries/README.md of the source repository.
 """
 
 
@@ -33,7 +34,7 @@ def register(subparsers: Any) -> None:
         "districts",
         help="list the shipped districts with their areas; export their polygons",
         description=(
-            "One row per district shipped in boundaries/districts.geojson (22@ Barcelona, "
+            "One row per district shipped with geodistrict (22@ Barcelona, "
             "Medellín, Melbourne City North, Manchester Oxford Road, Cambridge, Newcastle Helix, "
             "London Knowledge Quarter ...): slug, name, city, country and the area measured in "
             "hectares in the district's own metric CRS."

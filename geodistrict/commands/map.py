@@ -13,11 +13,11 @@ _EXAMPLE = """\
 examples:
   # universities per km² by LEP, the universities as markers, and the density of all UK
   # postcodes (5 km bandwidth, default 625 m cells), in one HTML file that opens offline
-  geodistrict map --boundaries "Local_Enterprise_Partnerships_(May_2021)_EN_BUC.geojson" \\
-      --points universities=learning-providers-plus.csv --points onspd \\
+  geodistrict map --boundaries lep2021 \\
+      --points universities=learning-providers --points onspd \\
       --choropleth universities_per_km2 --scheme natural_breaks \\
       --density postcodes --bandwidth 5000 \\
-      --self-contained --basemap none --out leps.html
+      --basemap none --out leps.html
 
   # hot spots of postcodes on 250 m cells around the shipped districts
   geodistrict map --boundaries manchester-oxford-road --points onspd \\
@@ -49,7 +49,7 @@ def register(subparsers: Any) -> None:
             "Draw boundaries with a choropleth of a profile column, point layers, a kernel "
             "density surface, hot spots and shipped districts on one map, with a legend and a "
             "footer of sources, licences and parameters. HTML maps are kept under a size budget "
-            "and can be saved self-contained (no network needed)."
+            "and open offline: Leaflet is inlined unless --cdn is given."
         ),
         epilog=_EXAMPLE,
         formatter_class=_Formatter,
@@ -127,7 +127,14 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--self-contained",
         action="store_true",
-        help="inline Leaflet so that the HTML opens with no network (except basemap tiles)",
+        help="inline Leaflet so that the HTML opens with no network (except basemap tiles); "
+        "the default now; kept for scripts",
+    )
+    p.add_argument(
+        "--cdn",
+        action="store_true",
+        help="load Leaflet from its CDN instead of inlining it (a smaller file that needs "
+        "the network to open)",
     )
     p.add_argument(
         "--basemap",
@@ -165,20 +172,22 @@ def register(subparsers: Any) -> None:
 def _boundaries(specs: list[str] | None) -> Any:
     from .._errors import SchemaError
     from ..boundaries import read_boundaries
+    from ..datasets import is_name
     from ..registry import district_boundaries, district_slugs
 
     if not specs:
         return None
-    if len(specs) == 1 and Path(specs[0]).exists():
-        return read_boundaries(specs[0])
     slugs = set(district_slugs())
+    one = specs[0]
+    if len(specs) == 1 and (Path(one).exists() or (one not in slugs and is_name(one))):
+        return read_boundaries(one)
     if all(s in slugs for s in specs):
         return district_boundaries(list(specs))
-    unknown = [s for s in specs if s not in slugs and not Path(s).exists()]
+    unknown = [s for s in specs if s not in slugs and not Path(s).exists() and not is_name(s)]
     if unknown:
         raise SchemaError(
-            f"--boundaries: {', '.join(unknown)} is neither a file nor a shipped district "
-            f"(shipped: {', '.join(sorted(slugs))})."
+            f"--boundaries: {', '.join(unknown)} is neither a file, a dataset (geodistrict "
+            f"datasets list) nor a shipped district (shipped: {', '.join(sorted(slugs))})."
         )
     raise SchemaError(
         "--boundaries: give one polygon file, or shipped district slugs, not several files "
@@ -300,8 +309,12 @@ def run(args: argparse.Namespace) -> int:
     else:
         from ..maps import make_map, save_map
 
+        if args.cdn and args.self_contained:
+            from .._errors import ParameterError
+
+            raise ParameterError("--cdn and --self-contained contradict each other; give one.")
         m = make_map(**kwargs)
-        path = save_map(m, out, self_contained=args.self_contained, budget_mb=args.budget_mb)
+        path = save_map(m, out, self_contained=not args.cdn, budget_mb=args.budget_mb)
     size = path.stat().st_size / 1e6
     print(f"wrote {path} ({size:.2f} MB)", file=sys.stderr)
     return 0

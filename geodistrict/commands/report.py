@@ -13,14 +13,12 @@ __all__ = ["register", "run"]
 _EXAMPLE = """\
 examples:
   # all 38 LEPs of 2021 with business counts, employment, universities and postcodes
-  geodistrict report --all \\
-      --boundaries "Local_Enterprise_Partnerships_(May_2021)_EN_BUC.geojson" \\
-      --business-counts nomis_UBC_enterprises_by_size_industry_2023-04.xlsx \\
-      --employment nomis_APS_employment_by_industry_2023-04.xlsx \\
-      --universities learning-providers-plus.csv \\
-      --vintage "LEP 2020=LEP2020_(April_2020)_EN_odileeds.geojson" \\
-      --vintage "LSIP 2023=LSIP_Areas_August_2023_EN_BUC.geojson" \\
-      --vintage "Combined authority 2023=Combined_Authorities_May_2023_EN_BUC.geojson" \\
+  # (dataset names, bundled with geodistrict; file paths work the same way)
+  geodistrict report --all --boundaries lep2021 \\
+      --business-counts ubc-industry-2022 --employment aps-industry-2022 \\
+      --universities learning-providers \\
+      --vintage "LEP 2020=lep2020" --vintage "LSIP 2023=lsip2023" \\
+      --vintage "Combined authority 2023=combined_authorities2023" \\
       --floorspace voa_floorspace.csv --floorspace-zones LAD_May_2024_EN_BUC.geojson \\
       --out reports/
 
@@ -63,9 +61,10 @@ def register(subparsers: Any) -> None:
     p.add_argument("--all", action="store_true", help="every place of --boundaries")
     p.add_argument(
         "--boundaries",
-        metavar="PATH",
+        metavar="PATH|NAME",
         default=None,
-        help="the places (default: the shipped districts)",
+        help="the places: a file or a dataset name such as lep2021 (default: the shipped "
+        "districts)",
     )
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (created)")
     p.add_argument(
@@ -75,18 +74,21 @@ def register(subparsers: Any) -> None:
         help="hot-spot point layer: 'onspd' (all UK postcodes, default), 'onspd:E', or a file",
     )
     p.add_argument("--no-postcodes", action="store_true", help="no point layer, no hot spots")
-    p.add_argument("--universities", metavar="PATH", default=None,
-                   help="learning-providers-plus.csv (UKPRN, PROVIDER_NAME, GROUPS)")  # fmt: skip
-    p.add_argument("--business-counts", metavar="PATH", default=None,
+    p.add_argument("--universities", metavar="PATH|NAME", default=None,
+                   help="learning-providers-plus.csv (UKPRN, PROVIDER_NAME, GROUPS), or the "
+                   "dataset learning-providers")  # fmt: skip
+    p.add_argument("--business-counts", metavar="PATH|NAME", default=None,
                    help="Nomis UK Business Counts by industry (xlsx/csv) for the places' "
-                   "geography: enterprises and location quotients")  # fmt: skip
-    p.add_argument("--employment", metavar="PATH", default=None,
-                   help="Nomis APS employment by industry (residence-based)")  # fmt: skip
+                   "geography: enterprises and location quotients (dataset: "
+                   "ubc-industry-2022)")  # fmt: skip
+    p.add_argument("--employment", metavar="PATH|NAME", default=None,
+                   help="Nomis APS employment by industry (residence-based; dataset: "
+                   "aps-industry-2022)")  # fmt: skip
     p.add_argument("--floorspace", metavar="PATH", default=None,
                    help="VOA business floorspace table by local authority (csv/xlsx)")  # fmt: skip
     p.add_argument("--floorspace-zones", metavar="PATH", default=None,
                    help="polygons of the floorspace table's area codes (LADs)")  # fmt: skip
-    p.add_argument("--zones", metavar="PATH", default=None,
+    p.add_argument("--zones", metavar="PATH|NAME", default=None,
                    help="LAD polygons: sum the Nomis tables' LAD rows onto places made of "
                    "whole LADs (combined authorities, LSIP areas)")  # fmt: skip
     p.add_argument("--geography", metavar="TYPE", default=None,
@@ -94,9 +96,9 @@ def register(subparsers: Any) -> None:
                    "ladu for LADs)")  # fmt: skip
     p.add_argument("--year", type=int, default=None, metavar="YEAR",
                    help="year of the Nomis tables (default: the latest)")  # fmt: skip
-    p.add_argument("--vintage", action="append", default=None, metavar="LABEL=PATH",
-                   help="another boundary vintage to compare with, e.g. 'LEP 2020=lep2020.geojson'"
-                   "; repeatable")  # fmt: skip
+    p.add_argument("--vintage", action="append", default=None, metavar="LABEL=PATH|NAME",
+                   help="another boundary vintage to compare with, e.g. 'LEP 2020=lep2020' (a "
+                   "dataset name or a file); repeatable")  # fmt: skip
     p.add_argument("--min-lq", type=float, default=DEFAULT_MIN_LQ, metavar="LQ",
                    help="lowest location quotient of a specialism")  # fmt: skip
     p.add_argument("--min-count", type=float, default=DEFAULT_MIN_COUNT, metavar="N",

@@ -3,8 +3,8 @@ r"""District cards, comparisons and proposed-vs-baseline diffs.
 A *card* measures one district polygon: its area and, per layer, counts and densities inside
 it, within buffers around it and in the surrounding region; the sector mix, location quotients
 and knowledge-intensive share of firms; and the figures published for it in the benchmark
-registry (``boundaries/benchmarks.yaml``) with their citations, plus the densities derived from
-them. Every figure is an :class:`Indicator` carrying its unit, source, year and kind.
+registry (``geodistrict/data/benchmarks.yaml``) with their citations, plus the densities
+derived from them. Every figure is an :class:`Indicator` carrying its unit, source, year and kind.
 
 Indicator names
 ---------------

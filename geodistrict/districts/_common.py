@@ -287,6 +287,7 @@ def _single(b: Boundaries, what: str) -> tuple[Any, CRS]:
 
 def _resolve(district: Boundaries | str | Path, what: str) -> tuple[Boundaries | None, str]:
     """(polygon or None for a registry-only slug, the id used to look up the registry)."""
+    from ..datasets import is_name
     from ..registry import district_boundaries, district_slugs, load_registry
 
     if isinstance(district, Boundaries):
@@ -296,7 +297,7 @@ def _resolve(district: Boundaries | str | Path, what: str) -> tuple[Boundaries |
         shipped = district_slugs()
         if s in shipped:
             b = district_boundaries([s])
-        elif Path(s).exists():
+        elif Path(s).exists() or is_name(s):
             b = read_boundaries(s)
         else:
             published = list(dict.fromkeys(load_registry()["slug"]))

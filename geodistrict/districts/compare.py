@@ -145,7 +145,9 @@ def compare_chart(
     Path
         The file written.
     """
-    path = Path(path)
+    from ..datasets import resolve as _resolve_dataset
+
+    path = Path(_resolve_dataset(path))
     if path.suffix.lower() not in (".png", ".svg", ".pdf"):
         raise ParameterError(f"{path}: the chart must be .png or .svg; change the file name.")
     cols = list(indicators) if indicators is not None else _default_chart_columns(table)

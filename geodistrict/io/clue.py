@@ -150,7 +150,9 @@ def read_clue_jobs(path: str | Path, *, year: int = 2022) -> pd.DataFrame:
     >>> read_clue_jobs(p)[["area", "item", "jobs", "is_total"]].to_numpy().tolist()
     [['Carlton', 'Construction', 93.0, False], ['Carlton', 'Total jobs', 1093.0, True]]
     """
-    path = Path(path)
+    from ..datasets import resolve as _resolve_dataset
+
+    path = Path(_resolve_dataset(path))
     df, _notes = read_table(path)
     cols = list(df.columns)
     geo = _find_column(cols, "geography", "area", "smallarea", "cluesmallarea")

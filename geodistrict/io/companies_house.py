@@ -288,7 +288,9 @@ def read_companies_house(
     >>> len(firms), firms.attributes["sic_section"].tolist(), firms.rejected["reason"].tolist()
     (1, ['J'], ['excluded: CompanyStatus=Dissolved (pass include_inactive=True to keep)'])
     """
-    path = Path(path)
+    from ..datasets import resolve as _resolve_dataset
+
+    path = Path(_resolve_dataset(path))
     source = str(path)
     df, notes = read_table(path)
     df = _strip_header(df, source)

@@ -621,7 +621,9 @@ def read_nomis(path: str | Path, *, sheet: str | int | None = None) -> NomisTabl
     >>> t.n_suppressed, t.footnotes
     (1, ('* Suppressed.',))
     """
-    path = Path(path)
+    from ..datasets import resolve
+
+    path = Path(resolve(path))
     if not path.exists():
         raise InputFileError(f"{path}: file not found; check the path.")
     if path.is_dir():

@@ -57,7 +57,9 @@ def read_points(
         from .onspd import read_onspd
 
         return read_onspd(s, name=name or "postcodes")
-    path = Path(s)
+    from ..datasets import resolve
+
+    path = Path(resolve(spec))
     suffix = path.suffix.lower()
     nm = name or _default_name(path)
     if not path.exists():
@@ -130,7 +132,9 @@ def read_boundaries_file(
     CRSError
         When the coordinates contradict the declared CRS (lon/lat labelled EPSG:27700 ...).
     """
-    path = Path(path)
+    from ..datasets import resolve as _resolve_dataset
+
+    path = Path(_resolve_dataset(path))
     if path.suffix.lower() in TABLE_SUFFIXES:
         raise InputFileError(
             f"{path}: a {path.suffix} table has no geometry column, but boundaries need "

@@ -90,7 +90,9 @@ def sniff_content(path: str | Path) -> str | None:
     >>> sniff_content(p).split(":")[0]
     'it is an HTML web page (a failed or redirected download?), not data'
     """
-    p = Path(path)
+    from ..datasets import resolve as _resolve_dataset
+
+    p = Path(_resolve_dataset(path))
     try:
         with p.open("rb") as fh:
             head = fh.read(512)
@@ -181,7 +183,9 @@ def read_table(
     SchemaError
         A workbook whose header cells are merged (columns without names).
     """
-    path = Path(path)
+    from ..datasets import resolve
+
+    path = Path(resolve(path))
     what = what or str(path)
     notes: list[str] = []
     if not path.exists():
@@ -504,7 +508,9 @@ def read_point_table(
     >>> len(layer), layer.rejected["reason"].tolist()
     (1, ['no coordinates (lon/lat empty)'])
     """
-    path = Path(path)
+    from ..datasets import resolve as _resolve_dataset
+
+    path = Path(_resolve_dataset(path))
     df, notes = read_table(path, sheet=sheet)
     if len(df) == 0:
         from .._errors import EmptyLayerError

@@ -43,7 +43,9 @@ def read_universities(path: str | Path, *, name: str = "universities") -> PointL
     PointLayer
         EPSG:4326 points identified by ``UKPRN``; ``GROUPS`` is declared multi-valued.
     """
-    path = Path(path)
+    from ..datasets import resolve as _resolve_dataset
+
+    path = Path(_resolve_dataset(path))
     df, notes = read_table(path)
     info = LayerInfo(
         name=name,

@@ -228,7 +228,9 @@ def read_vector(
     """
     import pyogrio
 
-    p = Path(path)
+    from ..datasets import resolve as _resolve_dataset
+
+    p = Path(_resolve_dataset(path))
     what = what or str(p)
     if not p.exists():
         raise InputFileError(f"{what}: file not found; check the path.")

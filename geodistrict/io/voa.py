@@ -174,7 +174,9 @@ def read_voa_floorspace(path: str | Path, *, year: str | int | None = None) -> p
     >>> fs.attrs["n_suppressed"]
     1
     """
-    path = Path(path)
+    from ..datasets import resolve as _resolve_dataset
+
+    path = Path(_resolve_dataset(path))
     df, notes = _read_text(path)
     if len(df) == 0:
         raise EmptyLayerError(

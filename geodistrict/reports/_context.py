@@ -672,8 +672,8 @@ def build_context(
             ctx.sources.append(
                 {
                     "name": "benchmark districts",
-                    "source": "geodistrict boundaries/districts.geojson and "
-                    "boundaries/benchmarks.yaml",
+                    "source": "geodistrict's shipped districts and benchmark registry "
+                    "(geodistrict/data/districts.geojson, benchmarks.yaml)",
                     "licence": "see each district's licence (CC0 / CC BY 4.0)",
                     "attribution": "geodistrict benchmark registry; published figures cite "
                     "their publishers",
