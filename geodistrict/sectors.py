@@ -240,19 +240,18 @@ def classify_sic(values: Sequence[object] | pd.Series) -> pd.DataFrame:
     sub[five] = code[five]
     section = np.full(n, None, dtype=object)
     section[ok] = [div_section[d] for d in cols["sic_division"][ok]]
-    return pd.DataFrame(
-        {
-            "sic_code": code,
-            "sic_section": section,
-            "sic_division": cols["sic_division"],
-            "sic_group": cols["sic_group"],
-            "sic_class": cols["sic_class"],
-            "sic_subclass": sub,
-            "sic_status": status,
-            "sic_reason": reason,
-        },
-        index=index,
-    )
+    data = {
+        "sic_code": code,
+        "sic_section": section,
+        "sic_division": cols["sic_division"],
+        "sic_group": cols["sic_group"],
+        "sic_class": cols["sic_class"],
+        "sic_subclass": sub,
+        "sic_status": status,
+        "sic_reason": reason,
+    }
+    # object columns keep None for "no value" (pandas 3 would infer str and NaN)
+    return pd.DataFrame({k: pd.Series(v, index=index, dtype=object) for k, v in data.items()})
 
 
 def sector_accounting(classified: pd.DataFrame) -> dict[str, Any]:

@@ -354,7 +354,7 @@ def colocation_quotient(
     :math:`CLQ_{A \\to B} = 0`, and :math:`CLQ_{A \\to A} = (2/2) / (1/3) = 3`:
 
     >>> from geodistrict.clusters.kde import xy_layer
-    >>> lay = xy_layer([0, 1, 10, 11], [0, 0, 0, 0], crs=27700)
+    >>> lay = xy_layer([400000, 400001, 400010, 400011], [300000] * 4, crs=27700)
     >>> A = np.array([True, True, False, False])
     >>> colocation_quotient(lay, A, ~A, permutations=0).clq
     0.0

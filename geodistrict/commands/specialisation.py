@@ -262,8 +262,6 @@ def run(args: argparse.Namespace) -> int:
         f"count >= {args.min_count:g})",
         file=sys.stderr,
     )
-    if agreement is not None:
-        print(f"places: {agreement['sentence']}", file=sys.stderr)
     written = [args.out, args.indices, args.report]
     print(f"wrote {', '.join(str(w) for w in written if w)}", file=sys.stderr)
     return 0

@@ -170,7 +170,7 @@ def with_sectors(layer: PointLayer, *, sic_column: str | None = None) -> PointLa
     if col in SECTOR_COLUMNS and col != "sic_code":
         attrs = attrs.drop(columns=[col])
     for c in SECTOR_COLUMNS:
-        attrs[c] = classified[c].to_numpy()
+        attrs[c] = pd.Series(classified[c].to_numpy(), index=attrs.index, dtype=object)
     acc = sector_accounting(classified)
     if acc["without_section"]:
         listed = "; ".join(f"{v} x {k}" for k, v in acc["reasons"].items())

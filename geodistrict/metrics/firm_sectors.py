@@ -192,10 +192,11 @@ def firm_sector_counts(
         ref_vals = pd.Series(w[ref_mask], index=sec[ref_mask]).groupby(level=0).sum()
         label = reference_name or (
             f"all firms with a SIC 2007 sector in the layer {firms.info.name!r} ({has.sum():,})"
+            + (f", weighted by {weight}" if weight else "")
         )
     elif isinstance(reference, str) and reference == "areas":
         ref_vals = pd.Series(w[point], index=sec[point]).groupby(level=0).sum()
-        label = reference_name or "sum of areas"
+        label = reference_name or "sum of areas" + (f", weighted by {weight}" if weight else "")
     elif isinstance(reference, str) and not _looks_like_path(reference):
         raise ParameterError(
             f"reference={reference!r}: use 'all' (every firm of the layer), 'areas' (the sum "
@@ -207,7 +208,10 @@ def firm_sector_counts(
         rp = np.unique(rp)  # a firm in two reference polygons counts once
         rp = rp[has[rp]]
         ref_vals = pd.Series(w[rp], index=sec[rp]).groupby(level=0).sum()
-        label = reference_name or (f"firms inside {rb.info.source} ({len(rp):,})")
+        label = reference_name or (
+            f"firms inside {rb.info.source} ({len(rp):,})"
+            + (f", weighted by {weight}" if weight else "")
+        )
 
     # sectors: those of the reference, in code order, plus any seen only in the areas
     order = [s for s in labels if s in ref_vals.index]
