@@ -420,3 +420,51 @@ def test_stream_cache_accounts_every_row(tmp_path):
     assert firms.attributes["sic_section"].tolist() == ["J", "C"]
     assert firms.rejected["row"].tolist() == [1, 2, 3]
     assert shapely.get_type_id(g.geometry.dropna().values[0]) == 0
+
+
+# --------------------------------------------------------------------------------------------
+# reports and cards
+
+
+@pytest.mark.shared_data
+def test_card_of_drawn_district_has_innovation_sectors(raw, shared_file, tmp_path):
+    # a district drawn by hand: 2 km around Sheffield city centre (British National Grid)
+    drawn = gpd.GeoDataFrame(
+        {"id": ["drawn"], "name": ["Sheffield centre (drawn)"]},
+        geometry=[shapely.Point(435300, 387200).buffer(2000)],
+        crs=27700,
+    )
+    path = tmp_path / "drawn.geojson"
+    drawn.to_file(path)
+    out = tmp_path / "card.json"
+    argv = ["card", str(path), "--firms", str(shared_file(FIRMS)), "--no-registry",
+            "--out", str(out)]
+    assert main(argv) == 0
+    doc = json.loads(out.read_text())
+    sec = doc["innovation_sectors"]
+    table = pd.DataFrame(sec["tables"]["SIC 2007 sections"]).set_index("sector")["count"]
+    pts = gpd.GeoDataFrame(
+        {"sec": raw["SIC_SECTION_LETTER"].replace("NA", None)},
+        geometry=gpd.points_from_xy(raw["lon"].astype(float), raw["lat"].astype(float)),
+        crs=4326,
+    ).to_crs(27700)
+    inside = pts.loc[pts.within(drawn.geometry.iloc[0]) & pts["sec"].notna()]
+    expected = inside.groupby("sec").size()
+    assert table.sort_index().to_dict() == expected.sort_index().to_dict()
+    assert sec["accounting"]["in_place"] == len(inside)
+    assert any("Eurostat" in s["title"] for s in sec["sources"])
+
+
+@pytest.mark.shared_data
+def test_report_has_innovation_sectors_section(sy_lads, shared_file, tmp_path):
+    _, path = sy_lads
+    out = tmp_path / "rep"
+    argv = ["report", "--boundaries", str(path), "Sheffield", "--no-postcodes", "--no-pdf",
+            "--no-benchmarks", "--firms", str(shared_file(FIRMS)), "--out", str(out)]
+    assert main(argv) == 0
+    html = next(out.glob("*.html"), None)
+    page = (out / "e08000039.html").read_text()
+    assert html is not None and "id='innovation-sectors'" in page
+    assert "14 × Companies House code 98000" in page
+    summary = json.loads((out / "e08000039.json").read_text())
+    assert summary["innovation_sectors"]["accounting"]["in_place"] == 798

@@ -33,6 +33,11 @@ SECTOR_LEVELS = (
     ("eurostat_technology", "Eurostat technology and knowledge-intensity groups"),
     ("section", "SIC 2007 sections"),
 )
+_SHORT = {
+    "innovation": "innovation group",
+    "eurostat_technology": "Eurostat group",
+    "section": "SIC section",
+}
 
 
 def innovation_sectors(
@@ -87,7 +92,7 @@ def innovation_sectors(
         strong = t.loc[(t["lq"] >= min_lq) & (t["count"] >= min_count)]
         for _, r in strong.iterrows():
             strengths.append(
-                f"{r['sector_label']} ({heading.split(' (')[0].lower()}): {int(r['count']):,} "
+                f"{r['sector_label']} ({_SHORT.get(level, level)}): {int(r['count']):,} "
                 f"firms, {r['share']:.1%} of the place's firms, LQ {r['lq']:.2f}."
             )
     fa = firm_accounting(firms)
@@ -100,6 +105,8 @@ def innovation_sectors(
         f"{acc.get('in_areas', 0):,} firms with a sector lie in this place; location quotients "
         f"compare them with {acc.get('reference', 'all firms of the layer')}."
     )
+    if not acc.get("in_areas"):
+        sentence += " The firm layer has no firm in this place: it may not cover it."
     return {
         "tables": tables,
         "strengths": strengths,
