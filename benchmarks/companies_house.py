@@ -84,7 +84,7 @@ def generate(path: Path, rows: int, seed: int = 0, chunk: int = 250_000) -> floa
                 lines = [
                     f'"COMPANY {k} LIMITED","{k:08d}",,,"{k % 999} HIGH STREET",,"TOWN",,'
                     f'"ENGLAND","{p}","Private Limited Company","{s}","United Kingdom",,'
-                    f'{d:02d}/{m:02d}/{y},31,12,31/12/2026,31/12/2024,MICRO ENTITY,,,0,0,0,0,'
+                    f"{d:02d}/{m:02d}/{y},31,12,31/12/2026,31/12/2024,MICRO ENTITY,,,0,0,0,0,"
                     f'"{a}","{b}",,,0,0,http://business.data.gov.uk/id/company/{k:08d}'
                     f"{empty_tail}\r\n"
                     for k, p, s, d, m, y, a, b in zip(
@@ -133,13 +133,18 @@ def main() -> None:
     src = d / "BasicCompanyDataAsOneFile-2026-01-01.zip"
     gen = generate(src, args.rows)
     size = src.stat().st_size / 1e6
-    print(f"generated {args.rows:,} rows in the publisher's 55-column layout: {src.name}, "
-          f"{size:,.0f} MB zipped, {gen:.1f} s", flush=True)
+    print(
+        f"generated {args.rows:,} rows in the publisher's 55-column layout: {src.name}, "
+        f"{size:,.0f} MB zipped, {gen:.1f} s",
+        flush=True,
+    )
     out = d / "firms.parquet"
     t = time.perf_counter()
     res = subprocess.run(
         [sys.executable, "-c", _CHILD, str(src), str(out), str(args.chunk_rows)],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     wall = time.perf_counter() - t
     r = json.loads(res.stdout.strip().splitlines()[-1])
@@ -162,8 +167,10 @@ def main() -> None:
         f"{r2['peak_rss_mb']:,.0f} MB"
     )
     n_uncompressed = sum(i.file_size for i in zipfile.ZipFile(src).infolist()) / 1e6
-    print(f"(the CSV inside the zip is {n_uncompressed:,.0f} MB; pandas.read_csv of it whole "
-          "would hold all 55 columns of every row at once)")
+    print(
+        f"(the CSV inside the zip is {n_uncompressed:,.0f} MB; pandas.read_csv of it whole "
+        "would hold all 55 columns of every row at once)"
+    )
     if not args.keep:
         src.unlink()
         out.unlink()

@@ -172,8 +172,10 @@ def _parse_one(value: object) -> tuple[str | None, str, str | None]:
         return None, "unreadable", f"not a SIC 2007 code: {text[:40]!r}"
     code = m.group(1) + m.group(2) + (m.group(3) or "")
     if code in COMPANIES_HOUSE_CODES:
-        return code, "companies_house", (
-            f"Companies House code {code} ({COMPANIES_HOUSE_CODES[code]}), not a SIC 2007 activity"
+        return (
+            code,
+            "companies_house",
+            f"Companies House code {code} ({COMPANIES_HOUSE_CODES[code]}), not a SIC 2007 activity",
         )
     sub, cls, _ = _subclasses()
     if (len(code) == 5 and code in sub) or (len(code) == 4 and code in cls):

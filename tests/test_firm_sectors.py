@@ -52,14 +52,33 @@ def test_hierarchy_counts_and_parsing():
         "division": 88,
         "section": 21,
     }
-    c = classify_sic(["62012", "62.01/2", "6201", 1110, "01110", "98000", "74990", "99999",
-                      "None Supplied", None, "12345", "abc"])
+    c = classify_sic(
+        [
+            "62012",
+            "62.01/2",
+            "6201",
+            1110,
+            "01110",
+            "98000",
+            "74990",
+            "99999",
+            "None Supplied",
+            None,
+            "12345",
+            "abc",
+        ]
+    )
     assert c["sic_section"].tolist()[:5] == ["J", "J", "J", "A", "A"]
     assert c["sic_subclass"].tolist()[:3] == ["62012", "62012", None]
     assert c["sic_class"].tolist()[3] == "0111"  # 1110 read as a number lost its zero
     assert c["sic_status"].tolist()[5:] == [
-        "companies_house", "companies_house", "companies_house", "missing", "missing",
-        "unknown", "unreadable",
+        "companies_house",
+        "companies_house",
+        "companies_house",
+        "missing",
+        "missing",
+        "unknown",
+        "unreadable",
     ]
     assert c["sic_section"].iloc[5:].isna().all()
 
@@ -78,8 +97,11 @@ def test_groupings_are_cited_and_match_published_sizes():
         k: sorted(v) for k, v in EUROSTAT.items()
     }
     kis = set(map(int, g["eurostat_kis"].groups["kis"]))
-    assert kis == {d for k in ("high_tech_kis", "market_kis", "financial_kis", "other_kis")
-                   for d in EUROSTAT[k]}
+    assert kis == {
+        d
+        for k in ("high_tech_kis", "market_kis", "financial_kis", "other_kis")
+        for d in EUROSTAT[k]
+    }
 
 
 def test_user_groupings_yaml(tmp_path):
@@ -142,9 +164,10 @@ def test_sample_accounting_1901(sample, raw):
     assert acc["with_section"] == 1876
     assert acc["without_section"] == 25
     r = acc["reasons"]
-    assert r[
-        "Companies House code 98000 (residents' property management), not a SIC 2007 activity"
-    ] == 14
+    assert (
+        r["Companies House code 98000 (residents' property management), not a SIC 2007 activity"]
+        == 14
+    )
     assert r["Companies House code 74990 (non-trading company), not a SIC 2007 activity"] == 6
     assert r["no SIC code"] == 5
     # the compiler's own section letters agree with the parser in every row
@@ -186,8 +209,11 @@ def _independent_lq(raw: pd.DataFrame, lads: gpd.GeoDataFrame, sector: pd.Series
     counts = counts.reindex(columns=ref.index, fill_value=0)
     share = counts.div(counts.sum(axis=1), axis=0)
     lq = share / (ref / ref.sum())
-    return lq.stack().rename("lq_expected").reset_index().rename(
-        columns={"LAD24CD": "area", "sector": "sector"}
+    return (
+        lq.stack()
+        .rename("lq_expected")
+        .reset_index()
+        .rename(columns={"LAD24CD": "area", "sector": "sector"})
     )
 
 
@@ -196,14 +222,32 @@ def test_cli_section_lq_equals_geopandas(raw, sy_lads, shared_file, tmp_path):
     lads, path = sy_lads
     out, rep = tmp_path / "lq.csv", tmp_path / "lq.json"
     argv = [
-        "specialisation", "--points", f"firms={shared_file(FIRMS)}", "--level", "section",
-        "--areas", str(path), "--reference", "all", "--label-column", "localauthority_name",
-        "--out", str(out), "--report", str(rep),
+        "specialisation",
+        "--points",
+        f"firms={shared_file(FIRMS)}",
+        "--level",
+        "section",
+        "--areas",
+        str(path),
+        "--reference",
+        "all",
+        "--label-column",
+        "localauthority_name",
+        "--out",
+        str(out),
+        "--report",
+        str(rep),
     ]
     assert main(argv) == 0
     lq = pd.read_csv(out, dtype={"area": str, "sector": str})
     assert list(lq.columns[:7]) == [
-        "area", "sector", "count", "area_total", "reference_count", "reference_total", "lq",
+        "area",
+        "sector",
+        "count",
+        "area_total",
+        "reference_count",
+        "reference_total",
+        "lq",
     ]
     expected = _independent_lq(raw, lads, raw["SIC_SECTION_LETTER"].replace("NA", None))
     m = lq.merge(expected, on=["area", "sector"], how="outer", validate="1:1")
@@ -351,7 +395,9 @@ def test_kis_colocated_with_universities_and_null_calibrated(with_sector, shared
     for i in range(runs):
         shuffled = rng.permutation(kis)
         fp_k += cross_k_targets(with_sector, shuffled, unis, permutations=99, seed=i).p <= 0.05
-        fp_c += colocation_quotient(with_sector, shuffled, shuffled, permutations=99, seed=i).p <= 0.05
+        fp_c += (
+            colocation_quotient(with_sector, shuffled, shuffled, permutations=99, seed=i).p <= 0.05
+        )
     assert fp_k <= 0.10 * runs
     assert fp_c <= 0.10 * runs
 
@@ -386,14 +432,15 @@ def test_stream_cache_accounts_every_row(tmp_path):
     from geodistrict.io.firms import read_firms
 
     header = (
-        'CompanyName, CompanyNumber,RegAddress.PostCode,CompanyCategory,CompanyStatus,'
+        "CompanyName, CompanyNumber,RegAddress.PostCode,CompanyCategory,CompanyStatus,"
         "IncorporationDate,SICCode.SicText_1,SICCode.SicText_2\n"
     )
     rows = [
         '"A LTD","00000001","CB2 1TN","Private Limited Company","Active","01/02/2010",'
         '"62012 - Business and domestic software development","72190 - Other research"',
         '"B LTD","00000002","","Private Limited Company","Active","01/02/2010","None Supplied",""',
-        '"C LTD","00000003","ZZ9 9ZZ","Private Limited Company","Active","01/02/2010","98000 - x",""',
+        '"C LTD","00000003","ZZ9 9ZZ","Private Limited Company","Active","01/02/2010",'
+        '"98000 - x",""',
         '"D LTD","00000004","CB2 1TN","Private Limited Company","Liquidation","01/02/2010",'
         '"25730 - Manufacture of tools",""',
         '"E LTD","00000005","CB2 1TN","Private Limited Company","Active","01/02/2010",'
@@ -437,8 +484,15 @@ def test_card_of_drawn_district_has_innovation_sectors(raw, shared_file, tmp_pat
     path = tmp_path / "drawn.geojson"
     drawn.to_file(path)
     out = tmp_path / "card.json"
-    argv = ["card", str(path), "--firms", str(shared_file(FIRMS)), "--no-registry",
-            "--out", str(out)]
+    argv = [
+        "card",
+        str(path),
+        "--firms",
+        str(shared_file(FIRMS)),
+        "--no-registry",
+        "--out",
+        str(out),
+    ]
     assert main(argv) == 0
     doc = json.loads(out.read_text())
     sec = doc["innovation_sectors"]
@@ -459,8 +513,19 @@ def test_card_of_drawn_district_has_innovation_sectors(raw, shared_file, tmp_pat
 def test_report_has_innovation_sectors_section(sy_lads, shared_file, tmp_path):
     _, path = sy_lads
     out = tmp_path / "rep"
-    argv = ["report", "--boundaries", str(path), "Sheffield", "--no-postcodes", "--no-pdf",
-            "--no-benchmarks", "--firms", str(shared_file(FIRMS)), "--out", str(out)]
+    argv = [
+        "report",
+        "--boundaries",
+        str(path),
+        "Sheffield",
+        "--no-postcodes",
+        "--no-pdf",
+        "--no-benchmarks",
+        "--firms",
+        str(shared_file(FIRMS)),
+        "--out",
+        str(out),
+    ]
     assert main(argv) == 0
     html = next(out.glob("*.html"), None)
     page = (out / "e08000039.html").read_text()

@@ -108,7 +108,9 @@ def _metric_xy(layer: PointLayer, crs: Any = None) -> tuple[np.ndarray, np.ndarr
 def _check_mask(firms: PointLayer, mask: np.ndarray, what: str) -> np.ndarray:
     mask = np.asarray(mask, dtype=bool)
     if mask.shape != (len(firms),):
-        raise ParameterError(f"{what}: one flag per firm is needed ({len(firms)}), got {mask.shape}.")
+        raise ParameterError(
+            f"{what}: one flag per firm is needed ({len(firms)}), got {mask.shape}."
+        )
     return mask
 
 
@@ -167,11 +169,11 @@ def sector_hotspots(
     correction: str = "fdr_bh",
     min_window_firms: int = 1,
 ) -> SectorHotspots:
-    """Cells where a sector group is over-represented among firms (random-labelling test).
+    r"""Cells where a sector group is over-represented among firms (random-labelling test).
 
     For every cell, the firms in its 3 x 3 window (the cell and its queen neighbours, as in
     Gi*) are ``n``, of which ``k`` are in the group; with ``N`` firms and ``K`` of the group
-    overall, the p-value is the hypergeometric :math:`P(X \\ge k)`, exact under random
+    overall, the p-value is the hypergeometric :math:`P(X \ge k)`, exact under random
     labelling. Windows are corrected for multiple testing (Benjamini-Hochberg by default):
     with no cluster at all, the chance that any cell is hot is at most ``alpha``.
 
@@ -275,12 +277,12 @@ def sector_hotspots(
 
 @dataclass(frozen=True)
 class ColocationResult:
-    """Result of :func:`colocation_quotient`.
+    r"""Result of :func:`colocation_quotient`.
 
     Attributes
     ----------
     clq : float
-        :math:`CLQ_{A \\to B}`: above 1, A firms have B firms as nearest neighbours more often
+        :math:`CLQ_{A \to B}`: above 1, A firms have B firms as nearest neighbours more often
         than random labelling would give.
     p : float
         One-sided permutation p-value (``alternative``), ``(1 + #{sim >= clq}) / (1 + n)``.
@@ -329,7 +331,7 @@ def colocation_quotient(
     seed: int | None = 0,
     alternative: str = "greater",
 ) -> ColocationResult:
-    """Co-location quotient of group A towards group B among firms, with a permutation test.
+    r"""Co-location quotient of group A towards group B among firms, with a permutation test.
 
     Parameters
     ----------
@@ -351,7 +353,7 @@ def colocation_quotient(
     Examples
     --------
     Four firms on a line, A at 0 and 1, B at 10 and 11: each A's nearest neighbour is A, so
-    :math:`CLQ_{A \\to B} = 0`, and :math:`CLQ_{A \\to A} = (2/2) / (1/3) = 3`:
+    :math:`CLQ_{A \to B} = 0`, and :math:`CLQ_{A \to A} = (2/2) / (1/3) = 3`:
 
     >>> from geodistrict.clusters.kde import xy_layer
     >>> lay = xy_layer([400000, 400001, 400010, 400011], [300000] * 4, crs=27700)
@@ -415,14 +417,14 @@ def colocation_quotient(
 
 @dataclass(frozen=True)
 class CrossKResult:
-    """Result of :func:`cross_k_targets`.
+    r"""Result of :func:`cross_k_targets`.
 
     Attributes
     ----------
     table : pandas.DataFrame
         One row per distance: ``distance_m``, ``group_within`` (pairs of group firm and
         target within the distance), ``all_within`` (the same for all firms), ``k``
-        (:math:`\\hat K_{AT}(r) = |W| \\, pairs / (n_A n_T)`, with :math:`|W|` the study
+        (:math:`\hat K_{AT}(r) = |W| \, pairs / (n_A n_T)`, with :math:`|W|` the study
         area), ``ratio`` (group pairs per group firm over all-firm pairs per firm),
         ``expected_ratio`` (1), ``lo``/``hi`` (the pointwise envelope of the ratio at the
         envelope quantiles) and ``z``.
@@ -451,13 +453,13 @@ def cross_k_targets(
     alternative: str = "greater",
     envelope: float = 0.95,
 ) -> CrossKResult:
-    """Cross-K of a firm group and fixed targets (universities) under random labelling.
+    r"""Cross-K of a firm group and fixed targets (universities) under random labelling.
 
     The targets stay where they are; the group's labels are shuffled among all firms, so the
     test asks whether the group sits nearer the targets than firms in general do (firms
     everywhere crowd near city-centre universities; that alone is not co-location). The
     global p-value uses the maximum over distances of the standardised deviation
-    :math:`(T(r) - \\bar T_{sim}(r)) / s_{sim}(r)`, compared with the same maximum in every
+    :math:`(T(r) - \bar T_{sim}(r)) / s_{sim}(r)`, compared with the same maximum in every
     permutation, so it keeps its level however many distances are given.
 
     Parameters

@@ -77,11 +77,19 @@ def register(subparsers: Any) -> None:
     p.add_argument("--no-postcodes", action="store_true", help="no point layer, no hot spots")
     p.add_argument("--universities", metavar="PATH", default=None,
                    help="learning-providers-plus.csv (UKPRN, PROVIDER_NAME, GROUPS)")  # fmt: skip
-    p.add_argument("--firms", metavar="PATH", default=None,
-                   help="firms with SIC codes (a firm table or BasicCompanyData): adds an "
-                   "'Innovation sectors' section")
-    p.add_argument("--sic-column", metavar="COL", default=None,
-                   help="with --firms: the column holding each firm's SIC code")
+    p.add_argument(
+        "--firms",
+        metavar="PATH",
+        default=None,
+        help="firms with SIC codes (a firm table or BasicCompanyData): adds an "
+        "'Innovation sectors' section",
+    )
+    p.add_argument(
+        "--sic-column",
+        metavar="COL",
+        default=None,
+        help="with --firms: the column holding each firm's SIC code",
+    )
     p.add_argument("--business-counts", metavar="PATH", default=None,
                    help="Nomis UK Business Counts by industry (xlsx/csv) for the places' "
                    "geography: enterprises and location quotients")  # fmt: skip

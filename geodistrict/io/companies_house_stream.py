@@ -239,7 +239,7 @@ def cache_basic_company_data(
     chunk_rows: int = 250_000,
     include_inactive: bool = False,
 ) -> CacheSummary:
-    """Stream a BasicCompanyData file into a GeoParquet cache of firms placed by postcode.
+    r"""Stream a BasicCompanyData file into a GeoParquet cache of firms placed by postcode.
 
     Parameters
     ----------
@@ -262,9 +262,9 @@ def cache_basic_company_data(
     >>> import tempfile
     >>> d = Path(tempfile.mkdtemp())
     >>> _ = (d / "BasicCompanyData-2026-01-01.csv").write_text(
-    ...     'CompanyName, CompanyNumber,RegAddress.PostCode,CompanyStatus,SICCode.SicText_1\\n'
+    ...     'CompanyName, CompanyNumber,RegAddress.PostCode,CompanyStatus,SICCode.SicText_1\n'
     ...     '"A LTD","01234567","CB2 1TN","Active","62012 - Business and domestic software '
-    ...     'development"\\n"B LTD","07654321","XX1 1XX","Active","None Supplied"\\n')
+    ...     'development"\n"B LTD","07654321","XX1 1XX","Active","None Supplied"\n')
     >>> s = cache_basic_company_data(d / "BasicCompanyData-2026-01-01.csv", d / "firms.parquet")
     >>> s.n_input, s.n_placed, list(s.reasons.values())
     (2, 1, [1])

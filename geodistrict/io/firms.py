@@ -5,7 +5,8 @@
 * a Companies House BasicCompanyData CSV (or an extract of it), placed by registered-office
   postcode (:func:`geodistrict.io.companies_house.read_companies_house`), whose first SIC
   text ``SICCode.SicText_1`` gives the sector;
-* a GeoParquet cache written by :func:`geodistrict.io.companies_house_stream.cache_basic_company_data`;
+* a GeoParquet cache written by
+  :func:`geodistrict.io.companies_house_stream.cache_basic_company_data`;
 * any table of firms with coordinates or postcodes and a SIC column (``SIC_5DIGIT_CODE``,
   ``sic_code``, ``sic`` ... or the column named by ``sic_column``), or a vector file of points.
 
@@ -71,7 +72,7 @@ def read_firms(
     postcode: str | None = None,
     include_inactive: bool = False,
 ) -> PointLayer:
-    """Read a layer of firms and parse their SIC 2007 codes.
+    r"""Read a layer of firms and parse their SIC 2007 codes.
 
     Parameters
     ----------
@@ -107,7 +108,7 @@ def read_firms(
     --------
     >>> import tempfile
     >>> p = Path(tempfile.mkdtemp()) / "firms.csv"
-    >>> _ = p.write_text("name,lon,lat,sic\\nA,-1.47,53.38,62012\\nB,-1.46,53.38,98000\\n")
+    >>> _ = p.write_text("name,lon,lat,sic\nA,-1.47,53.38,62012\nB,-1.46,53.38,98000\n")
     >>> firms = read_firms(p)
     >>> firms.attributes[["sic_section", "sic_division", "sic_status"]].to_dict("list")
     {'sic_section': ['J', None], 'sic_division': ['62', None], 'sic_status': ['sic2007', 'companies_house']}

@@ -406,9 +406,7 @@ def place_agreement(
     placed[a.point] = a.polygon
     agree = (k == 1) & (placed == lab_idx)
     differ = (k == 1) & (placed != lab_idx)
-    diffs = Counter(
-        (str(lab[i]), names[placed[i]]) for i in np.flatnonzero(differ)
-    )
+    diffs = Counter((str(lab[i]), names[placed[i]]) for i in np.flatnonzero(differ))
     listed = []
     for i in np.flatnonzero(differ)[:max_listed]:
         dist = np.nan
@@ -419,7 +417,9 @@ def place_agreement(
             dist = float(shapely.distance(shapely.points(x[0], y[0]), b.metric[lab_idx[i]]))
         listed.append(
             {
-                "row": int(firms.attributes["row"].iloc[i]) if "row" in firms.attributes else int(i),
+                "row": int(firms.attributes["row"].iloc[i])
+                if "row" in firms.attributes
+                else int(i),
                 "label": str(lab[i]),
                 "placed_in": names[placed[i]],
                 "distance_m": round(dist, 1),
@@ -441,8 +441,11 @@ def place_agreement(
         parts.append(
             f"{pc['agree']:,} of {len(firms):,} firms agree with their {label} by their "
             f"postcode's LAD code"
-            + (f" ({pc['differ']:,} differ, {pc['not_found']:,} postcodes not found)"
-               if pc["differ"] or pc["not_found"] else "")
+            + (
+                f" ({pc['differ']:,} differ, {pc['not_found']:,} postcodes not found)"
+                if pc["differ"] or pc["not_found"]
+                else ""
+            )
         )
     p = out["polygon"]
     far = max((d["distance_m"] for d in listed if np.isfinite(d["distance_m"])), default=0.0)

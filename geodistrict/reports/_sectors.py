@@ -99,7 +99,11 @@ def innovation_sectors(
     reasons = "; ".join(f"{v:,} × {k}" for k, v in fa["reasons"].items())
     sentence = (
         f"{fa['input']:,} rows in {firms.info.source}: {fa['located']:,} located"
-        + (f", {fa['input'] - fa['located']:,} without a location" if fa["input"] > fa["located"] else "")
+        + (
+            f", {fa['input'] - fa['located']:,} without a location"
+            if fa["input"] > fa["located"]
+            else ""
+        )
         + f"; {fa['with_section']:,} firms with a SIC 2007 section, {fa['without_section']:,} "
         f"without{' (' + reasons + ')' if reasons else ''}, counted in no sector. "
         f"{acc.get('in_areas', 0):,} firms with a sector lie in this place; location quotients "
@@ -119,7 +123,10 @@ def innovation_sectors(
 
 
 def _table_html(t: pd.DataFrame, rows: int = 12) -> str:
-    head = "<tr><th>Sector</th><th class='num'>Firms</th><th class='num'>Share</th><th class='num'>LQ</th></tr>"
+    head = (
+        "<tr><th>Sector</th><th class='num'>Firms</th><th class='num'>Share</th>"
+        "<th class='num'>LQ</th></tr>"
+    )
     body = []
     for _, r in t.head(rows).iterrows():
         lq = "" if not np.isfinite(r["lq"]) else f"{r['lq']:.2f}"
