@@ -180,6 +180,7 @@ def test_sample_accounting_1901(sample, raw):
     assert raw.loc[raw["SIC_SECTION_LETTER"] != "NA", "SIC_5DIGIT_CODE"].isin(list(names)).all()
 
 
+@pytest.mark.slow  # the first ONS Postcode Directory lookup builds its hash table
 @pytest.mark.shared_data
 def test_place_agreement_1893_plus_8(sample, shared_file):
     from geodistrict.metrics.firm_sectors import place_agreement
