@@ -534,3 +534,41 @@ def test_report_has_innovation_sectors_section(sy_lads, shared_file, tmp_path):
     assert "14 × Companies House code 98000" in page
     summary = json.loads((out / "e08000039.json").read_text())
     assert summary["innovation_sectors"]["accounting"]["in_place"] == 798
+
+
+@pytest.mark.shared_data
+def test_sector_clusters_cli(shared_file, tmp_path):
+    out, rep = tmp_path / "cells.csv", tmp_path / "kis.json"
+    argv = [
+        "sector-clusters",
+        "--points",
+        f"firms={shared_file(FIRMS)}",
+        "--group",
+        "eurostat_kis=kis",
+        "--with",
+        f"universities={shared_file(UNIS)}",
+        "--permutations",
+        "99",
+        "--out",
+        str(out),
+        "--report",
+        str(rep),
+    ]
+    assert main(argv) == 0
+    r = json.loads(rep.read_text())
+    cells = pd.read_csv(out)
+    assert r["group_firms"] == 612 and r["firms_with_sector"] == 1876
+    assert cells["firms"].sum() == 1876 and cells["group"].sum() == 612
+    assert r["hotspots"]["hot_cells"] == int(cells["hot"].sum())
+    assert r["cross_k"]["p"] <= 0.05
+    assert r["accounting"]["without_section"] == 25
+    bad = [
+        "sector-clusters",
+        "--points",
+        f"firms={shared_file(FIRMS)}",
+        "--group",
+        "section=Q9",
+        "--out",
+        str(out),
+    ]
+    assert main(bad) == 2
