@@ -1,4 +1,4 @@
-"""``geodistrict sector-clusters``: where one sector group clusters among firms, and its co-location."""
+"""``geodistrict sector-clusters``: where one sector group clusters among firms; co-location."""
 
 from __future__ import annotations
 
