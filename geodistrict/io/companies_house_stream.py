@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -132,8 +133,8 @@ def iter_basic_company_data(
     path = Path(path)
     if not path.exists():
         raise InputFileError(f"{path}: file not found; download BasicCompanyData first.")
-    compression = "zip" if path.suffix.lower() == ".zip" else "infer"
-    header = pd.read_csv(path, nrows=0, compression=compression, encoding="utf-8")
+    with _open_csv(path) as fh:
+        header = pd.read_csv(fh, nrows=0, encoding="utf-8")
     present = {str(c).strip(): c for c in header.columns}
     missing = [c for c in (_NUMBER, _POSTCODE) if c not in present]
     if missing:
@@ -142,21 +143,45 @@ def iter_basic_company_data(
             f"{', '.join(list(present)[:12])}); is this a Companies House BasicCompanyData file?"
         )
     usecols = [present[c] for c in _KEEP if c in present]
-    reader = pd.read_csv(
-        path,
-        compression=compression,
-        usecols=usecols,
-        dtype=str,
-        keep_default_na=False,
-        na_values=[""],
-        chunksize=chunk_rows,
-        encoding="utf-8",
-        encoding_errors="replace",
-        low_memory=False,
-    )
-    for chunk in reader:
-        chunk.columns = [str(c).strip() for c in chunk.columns]
-        yield chunk
+    with _open_csv(path) as fh:
+        reader = pd.read_csv(
+            fh,
+            usecols=usecols,
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
+            chunksize=chunk_rows,
+            encoding="utf-8",
+            encoding_errors="replace",
+            low_memory=False,
+        )
+        for chunk in reader:
+            chunk.columns = [str(c).strip() for c in chunk.columns]
+            yield chunk
+
+
+@contextmanager
+def _open_csv(path: Path) -> Iterator[Any]:
+    """A binary stream of the CSV, decompressed as it is read.
+
+    pandas' own ``compression="zip"`` held the whole 1.7 GB member in memory; a member opened
+    with :mod:`zipfile` is read a buffer at a time.
+    """
+    if path.suffix.lower() != ".zip":
+        with open(path, "rb") as fh:
+            yield fh
+        return
+    import zipfile
+
+    with zipfile.ZipFile(path) as zf:
+        members = [i for i in zf.infolist() if i.filename.lower().endswith(".csv")]
+        if len(members) != 1:
+            raise InputFileError(
+                f"{path}: the zip holds {len(members)} CSV files "
+                f"({', '.join(i.filename for i in members[:5])}); give one CSV (or unzip it)."
+            )
+        with zf.open(members[0]) as fh:
+            yield fh
 
 
 def _first_codes(texts: pd.Series) -> np.ndarray:
