@@ -324,6 +324,7 @@ def with_sector(sample):
     return group_layer(sample, sample.attributes["sic_section"].notna().to_numpy())
 
 
+@pytest.mark.slow
 @pytest.mark.shared_data
 def test_manufacturing_hotspots_and_outlines(with_sector):
     from geodistrict.clusters import dbscan_outlines
@@ -349,6 +350,7 @@ def test_manufacturing_hotspots_and_outlines(with_sector):
     assert len(out.outlines) >= 1
 
 
+@pytest.mark.slow
 @pytest.mark.shared_data
 def test_hotspot_null_calibrated_on_shuffled_labels(with_sector):
     from geodistrict.clusters.sectors import group_mask, sector_hotspots
@@ -363,6 +365,7 @@ def test_hotspot_null_calibrated_on_shuffled_labels(with_sector):
     assert hits <= 0.10 * runs
 
 
+@pytest.mark.slow
 @pytest.mark.shared_data
 def test_kis_colocated_with_universities_and_null_calibrated(with_sector, shared_file):
     from geodistrict import read_points
@@ -510,6 +513,7 @@ def test_card_of_drawn_district_has_innovation_sectors(raw, shared_file, tmp_pat
     assert any("Eurostat" in s["title"] for s in sec["sources"])
 
 
+@pytest.mark.slow
 @pytest.mark.shared_data
 def test_report_has_innovation_sectors_section(sy_lads, shared_file, tmp_path):
     _, path = sy_lads
@@ -536,6 +540,7 @@ def test_report_has_innovation_sectors_section(sy_lads, shared_file, tmp_path):
     assert summary["innovation_sectors"]["accounting"]["in_place"] == 798
 
 
+@pytest.mark.slow
 @pytest.mark.shared_data
 def test_sector_clusters_cli(shared_file, tmp_path):
     out, rep = tmp_path / "cells.csv", tmp_path / "kis.json"
