@@ -167,7 +167,7 @@ def with_sectors(layer: PointLayer, *, sic_column: str | None = None) -> PointLa
             f"{layer.info.source}: columns {', '.join(replaced)} replaced by the SIC 2007 "
             f"hierarchy parsed from {col}"
         )
-    attrs = attrs.drop(columns=replaced).copy()
+    attrs = attrs.drop(columns=replaced)  # a new frame (copy-on-write): no deep copy
     if col in SECTOR_COLUMNS and col != "sic_code":
         attrs = attrs.drop(columns=[col])
     for c in SECTOR_COLUMNS:
