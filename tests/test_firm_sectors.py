@@ -577,3 +577,46 @@ def test_sector_clusters_cli(shared_file, tmp_path):
         str(out),
     ]
     assert main(bad) == 2
+
+
+def test_hand_worked_counts_references_and_overlaps(squares):
+    from geodistrict._errors import ParameterError
+    from geodistrict.clusters.kde import xy_layer
+    from geodistrict.io.firms import with_sectors
+    from geodistrict.metrics.firm_sectors import firm_location_quotients, firm_sector_counts
+
+    # A = [0,1000]², B = [1000,2000]x[0,1000], C = [500,1500]² overlaps both (conftest)
+    x0, y0 = 400_000, 300_000
+    sq = squares.set_geometry(squares.geometry.translate(x0, y0))
+    pts = [  # (x, y, sic): two J and one C in A only; one J in A∩C; one C in B only; far away
+        (100, 100, "62012"),
+        (200, 200, "62020"),
+        (300, 100, "25730"),
+        (750, 750, "62090"),
+        (1750, 250, "25620"),
+        (9000, 9000, "47110"),
+        (150, 150, "98000"),
+    ]
+    lay = xy_layer(
+        [x0 + p[0] for p in pts],
+        [y0 + p[1] for p in pts],
+        crs=27700,
+        attributes=pd.DataFrame({"sic": [p[2] for p in pts]}),
+    )
+    firms = with_sectors(lay, sic_column="sic")
+    fc = firm_sector_counts(firms, sq, level="section")
+    c = fc.counts.set_index(["area", "sector"])["count"]
+    # A holds 3 J (one in the overlap) and 1 C; B 1 C; C (the overlap square) 1 J
+    assert c[("A", "J")] == 3 and c[("A", "C")] == 1 and c[("B", "C")] == 1
+    assert c[("C", "J")] == 1 and c[("B", "J")] == 0
+    # reference "all": every firm with a section, the one outside too: 3 J, 2 C, 1 G
+    assert fc.reference.to_dict() == {"C": 2.0, "G": 1.0, "J": 3.0}
+    assert fc.accounting["in_several_areas"] == 1 and fc.accounting["outside_areas"] == 1
+    lq, _ = firm_location_quotients(firms, sq, level="section")
+    a_j = lq.set_index(["area", "sector"]).loc[("A", "J"), "lq"]
+    assert a_j == pytest.approx((3 / 4) / (3 / 6))
+    # reference "areas": the sum over the areas (the overlap firm counted twice: 4 J)
+    fa = firm_sector_counts(firms, sq, level="section", reference="areas")
+    assert fa.reference.to_dict() == {"C": 2.0, "J": 4.0}  # G is in no area
+    with pytest.raises(ParameterError):
+        firm_sector_counts(firms, sq, reference="lep:London")
