@@ -17,6 +17,7 @@ from .outlines import (
 )
 from .prime import PrimeResult, prime_locations, significance_outline
 from .ripley import RipleyResult, ripley
+from .sectors import colocation_quotient, cross_k_targets, sector_hotspots
 from .weights import grid_weights, weights_for
 
 __all__ = [
@@ -27,7 +28,9 @@ __all__ = [
     "prime_locations",
     "significance_outline",
     "RipleyResult",
+    "colocation_quotient",
     "compare_outline",
+    "cross_k_targets",
     "count_points",
     "dbscan_outlines",
     "getis_ord",
@@ -39,6 +42,7 @@ __all__ = [
     "local_moran",
     "outline_cells",
     "ripley",
+    "sector_hotspots",
     "square_grid",
     "weights_for",
 ]

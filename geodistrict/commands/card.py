@@ -79,6 +79,16 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--no-registry", action="store_true", help="leave out the benchmark registry figures"
     )
+    p.add_argument(
+        "--firms",
+        metavar="PATH",
+        default=None,
+        help="firms with SIC codes: adds 'innovation_sectors' (counts and LQs against every "
+        "firm of the layer) to the JSON card",
+    )
+    p.add_argument(
+        "--sic-column", metavar="COL", default=None, help="with --firms: the SIC code column"
+    )
     p.add_argument("--out", required=True, metavar="PATH.json|.csv", help="output file")
     p.add_argument("--debug", action="store_true", help="show tracebacks")
     p.set_defaults(_run=run)
@@ -138,6 +148,31 @@ def parse_buffers(text: str) -> list[float]:
         ) from exc
 
 
+def _innovation_sectors(args: argparse.Namespace) -> dict[str, Any] | None:
+    """The "innovation sectors" of the district from ``--firms`` (JSON-ready), or None."""
+    if not getattr(args, "firms", None):
+        return None
+    from .._errors import ParameterError
+    from ..boundaries import read_boundaries
+    from ..io.firms import read_firms
+    from ..registry import district_boundaries, district_slugs
+    from ..reports._sectors import innovation_sectors, section_json
+
+    if not args.out.lower().endswith(".json"):
+        raise ParameterError("--firms adds a section to the JSON card: write --out PATH.json.")
+    s = str(args.district)
+    if Path(s).exists():
+        place = read_boundaries(s)
+    elif s in district_slugs():
+        place = district_boundaries([s])
+    else:
+        raise ParameterError(
+            f"--firms needs the district's polygon: {s} is not a shipped district or a file."
+        )
+    firms = read_firms(args.firms, sic_column=args.sic_column)
+    return section_json(innovation_sectors(firms, place))
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``geodistrict card`` (returns the exit status)."""
     from ..boundaries import read_boundaries
@@ -154,8 +189,11 @@ def run(args: argparse.Namespace) -> int:
         by_sector=parse_by(args.by, layers),
         registry=not args.no_registry,
     )
+    sectors = _innovation_sectors(args)
     if args.out.lower().endswith(".json"):
         doc = {**card.to_dict(), "command": "geodistrict " + " ".join(sys.argv[1:])}
+        if sectors is not None:
+            doc["innovation_sectors"] = sectors
         Path(args.out).write_text(json.dumps(doc, indent=2, ensure_ascii=False, default=str))
     else:
         card.to_frame().to_csv(args.out, index=False)

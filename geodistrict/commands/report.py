@@ -77,6 +77,19 @@ def register(subparsers: Any) -> None:
     p.add_argument("--universities", metavar="PATH|NAME", default=None,
                    help="learning-providers-plus.csv (UKPRN, PROVIDER_NAME, GROUPS), or the "
                    "dataset learning-providers")  # fmt: skip
+    p.add_argument(
+        "--firms",
+        metavar="PATH",
+        default=None,
+        help="firms with SIC codes (a firm table or BasicCompanyData): adds an "
+        "'Innovation sectors' section",
+    )
+    p.add_argument(
+        "--sic-column",
+        metavar="COL",
+        default=None,
+        help="with --firms: the column holding each firm's SIC code",
+    )
     p.add_argument("--business-counts", metavar="PATH|NAME", default=None,
                    help="Nomis UK Business Counts by industry (xlsx/csv) for the places' "
                    "geography: enterprises and location quotients (dataset: "
@@ -140,6 +153,15 @@ def _noun(id_field: str | None) -> tuple[str, str | None]:
     return "district", None
 
 
+def _firms(args: argparse.Namespace) -> Any:
+    """The --firms layer with its SIC 2007 sectors, or None."""
+    if not getattr(args, "firms", None):
+        return None
+    from ..io.firms import read_firms
+
+    return read_firms(args.firms, name="firms", sic_column=args.sic_column)
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``geodistrict report`` (returns the exit status)."""
     from .._errors import ParameterError
@@ -198,6 +220,7 @@ def run(args: argparse.Namespace) -> int:
         command="geodistrict " + " ".join(sys.argv[1:]),
         title=args.title,
         debug=args.debug,
+        firms=_firms(args),
     )
     for note in ctx.notes:
         print(f"geodistrict: note: {note}", file=sys.stderr)

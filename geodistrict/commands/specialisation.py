@@ -1,4 +1,9 @@
-"""``geodistrict specialisation``: location quotients of every sector in every area of a table."""
+"""``geodistrict specialisation``: location quotients of every sector in every area.
+
+Two sources of counts, one location-quotient function
+(:func:`geodistrict.metrics.specialisation.location_quotients`): a Nomis table (``--table``),
+or firm points counted in any polygons (``--points firms=PATH --areas BOUNDARIES``).
+"""
 
 from __future__ import annotations
 
@@ -24,6 +29,15 @@ examples:
   geodistrict specialisation --table ubc_industry.xlsx --geography lad \\
       --reference "lep:London" --out lad_lq.csv
 
+  # firm points by SIC 2007 section in any polygons, against all firms of the layer
+  geodistrict specialisation --points firms=firms.csv --areas lads.geojson \\
+      --level section --out firm_lq.csv --report firm_lq.json
+
+  # employment-weighted, Eurostat technology groups, against a reference polygon
+  geodistrict specialisation --points firms=firms.csv --sic-column SIC_5DIGIT_CODE \\
+      --level eurostat_technology --weight Employees_thisyear --areas district.geojson \\
+      --reference region.geojson --out district_lq.csv
+
 output columns (CSV), in this order: area, sector, count, area_total, reference_count,
 reference_total, lq, then area_total_complete, reference_complete, reference, sector_label,
 flag, specialism. lq = (count / area_total) / (reference_count / reference_total); a
@@ -31,6 +45,13 @@ suppressed count stays empty (never 0) and so does its lq; area_total_complete i
 the area's total leaves out a suppressed count. A specialism has lq >= --min-lq and
 count >= --min-count.
 --indices: one row per area with krugman, hhi, shannon, n_specialisms, top_specialisms.
+With --points the columns after lq are area_total_complete, reference_complete, reference,
+sector_label, area_name, specialism; --level is section, division, group, class, subclass or
+a grouping (eurostat_technology, eurostat_kis, eurostat_manufacturing, dcms_creative,
+dcms_digital, innovation, or one from --groups FILE.yaml); --reference is all (every firm of
+the layer with a sector, default), areas (the sum of the areas) or a polygon file. Firms
+without a SIC 2007 section (Companies House codes 98000, 74990, 99999, no code) are counted
+in the report with their reason, never in a sector.
 """
 
 
@@ -38,17 +59,59 @@ def register(subparsers: Any) -> None:
     """Add the ``specialisation`` subcommand."""
     p = subparsers.add_parser(
         "specialisation",
-        help="location quotients and specialisation indices of sectors by area (Nomis)",
+        help="location quotients and specialisation indices of sectors by area (Nomis or firms)",
         description=(
             "One row per area and sector of a Nomis download by industry (UK Business Counts "
             "by SIC 2007 section ...): the count, the area's total, the reference's count and "
             "total, and the location quotient. The reference is the table's country row "
-            "(England) unless --reference names another area."
+            "(England) unless --reference names another area. With --points firms=PATH "
+            "--areas BOUNDARIES instead: firm points counted by SIC 2007 sector in any polygons."
         ),
         epilog=_EXAMPLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--table", required=True, metavar="PATH", help="Nomis download (xlsx/csv)")
+    p.add_argument("--table", metavar="PATH", default=None, help="Nomis download (xlsx/csv)")
+    p.add_argument(
+        "--points",
+        metavar="NAME=PATH",
+        default=None,
+        help="firm points instead of --table: a firm table with coordinates or postcodes and "
+        "a SIC column, a Companies House BasicCompanyData CSV or its GeoParquet cache",
+    )
+    p.add_argument(
+        "--areas",
+        metavar="BOUNDARIES",
+        default=None,
+        help="with --points: the polygons to count firms in",
+    )
+    p.add_argument(
+        "--sic-column", metavar="COL", default=None, help="with --points: the SIC code column"
+    )
+    p.add_argument(
+        "--level",
+        metavar="LEVEL",
+        default="section",
+        help="with --points: section (default), division, group, class, subclass or a grouping",
+    )
+    p.add_argument(
+        "--weight",
+        metavar="COL",
+        default=None,
+        help="with --points: sum this column (employees) instead of counting firms",
+    )
+    p.add_argument(
+        "--label-column",
+        metavar="COL",
+        default=None,
+        help="with --points: the firms' column naming their area (localauthority_name); the "
+        "report says how many firms fall in the polygon of that area, by postcode and by point",
+    )
+    p.add_argument(
+        "--groups",
+        metavar="FILE.yaml",
+        default=None,
+        help="with --points: more sector groupings (YAML) for --level",
+    )
     p.add_argument("--sheet", metavar="NAME", default=None, help="sheet of a workbook")
     p.add_argument(
         "--date",
@@ -69,7 +132,8 @@ def register(subparsers: Any) -> None:
         metavar="NAME",
         default=None,
         help="area to compare with, as TYPE:LABEL ('country:England', 'lep:London') or a "
-        "label (default: the table's country row)",
+        "label (default: the table's country row); with --points: all (default), areas or a "
+        "polygon file",
     )
     p.add_argument(
         "--variable",
@@ -113,6 +177,12 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the command; returns the exit status."""
+    if args.points is not None or args.table is None:
+        return run_points(args)
+    if args.areas is not None:
+        from .._errors import ParameterError
+
+        raise ParameterError("--areas goes with --points NAME=PATH, not with --table.")
     from .._version import __version__
     from ..cli import _kv
     from ..io.nomis import read_nomis
@@ -192,6 +262,108 @@ def run(args: argparse.Namespace) -> int:
         f"count >= {args.min_count:g})",
         file=sys.stderr,
     )
+    written = [args.out, args.indices, args.report]
+    print(f"wrote {', '.join(str(w) for w in written if w)}", file=sys.stderr)
+    return 0
+
+
+def run_points(args: argparse.Namespace) -> int:
+    """``--points firms=PATH --areas BOUNDARIES``: firm-based location quotients."""
+    from .._errors import ParameterError
+    from .._version import __version__
+    from ..boundaries import read_boundaries
+    from ..io.firms import firm_accounting, read_firms
+    from ..io.write import write_table
+    from ..metrics.firm_sectors import firm_location_quotients
+    from ..metrics.specialisation import is_specialism, specialisation_indices
+    from ..sectors import load_groupings
+    from ._args import points_spec
+
+    if args.points is None:
+        raise ParameterError(
+            "give --table PATH (a Nomis download) or --points firms=PATH --areas BOUNDARIES."
+        )
+    if args.table is not None:
+        raise ParameterError("give --table or --points, not both.")
+    if args.areas is None:
+        raise ParameterError(
+            "--points needs --areas BOUNDARIES: the polygons to count the firms in."
+        )
+    name, path = points_spec(args.points, hint=" NAME names the firm layer.")
+    groupings = load_groupings(args.groups)
+    firms = read_firms(path, name=name, sic_column=args.sic_column)
+    areas = read_boundaries(args.areas)
+    reference = args.reference or "all"
+    lq, fc = firm_location_quotients(
+        firms,
+        areas,
+        level=args.level,
+        weight=args.weight,
+        reference=reference,
+        groupings=groupings,
+    )
+    lq["specialism"] = is_specialism(lq, min_lq=args.min_lq, min_count=args.min_count)
+    indices = specialisation_indices(lq, min_lq=args.min_lq, min_count=args.min_count)
+    accounting = {**firm_accounting(firms), **fc.accounting}
+    agreement = None
+    if args.label_column:
+        from ..io.tables import detect_postcode_column
+        from ..metrics.firm_sectors import place_agreement
+
+        agreement = place_agreement(
+            firms,
+            areas,
+            label=args.label_column,
+            postcode=detect_postcode_column(list(firms.attributes.columns)),
+        )
+    provenance = {
+        "tool": f"geodistrict {__version__}",
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        "source": str(path),
+        "licence": firms.info.licence,
+        "attribution": firms.info.attribution,
+        "command": "geodistrict " + " ".join(sys.argv[1:]),
+    }
+    report = {
+        "parameters": {
+            "points": args.points,
+            "areas": str(args.areas),
+            "sic_column": args.sic_column,
+            "level": args.level,
+            "weight": args.weight,
+            "reference": reference,
+            "groups": args.groups,
+            "min_lq": args.min_lq,
+            "min_count": args.min_count,
+        },
+        "reference": fc.reference.name,
+        "n_areas": int(lq["area"].nunique()),
+        "n_sectors": int(lq["sector"].nunique()),
+        "accounting": accounting,
+        "grouping": fc.grouping,
+        "places": agreement,
+        "n_specialisms": int(lq["specialism"].sum()),
+        "lq": "(count / area_total) / (reference_count / reference_total)",
+        "notes": list(firms.info.notes),
+        "provenance": provenance,
+    }
+    write_table(lq, args.out, provenance=provenance)
+    if args.indices:
+        write_table(indices, args.indices, provenance=provenance)
+    if args.report:
+        write_json(args.report, report)
+    reasons = "; ".join(f"{v} x {k}" for k, v in accounting["reasons"].items()) or "none"
+    print(
+        f"specialisation: {report['n_areas']} areas x {report['n_sectors']} sectors "
+        f"({args.level}{', weighted by ' + args.weight if args.weight else ''}) against "
+        f"{fc.reference.name}; {accounting['input']:,} rows: {accounting['located']:,} located, "
+        f"{accounting['with_section']:,} with a SIC 2007 section, "
+        f"{accounting['without_section']:,} without ({reasons}); "
+        f"{accounting['in_areas']:,} in the areas, {accounting['outside_areas']:,} outside",
+        file=sys.stderr,
+    )
+    if agreement is not None:
+        print(f"places: {agreement['sentence']}", file=sys.stderr)
     written = [args.out, args.indices, args.report]
     print(f"wrote {', '.join(str(w) for w in written if w)}", file=sys.stderr)
     return 0

@@ -213,7 +213,9 @@ def _postcode_index() -> tuple[pd.Index, pd.DataFrame]:
     version = package_version()
     if version not in _lookup_memo:
         key = df["pcd"].str.replace(" ", "", regex=False)
-        _lookup_memo[version] = pd.Index(key)
+        # an object Index keeps its hash table between lookups; pandas 3's str Index rebuilds
+        # it on every get_indexer (4 s per call for 2.7 M postcodes)
+        _lookup_memo[version] = pd.Index(key.to_numpy(dtype=object), dtype=object)
     return _lookup_memo[version], df
 
 
@@ -234,7 +236,8 @@ def geocode_postcodes(postcodes: pd.Series) -> pd.DataFrame:
     """
     index, df = _postcode_index()
     key = normalise_postcode(postcodes)
-    pos = index.get_indexer(pd.Index(key.fillna("").astype("string")))
+    # object to object: a str target would make pandas recast the 2.7 M index on every call
+    pos = index.get_indexer(pd.Index(key.fillna("").to_numpy(dtype=object), dtype=object))
     found = pos >= 0
     x = np.full(len(key), np.nan)
     y = np.full(len(key), np.nan)

@@ -165,6 +165,7 @@ def build_reports(
     command: str | None = None,
     title: str | None = None,
     debug: bool = False,
+    firms: Any = None,
 ) -> ReportRun:
     """Write one HTML (and PDF) report per place, the index page and ``reports.json``.
 
@@ -186,6 +187,9 @@ def build_reports(
         Title of the index page.
     debug : bool
         Re-raise a place's error instead of recording it.
+    firms : PointLayer, optional
+        Firms with SIC codes (:func:`geodistrict.io.firms.read_firms`): adds the "Innovation
+        sectors" section (:mod:`geodistrict.reports._sectors`) to every report.
 
     Returns
     -------
@@ -215,12 +219,21 @@ def build_reports(
                 accounting=accounting,
                 command=command,
             )
+            sectors = None
+            if firms is not None:
+                from . import _sectors
+
+                sectors = _sectors.innovation_sectors(firms, ctx.place(i))
+                html = _sectors.insert_section(html, _sectors.render_innovation_sectors(sectors))
             path = write_text(out / f"{rep.slug}.html", html)
             run.html[pid] = path
             files = {"html": path.name}
             if pdf:
                 files["pdf"] = f"{rep.slug}.pdf"
-            write_json(out / f"{rep.slug}.json", _summary_json(rep, files))
+            summary = _summary_json(rep, files)
+            if sectors is not None:
+                summary["innovation_sectors"] = _sectors.section_json(sectors)
+            write_json(out / f"{rep.slug}.json", summary)
             run.headlines.append(rep.headline())
         except Exception as exc:  # one place's failure must not stop the others
             if debug:
