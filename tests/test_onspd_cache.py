@@ -225,3 +225,20 @@ def test_cli_cache_dir_that_is_a_file_exits_2_with_one_line(tmp_path):
     assert len(lines) == 1
     assert "GEODISTRICT_CACHE_DIR" in lines[0] and str(f) in lines[0]
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["AB1 2CD", "M1  1AA", "EC1A1BB", "BT1 5GS"],  # one width: the fixed-width path
+        ["AB1 2CD", "M1 1AA", "EC1A 1BB", "X"],  # mixed widths: Arrow's own filter
+        ["AB1 2CD", None, "EC1A1BB", "BT1 5GS"],  # a missing value
+    ],
+)
+def test_filter_strings_equals_a_boolean_mask(values):
+    s = pd.Series(values, dtype="string")
+    mask = np.array([True, False, True, True])
+    got = onspd._filter_strings(s, mask)
+    assert list(got) == list(s.array[mask])
+    assert got.dtype == s.dtype
+    assert list(onspd._filter_strings(s, ~mask)) == list(s.array[~mask])

@@ -2,8 +2,9 @@
 
 All 2,720,556 UK postcodes (Nov 2025) with their British National Grid centroid and local
 authority code (``laua``). Decoding the package's brotli/msgpack files takes about 3 s, so the
-first use writes a columnar cache (Parquet) in the user cache directory; the cache is rebuilt
-when the package version changes. ``GEODISTRICT_CACHE_DIR`` overrides the cache location.
+first use writes a columnar cache (an Arrow file) in the user cache directory; the cache is
+checked on every read and rebuilt when the package, its files or the cache's own content do not
+match. ``GEODISTRICT_CACHE_DIR`` overrides the cache location (a folder).
 
 Northern Ireland postcodes (LAD codes ``N…``) carry Irish Grid references in the directory's
 ``oseast1m``/``osnrth1m`` fields (as ONS documents); they are transformed from EPSG:29903
@@ -270,7 +271,8 @@ def _read_cache(path: Path, meta: dict) -> tuple[pd.DataFrame | None, str]:
     if isinstance(width, int) and width > 0 and pcd.null_count == 0:
         # every postcode has this many characters (the checksum covers the offsets)
         shared = pcd_values.__arrow_array__().chunk(0)
-        _fixed_width[(shared.buffers()[1].address, len(shared), shared.offset)] = True
+        obuf = shared.buffers()[1]
+        _remember_width(obuf, (obuf.address, len(shared), shared.offset), True)
     df = pd.DataFrame(
         {
             "pcd": pcd_values,
@@ -323,7 +325,15 @@ def load_postcodes(*, use_cache: bool = True) -> pd.DataFrame:
     return df
 
 
-_fixed_width: dict[tuple[int, int, int], bool] = {}
+#: Whether the strings of an Arrow offsets buffer all have one length, by (address, length,
+#: offset); each entry holds the buffer, so that its address cannot be reused meanwhile.
+_fixed_width: dict[tuple[int, int, int], tuple[object, bool]] = {}
+
+
+def _remember_width(buffer: object, key: tuple[int, int, int], fixed: bool) -> None:
+    while len(_fixed_width) >= 8:
+        _fixed_width.pop(next(iter(_fixed_width)))
+    _fixed_width[key] = (buffer, fixed)
 
 
 def _filter_strings(values: pd.Series, mask: np.ndarray) -> pd.api.extensions.ExtensionArray:
@@ -346,10 +356,16 @@ def _filter_strings(values: pd.Series, mask: np.ndarray) -> pd.api.extensions.Ex
             width = int(off[1] - off[0])
             key = (obuf.address, n, chunk.offset)
             if key not in _fixed_width:  # checked once per table (the memoised directory)
-                _fixed_width[key] = bool(
-                    width > 0 and off[-1] - off[0] == width * n and (np.diff(off) == width).all()
+                _remember_width(
+                    obuf,
+                    key,
+                    bool(
+                        width > 0
+                        and off[-1] - off[0] == width * n
+                        and (np.diff(off) == width).all()
+                    ),
                 )
-            if _fixed_width[key]:
+            if _fixed_width[key][1]:
                 records = pa.FixedSizeBinaryArray.from_buffers(
                     pa.binary(width), n, [None, data.slice(int(off[0]), width * n)]
                 )
