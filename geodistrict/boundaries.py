@@ -23,7 +23,7 @@ import shapely
 from pyproj import CRS
 
 from ._errors import CRSError, EmptyLayerError, InvalidGeometryError, RepairWarning, SchemaError
-from .crs import as_crs, choose_metric_crs_for
+from .crs import as_crs, choose_metric_crs_for, transform_geoms
 from .layers import LayerInfo
 
 __all__ = [
@@ -439,6 +439,11 @@ def prepare_boundaries(
         )
     if data.crs.equals(mcrs):  # already metric (EPSG:27700 files in Great Britain)
         metric = np.asarray(data.geometry.array, dtype=object).copy()
+    elif not has_z.any():  # the same PROJ operation, with the transformer kept for the join
+        metric = np.asarray(
+            transform_geoms(np.asarray(data.geometry.array, dtype=object), data.crs, mcrs),
+            dtype=object,
+        )
     else:
         metric = np.asarray(data.geometry.to_crs(mcrs).array, dtype=object)
     for i in np.flatnonzero(crossing):

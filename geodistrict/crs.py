@@ -340,11 +340,15 @@ def check_swapped_against(
     ``extent`` is (minx, miny, maxx, maxy) in ``crs``. Used before a join: lon/lat typed in
     the wrong order are valid degrees, so only the boundaries reveal the mistake.
     """
+    minx, miny, maxx, maxy = extent
+    x, y = np.asarray(x), np.asarray(y)
+    # the common case in one pass: enough points inside (NaN never is) settles it
+    if ((x >= minx) & (x <= maxx) & (y >= miny) & (y <= maxy)).sum() >= 0.05 * len(x):
+        return
     ok = np.isfinite(x) & np.isfinite(y)
     if ok.sum() == 0:
         return
-    xv, yv = np.asarray(x)[ok], np.asarray(y)[ok]
-    minx, miny, maxx, maxy = extent
+    xv, yv = x[ok], y[ok]
     inside = (xv >= minx) & (xv <= maxx) & (yv >= miny) & (yv <= maxy)
     swapped = (yv >= minx) & (yv <= maxx) & (xv >= miny) & (xv <= maxy)
     if inside.mean() < 0.05 and swapped.mean() > 0.5:

@@ -33,7 +33,7 @@ import shapely
 
 from ._progress import progress, progress_enabled
 from .boundaries import Boundaries
-from .crs import check_swapped_against, transform_xy
+from .crs import check_swapped_against, transform_xy, transformer
 from .join_tally import (
     MATCHED,
     MULTI,
@@ -295,10 +295,8 @@ def join_points(
     if check_swap and len(layer):
         ext = boundaries.data.total_bounds
         if not layer.crs.equals(boundaries.data.crs):
-            from pyproj import Transformer
-
-            tr = Transformer.from_crs(boundaries.data.crs, layer.crs, always_xy=True)
-            ext = tr.transform_bounds(*ext, densify_pts=21)
+            # the (cached) transformer that usually just took the boundaries to metres
+            ext = transformer(boundaries.data.crs, layer.crs).transform_bounds(*ext, densify_pts=21)
         check_swapped_against(layer.x, layer.y, layer.crs, ext, what=layer.info.source)
     if not layer.crs.equals(boundaries.metric_crs):
         x, y = transform_xy(layer.x, layer.y, layer.crs, boundaries.metric_crs)

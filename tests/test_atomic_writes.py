@@ -27,6 +27,7 @@ import pyogrio
 import pytest
 import shapely
 
+from geodistrict import GeodistrictWarning
 from geodistrict.io import onspd
 from geodistrict.io.write import atomic_path, stale_temporaries, write_json, write_table
 
@@ -244,8 +245,15 @@ def cache(tmp_path, monkeypatch):
         return _directory()
 
     monkeypatch.setattr(onspd, "_decode_package", decode)
-    path = folder / f"onspd-9.9.9-v{onspd._CACHE_SCHEMA}.parquet"
+    path = folder / f"onspd-9.9.9-v{onspd._CACHE_SCHEMA}.arrow"
     return path, calls
+
+
+def _cached(path: Path) -> pd.DataFrame:
+    """The table in a cache file, read with pyarrow alone."""
+    import pyarrow as pa
+
+    return pa.ipc.open_file(str(path)).read_all().to_pandas()
 
 
 def _same(df: pd.DataFrame) -> None:
@@ -256,22 +264,22 @@ def _same(df: pd.DataFrame) -> None:
 
 def test_onspd_cache_write_failing_half_way_is_not_trusted(cache, monkeypatch):
     path, calls = cache
-    real = pd.DataFrame.to_parquet
+    real = onspd._write_arrow
 
-    def disk_full(self, where, *a, **k):
-        Path(where).write_bytes(b"PAR1 half a parquet file")
+    def disk_full(table, where):
+        Path(where).write_bytes(b"ARROW1 half an Arrow file")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(pd.DataFrame, "to_parquet", disk_full)
+    monkeypatch.setattr(onspd, "_write_arrow", disk_full)
     _same(onspd.load_postcodes())  # the directory is still returned, from the package
     assert not path.exists()  # and no half-written cache under the real name
 
     # a later session: the write succeeds, the cache is complete and used from then on
-    monkeypatch.setattr(pd.DataFrame, "to_parquet", real)
+    monkeypatch.setattr(onspd, "_write_arrow", real)
     monkeypatch.setattr(onspd, "_memo", {})
     _same(onspd.load_postcodes())
     assert path.exists()
-    _same(pd.read_parquet(path))
+    _same(_cached(path))
     monkeypatch.setattr(onspd, "_memo", {})
     _same(onspd.load_postcodes())
     assert len(calls) == 2  # decoded twice (failed write, rebuild), then read from the cache
@@ -280,11 +288,11 @@ def test_onspd_cache_write_failing_half_way_is_not_trusted(cache, monkeypatch):
 def test_onspd_cache_write_crashing_never_publishes_a_partial_cache(cache, monkeypatch):
     path, _ = cache
 
-    def crash(self, where, *a, **k):
-        Path(where).write_bytes(b"PAR1 half")
+    def crash(table, where):
+        Path(where).write_bytes(b"ARROW1 half")
         raise RuntimeError("killed in the middle of the write")
 
-    monkeypatch.setattr(pd.DataFrame, "to_parquet", crash)
+    monkeypatch.setattr(onspd, "_write_arrow", crash)
     # the table was decoded: the run goes on without a cache, and no partial cache is published
     _same(onspd.load_postcodes())
     assert not path.exists()
@@ -295,16 +303,17 @@ def test_onspd_leftover_tmp_from_a_killed_writer_is_overwritten(cache, monkeypat
     path, calls = cache
     path.parent.mkdir(parents=True)
     stale = path.with_name(f".{path.name}.12345.tmp")
-    stale.write_bytes(b"PAR1 what a killed process left")
+    stale.write_bytes(b"ARROW1 what a killed process left")
     _same(onspd.load_postcodes())
-    _same(pd.read_parquet(path))
+    _same(_cached(path))
     assert not stale.exists()
 
 
 def test_onspd_corrupt_cache_is_rebuilt(cache, monkeypatch):
     path, calls = cache
     path.parent.mkdir(parents=True)
-    path.write_bytes(b"PAR1 truncated by a crash before os.replace existed")
-    _same(onspd.load_postcodes())
+    path.write_bytes(b"ARROW1 truncated by a crash before os.replace existed")
+    with pytest.warns(GeodistrictWarning, match="not a readable Arrow file.*rebuilt"):
+        _same(onspd.load_postcodes())
     assert len(calls) == 1
-    _same(pd.read_parquet(path))  # replaced by a complete cache
+    _same(_cached(path))  # replaced by a complete cache

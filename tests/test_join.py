@@ -140,3 +140,23 @@ def test_weights_sum_and_missing(squares):
     assert t.loc["A", "firms_sum__employees"] == 10
     assert t.loc["B", "firms_sum__employees"] == 5
     assert p.report["layers"]["firms"]["weights"]["employees"]["missing_values"] == 1
+
+
+def test_distance_to_polygons_from_boundary_pieces_hand_worked():
+    """Distances to the nearest polygon, measured on short pieces of its rings."""
+    from geodistrict.join_tally import _distance_to_polygons
+
+    outer = [(0, 0), (1000, 0), (1000, 1000), (0, 1000), (0, 0)]
+    hole = [(400, 400), (600, 400), (600, 600), (400, 600), (400, 400)]
+    many = [(2000 + 10 * i, 0) for i in range(101)] + [(3000, 500), (2000, 0)]  # 101 vertices
+    polys = np.array([shapely.Polygon(outer, [hole]), shapely.Polygon(many)])
+    x = np.array([1100.0, 1300.0, 500.0, 2500.0, -3000.0, 9000.0])
+    y = np.array([500.0, 1400.0, 450.0, -30.0, 1000.0, 0.0])
+    d = _distance_to_polygons(polys, x, y, max_distance=5000)
+    # 100 m east of the square; (300, 400) from its corner: 500 m; 50 m inside the hole;
+    # 30 m below the long straight edge; 3000 m west; beyond 5000 m: NaN
+    np.testing.assert_array_equal(d[:5], [100.0, 500.0, 50.0, 30.0, 3000.0])
+    assert np.isnan(d[5])
+    # the same numbers GEOS gives for the whole polygons
+    full = shapely.distance(shapely.points(x[:5], y[:5])[:, None], polys[None, :]).min(axis=1)
+    np.testing.assert_array_equal(d[:5], full)

@@ -15,7 +15,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import CRS
 
 from .._errors import (
     CRSError,
@@ -159,8 +159,10 @@ def grid_north(crs: CRS, x: float, y: float) -> tuple[float, str]:
     >>> print(grid_north(CRS.from_epsg(27700), 200000, 300000)[1])  # west Wales, 4.9° W
     north arrow: grid north of EPSG:27700; true north is 2.35° east of it at the centre of the map
     """
-    to_ll = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
-    to_xy = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    from ..crs import transformer
+
+    to_ll = transformer(crs, "EPSG:4326")  # kept per thread: building one reads PROJ's database
+    to_xy = transformer("EPSG:4326", crs)
     lon, lat = to_ll.transform(x, y)
     step = 0.001 if lat < 89.9 else -0.001  # step south at the pole and turn round
     x1, y1 = to_xy.transform(lon, lat + step)

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
-from pyproj import Transformer
 
 from .._errors import (
     GeodistrictWarning,
@@ -215,7 +214,9 @@ def _draw_panel(ax: Axes, b: Boundaries, lims, layers: list[PointLayer]) -> dict
     drawn = False
     for i, lay in enumerate(layers):
         # cut the layer to the panel first (a national layer need not be reprojected whole)
-        tr = Transformer.from_crs(b.metric_crs, lay.crs, always_xy=True)
+        from ..crs import transformer
+
+        tr = transformer(b.metric_crs, lay.crs)
         bx0, by0, bx1, by1 = tr.transform_bounds(x0, y0, x1, y1, densify_pts=21)
         near = (lay.x >= bx0) & (lay.x <= bx1) & (lay.y >= by0) & (lay.y <= by1)
         if not near.any():
