@@ -8,6 +8,7 @@ The top-level import stays light: folium, panel, esda, libpysal, scikit-learn, r
 dask are imported only by the functions that need them.
 """
 
+from . import _sigint  # noqa: F401 - first: Ctrl-C while the CLI imports is one line, exit 130
 from ._errors import (
     CRSError,
     EmptyLayerError,

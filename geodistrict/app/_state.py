@@ -21,6 +21,7 @@ import pandas as pd
 import shapely
 
 from .._errors import GeodistrictError, InputFileError
+from .._paths import public_text
 from ..boundaries import Boundaries, prepare_boundaries
 from ..layers import PointLayer
 from ._upload import MAX_FEATURES, MAX_UPLOAD_BYTES, UPLOAD_SUFFIXES, esc_html, one_district
@@ -40,6 +41,7 @@ __all__ = [
     "chart_png",
     "compare_table",
     "comparison",
+    "comparison_ready",
     "data_dir_from_env",
     "geojson_bytes",
     "get_app_data",
@@ -178,7 +180,7 @@ def load_app_data(data_dir: str | Path | None = None) -> AppData:
             continue
         path = root / rel
         if not path.exists():
-            missing.append(f"{key}: {rel} is not in {root}")
+            missing.append(f"{key}: {rel} is not in the data folder")
             continue
         got[key] = timed(key, readers[key], path)
     return AppData(
@@ -219,6 +221,7 @@ DEFAULT_BASELINE = "district:cambridge"
 
 
 _LOCK = threading.Lock()
+_CACHE_LOCK = threading.Lock()
 _LOADED: dict[str, AppData] = {}
 
 
@@ -320,11 +323,32 @@ def place_boundaries(data: AppData, key: str) -> Boundaries | None:
     return b
 
 
+#: Great Britain and Northern Ireland in longitude/latitude (west, south, east, north).
+UK_LONLAT = (-8.7, 49.8, 1.8, 60.9)
+
+
 def _uk_layers(data: AppData, b: Boundaries | None) -> dict[str, PointLayer]:
-    """UK layers for a polygon measured in British National Grid, none elsewhere."""
-    if b is None or b.metric_crs.to_epsg() != 27700:
+    """UK layers for a polygon that reaches the UK, none for one wholly elsewhere.
+
+    A polygon measured in British National Grid reaches it; so does a district with parts in
+    the UK and abroad (measured in another CRS), whose UK parts keep their postcodes.
+    """
+    if b is None:
         return {}
-    return data.layers
+    if b.metric_crs.to_epsg() == 27700:
+        return data.layers
+    geom = np.asarray(b.data.geometry.to_crs(4326).array, dtype=object)
+    return data.layers if shapely.intersects(geom, shapely.box(*UK_LONLAT)).any() else {}
+
+
+def _reach_box(b: Boundaries, reach: float, crs: Any) -> tuple[float, ...]:
+    """The box of ``b``'s polygons grown by ``reach`` metres, in ``crs``."""
+    import geopandas as gpd
+
+    x0, y0, x1, y1 = shapely.bounds(shapely.union_all(b.metric))
+    box = shapely.segmentize(shapely.box(x0 - reach, y0 - reach, x1 + reach, y1 + reach),
+                             max(reach, 1.0))  # fmt: skip
+    return tuple(gpd.GeoSeries([box], crs=b.metric_crs).to_crs(crs).total_bounds)
 
 
 def card_for(data: AppData, key: str) -> Any:
@@ -369,10 +393,17 @@ def comparison(
             png, why = chart_png(table), ""
         except GeodistrictError as exc:
             png, why = None, str(exc)
-        if len(cache) >= 64:
-            cache.pop(next(iter(cache)))
-        cache[key] = (table, png, why)
+        with _CACHE_LOCK:  # sessions compute comparisons in parallel threads
+            if len(cache) >= 64:
+                cache.pop(next(iter(cache)))
+            cache[key] = (table, png, why)
     return cache[key]
+
+
+def comparison_ready(data: AppData, keys: list[str], *, baseline: str | None = None) -> bool:
+    """Whether :func:`comparison` of this choice is cached (so showing it costs nothing)."""
+    key = (tuple(keys), baseline if baseline in keys else None)
+    return key in data.cache.get("comparisons", {})
 
 
 def table_view(table: pd.DataFrame) -> pd.DataFrame:
@@ -463,15 +494,15 @@ def _layers_near(data: AppData, b: Boundaries, other: Boundaries | None = None) 
     The reach of a card is the box of ``b``'s region; a diff with ``other`` adds its bounds.
     """
     layers = _uk_layers(data, b)
-    if not layers or (other is not None and not other.metric_crs.equals(b.metric_crs)):
+    if not layers:
         return layers
+    crs = data.postcodes.crs  # the box is drawn in the layers' CRS (BNG), whatever b's is
     reach = REGION_BUFFER_M + max(BUFFERS_M) + 1.0
-    x0, y0, x1, y1 = shapely.bounds(b.metric[0])
-    box = [x0 - reach, y0 - reach, x1 + reach, y1 + reach]
+    box = list(_reach_box(b, reach, crs))
     if other is not None:
-        ox0, oy0, ox1, oy1 = shapely.bounds(other.metric[0])
+        ox0, oy0, ox1, oy1 = _reach_box(other, 1.0, crs)
         box = [min(box[0], ox0), min(box[1], oy0), max(box[2], ox1), max(box[3], oy1)]
-    return _clip(layers, tuple(box), b.metric_crs)
+    return _clip(layers, tuple(box), crs)
 
 
 def propose(data: AppData, b: Boundaries, *, baseline: str = DEFAULT_BASELINE) -> Proposed:
@@ -615,7 +646,8 @@ def sources_table(data: AppData) -> pd.DataFrame:
         rows.append({"layer": m.split(":")[0], "source": "not loaded", "vintage": None,
                      "licence": None, "attribution": m})  # fmt: skip
     out = pd.DataFrame(rows, columns=["layer", "source", "vintage", "licence", "attribution"])
-    return out.astype(object).where(out.notna(), "")
+    out = out.astype(object).where(out.notna(), "")
+    return out.map(lambda v: public_text(v) if isinstance(v, str) else v)  # no server folders
 
 
 def parameters_in_use(data: AppData) -> pd.DataFrame:

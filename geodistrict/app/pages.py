@@ -32,6 +32,9 @@ from bokeh.models.widgets.tables import NumberFormatter
 
 from .. import GeodistrictError, __version__
 from .. import app as ga
+from .._paths import public_text
+from ..io.write import csv_safe
+from ._work import off_loop
 
 TITLE = "geodistrict — innovation districts"
 log = logging.getLogger("geodistrict.app")
@@ -54,7 +57,7 @@ def _data_dir_from_argv() -> str | None:
 
 
 def _alert(text: str, kind: str = "danger") -> pn.pane.Alert:
-    return pn.pane.Alert(ga.esc_md(text), alert_type=kind, margin=(5, 10))
+    return pn.pane.Alert(ga.esc_md(public_text(text)), alert_type=kind, margin=(5, 10))
 
 
 def _table(df: Any, **kw: Any) -> pn.widgets.Tabulator:
@@ -81,7 +84,7 @@ def _html_table(df: Any) -> pn.pane.HTML:
 
 def _csv(df: Any) -> io.StringIO:
     buf = io.StringIO()
-    df.to_csv(buf, index=False)
+    csv_safe(df).to_csv(buf, index=False)
     buf.seek(0)
     return buf
 
@@ -103,6 +106,9 @@ class GeodistrictApp:
         self.table = None
         self._map_stale = True
         self._busy = False
+        self._gen = {"compare": 0, "map": 0, "proposed": 0}  # a newer request wins
+        self._map_doc_cache: tuple[Any, tuple[str, str]] | None = None
+        self._report: bytes | None = None
         self.tabs: pn.Tabs | None = None
         self.tabs = pn.Tabs(
             ("Compare", self._compare_view()),
@@ -141,8 +147,8 @@ class GeodistrictApp:
             callback=self._chart_png, filename="geodistrict_comparison.png",
             label="Chart (PNG)", button_type="primary", width=220,
         )  # fmt: skip
-        self.places.param.watch(lambda e: self._update_compare(), "value")
-        self.baseline.param.watch(lambda e: self._update_compare(keep_baseline=True), "value")
+        self.places.param.watch(self._on_places, "value")
+        self.baseline.param.watch(self._on_baseline, "value")
         note = (
             "One row per place, normalised per km². Postcodes (ONS Postcode Directory) and "
             "universities are counted only for places in Great Britain; districts abroad show "
@@ -160,9 +166,36 @@ class GeodistrictApp:
             sizing_mode="stretch_width",
         )
 
-    def _update_compare(self, keep_baseline: bool = False) -> None:
-        if self._busy:
+    async def _on_places(self, event: Any) -> None:
+        await self._compare_off_loop(self._update_compare())
+
+    async def _on_baseline(self, event: Any) -> None:
+        await self._compare_off_loop(self._update_compare(keep_baseline=True))
+
+    async def _compare_off_loop(self, pending: tuple[list[str], str | None] | None) -> None:
+        """Compute a comparison that is not cached yet in the worker pool, then show it."""
+        if pending is None:
             return
+        keys, base = pending
+        gen = self._gen["compare"] = self._gen["compare"] + 1
+        self.compare_msg.objects = [_working("Computing the comparison …")]
+        try:
+            result = await off_loop(ga.comparison, self.data, keys, baseline=base,
+                                    what="the comparison")  # fmt: skip
+        except GeodistrictError as exc:
+            if gen == self._gen["compare"]:
+                self.compare_msg.objects = [_alert(str(exc))]
+            return
+        if gen == self._gen["compare"]:
+            self._show_compare(keys, result)
+
+    def _update_compare(self, keep_baseline: bool = False) -> tuple[list[str], str | None] | None:
+        """Show the comparison of the chosen places when it is ready (cached).
+
+        Returns the (keys, baseline) still to compute off the event loop, or ``None``.
+        """
+        if self._busy:
+            return None
         keys = list(self.places.value)
         self.compare_msg.objects = []
         if not keep_baseline:
@@ -182,12 +215,20 @@ class GeodistrictApp:
             self.compare_table.value = _empty("name")
             self.chart.object = None
             self.compare_msg.objects = [_alert("Choose at least one place to compare.", "info")]
-            return
+            return None
+        if not ga.comparison_ready(self.data, keys, baseline=self.baseline.value):
+            return keys, self.baseline.value
         try:
-            self.table, png, why = ga.comparison(self.data, keys, baseline=self.baseline.value)
+            result = ga.comparison(self.data, keys, baseline=self.baseline.value)
         except GeodistrictError as exc:
             self.compare_msg.objects = [_alert(str(exc))]
-            return
+            return None
+        self._show_compare(keys, result)
+        return None
+
+    def _show_compare(self, keys: list[str], result: tuple[Any, bytes | None, str]) -> None:
+        self.table, png, why = result
+        self.compare_msg.objects = []
         view = ga.table_view(self.table)
         self.compare_table.param.update(
             value=view, formatters={c: _NUM for c in view.columns if c != "name"}
@@ -199,7 +240,7 @@ class GeodistrictApp:
         if notes:
             self.compare_msg.objects = [_alert("; ".join(notes), "warning")]
         if self.tabs is not None and self.tabs.active == 1:
-            self._update_map()
+            pn.state.execute(self._update_map)
 
     def _comparison_csv(self) -> io.StringIO:
         return _csv(self.table if self.table is not None else _empty("name"))
@@ -224,7 +265,7 @@ class GeodistrictApp:
             width=260,
         )  # fmt: skip
         for w in (self.basemap, self.all_districts):
-            w.param.watch(lambda e: self._update_map(), "value")
+            w.param.watch(self._on_map_option, "value")
         return pn.Column(
             pn.Row(self.basemap, self.all_districts, self.dl_map),
             self.map_note,
@@ -233,20 +274,34 @@ class GeodistrictApp:
             sizing_mode="stretch_width",
         )
 
-    def _map_doc(self) -> tuple[str, str]:
+    def _map_args(self) -> tuple[Any, ...]:
         proposed = self.proposed.boundaries if self.proposed else None
-        return ga.map_html(self.data, list(self.places.value), proposed=proposed,
-                           basemap=self.basemap.value, all_districts=self.all_districts.value,
-                           self_contained=True)  # fmt: skip
+        return (list(self.places.value), proposed, self.basemap.value, self.all_districts.value)
 
-    def _update_map(self) -> None:
+    def _map_doc(self, args: tuple[Any, ...] | None = None) -> tuple[str, str]:
+        keys, proposed, basemap, all_districts = args or self._map_args()
+        return ga.map_html(self.data, keys, proposed=proposed, basemap=basemap,
+                           all_districts=all_districts, self_contained=True)  # fmt: skip
+
+    async def _on_map_option(self, event: Any) -> None:
+        await self._update_map()
+
+    async def _update_map(self) -> None:
+        args = self._map_args()
+        gen = self._gen["map"] = self._gen["map"] + 1
+        self.map_note.object = "Drawing the map …"
         try:
-            doc, maker = self._map_doc()
+            doc, maker = await off_loop(self._map_doc, args, what="drawing the map")
         except GeodistrictError as exc:
+            if gen != self._gen["map"]:
+                return
             self.map_note.object = ""
             self.map_pane.object = ""
             self.tabs[1].insert(1, _alert(str(exc)))
             return
+        if gen != self._gen["map"]:
+            return
+        self._map_doc_cache = (args, (doc, maker))
         self.map_pane.object = (
             f'<iframe title="map" srcdoc="{ga.esc_html(doc)}" '
             'style="width:100%;height:600px;border:0"></iframe>'
@@ -261,11 +316,14 @@ class GeodistrictApp:
         self._map_stale = False
 
     def _map_download(self) -> io.StringIO:
-        return io.StringIO(self._map_doc()[0])
+        args = self._map_args()
+        if self._map_doc_cache is not None and _same_args(self._map_doc_cache[0], args):
+            return io.StringIO(self._map_doc_cache[1][0])
+        return io.StringIO(self._map_doc(args)[0])
 
-    def _on_tab(self, event: Any) -> None:
+    async def _on_tab(self, event: Any) -> None:
         if event.new == 1 and self._map_stale:
-            self._update_map()
+            await self._update_map()
 
     # ---------------------------------------------------------------- proposed
     def _proposed_view(self) -> pn.viewable.Viewable:
@@ -304,13 +362,12 @@ class GeodistrictApp:
             width=200, disabled=True,
         )  # fmt: skip
         self.dl_report = pn.widgets.FileDownload(
-            callback=lambda: (io.BytesIO(ga.report_html(self.data, self.proposed.boundaries))
-                              if self.proposed else None),
+            callback=lambda: io.BytesIO(self._report) if self._report else None,
             filename="proposed_audit_report.html", label="Audit report (HTML)",
             button_type="success", width=200, disabled=True,
         )  # fmt: skip
         self.upload.param.watch(self._on_upload, "value")
-        self.prop_baseline.param.watch(lambda e: self._measure(), "value")
+        self.prop_baseline.param.watch(self._on_prop_baseline, "value")
         rule = (
             f"Upload a GeoJSON (.geojson/.json, longitude/latitude unless it declares a CRS), a "
             f"GeoPackage (.gpkg) or a zipped Shapefile (.zip with .shp, .shx, .dbf and .prj), up "
@@ -337,14 +394,17 @@ class GeodistrictApp:
             sizing_mode="stretch_width",
         )
 
-    def _on_upload(self, event: Any) -> None:
+    async def _on_prop_baseline(self, event: Any) -> None:
+        await self._measure()
+
+    async def _on_upload(self, event: Any) -> None:
         if event.new is None:
             return
         t0 = time.perf_counter()
         data, filename = event.new, self.upload.filename or "upload"
-        self.prop_msg.objects = [_alert("Reading the file …", "info")]
+        self.prop_msg.objects = [_working("Reading the file …")]
         try:
-            b = ga.parse_upload(data, filename)
+            b = await off_loop(ga.parse_upload, data, filename, what="reading the file")
         except GeodistrictError as exc:
             self._clear_proposed()
             self.prop_msg.objects = [_alert(f"Upload refused: {exc}")]
@@ -356,17 +416,24 @@ class GeodistrictApp:
             return
         finally:
             self.upload.clear()
-        self._measure(b, t0)
+            del data
+        await self._measure(b, t0)
 
-    def _measure(self, b: Any = None, t0: float | None = None) -> None:
+    async def _measure(self, b: Any = None, t0: float | None = None) -> None:
         b = b if b is not None else (self.proposed.boundaries if self.proposed else None)
         if b is None:
             return
+        gen = self._gen["proposed"] = self._gen["proposed"] + 1
+        self.prop_msg.objects = [_working("Measuring the district (card and diff) …")]
         try:
-            p = ga.propose(self.data, b, baseline=self.prop_baseline.value)
+            p = await off_loop(ga.propose, self.data, b, baseline=self.prop_baseline.value,
+                               what="measuring the district")  # fmt: skip
         except GeodistrictError as exc:
-            self._clear_proposed()
-            self.prop_msg.objects = [_alert(str(exc))]
+            if gen == self._gen["proposed"]:
+                self._clear_proposed()
+                self.prop_msg.objects = [_alert(str(exc))]
+            return
+        if gen != self._gen["proposed"]:
             return
         self.proposed = p
         took = time.perf_counter() - t0 if t0 is not None else p.seconds
@@ -398,14 +465,32 @@ class GeodistrictApp:
         diff = p.diff.to_frame()
         self.prop_diff.value = diff
         self.prop_diff.formatters = {c: _NUM for c in diff.columns if c not in ("measure", "unit")}
-        for w in (self.dl_card, self.dl_diff, self.dl_geojson, self.dl_report):
+        for w in (self.dl_card, self.dl_diff, self.dl_geojson):
             w.disabled = False
         self.prop_results.visible = True
         self.dl_geojson.filename = f"{p.boundaries.ids[0]}.geojson"
         self._map_stale = True
+        await self._prepare_report(p, gen)
+
+    async def _prepare_report(self, p: Any, gen: int) -> None:
+        """Build the audit report in the worker pool; its download opens when it is ready."""
+        self._report = None
+        self.dl_report.param.update(disabled=True, label="Audit report (preparing …)")
+        try:
+            report = await off_loop(ga.report_html, self.data, p.boundaries,
+                                    what="building the audit report")  # fmt: skip
+        except GeodistrictError as exc:
+            if gen == self._gen["proposed"]:
+                self.dl_report.label = "Audit report (unavailable)"
+                self.prop_msg.objects = [*self.prop_msg.objects, _alert(f"Audit report: {exc}")]
+            return
+        if gen == self._gen["proposed"] and self.proposed is p:
+            self._report = report
+            self.dl_report.param.update(disabled=False, label="Audit report (HTML)")
 
     def _clear_proposed(self) -> None:
         self.proposed = None
+        self._report = None
         self.prop_summary.object = ""
         self.prop_card.value = _empty()
         self.prop_diff.value = _empty()
@@ -478,7 +563,7 @@ class GeodistrictApp:
             "geodistrict library (cards, comparisons, diffs, location quotients) or quoted from "
             "the benchmark registry with its citation; areas and distances are measured in "
             "metres (British National Grid in Great Britain, UTM elsewhere).\n\n"
-            f"Data folder: `{ga.esc_md(d.data_dir or 'none')}` · not loaded: "
+            f"Data folder: {'given' if d.data_dir else 'none'} · not loaded: "
             f"{ga.esc_md(missing)} · loaded in: {ga.esc_md(loaded)}.\n\n"
             "Uploads are parsed in memory or under fixed names in a private temporary folder "
             "(never under the uploaded name), capped in size and features; zip members with "
@@ -495,6 +580,19 @@ class GeodistrictApp:
             sizing_mode="stretch_width",
             css_classes=["gd-about"],
         )
+
+
+def _working(text: str) -> pn.Column:
+    """A message with a moving progress bar (the work runs off the event loop)."""
+    return pn.Column(
+        _alert(text, "info"),
+        pn.indicators.Progress(active=True, value=-1, width=300, bar_color="info"),
+        css_classes=["gd-working"],
+    )
+
+
+def _same_args(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+    return a[0] == b[0] and a[1] is b[1] and a[2:] == b[2:]
 
 
 def _empty(column: str = "") -> Any:

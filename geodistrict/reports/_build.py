@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .._errors import GeodistrictError, ParameterError
+from .._paths import public_paths, public_text
 from .._progress import progress, progress_enabled
 from ..io.write import write_json, write_text
 from ._context import ReportContext, subset_layer
@@ -215,12 +216,12 @@ def build_reports(
                 accounting=accounting,
                 command=command,
             )
-            path = write_text(out / f"{rep.slug}.html", html)
+            path = write_text(out / f"{rep.slug}.html", public_text(html))
             run.html[pid] = path
             files = {"html": path.name}
             if pdf:
                 files["pdf"] = f"{rep.slug}.pdf"
-            write_json(out / f"{rep.slug}.json", _summary_json(rep, files))
+            write_json(out / f"{rep.slug}.json", public_paths(_summary_json(rep, files)))
             run.headlines.append(rep.headline())
         except Exception as exc:  # one place's failure must not stop the others
             if debug:
@@ -274,30 +275,38 @@ def build_reports(
     pdf_ok = bool(pdf and run.pdf)
     run.index = write_text(
         out / "index.html",
-        render_index(
-            run.headlines,
-            run.failures,
-            title=title or f"Regional innovation audits: {Path(ctx.boundaries.info.source).name}",
-            reference=reference,
-            sources=ctx.sources,
-            parameters=ctx.options.as_dict(),
-            pdf=pdf_ok,
+        public_text(
+            render_index(
+                run.headlines,
+                run.failures,
+                title=title
+                or f"Regional innovation audits: {Path(ctx.boundaries.info.source).name}",
+                reference=reference,
+                sources=ctx.sources,
+                parameters=ctx.options.as_dict(),
+                pdf=pdf_ok,
+            )
         ),
     )
     run.record = write_json(
         out / "reports.json",
-        {
-            "places": run.headlines,
-            "html": {k: v.name for k, v in run.html.items()},
-            "pdf": {k: v.name for k, v in run.pdf.items()},
-            "failures": run.failures,
-            "reference": ctx.reference,
-            "notes": ctx.notes,
-            "accounting": {"postcodes": ctx.postcode_report, "universities": ctx.university_report},
-            "parameters": ctx.options.as_dict(),
-            "sources": ctx.sources,
-            "seconds": run.seconds,
-            "command": command,
-        },
+        public_paths(
+            {
+                "places": run.headlines,
+                "html": {k: v.name for k, v in run.html.items()},
+                "pdf": {k: v.name for k, v in run.pdf.items()},
+                "failures": run.failures,
+                "reference": ctx.reference,
+                "notes": ctx.notes,
+                "accounting": {
+                    "postcodes": ctx.postcode_report,
+                    "universities": ctx.university_report,
+                },
+                "parameters": ctx.options.as_dict(),
+                "sources": ctx.sources,
+                "seconds": run.seconds,
+                "command": command,
+            }
+        ),
     )
     return run
