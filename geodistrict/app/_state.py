@@ -47,6 +47,8 @@ __all__ = [
     "get_app_data",
     "lep_names",
     "load_app_data",
+    "load_in_background",
+    "loading_status",
     "map_html",
     "parameters_in_use",
     "place_boundaries",
@@ -155,6 +157,7 @@ def load_app_data(data_dir: str | Path | None = None) -> AppData:
 
     def timed(name: str, fn: Any, *args: Any, **kw: Any) -> Any:
         t0 = time.perf_counter()
+        _STEP[_key(data_dir)] = name
         out = fn(*args, **kw)
         timings[name] = round(time.perf_counter() - t0, 3)
         return out
@@ -223,19 +226,64 @@ DEFAULT_BASELINE = "district:cambridge"
 _LOCK = threading.Lock()
 _CACHE_LOCK = threading.Lock()
 _LOADED: dict[str, AppData] = {}
+_LOADERS: dict[str, threading.Lock] = {}
+_STEP: dict[str, str] = {}  # what the loader of each folder is reading now
+_FAILED: dict[str, BaseException] = {}
+
+
+def _key(data_dir: str | Path | None) -> str:
+    return str(Path(data_dir).resolve()) if data_dir is not None else ""
 
 
 def get_app_data(data_dir: str | Path | None = None, *, load: bool = True) -> AppData | None:
     """The :class:`AppData` of this process for ``data_dir`` (loaded on first use, then cached).
 
     With ``load=False`` returns ``None`` instead of loading (to tell a warm start from a cold
-    one).
+    one) without waiting: a session asking while another thread loads is not blocked.
     """
-    key = str(Path(data_dir).resolve()) if data_dir is not None else ""
+    key = _key(data_dir)
+    got = _LOADED.get(key)
+    if got is not None or not load:
+        return got
     with _LOCK:
-        if key not in _LOADED and load:
+        loader = _LOADERS.setdefault(key, threading.Lock())
+    with loader:  # one load per folder; the others wait for it
+        if key not in _LOADED:
             _LOADED[key] = load_app_data(data_dir)
-        return _LOADED.get(key)
+    return _LOADED[key]
+
+
+def load_in_background(data_dir: str | Path | None = None) -> None:
+    """Start loading and warming the data of ``data_dir`` in a thread (once per process).
+
+    The server answers meanwhile; :func:`loading_status` tells sessions what is being read.
+    """
+    from ._work import run_in_background
+
+    key = _key(data_dir)
+    with _LOCK:
+        if key in _LOADED or key in _STEP:
+            return
+        _STEP[key] = "starting"
+
+    def run() -> None:
+        try:
+            get_app_data(data_dir)
+            _STEP[key] = "the featured cards"
+            warm(data_dir)
+            _STEP[key] = "ready"
+        except BaseException as exc:  # noqa: BLE001 - reported to every session
+            _FAILED[key] = exc
+
+    run_in_background(run, name="geodistrict-load")
+
+
+def loading_status(
+    data_dir: str | Path | None = None,
+) -> tuple[AppData | None, str, BaseException | None]:
+    """(the data when loaded, what is being read now, the error that stopped loading)."""
+    key = _key(data_dir)
+    return _LOADED.get(key), _STEP.get(key, "not started"), _FAILED.get(key)
 
 
 def warm(data_dir: str | Path | None = None) -> AppData:
@@ -268,7 +316,14 @@ def place_options(data: AppData) -> dict[str, str]:
     """Labels (shown) → keys of every place the app can compare, shipped districts first.
 
     Keys are ``district:SLUG``, ``lep:CODE`` and ``lad:CODE``; labels say what each is.
+    Computed once per process (every session opens with it); callers get a copy.
     """
+    if "options" not in data.cache:
+        data.cache["options"] = _place_options(data)
+    return dict(data.cache["options"])
+
+
+def _place_options(data: AppData) -> dict[str, str]:
     out: dict[str, str] = {}
     for slug, name in zip(data.districts.ids, data.districts.names, strict=True):
         out[str(name)] = f"district:{slug}"
@@ -605,8 +660,11 @@ def lep_names(data: AppData) -> list[str]:
     """LEP names of the UK Business Counts table (empty when it is not loaded)."""
     if data.nomis is None:
         return []
-    t = data.nomis.data
-    return sorted({str(a) for a in t.loc[t["geography_type"] == "lep", "area"].dropna()})
+    if "lep_names" not in data.cache:
+        t = data.nomis.data
+        names = {str(a) for a in t.loc[t["geography_type"] == "lep", "area"].dropna()}
+        data.cache["lep_names"] = sorted(names)
+    return list(data.cache["lep_names"])
 
 
 # --------------------------------------------------------------------------------------------

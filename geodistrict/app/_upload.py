@@ -70,7 +70,7 @@ MAX_UNPACKED_BYTES = 60_000_000
 MAX_VERTICES = 200_000
 #: Most polygon parts an upload may hold (all features together).
 MAX_PARTS = 5_000
-#: Deepest nesting of arrays and objects in an uploaded GeoJSON (a MultiPolygon needs 7).
+#: Deepest nesting of arrays and objects in an uploaded GeoJSON (a MultiPolygon needs 8).
 MAX_JSON_DEPTH = 32
 #: Accepted upload extensions and the content each must have.
 UPLOAD_SUFFIXES = {".geojson": "json", ".json": "json", ".gpkg": "sqlite", ".zip": "zip"}
@@ -222,7 +222,7 @@ def _check_geojson(
     if depth > max_depth:
         raise UploadError(
             f"{name}: JSON nested {depth:,} levels deep, more than the {max_depth} a GeoJSON "
-            "needs (a MultiPolygon in a FeatureCollection needs 7); export the district again "
+            "needs (a MultiPolygon in a FeatureCollection needs 8); export the district again "
             "as GeoJSON."
         )
     if positions > max_vertices:
@@ -666,7 +666,10 @@ def one_district(b: Boundaries) -> Boundaries:
         return b
     import geopandas as gpd
 
-    geom = shapely.union_all(np.asarray(b.data.geometry.array, dtype=object))
+    # on a grid of 1e-9 degree (0.1 mm) or 0.1 mm: squares drawn side by side whose shared
+    # edges differ in the last bits merge into one polygon instead of 999 slivers apart
+    grid = 1e-9 if b.data.crs is not None and b.data.crs.is_geographic else 1e-4
+    geom = shapely.union_all(np.asarray(b.data.geometry.array, dtype=object), grid_size=grid)
     stem = str(b.ids[0]).rsplit("-", 1)[0]
     gdf = gpd.GeoDataFrame({"id": [stem], "name": [f"{stem} ({len(b)} features merged)"]},
                            geometry=[geom], crs=b.data.crs)  # fmt: skip

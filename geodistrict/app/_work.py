@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 
 from .._errors import GeodistrictError
 
-__all__ = ["BUDGET_S", "POOL", "WorkTimeout", "busy", "off_loop", "run_in_background"]
+__all__ = ["BUDGET_S", "POOL", "WorkTimeout", "busy", "off_loop", "resize", "run_in_background"]
 
 T = TypeVar("T")
 
@@ -41,6 +41,13 @@ POOL = ThreadPoolExecutor(
 )
 _RUNNING = 0
 _COUNT_LOCK = threading.Lock()
+
+
+def resize(workers: int) -> None:
+    """Use ``workers`` threads for the tasks submitted from now on (``app --workers``)."""
+    global POOL
+    old, POOL = POOL, ThreadPoolExecutor(max_workers=workers, thread_name_prefix="geodistrict-work")
+    old.shutdown(wait=False)
 
 
 class WorkTimeout(GeodistrictError, TimeoutError):

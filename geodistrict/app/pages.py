@@ -28,7 +28,9 @@ import time
 from typing import Any
 
 import panel as pn
+import param
 from bokeh.models.widgets.tables import NumberFormatter
+from panel.custom import JSComponent
 
 from .. import GeodistrictError, __version__
 from .. import app as ga
@@ -95,6 +97,61 @@ def _fmt(v: Any, digits: int = 1) -> str:
     return f"{v:,.{digits}f}" if isinstance(v, float) and not float(v).is_integer() else f"{v:,.0f}"
 
 
+class UploadGuard(JSComponent):
+    """Refuses an over-large file in the browser, before a byte of it is sent.
+
+    Bokeh's file input reads the chosen file and sends all of it (base64) over the websocket;
+    a 90 MB file closes the connection ("connection lost") before the server can say why. This
+    invisible component listens, in the capture phase, for the ``change`` of the file input
+    inside the element with the class ``gd-upload`` (``target_class``), ahead of Bokeh's own
+    listener: a file over ``max_bytes`` is stopped there, the input cleared, and ``refused``
+    set to ``"name|bytes|time"`` so that the session says so in one line.
+    """
+
+    max_bytes = param.Integer(default=ga.MAX_UPLOAD_BYTES)
+    target_class = param.String(default="gd-upload")
+    refused = param.String(default="")
+
+    _esm = """
+    export function render({ model }) {
+      const find = (root) => {
+        for (const node of root.querySelectorAll("*")) {
+          if (!node.shadowRoot) continue
+          if (node.classList.contains(model.target_class)) return node.shadowRoot
+          const hit = find(node.shadowRoot)
+          if (hit) return hit
+        }
+        return null
+      }
+      const guard = (ev) => {
+        const input = ev.target
+        if (!input || input.type !== "file" || !input.files) return
+        for (const f of input.files) {
+          if (f.size > model.max_bytes) {
+            ev.stopImmediatePropagation()
+            input.value = ""
+            model.refused = `${f.name}|${f.size}|${Date.now()}`
+            return
+          }
+        }
+      }
+      const attach = () => {
+        const root = find(document)
+        if (root && !root.__gdGuard) {
+          root.__gdGuard = true
+          root.addEventListener("change", guard, true)
+        }
+        return root !== null
+      }
+      if (!attach()) {
+        const timer = setInterval(() => { if (attach()) clearInterval(timer) }, 250)
+        model.on("remove", () => clearInterval(timer))
+      }
+      return document.createElement("span")
+    }
+    """
+
+
 class GeodistrictApp:
     """One browser session: the widgets, the panes and what the user has uploaded."""
 
@@ -110,17 +167,34 @@ class GeodistrictApp:
         self._map_doc_cache: tuple[Any, tuple[str, str]] | None = None
         self._report: bytes | None = None
         self.tabs: pn.Tabs | None = None
+        self._lazy: dict[int, Any] = {}  # tab → its builder, run when it is first opened
         self.tabs = pn.Tabs(
             ("Compare", self._compare_view()),
-            ("Map", self._map_view()),
-            ("Proposed district", self._proposed_view()),
-            ("Specialisation", self._specialisation_view()),
-            ("About / data", self._about_view()),
+            ("Map", self._later(1, self._map_view)),
+            ("Proposed district", self._later(2, self._proposed_view)),
+            ("Specialisation", self._later(3, self._specialisation_view)),
+            ("About / data", self._later(4, self._about_view)),
             dynamic=True,
             sizing_mode="stretch_width",
         )
         self.tabs.param.watch(self._on_tab, "active")
-        self._update_compare()
+        pending = self._update_compare()
+        if pending is not None:  # not computed yet (a cold start): in the pool, after the page
+
+            async def first() -> None:
+                await self._compare_off_loop(pending)
+
+            pn.state.execute(first)
+
+    def _later(self, index: int, builder: Any) -> pn.Column:
+        """A tab whose widgets are made when it is first opened: a new session costs less."""
+        self._lazy[index] = builder
+        return pn.Column(sizing_mode="stretch_width")
+
+    def _open(self, index: int) -> None:
+        builder = self._lazy.pop(index, None)
+        if builder is not None and self.tabs is not None:
+            self.tabs[index].objects = [builder()]
 
     # ---------------------------------------------------------------- compare
     def _compare_view(self) -> pn.viewable.Viewable:
@@ -239,7 +313,7 @@ class GeodistrictApp:
             notes.append(f"no chart: {why}")
         if notes:
             self.compare_msg.objects = [_alert("; ".join(notes), "warning")]
-        if self.tabs is not None and self.tabs.active == 1:
+        if self.tabs is not None and self.tabs.active == 1 and 1 not in self._lazy:
             pn.state.execute(self._update_map)
 
     def _comparison_csv(self) -> io.StringIO:
@@ -297,7 +371,7 @@ class GeodistrictApp:
                 return
             self.map_note.object = ""
             self.map_pane.object = ""
-            self.tabs[1].insert(1, _alert(str(exc)))
+            self.map_note.object = ga.esc_md(public_text(str(exc)))
             return
         if gen != self._gen["map"]:
             return
@@ -322,6 +396,7 @@ class GeodistrictApp:
         return io.StringIO(self._map_doc(args)[0])
 
     async def _on_tab(self, event: Any) -> None:
+        self._open(event.new)
         if event.new == 1 and self._map_stale:
             await self._update_map()
 
@@ -367,6 +442,8 @@ class GeodistrictApp:
             button_type="success", width=200, disabled=True,
         )  # fmt: skip
         self.upload.param.watch(self._on_upload, "value")
+        self.guard = UploadGuard(width=0, height=0, margin=0)
+        self.guard.param.watch(self._on_refused_in_browser, "refused")
         self.prop_baseline.param.watch(self._on_prop_baseline, "value")
         rule = (
             f"Upload a GeoJSON (.geojson/.json, longitude/latitude unless it declares a CRS), a "
@@ -385,7 +462,7 @@ class GeodistrictApp:
             sizing_mode="stretch_width",
         )
         return pn.Column(
-            pn.Row(self.upload, self.prop_baseline),
+            pn.Row(self.upload, self.prop_baseline, self.guard),
             pn.pane.Markdown(rule),
             self.prop_msg,
             self.prop_summary,
@@ -393,6 +470,16 @@ class GeodistrictApp:
             name="proposed",
             sizing_mode="stretch_width",
         )
+
+    def _on_refused_in_browser(self, event: Any) -> None:
+        name, _, rest = str(event.new).partition("|")
+        size = float(rest.partition("|")[0] or 0)
+        self._clear_proposed()
+        self.prop_msg.objects = [_alert(
+            f"Upload refused: {name}: {size / 1e6:,.1f} MB is over the "
+            f"{ga.MAX_UPLOAD_BYTES / 1e6:,.0f} MB limit for uploads (checked in the browser, "
+            "nothing was sent); upload only the district's polygon (simplified if needed)."
+        )]  # fmt: skip
 
     async def _on_prop_baseline(self, event: Any) -> None:
         await self._measure()
@@ -603,7 +690,12 @@ def _empty(column: str = "") -> Any:
 
 
 def create_app(data_dir: str | os.PathLike[str] | None = None) -> pn.template.BaseTemplate:
-    """The page of one session (the data are loaded once per process, on first use)."""
+    """The page of one session.
+
+    The data are loaded once per process, in a background thread (:func:`ga.load_in_background`)
+    so that the server answers at once: until they are ready the page says what is being read,
+    and it fills in by itself when they are.
+    """
     if data_dir is None:
         data_dir = _data_dir_from_argv() or ga.data_dir_from_env()
     template = pn.template.BootstrapTemplate(
@@ -612,20 +704,26 @@ def create_app(data_dir: str | os.PathLike[str] | None = None) -> pn.template.Ba
     )  # fmt: skip
     holder = pn.Column(sizing_mode="stretch_width")
     template.main.append(holder)
-
-    def build() -> None:
-        try:
-            data = ga.warm(data_dir)
-        except GeodistrictError as exc:
-            holder.objects = [_alert(str(exc))]
-            return
+    data = ga.get_app_data(data_dir, load=False)
+    if data is not None:
         holder.objects = [GeodistrictApp(data).tabs]
+        return template
+    ga.load_in_background(data_dir)
+    status = pn.pane.Markdown("Loading the postcodes and the data …", css_classes=["gd-loading"])
+    holder.objects = [pn.Row(pn.indicators.LoadingSpinner(value=True, size=40), status)]
+    t0 = time.perf_counter()
 
-    if ga.get_app_data(data_dir, load=False) is not None:
-        build()
-    else:  # a cold `panel serve` without --warm: render first, load after
-        holder.objects = [
-            pn.indicators.LoadingSpinner(value=True, size=40, name="Loading postcodes and data …")
-        ]
-        pn.state.onload(build)
+    def check() -> None:
+        data, step, error = ga.loading_status(data_dir)
+        if error is not None:
+            poll.stop()
+            holder.objects = [_alert(f"The data could not be loaded: {error}")]
+        elif data is None:
+            status.object = f"Loading {ga.esc_md(step)} … ({time.perf_counter() - t0:.0f} s)"
+        else:
+            poll.stop()
+            holder.objects = [GeodistrictApp(data).tabs]
+
+    poll = pn.state.add_periodic_callback(check, period=500, start=False)
+    pn.state.onload(poll.start)
     return template

@@ -329,23 +329,22 @@ def _clean(v: Cell) -> Cell:
     return v
 
 
-def _read_xlsx(path: Path, sheet: str | int | None) -> tuple[list[list[Cell]], str]:
+def _read_xlsx(path: Path, sheet: str | int | None) -> tuple[list[list[Cell]], str, str | None]:
     """The rows and title of one sheet: ``sheet``, else the first sheet holding a Nomis table.
 
     A workbook whose first sheet is not the table (a notes or cover sheet added before it) is
-    read from the first sheet that has Nomis's header row; the title says which (``sheet
-    'Data' (the first sheet 'Notes' holds no Nomis table)``), and when no sheet has one the
-    error names the file and every sheet.
+    read from the first sheet that has Nomis's header row, and the third value names the
+    sheet skipped; when no sheet has one the error names the file and every sheet.
     """
     if sheet is not None:
-        return _read_xlsx_sheet(path, sheet)
+        return (*_read_xlsx_sheet(path, sheet), None)
     rows, title, names = _read_xlsx_sheet(path, 0, with_names=True)
     if len(names) == 1 or _has_header(rows):
-        return rows, title
+        return rows, title, None
     for k in range(1, len(names)):
         other, other_title = _read_xlsx_sheet(path, k)
         if _has_header(other):
-            return other, f"{other_title}' (the first sheet '{title}' holds no Nomis table"
+            return other, other_title, title
     raise SchemaError(
         f"{path}: no sheet holds a Nomis table (a header row whose first cell is 'Area'); the "
         f"sheets are {', '.join(map(repr, names))}; download the table from Nomis again as "
@@ -657,9 +656,10 @@ def read_nomis(path: str | Path, *, sheet: str | int | None = None) -> NomisTabl
         raise InputFileError(f"{path}: is a folder; pass the downloaded .xlsx or .csv file.")
     suffix = path.suffix.lower()
     if suffix in {".xlsx", ".xlsm"}:
-        rows, sheet_name = _read_xlsx(path, sheet)
-        chosen = sheet is not None or "' (the first sheet" in sheet_name
-        source = f"{path} [sheet '{sheet_name}']" if chosen else str(path)
+        rows, sheet_name, skipped = _read_xlsx(path, sheet)
+        source = f"{path} [sheet {sheet_name!r}]" if sheet is not None else str(path)
+        if skipped is not None:
+            source = f"{path} [sheet {sheet_name!r}; the first sheet {skipped!r} holds no table]"
     elif suffix in {".csv", ".txt"}:
         rows = _read_csv(path)
         source = str(path)
