@@ -37,7 +37,7 @@ T = TypeVar("T")
 BUDGET_S = 60.0
 #: Threads doing heavy work for all sessions of this process.
 POOL = ThreadPoolExecutor(
-    max_workers=max(2, min(4, os.cpu_count() or 2)), thread_name_prefix="geodistrict-work"
+    max_workers=max(4, min(8, 2 * (os.cpu_count() or 2))), thread_name_prefix="geodistrict-work"
 )
 _RUNNING = 0
 _COUNT_LOCK = threading.Lock()

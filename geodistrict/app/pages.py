@@ -166,6 +166,7 @@ class GeodistrictApp:
         self._gen = {"compare": 0, "map": 0, "proposed": 0}  # a newer request wins
         self._map_doc_cache: tuple[Any, tuple[str, str]] | None = None
         self._report: bytes | None = None
+        self._computing: tuple[Any, ...] | None = None  # the comparison being computed
         self.tabs: pn.Tabs | None = None
         self._lazy: dict[int, Any] = {}  # tab → its builder, run when it is first opened
         self.tabs = pn.Tabs(
@@ -251,6 +252,9 @@ class GeodistrictApp:
         if pending is None:
             return
         keys, base = pending
+        if (tuple(keys), base) == self._computing:
+            return  # the same comparison is on its way (a baseline reset echoes the choice)
+        self._computing = (tuple(keys), base)
         gen = self._gen["compare"] = self._gen["compare"] + 1
         self.compare_msg.objects = [_working("Computing the comparison …")]
         try:
@@ -260,6 +264,9 @@ class GeodistrictApp:
             if gen == self._gen["compare"]:
                 self.compare_msg.objects = [_alert(str(exc))]
             return
+        finally:
+            if self._computing == (tuple(keys), base):
+                self._computing = None
         if gen == self._gen["compare"]:
             self._show_compare(keys, result)
 
@@ -441,6 +448,11 @@ class GeodistrictApp:
             filename="proposed_audit_report.html", label="Audit report (HTML)",
             button_type="success", width=200, disabled=True,
         )  # fmt: skip
+        self.make_report = pn.widgets.Button(
+            name="Prepare the audit report", button_type="light", width=210, disabled=True,
+            css_classes=["gd-make-report"],
+        )  # fmt: skip
+        self.make_report.on_click(self._on_make_report)
         self.upload.param.watch(self._on_upload, "value")
         self.guard = UploadGuard(width=0, height=0, margin=0)
         self.guard.param.watch(self._on_refused_in_browser, "refused")
@@ -453,7 +465,7 @@ class GeodistrictApp:
             "refused, not repaired: a repaired bow-tie is not the district you drew."
         )
         self.prop_results = pn.Column(
-            pn.Row(self.dl_card, self.dl_diff, self.dl_geojson, self.dl_report),
+            pn.Row(self.dl_card, self.dl_diff, self.dl_geojson, self.make_report, self.dl_report),
             pn.pane.Markdown("#### Card of the proposed district"),
             self.prop_card,
             pn.pane.Markdown("#### Diff against the baseline"),
@@ -557,27 +569,36 @@ class GeodistrictApp:
         self.prop_results.visible = True
         self.dl_geojson.filename = f"{p.boundaries.ids[0]}.geojson"
         self._map_stale = True
-        await self._prepare_report(p, gen)
+        self.make_report.param.update(disabled=False, name="Prepare the audit report")
 
-    async def _prepare_report(self, p: Any, gen: int) -> None:
-        """Build the audit report in the worker pool; its download opens when it is ready."""
+    async def _on_make_report(self, event: Any) -> None:
+        """Build the audit report in the worker pool, on request; its download opens when done.
+
+        On request, not after every upload: a report takes seconds of work that would queue
+        ahead of other sessions' tasks.
+        """
+        p, gen = self.proposed, self._gen["proposed"]
+        if p is None:
+            return
         self._report = None
-        self.dl_report.param.update(disabled=True, label="Audit report (preparing …)")
+        self.make_report.param.update(disabled=True, name="Preparing the report …")
         try:
             report = await off_loop(ga.report_html, self.data, p.boundaries,
                                     what="building the audit report")  # fmt: skip
         except GeodistrictError as exc:
             if gen == self._gen["proposed"]:
-                self.dl_report.label = "Audit report (unavailable)"
+                self.make_report.name = "Audit report unavailable"
                 self.prop_msg.objects = [*self.prop_msg.objects, _alert(f"Audit report: {exc}")]
             return
         if gen == self._gen["proposed"] and self.proposed is p:
             self._report = report
-            self.dl_report.param.update(disabled=False, label="Audit report (HTML)")
+            self.make_report.name = "Report ready"
+            self.dl_report.disabled = False
 
     def _clear_proposed(self) -> None:
         self.proposed = None
         self._report = None
+        self.make_report.param.update(disabled=True, name="Prepare the audit report")
         self.prop_summary.object = ""
         self.prop_card.value = _empty()
         self.prop_diff.value = _empty()
