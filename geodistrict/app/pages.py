@@ -501,6 +501,9 @@ class GeodistrictApp:
             return
         t0 = time.perf_counter()
         data, filename = event.new, self.upload.filename or "upload"
+        # cleared now, in the same tick as this message: a clear sent after the await could
+        # reach the browser after the user has chosen the next file, and empty it
+        self.upload.clear()
         self.prop_msg.objects = [_working("Reading the file …")]
         try:
             b = await off_loop(ga.parse_upload, data, filename, what="reading the file")
@@ -514,7 +517,6 @@ class GeodistrictApp:
             self.prop_msg.objects = [_alert(f"Upload failed ({type(exc).__name__}): {exc}")]
             return
         finally:
-            self.upload.clear()
             del data
         await self._measure(b, t0)
 

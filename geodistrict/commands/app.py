@@ -64,6 +64,14 @@ def register(subparsers: Any) -> None:
         help="threads for heavy work (measuring, maps, reports); default: 2-4 by CPU count",
     )
     p.add_argument(
+        "--num-procs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="server processes sharing the port; they are forked once the data are loaded "
+        "(implies --wait-for-data), so the data are read once and shared",
+    )
+    p.add_argument(
         "--wait-for-data",
         action="store_true",
         help="load the data before serving (the old behaviour) instead of in the background",
@@ -120,7 +128,10 @@ def run(args: argparse.Namespace) -> int:
         for m in data.missing:
             print(f"geodistrict app: not loaded: {m}", file=sys.stderr)
 
-    if args.wait_for_data:
+    if not 1 <= args.num_procs <= 16:
+        raise ParameterError(f"--num-procs {args.num_procs}: give 1 to 16 processes, e.g. 2.")
+    wait = args.wait_for_data or args.num_procs > 1
+    if wait:
         report()
     else:
         ga.load_in_background(data_dir)
@@ -136,7 +147,10 @@ def run(args: argparse.Namespace) -> int:
         start=False,
         title=module.TITLE,
         websocket_max_message_size=WEBSOCKET_MAX_BYTES,
-        warm=args.wait_for_data,  # with the data loaded, build one page before serving
+        # with the data loaded, build one page before serving (not before forking: Bokeh
+        # forks only applications that have made no document yet)
+        warm=wait and args.num_procs == 1,
+        num_procs=args.num_procs,
     )
     url = f"http://{args.address}:{args.port}/"
     server.start()

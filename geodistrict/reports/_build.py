@@ -156,6 +156,15 @@ def _summary_json(rep: PlaceReport, files: dict[str, str]) -> dict[str, Any]:
     }
 
 
+def _write_public_text(path: Path, text: str) -> Path:
+    """Write a report file naming files, never the folders of this machine."""
+    return write_text(path, public_text(text))
+
+
+def _write_public_json(path: Path, obj: Any) -> Path:
+    return write_json(path, public_paths(obj))
+
+
 def build_reports(
     ctx: ReportContext,
     out_dir: str | Path,
@@ -273,40 +282,32 @@ def build_reports(
     from ._html import render_index
 
     pdf_ok = bool(pdf and run.pdf)
-    run.index = write_text(
+    run.index = _write_public_text(
         out / "index.html",
-        public_text(
-            render_index(
-                run.headlines,
-                run.failures,
-                title=title
-                or f"Regional innovation audits: {Path(ctx.boundaries.info.source).name}",
-                reference=reference,
-                sources=ctx.sources,
-                parameters=ctx.options.as_dict(),
-                pdf=pdf_ok,
-            )
+        render_index(
+            run.headlines,
+            run.failures,
+            title=title or f"Regional innovation audits: {Path(ctx.boundaries.info.source).name}",
+            reference=reference,
+            sources=ctx.sources,
+            parameters=ctx.options.as_dict(),
+            pdf=pdf_ok,
         ),
     )
-    run.record = write_json(
+    run.record = _write_public_json(
         out / "reports.json",
-        public_paths(
-            {
-                "places": run.headlines,
-                "html": {k: v.name for k, v in run.html.items()},
-                "pdf": {k: v.name for k, v in run.pdf.items()},
-                "failures": run.failures,
-                "reference": ctx.reference,
-                "notes": ctx.notes,
-                "accounting": {
-                    "postcodes": ctx.postcode_report,
-                    "universities": ctx.university_report,
-                },
-                "parameters": ctx.options.as_dict(),
-                "sources": ctx.sources,
-                "seconds": run.seconds,
-                "command": command,
-            }
-        ),
+        {
+            "places": run.headlines,
+            "html": {k: v.name for k, v in run.html.items()},
+            "pdf": {k: v.name for k, v in run.pdf.items()},
+            "failures": run.failures,
+            "reference": ctx.reference,
+            "notes": ctx.notes,
+            "accounting": {"postcodes": ctx.postcode_report, "universities": ctx.university_report},
+            "parameters": ctx.options.as_dict(),
+            "sources": ctx.sources,
+            "seconds": run.seconds,
+            "command": command,
+        },
     )
     return run
