@@ -439,3 +439,43 @@ def test_ctrl_c_at_any_moment_is_one_line_and_130(tmp_path, after_s):
     assert proc.returncode == 130, err.decode()
     assert lines == ["geodistrict: interrupted"], err.decode()
     assert os.name == "posix"
+
+
+# --------------------------------------------------------------------------------------------
+# a district with parts in the UK and abroad keeps its UK layers in the app
+
+
+def test_a_district_across_countries_keeps_its_uk_points():
+    from types import SimpleNamespace
+
+    from pyproj import CRS
+
+    from geodistrict import PointLayer, prepare_boundaries
+    from geodistrict.app._state import _layers_near, _uk_layers
+    from geodistrict.districts import district_card
+    from geodistrict.layers import LayerInfo
+
+    # two postcodes in British National Grid: one inside the Cambridge part, one in York
+    pts = PointLayer(
+        x=np.array([545000.0, 460000.0]), y=np.array([258500.0, 452000.0]), crs=CRS(27700),
+        attributes=pd.DataFrame(index=range(2)), info=LayerInfo(name="postcodes", source="t"),
+    )  # fmt: skip
+    data = SimpleNamespace(layers={"postcodes": pts}, postcodes=pts)
+    cambridge = shapely.box(0.11, 52.20, 0.13, 52.21)  # holds (545000, 258500)
+    paris = shapely.box(2.33, 48.85, 2.36, 48.87)
+    b = prepare_boundaries(
+        gpd.GeoDataFrame({"id": ["x"], "name": ["across"]},
+                         geometry=[shapely.MultiPolygon([cambridge, paris])], crs=4326),
+        id="id", name="name",
+    )  # fmt: skip
+    assert b.metric_crs.to_epsg() != 27700  # measured abroad: the old test dropped the layers
+    assert _uk_layers(data, b) == {"postcodes": pts}
+    near = _layers_near(data, b)
+    assert len(near["postcodes"]) == 1  # York is beyond the district's reach
+    card = district_card(b, layers=near, registry=False)
+    assert card.indicator("postcodes_count").value == 1
+    elsewhere = prepare_boundaries(
+        gpd.GeoDataFrame({"id": ["p"], "name": ["paris"]}, geometry=[paris], crs=4326),
+        id="id", name="name",
+    )  # fmt: skip
+    assert _uk_layers(data, elsewhere) == {}
