@@ -225,6 +225,7 @@ DEFAULT_BASELINE = "district:cambridge"
 
 _LOCK = threading.Lock()
 _CACHE_LOCK = threading.Lock()
+_WARM_LOCK = threading.Lock()
 _LOADED: dict[str, AppData] = {}
 _LOADERS: dict[str, threading.Lock] = {}
 _STEP: dict[str, str] = {}  # what the loader of each folder is reading now
@@ -294,6 +295,12 @@ def warm(data_dir: str | Path | None = None) -> AppData:
     t0 = time.perf_counter()
     data = get_app_data(data_dir)
     assert data is not None
+    with _WARM_LOCK:  # once: a second caller (another thread) waits for the first
+        _warm(data, t0)
+    return data
+
+
+def _warm(data: AppData, t0: float) -> None:
     if "warm" not in data.cache:
         keys = [k for k in FEATURED_PLACES if k.partition(":")[0] == "district" or
                 getattr(data, k.partition(":")[0] + "s") is not None]  # fmt: skip
@@ -305,7 +312,6 @@ def warm(data_dir: str | Path | None = None) -> AppData:
             specialisation_for(data, lep_names(data)[0])
         data.timings_s["warm_cards_chart_map"] = round(time.perf_counter() - t0, 3)
         data.cache["warm"] = True
-    return data
 
 
 # --------------------------------------------------------------------------------------------
