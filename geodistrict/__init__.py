@@ -8,7 +8,10 @@ The top-level import stays light: folium, panel, esda, libpysal, scikit-learn, r
 dask are imported only by the functions that need them.
 """
 
-from . import datasets
+from . import (
+    _sigint,  # noqa: F401 - first: Ctrl-C while the CLI imports is one line, exit 130
+    datasets,
+)
 from ._errors import (
     CRSError,
     EmptyLayerError,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import threading
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -162,6 +163,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME=CRS",
         default=None,
         help="CRS of a table's coordinates, e.g. postcodes=EPSG:27700",
+    )
+    p.add_argument(
+        "--decimal",
+        action="append",
+        metavar="NAME=SEP",
+        default=None,
+        help="decimal separator of a table's coordinates ('.' or ','), needed only when a "
+        "column mixes both, e.g. firms=,",
     )
     p.add_argument(
         "--postcode",
@@ -440,6 +449,7 @@ def _cmd_profile(args: argparse.Namespace) -> int:
     xy = _kv(args.xy, "--xy")
     pcrs = _kv(args.points_crs, "--points-crs")
     pcol = _kv(args.postcode, "--postcode")
+    dec = _kv(getattr(args, "decimal", None), "--decimal")
     play = _kv(args.points_layer, "--points-layer")
     for spec in specs:
         name, path = points_spec(
@@ -465,6 +475,7 @@ def _cmd_profile(args: argparse.Namespace) -> int:
                 crs=pcrs.get(name),
                 postcode=pcol.get(name),
                 layer=play.get(name),
+                decimal=dec.get(name),
             )
         )
     b = read_boundaries(
@@ -683,7 +694,27 @@ def _format_warning(message, category, filename, lineno, file=None, line=None) -
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
+    """Run the command line; returns the exit status (130 after Ctrl-C, with one line)."""
+    import signal
+
+    from ._sigint import MESSAGE, interrupted, is_cli_process
+
+    main_thread = threading.current_thread() is threading.main_thread()
+    before = signal.getsignal(signal.SIGINT) if main_thread else None
+    if main_thread and before in (interrupted, signal.default_int_handler):
+        # from here Ctrl-C raises KeyboardInterrupt, so that writes in progress clean up
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        sys.stderr.write(MESSAGE)
+        return 130
+    finally:
+        if main_thread and before is not None:  # the command line: one line again until exit
+            signal.signal(signal.SIGINT, interrupted if is_cli_process() else before)
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -709,9 +740,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"geodistrict: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("geodistrict: interrupted", file=sys.stderr)
-        return 130
     except Exception as exc:  # noqa: BLE001 - the CLI never shows a bare traceback
         if debug:
             raise

@@ -108,6 +108,7 @@ def match_zones(
     *,
     aliases: Mapping[str, str] | None = None,
     successors: Mapping[str, tuple[str, str]] | None = None,
+    what: str | None = None,
 ) -> ZoneMatch:
     """Match table rows (indexed by area code or label) to boundary polygons.
 
@@ -122,6 +123,8 @@ def match_zones(
     successors : mapping, optional
         Table label (or code) → (successor code, successor name): rows of predecessors are
         summed into their successor (extensive values only).
+    what : str, optional
+        The table's file (and sheet), named in errors.
 
     Returns
     -------
@@ -129,11 +132,16 @@ def match_zones(
     """
     frame = table.to_frame() if isinstance(table, pd.Series) else table
     labels = [str(i) for i in frame.index]
-    dup = sorted({x for x in labels if labels.count(x) > 1})
+    seen = pd.Series(labels).value_counts()
+    dup = sorted(seen.index[seen > 1])
     if dup:
         from ._errors import SchemaError
 
-        raise SchemaError(f"the table repeats the areas {dup[:10]}; keep one row per area.")
+        where = f"{what}: " if what else ""
+        raise SchemaError(
+            f"{where}the table repeats the areas {dup[:10]}; keep one row per area (or choose "
+            "the key column with --key)."
+        )
     ids = [str(i) for i in zones.ids]
     by_code = {i: i for i in ids}
     by_name = {normalise_label(n): i for n, i in zip(zones.names, ids, strict=True)}

@@ -57,10 +57,30 @@ class ZoneValues:
         return {"layout": self.layout, "selection": self.selection, **self.match.report()}
 
 
-def _match(series: pd.Series, zones: Boundaries) -> ZoneMatch:
+def _match(series: pd.Series, zones: Boundaries, what: str | None = None) -> ZoneMatch:
     return match_zones(
-        series.rename("value"), zones, aliases=LEP_ALIASES, successors=LAD_SUCCESSORS_2023
+        series.rename("value"),
+        zones,
+        aliases=LEP_ALIASES,
+        successors=LAD_SUCCESSORS_2023,
+        what=what,
     )
+
+
+def _where(path: Path) -> str:
+    """The file, and for a workbook the sheet read (the first), for messages."""
+    if path.suffix.lower() not in {".xlsx", ".xlsm"}:
+        return str(path)
+    try:
+        import openpyxl
+
+        wb = openpyxl.load_workbook(path, read_only=True)
+        try:
+            return f"{path} [sheet {wb.sheetnames[0]!r}]"
+        finally:
+            wb.close()
+    except Exception:  # noqa: BLE001 - only for a message
+        return f"{path} [first sheet]"
 
 
 def _score(labels: pd.Index, zones: Boundaries) -> int:
@@ -100,7 +120,7 @@ def _nomis(
     s = t.wide(geography_type=geo, year=year, variable=variable, **dict(where))
     sel = {"geography_type": geo, "year": year, "variable": variable, **dict(where)}
     sel["suppressed_cells"] = int(s.isna().sum())
-    return ZoneValues(_match(s, zones), "nomis", sel)
+    return ZoneValues(_match(s, zones, t.source), "nomis", sel)
 
 
 def _is_nomis(path: Path) -> bool:
@@ -172,7 +192,7 @@ def _plain(
         pd.to_numeric(df[value], errors="coerce").to_numpy(dtype=float),
         index=df[key].astype(str).str.strip(),
     )
-    return ZoneValues(_match(s, zones), "table", {"key": key, "value": value})
+    return ZoneValues(_match(s, zones, _where(path)), "table", {"key": key, "value": value})
 
 
 def zone_values(
@@ -219,7 +239,7 @@ def zone_values(
         from .io.clue import clue_jobs_by_area, read_clue_jobs
 
         s = clue_jobs_by_area(read_clue_jobs(p, year=int(date) if date else 2022))
-        zv = ZoneValues(_match(s, zones), "clue", {"year": int(date) if date else 2022})
+        zv = ZoneValues(_match(s, zones, _where(p)), "clue", {"year": int(date) if date else 2022})
         zv.selection["city_total"] = s.attrs.get("city_total")
         return zv
     if layout == "voa":
@@ -234,7 +254,9 @@ def zone_values(
                 f"{', '.join(sorted(fs['sector'].unique()))}."
             )
         s = pd.Series(part["floorspace_m2"].to_numpy(dtype=float), index=part["code"].astype(str))
-        zv = ZoneValues(_match(s, zones), "voa", {"sector": sector, "measure": "floorspace_m2"})
+        zv = ZoneValues(
+            _match(s, zones, _where(p)), "voa", {"sector": sector, "measure": "floorspace_m2"}
+        )
         zv.selection["suppressed_cells"] = int(np.isnan(s.to_numpy()).sum())
         return zv
     return _plain(p, head, zones, key=key, value=value)

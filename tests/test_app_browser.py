@@ -37,7 +37,7 @@ ARGS = [
     "--disable-sync",
 ]
 ROOT = Path(__file__).resolve().parents[1]
-SERVER_TIMEOUT_S = 180
+SERVER_TIMEOUT_S = 360  # the data load in the background: about 30-100 s on a busy machine
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
 
@@ -73,20 +73,36 @@ def server(shared_data, tmp_path_factory):
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
     try:
         t0 = time.monotonic()
+        first_200 = loading_page = None
         while True:
             if proc.poll() is not None:
                 pytest.fail(f"the app server exited ({proc.returncode}): {log_path.read_text()}")
             if time.monotonic() - t0 > SERVER_TIMEOUT_S:
                 pytest.fail(f"the app server did not answer in {SERVER_TIMEOUT_S} s: {log_path}")
-            try:
-                with urllib.request.urlopen(url, timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                time.sleep(0.3)
+            if first_200 is None:
+                try:
+                    with urllib.request.urlopen(url, timeout=2) as r:
+                        if r.status == 200:
+                            first_200 = time.monotonic() - t0
+                            loading_page = "data ready" not in log_path.read_text()
+                except (urllib.error.URLError, ConnectionError, TimeoutError):
+                    pass
+            # the data load in the background: the page fills in once they are ready
+            if first_200 is not None and "data ready" in log_path.read_text():
+                break
+            time.sleep(0.3)
         ready = time.monotonic()
-        print(f"\napp server ready in {ready - t0:.1f} s on {url} (log: {log_path})")
-        yield SimpleNamespace(url=url, ready=ready, log=log_path)
+        print(
+            f"\napp server: first HTTP 200 after {first_200:.1f} s (data still loading: "
+            f"{loading_page}), data ready after {ready - t0:.1f} s on {url} (log: {log_path})"
+        )
+        yield SimpleNamespace(
+            url=url,
+            ready=ready,
+            log=log_path,
+            first_200=first_200,
+            answered_while_loading=loading_page,
+        )
     finally:
         proc.terminate()
         try:
@@ -178,6 +194,11 @@ def test_first_page_renders_fast(server, page):
     assert "geodistrict" in page.title()
 
 
+def test_server_answers_before_the_data_are_loaded(server):
+    """The first HTTP 200 comes while the postcodes and the data folder still load."""
+    assert server.answered_while_loading, server.first_200
+
+
 def test_compare_three_places(page):
     from playwright.sync_api import expect
 
@@ -190,8 +211,8 @@ def test_compare_three_places(page):
     page.locator(".gd-places select").select_option(label=chosen)
     rows = page.locator(".gd-compare-table .tabulator-row")
     expect(rows).to_have_count(3)
-    for name in chosen:
-        expect(page.locator(".gd-compare-table")).to_contain_text(name)
+    for name in chosen:  # computed in the worker pool (London is large): a wait, not a timing
+        expect(page.locator(".gd-compare-table")).to_contain_text(name, timeout=30_000)
     img = page.locator(".gd-chart img")
     expect(img).to_have_attribute("src", re.compile(r"^data:image/png;base64,"))
     assert page.blocked == []  # type: ignore[attr-defined]  # nothing asked of the internet
@@ -275,6 +296,57 @@ def test_bad_upload_says_why_and_app_keeps_working(page, tmp_path, kind, expecte
     expect(msg).not_to_contain_text("Upload refused")
 
 
+@pytest.fixture(scope="module")
+def squares_999(tmp_path_factory) -> Path:
+    """999 squares of ~35 m side by side in Cambridge (216 KB): the upload that froze the app."""
+    d = 0.0005
+    feats = [{"type": "Feature", "properties": {"name": f"square {i}"},
+              "geometry": {"type": "Polygon", "coordinates": [[
+                  [0.05 + d * i, 52.19], [0.05 + d * (i + 1), 52.19],
+                  [0.05 + d * (i + 1), 52.19 + d], [0.05 + d * i, 52.19 + d],
+                  [0.05 + d * i, 52.19]]]}} for i in range(999)]  # fmt: skip
+    path = tmp_path_factory.mktemp("uploads") / "squares_999.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
+    return path
+
+
+def test_a_heavy_upload_does_not_freeze_another_session(server, page, squares_999):
+    """While one session measures 999 squares, a new session shows its comparison in < 5 s."""
+    from playwright.sync_api import expect
+
+    _tab(page, "Proposed district")
+    page.locator(".gd-upload input[type=file]").set_input_files(str(squares_999))
+    context = page.context.browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.route(
+        "**/*",
+        lambda route: (
+            route.continue_()
+            if urlparse(route.request.url).hostname in LOCAL_HOSTS
+            else route.abort()
+        ),
+    )
+    other = context.new_page()
+    try:
+        timings = []
+        for _ in range(2):  # a second try only if a busy machine stalled the first
+            t0 = time.monotonic()
+            other.goto(server.url)
+            expect(other.locator(".gd-compare-table .tabulator-row")).to_have_count(
+                3, timeout=30_000
+            )
+            timings.append(time.monotonic() - t0)
+            if timings[-1] < 5.0:
+                break
+            page.locator(".gd-upload input[type=file]").set_input_files(str(squares_999))
+        print(f"\nsecond session's comparison table during the 999-square upload: {timings} s")
+        assert min(timings) < 5.0, timings
+    finally:
+        context.close()
+    summary = page.locator(".gd-prop-summary")
+    expect(summary).to_contain_text("999 features merged", timeout=120_000)
+    assert "Postcodes inside" in _text(summary)
+
+
 def test_screenshots_of_every_view(page, tmp_path):
     from playwright.sync_api import expect
 
@@ -283,7 +355,7 @@ def test_screenshots_of_every_view(page, tmp_path):
     _tab(page, "Compare")  # places near the uploaded square, for a map worth looking at
     chosen = ["Cambridge city core (1 mile of the Old Schools)", "Cambridge (LAD 2024)"]
     page.locator(".gd-places select").select_option(label=chosen)
-    expect(page.locator(".gd-compare-table .tabulator-row")).to_have_count(2)
+    expect(page.locator(".gd-compare-table .tabulator-row")).to_have_count(2, timeout=30_000)
     for title, ready in (
         ("Compare", ".gd-compare-table .tabulator-row"),
         ("Map", ".gd-map iframe"),

@@ -130,6 +130,11 @@ CASES: list[Case] = [
         'eastings written "525,000" (thousands separators, not decimal commas)',
         "repaired: thousands separators",
     ),
+    P(
+        "mixed_decimal_separators.csv",
+        'decimal points in most rows, one "575000,25": which separator is the slip?',
+        "error: mixes decimal separators",
+    ),
     P("tab_separated.tsv", "tab-separated .tsv", "repaired: separator"),
     P("comment_lines.csv", "two '#' comment lines above the header", "repaired: comment line"),
     P("cr_line_endings.csv", "classic-Mac CR-only line endings", "ok: read as four rows"),

@@ -21,6 +21,7 @@ import pandas as pd
 import shapely
 
 from .._errors import GeodistrictError, InputFileError
+from .._paths import public_text
 from ..boundaries import Boundaries, prepare_boundaries
 from ..layers import PointLayer
 from ._upload import MAX_FEATURES, MAX_UPLOAD_BYTES, UPLOAD_SUFFIXES, esc_html, one_district
@@ -41,11 +42,14 @@ __all__ = [
     "chart_png",
     "compare_table",
     "comparison",
+    "comparison_ready",
     "data_dir_from_env",
     "geojson_bytes",
     "get_app_data",
     "lep_names",
     "load_app_data",
+    "load_in_background",
+    "loading_status",
     "map_html",
     "parameters_in_use",
     "place_boundaries",
@@ -164,6 +168,7 @@ def load_app_data(data_dir: str | Path | None = None, *, bundled: bool = True) -
 
     def timed(name: str, fn: Any, *args: Any, **kw: Any) -> Any:
         t0 = time.perf_counter()
+        _STEP[_key(data_dir)] = name
         out = fn(*args, **kw)
         timings[name] = round(time.perf_counter() - t0, 3)
         return out
@@ -192,7 +197,7 @@ def load_app_data(data_dir: str | Path | None = None, *, bundled: bool = True) -
             continue
         path = root / rel
         if not path.exists():
-            missing.append(f"{key}: {rel} is not in {root}")
+            missing.append(f"{key}: {rel} is not in the data folder")
             continue
         got[key] = timed(key, readers[key], path)
     return AppData(
@@ -246,20 +251,67 @@ DEFAULT_BASELINE = "district:cambridge"
 
 
 _LOCK = threading.Lock()
+_CACHE_LOCK = threading.Lock()
+_WARM_LOCK = threading.Lock()
 _LOADED: dict[str, AppData] = {}
+_LOADERS: dict[str, threading.Lock] = {}
+_STEP: dict[str, str] = {}  # what the loader of each folder is reading now
+_FAILED: dict[str, BaseException] = {}
+
+
+def _key(data_dir: str | Path | None) -> str:
+    return str(Path(data_dir).resolve()) if data_dir is not None else ""
 
 
 def get_app_data(data_dir: str | Path | None = None, *, load: bool = True) -> AppData | None:
     """The :class:`AppData` of this process for ``data_dir`` (loaded on first use, then cached).
 
     With ``load=False`` returns ``None`` instead of loading (to tell a warm start from a cold
-    one).
+    one) without waiting: a session asking while another thread loads is not blocked.
     """
-    key = str(Path(data_dir).resolve()) if data_dir is not None else ""
+    key = _key(data_dir)
+    got = _LOADED.get(key)
+    if got is not None or not load:
+        return got
     with _LOCK:
-        if key not in _LOADED and load:
+        loader = _LOADERS.setdefault(key, threading.Lock())
+    with loader:  # one load per folder; the others wait for it
+        if key not in _LOADED:
             _LOADED[key] = load_app_data(data_dir)
-        return _LOADED.get(key)
+    return _LOADED[key]
+
+
+def load_in_background(data_dir: str | Path | None = None) -> None:
+    """Start loading and warming the data of ``data_dir`` in a thread (once per process).
+
+    The server answers meanwhile; :func:`loading_status` tells sessions what is being read.
+    """
+    from ._work import run_in_background
+
+    key = _key(data_dir)
+    with _LOCK:
+        if key in _LOADED or key in _STEP:
+            return
+        _STEP[key] = "starting"
+
+    def run() -> None:
+        try:
+            get_app_data(data_dir)
+            _STEP[key] = "the featured cards"
+            warm(data_dir)
+            _STEP[key] = "ready"
+        except BaseException as exc:  # noqa: BLE001 - reported to every session
+            _FAILED[key] = exc
+
+    run_in_background(run, name="geodistrict-load")
+
+
+def loading_status(
+    data_dir: str | Path | None = None,
+) -> tuple[AppData | None, str, BaseException | None]:
+    """(the data when loaded, what is being read now, the error that stopped loading)."""
+    key = _key(data_dir)
+    return _LOADED.get(key), _STEP.get(key, "not started"), _FAILED.get(key)
 
 
 def warm(data_dir: str | Path | None = None) -> AppData:
@@ -270,6 +322,12 @@ def warm(data_dir: str | Path | None = None) -> AppData:
     t0 = time.perf_counter()
     data = get_app_data(data_dir)
     assert data is not None
+    with _WARM_LOCK:  # once: a second caller (another thread) waits for the first
+        _warm(data, t0)
+    return data
+
+
+def _warm(data: AppData, t0: float) -> None:
     if "warm" not in data.cache:
         keys = [k for k in FEATURED_PLACES if k.partition(":")[0] == "district" or
                 getattr(data, k.partition(":")[0] + "s") is not None]  # fmt: skip
@@ -281,7 +339,6 @@ def warm(data_dir: str | Path | None = None) -> AppData:
             specialisation_for(data, lep_names(data)[0])
         data.timings_s["warm_cards_chart_map"] = round(time.perf_counter() - t0, 3)
         data.cache["warm"] = True
-    return data
 
 
 # --------------------------------------------------------------------------------------------
@@ -292,7 +349,14 @@ def place_options(data: AppData) -> dict[str, str]:
     """Labels (shown) → keys of every place the app can compare, shipped districts first.
 
     Keys are ``district:SLUG``, ``lep:CODE`` and ``lad:CODE``; labels say what each is.
+    Computed once per process (every session opens with it); callers get a copy.
     """
+    if "options" not in data.cache:
+        data.cache["options"] = _place_options(data)
+    return dict(data.cache["options"])
+
+
+def _place_options(data: AppData) -> dict[str, str]:
     out: dict[str, str] = {}
     for slug, name in zip(data.districts.ids, data.districts.names, strict=True):
         out[str(name)] = f"district:{slug}"
@@ -347,11 +411,32 @@ def place_boundaries(data: AppData, key: str) -> Boundaries | None:
     return b
 
 
+#: Great Britain and Northern Ireland in longitude/latitude (west, south, east, north).
+UK_LONLAT = (-8.7, 49.8, 1.8, 60.9)
+
+
 def _uk_layers(data: AppData, b: Boundaries | None) -> dict[str, PointLayer]:
-    """UK layers for a polygon measured in British National Grid, none elsewhere."""
-    if b is None or b.metric_crs.to_epsg() != 27700:
+    """UK layers for a polygon that reaches the UK, none for one wholly elsewhere.
+
+    A polygon measured in British National Grid reaches it; so does a district with parts in
+    the UK and abroad (measured in another CRS), whose UK parts keep their postcodes.
+    """
+    if b is None:
         return {}
-    return data.layers
+    if b.metric_crs.to_epsg() == 27700:
+        return data.layers
+    geom = np.asarray(b.data.geometry.to_crs(4326).array, dtype=object)
+    return data.layers if shapely.intersects(geom, shapely.box(*UK_LONLAT)).any() else {}
+
+
+def _reach_box(b: Boundaries, reach: float, crs: Any) -> tuple[float, ...]:
+    """The box of ``b``'s polygons grown by ``reach`` metres, in ``crs``."""
+    import geopandas as gpd
+
+    x0, y0, x1, y1 = shapely.bounds(shapely.union_all(b.metric))
+    box = shapely.segmentize(shapely.box(x0 - reach, y0 - reach, x1 + reach, y1 + reach),
+                             max(reach, 1.0))  # fmt: skip
+    return tuple(gpd.GeoSeries([box], crs=b.metric_crs).to_crs(crs).total_bounds)
 
 
 def card_for(data: AppData, key: str) -> Any:
@@ -396,10 +481,17 @@ def comparison(
             png, why = chart_png(table), ""
         except GeodistrictError as exc:
             png, why = None, str(exc)
-        if len(cache) >= 64:
-            cache.pop(next(iter(cache)))
-        cache[key] = (table, png, why)
+        with _CACHE_LOCK:  # sessions compute comparisons in parallel threads
+            if len(cache) >= 64:
+                cache.pop(next(iter(cache)))
+            cache[key] = (table, png, why)
     return cache[key]
+
+
+def comparison_ready(data: AppData, keys: list[str], *, baseline: str | None = None) -> bool:
+    """Whether :func:`comparison` of this choice is cached (so showing it costs nothing)."""
+    key = (tuple(keys), baseline if baseline in keys else None)
+    return key in data.cache.get("comparisons", {})
 
 
 def table_view(table: pd.DataFrame) -> pd.DataFrame:
@@ -490,15 +582,15 @@ def _layers_near(data: AppData, b: Boundaries, other: Boundaries | None = None) 
     The reach of a card is the box of ``b``'s region; a diff with ``other`` adds its bounds.
     """
     layers = _uk_layers(data, b)
-    if not layers or (other is not None and not other.metric_crs.equals(b.metric_crs)):
+    if not layers:
         return layers
+    crs = data.postcodes.crs  # the box is drawn in the layers' CRS (BNG), whatever b's is
     reach = REGION_BUFFER_M + max(BUFFERS_M) + 1.0
-    x0, y0, x1, y1 = shapely.bounds(b.metric[0])
-    box = [x0 - reach, y0 - reach, x1 + reach, y1 + reach]
+    box = list(_reach_box(b, reach, crs))
     if other is not None:
-        ox0, oy0, ox1, oy1 = shapely.bounds(other.metric[0])
+        ox0, oy0, ox1, oy1 = _reach_box(other, 1.0, crs)
         box = [min(box[0], ox0), min(box[1], oy0), max(box[2], ox1), max(box[3], oy1)]
-    return _clip(layers, tuple(box), b.metric_crs)
+    return _clip(layers, tuple(box), crs)
 
 
 def propose(data: AppData, b: Boundaries, *, baseline: str = DEFAULT_BASELINE) -> Proposed:
@@ -601,8 +693,11 @@ def lep_names(data: AppData) -> list[str]:
     """LEP names of the UK Business Counts table (empty when it is not loaded)."""
     if data.nomis is None:
         return []
-    t = data.nomis.data
-    return sorted({str(a) for a in t.loc[t["geography_type"] == "lep", "area"].dropna()})
+    if "lep_names" not in data.cache:
+        t = data.nomis.data
+        names = {str(a) for a in t.loc[t["geography_type"] == "lep", "area"].dropna()}
+        data.cache["lep_names"] = sorted(names)
+    return list(data.cache["lep_names"])
 
 
 # --------------------------------------------------------------------------------------------
@@ -642,7 +737,8 @@ def sources_table(data: AppData) -> pd.DataFrame:
         rows.append({"layer": m.split(":")[0], "source": "not loaded", "vintage": None,
                      "licence": None, "attribution": m})  # fmt: skip
     out = pd.DataFrame(rows, columns=["layer", "source", "vintage", "licence", "attribution"])
-    return out.astype(object).where(out.notna(), "")
+    out = out.astype(object).where(out.notna(), "")
+    return out.map(lambda v: public_text(v) if isinstance(v, str) else v)  # no server folders
 
 
 def parameters_in_use(data: AppData) -> pd.DataFrame:

@@ -47,6 +47,10 @@ from ..layers import LayerInfo
 
 __all__ = [
     "MAX_FEATURES",
+    "MAX_JSON_DEPTH",
+    "MAX_PARTS",
+    "MAX_UNPACKED_BYTES",
+    "MAX_VERTICES",
     "MAX_UPLOAD_BYTES",
     "UPLOAD_SUFFIXES",
     "UploadError",
@@ -60,6 +64,14 @@ __all__ = [
 MAX_UPLOAD_BYTES = 20_000_000
 #: Most features an upload may hold.
 MAX_FEATURES = 1000
+#: Most bytes the members of a zipped Shapefile may unpack to (counted as they are produced).
+MAX_UNPACKED_BYTES = 60_000_000
+#: Most vertices (coordinate pairs) an upload may hold: a detailed district has thousands.
+MAX_VERTICES = 200_000
+#: Most polygon parts an upload may hold (all features together).
+MAX_PARTS = 5_000
+#: Deepest nesting of arrays and objects in an uploaded GeoJSON (a MultiPolygon needs 8).
+MAX_JSON_DEPTH = 32
 #: Accepted upload extensions and the content each must have.
 UPLOAD_SUFFIXES = {".geojson": "json", ".json": "json", ".gpkg": "sqlite", ".zip": "zip"}
 
@@ -178,12 +190,54 @@ _GEOJSON_TYPES = {
 }
 
 
-def _check_geojson(data: bytes, name: str, max_features: int) -> bool:
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+_JSON_POSITION = re.compile(rb"\[\s*-?[0-9.]")
+
+
+def _json_shape(data: bytes) -> tuple[int, int]:
+    """(deepest nesting, number of coordinate positions) of a JSON text, without parsing it.
+
+    Strings are blanked first (a bracket inside a name is not nesting); the depth is the
+    running count of opening minus closing brackets, so a document nested 200,000 deep is
+    measured in milliseconds instead of exhausting the parser's recursion.
+    """
+    bare = _JSON_STRING.sub(b'""', bytes(data))
+    arr = np.frombuffer(bare, dtype=np.uint8)
+    level = depth = 0
+    for start in range(0, len(arr), 1 << 20):  # in chunks: a few MB whatever the file's size
+        a = arr[start : start + (1 << 20)]
+        step = ((a == 91) | (a == 123)).astype(np.int8) - ((a == 93) | (a == 125)).astype(np.int8)
+        run = np.cumsum(step, dtype=np.int64) + level
+        depth, level = max(depth, int(run.max())), int(run[-1])
+    return depth, _JSON_POSITION.subn(b"", bare)[1]
+
+
+def _check_geojson(
+    data: bytes,
+    name: str,
+    max_features: int,
+    max_vertices: int = MAX_VERTICES,
+    max_depth: int = MAX_JSON_DEPTH,
+) -> bool:
     """Check the document's shape and size; return whether it declares a ``crs`` member."""
+    depth, positions = _json_shape(data)
+    if depth > max_depth:
+        raise UploadError(
+            f"{name}: JSON nested {depth:,} levels deep, more than the {max_depth} a GeoJSON "
+            "needs (a MultiPolygon in a FeatureCollection needs 8); export the district again "
+            "as GeoJSON."
+        )
+    if positions > max_vertices:
+        raise UploadError(
+            f"{name}: {positions:,} vertices, more than the {max_vertices:,} an upload may "
+            "have; simplify the district (e.g. QGIS Simplify, 1 m tolerance) and upload it again."
+        )
     try:
         doc = json.loads(bytes(data).decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise UploadError(f"{name}: not UTF-8 text, so not GeoJSON; {_ACCEPTED}.") from None
+    except RecursionError:  # not reached after the depth check; kept as a last guard
+        raise UploadError(f"{name}: JSON nested too deeply; export it again.") from None
     except json.JSONDecodeError as exc:
         raise UploadError(
             f"{name}: not valid JSON ({exc.msg} at line {exc.lineno}); export the district "
@@ -215,10 +269,122 @@ def _unsafe_member(member: str) -> bool:
     )
 
 
-def _extract_shapefile(data: bytes, name: str, tmp: Path, max_bytes: int) -> Path:
-    """Check a zip's members and write its one Shapefile as ``tmp/upload.*``."""
+# --------------------------------------------------------------------------------------------
+# bounded unpacking: what a zip member produces, not what it declares
+
+_CHUNK = 1 << 20  # most bytes one decompression step may produce
+
+
+def _raw_chunks(fp: Any, left: int) -> Any:
+    while left > 0:
+        raw = fp.read(min(left, 1 << 16))
+        if not raw:
+            raise EOFError("the archive ends inside the member")
+        left -= len(raw)
+        yield raw
+
+
+def _inflated(method: int, fp: Any, size: int) -> Any:
+    """The member's content in chunks of at most ``_CHUNK`` bytes, whatever its packing.
+
+    The standard library's decompressors are called with ``max_length``:
+    :meth:`zipfile.ZipFile.read` unpacks bzip2 and LZMA members without a bound, and a 3 KB
+    bzip2 member can unpack to gigabytes in one call.
+    """
+    import bz2
+    import lzma
+
+    if method == zipfile.ZIP_STORED:
+        yield from _raw_chunks(fp, size)
+        return
+    if method == zipfile.ZIP_DEFLATED:
+        z = zlib.decompressobj(-15)
+        for raw in _raw_chunks(fp, size):
+            data, full = raw, True
+            while data or full:  # a full step may leave output inside the decompressor
+                out = z.decompress(data, _CHUNK)
+                data, full = z.unconsumed_tail, len(out) == _CHUNK
+                yield out
+        yield z.flush()
+        return
+    if method == zipfile.ZIP_LZMA:  # APPNOTE 5.8.8: version (2), props size (2), props
+        head = fp.read(4)
+        n = int.from_bytes(head[2:4], "little")
+        filt = lzma._decode_filter_properties(lzma.FILTER_LZMA1, fp.read(n))  # type: ignore[attr-defined]
+        d: Any = lzma.LZMADecompressor(lzma.FORMAT_RAW, filters=[filt])
+        size -= 4 + n
+    else:
+        d = bz2.BZ2Decompressor()
+    for raw in _raw_chunks(fp, size):
+        yield d.decompress(raw, _CHUNK)
+        while not d.eof and not d.needs_input:
+            yield d.decompress(b"", _CHUNK)
+        if d.eof:
+            break
+
+
+def _unpack_member(fp: Any, info: zipfile.ZipInfo, out: Path, name: str, budget: int) -> int:
+    """Write one member's content to ``out``, stopping at ``budget`` bytes; return its size.
+
+    Raises
+    ------
+    UploadError
+        Encrypted, packed with another method, corrupt (bad data or checksum), or producing
+        more than ``budget`` bytes (a decompression bomb, whatever size the zip declares).
+    """
+    import lzma
+
+    methods = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA)
+    again = "zip the Shapefile again without a password"
+    if info.flag_bits & 0x1:
+        raise UploadError(f"{name}: cannot unpack {info.filename} (encrypted); {again}.")
+    if info.compress_type not in methods:
+        raise UploadError(
+            f"{name}: cannot unpack {info.filename} (zip method {info.compress_type}: only "
+            f"stored, deflate, bzip2 and LZMA are read); {again} with deflate."
+        )
+    fp.seek(info.header_offset)
+    head = fp.read(30)
+    if len(head) != 30 or head[:4] != b"PK\x03\x04":
+        raise UploadError(f"{name}: cannot unpack {info.filename} (bad local header); {again}.")
+    fp.seek(info.header_offset + 30 + int.from_bytes(head[26:28], "little")
+            + int.from_bytes(head[28:30], "little"))  # fmt: skip
+    produced, crc = 0, 0
     try:
-        zf = zipfile.ZipFile(io.BytesIO(bytes(data)))
+        with open(out, "wb") as dst:
+            for chunk in _inflated(info.compress_type, fp, info.compress_size):
+                produced += len(chunk)
+                if produced > budget:
+                    raise UploadError(
+                        f"{name}: {info.filename} unpacks to more than {budget / 1e6:,.0f} MB "
+                        f"(the limit for an upload's members; the zip declared "
+                        f"{info.file_size / 1e6:,.1f} MB); zip only the district's Shapefile."
+                    )
+                crc = zlib.crc32(chunk, crc)
+                dst.write(chunk)
+    except UploadError:
+        raise
+    except (zlib.error, OSError, EOFError, ValueError, lzma.LZMAError) as exc:
+        raise UploadError(f"{name}: cannot unpack {info.filename} ({exc}); {again}.") from None
+    if crc != info.CRC or produced != info.file_size:
+        raise UploadError(
+            f"{name}: cannot unpack {info.filename} (its content does not match its checksum "
+            f"or declared size: the zip is corrupt); {again}."
+        )
+    return produced
+
+
+def _extract_shapefile(
+    data: bytes, name: str, tmp: Path, max_bytes: int, max_vertices: int, max_features: int
+) -> Path:
+    """Check a zip's members and write its one Shapefile as ``tmp/upload.*``.
+
+    Members are unpacked by :func:`_unpack_member`: what they produce is counted, not what
+    the zip declares, and unpacking stops at :data:`MAX_UNPACKED_BYTES`.
+    """
+    raw = io.BytesIO(bytes(data))
+    try:
+        zf = zipfile.ZipFile(raw)
     except zipfile.BadZipFile:
         raise UploadError(f"{name}: not a readable zip archive; zip the Shapefile again.") from None
     with zf:
@@ -230,11 +396,11 @@ def _extract_shapefile(data: bytes, name: str, tmp: Path, max_bytes: int) -> Pat
                 f"{name}: unsafe path(s) in the zip ({shown}): members must not be absolute or "
                 "contain '..'; zip the Shapefile's files at its top level and upload it again."
             )
-        if len(infos) > 100 or sum(i.file_size for i in infos) > 5 * max_bytes:
+        if len(infos) > 100 or sum(i.file_size for i in infos) > MAX_UNPACKED_BYTES:
             total = sum(i.file_size for i in infos) / 1e6
             raise UploadError(
                 f"{name}: the zip holds {len(infos)} members unpacking to {total:,.0f} MB, more "
-                f"than an upload may ({5 * max_bytes / 1e6:,.0f} MB); zip only the district."
+                f"than an upload may ({MAX_UNPACKED_BYTES / 1e6:,.0f} MB); zip only the district."
             )
         files = {
             i.filename: i
@@ -272,17 +438,17 @@ def _extract_shapefile(data: bytes, name: str, tmp: Path, max_bytes: int) -> Pat
                 f"{name}: the Shapefile {base} has no .prj, so its CRS is unknown; zip the .prj "
                 "written with it (or upload a GeoJSON in longitude/latitude)."
             )
+        left = MAX_UNPACKED_BYTES
         for ext in (".shp", ".shx", ".dbf", ".prj", ".cpg"):
             if ext in by_ext:
-                try:
-                    content = zf.read(by_ext[ext])
-                except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError,
-                        NotImplementedError) as exc:  # fmt: skip
-                    raise UploadError(
-                        f"{name}: cannot unpack {by_ext[ext].filename} ({exc}); zip the "
-                        "Shapefile again without a password."
-                    ) from None
-                (tmp / f"upload{ext}").write_bytes(content)
+                left -= _unpack_member(raw, by_ext[ext], tmp / f"upload{ext}", name, left)
+        shp_bytes = (tmp / "upload.shp").stat().st_size
+        if shp_bytes > 100 + 16 * max_vertices + 56 * max_features:
+            raise UploadError(
+                f"{name}: the Shapefile holds up to {(shp_bytes - 100) // 16:,} vertices, more "
+                f"than the {max_vertices:,} an upload may have; simplify the district (e.g. "
+                "QGIS Simplify, 1 m tolerance) and upload it again."
+            )
     return tmp / "upload.shp"
 
 
@@ -342,12 +508,31 @@ def _check_polygons(gdf: Any, names: list[str], name: str) -> None:
         )
 
 
+def _check_size(gdf: Any, name: str, max_vertices: int, max_parts: int) -> None:
+    """Refuse more vertices or polygon parts than a district needs (they only cost time)."""
+    geom = np.asarray(gdf.geometry.array, dtype=object)
+    vertices = int(shapely.get_num_coordinates(geom).sum())
+    if vertices > max_vertices:
+        raise UploadError(
+            f"{name}: {vertices:,} vertices, more than the {max_vertices:,} an upload may have; "
+            "simplify the district (e.g. QGIS Simplify, 1 m tolerance) and upload it again."
+        )
+    parts = int(np.maximum(shapely.get_num_geometries(geom), 0).sum())
+    if parts > max_parts:
+        raise UploadError(
+            f"{name}: {parts:,} polygon parts, more than the {max_parts:,} an upload may have; "
+            "merge or drop the small parts and upload it again."
+        )
+
+
 def parse_upload(
     data: bytes,
     filename: str,
     *,
     max_bytes: int = MAX_UPLOAD_BYTES,
     max_features: int = MAX_FEATURES,
+    max_vertices: int = MAX_VERTICES,
+    max_parts: int = MAX_PARTS,
 ) -> Boundaries:
     """Validate an uploaded polygon file and prepare it as :class:`~geodistrict.Boundaries`.
 
@@ -357,8 +542,10 @@ def parse_upload(
         The file's content.
     filename : str
         The name the browser sent: only its extension is used, and its base name in messages.
-    max_bytes, max_features : int
-        Size and feature caps.
+    max_bytes, max_features, max_vertices, max_parts : int
+        Caps on the file's size, its features, its vertices (coordinate pairs) and its polygon
+        parts. A zip's members may unpack to at most :data:`MAX_UNPACKED_BYTES` (counted as
+        they unpack) and a GeoJSON may nest at most :data:`MAX_JSON_DEPTH` deep.
 
     Returns
     -------
@@ -370,7 +557,8 @@ def parse_upload(
     ------
     UploadError
         Too large, empty, an extension other than .geojson/.json/.gpkg/.zip, content that
-        does not match it, an unsafe or incomplete zip, too many features.
+        does not match it, an unsafe, incomplete or over-expanding zip, too many features,
+        vertices or parts, JSON nested too deep. Each refusal is one line naming the limit.
     CRSError
         A Shapefile without .prj; coordinates that contradict the CRS.
     InvalidGeometryError
@@ -401,7 +589,7 @@ def parse_upload(
         tmp = Path(tmpdir)
         kind = UPLOAD_SUFFIXES[suffix]
         if kind == "json":
-            if not _check_geojson(data, name, max_features):
+            if not _check_geojson(data, name, max_features, max_vertices):
                 notes.append("GeoJSON without a crs member: longitude/latitude (RFC 7946)")
             path = tmp / "upload.geojson"
             path.write_bytes(bytes(data))
@@ -420,7 +608,7 @@ def parse_upload(
                     "save the proposed district alone in its own GeoPackage."
                 )
         else:
-            path = _extract_shapefile(data, name, tmp, max_bytes)
+            path = _extract_shapefile(data, name, tmp, max_bytes, max_vertices, max_features)
         if kind != "json":
             try:
                 n = int(pyogrio.read_info(str(path))["features"])
@@ -436,6 +624,7 @@ def parse_upload(
         gdf = read_vector(path, what=name)
     if len(gdf) > max_features:
         raise UploadError(f"{name}: {len(gdf):,} features, over the {max_features:,} limit.")
+    _check_size(gdf, name, max_vertices, max_parts)
     stem = re.sub(r"[^\w-]+", "_", PurePosixPath(name).stem).strip("_").lower() or "proposed"
     cols = [c for c in gdf.columns if c != gdf.geometry.name]
     _, name_field = detect_id_name(cols)
@@ -479,7 +668,10 @@ def one_district(b: Boundaries) -> Boundaries:
         return b
     import geopandas as gpd
 
-    geom = shapely.union_all(np.asarray(b.data.geometry.array, dtype=object))
+    # on a grid of 1e-9 degree (0.1 mm) or 0.1 mm: squares drawn side by side whose shared
+    # edges differ in the last bits merge into one polygon instead of 999 slivers apart
+    grid = 1e-9 if b.data.crs is not None and b.data.crs.is_geographic else 1e-4
+    geom = shapely.union_all(np.asarray(b.data.geometry.array, dtype=object), grid_size=grid)
     stem = str(b.ids[0]).rsplit("-", 1)[0]
     gdf = gpd.GeoDataFrame({"id": [stem], "name": [f"{stem} ({len(b)} features merged)"]},
                            geometry=[geom], crs=b.data.crs)  # fmt: skip

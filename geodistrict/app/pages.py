@@ -28,10 +28,15 @@ import time
 from typing import Any
 
 import panel as pn
+import param
 from bokeh.models.widgets.tables import NumberFormatter
+from panel.custom import JSComponent
 
 from .. import GeodistrictError, __version__
 from .. import app as ga
+from .._paths import public_text
+from ..io.write import csv_safe
+from ._work import off_loop
 
 TITLE = "geodistrict — innovation districts"
 log = logging.getLogger("geodistrict.app")
@@ -54,7 +59,7 @@ def _data_dir_from_argv() -> str | None:
 
 
 def _alert(text: str, kind: str = "danger") -> pn.pane.Alert:
-    return pn.pane.Alert(ga.esc_md(text), alert_type=kind, margin=(5, 10))
+    return pn.pane.Alert(ga.esc_md(public_text(text)), alert_type=kind, margin=(5, 10))
 
 
 def _table(df: Any, **kw: Any) -> pn.widgets.Tabulator:
@@ -81,7 +86,7 @@ def _html_table(df: Any) -> pn.pane.HTML:
 
 def _csv(df: Any) -> io.StringIO:
     buf = io.StringIO()
-    df.to_csv(buf, index=False)
+    csv_safe(df).to_csv(buf, index=False)
     buf.seek(0)
     return buf
 
@@ -90,6 +95,61 @@ def _fmt(v: Any, digits: int = 1) -> str:
     if v is None or v != v:
         return "n/a"
     return f"{v:,.{digits}f}" if isinstance(v, float) and not float(v).is_integer() else f"{v:,.0f}"
+
+
+class UploadGuard(JSComponent):
+    """Refuses an over-large file in the browser, before a byte of it is sent.
+
+    Bokeh's file input reads the chosen file and sends all of it (base64) over the websocket;
+    a 90 MB file closes the connection ("connection lost") before the server can say why. This
+    invisible component listens, in the capture phase, for the ``change`` of the file input
+    inside the element with the class ``gd-upload`` (``target_class``), ahead of Bokeh's own
+    listener: a file over ``max_bytes`` is stopped there, the input cleared, and ``refused``
+    set to ``"name|bytes|time"`` so that the session says so in one line.
+    """
+
+    max_bytes = param.Integer(default=ga.MAX_UPLOAD_BYTES)
+    target_class = param.String(default="gd-upload")
+    refused = param.String(default="")
+
+    _esm = """
+    export function render({ model }) {
+      const find = (root) => {
+        for (const node of root.querySelectorAll("*")) {
+          if (!node.shadowRoot) continue
+          if (node.classList.contains(model.target_class)) return node.shadowRoot
+          const hit = find(node.shadowRoot)
+          if (hit) return hit
+        }
+        return null
+      }
+      const guard = (ev) => {
+        const input = ev.target
+        if (!input || input.type !== "file" || !input.files) return
+        for (const f of input.files) {
+          if (f.size > model.max_bytes) {
+            ev.stopImmediatePropagation()
+            input.value = ""
+            model.refused = `${f.name}|${f.size}|${Date.now()}`
+            return
+          }
+        }
+      }
+      const attach = () => {
+        const root = find(document)
+        if (root && !root.__gdGuard) {
+          root.__gdGuard = true
+          root.addEventListener("change", guard, true)
+        }
+        return root !== null
+      }
+      if (!attach()) {
+        const timer = setInterval(() => { if (attach()) clearInterval(timer) }, 250)
+        model.on("remove", () => clearInterval(timer))
+      }
+      return document.createElement("span")
+    }
+    """
 
 
 class GeodistrictApp:
@@ -103,18 +163,39 @@ class GeodistrictApp:
         self.table = None
         self._map_stale = True
         self._busy = False
+        self._gen = {"compare": 0, "map": 0, "proposed": 0}  # a newer request wins
+        self._map_doc_cache: tuple[Any, tuple[str, str]] | None = None
+        self._report: bytes | None = None
+        self._computing: tuple[Any, ...] | None = None  # the comparison being computed
         self.tabs: pn.Tabs | None = None
+        self._lazy: dict[int, Any] = {}  # tab → its builder, run when it is first opened
         self.tabs = pn.Tabs(
             ("Compare", self._compare_view()),
-            ("Map", self._map_view()),
-            ("Proposed district", self._proposed_view()),
-            ("Specialisation", self._specialisation_view()),
-            ("About / data", self._about_view()),
+            ("Map", self._later(1, self._map_view)),
+            ("Proposed district", self._later(2, self._proposed_view)),
+            ("Specialisation", self._later(3, self._specialisation_view)),
+            ("About / data", self._later(4, self._about_view)),
             dynamic=True,
             sizing_mode="stretch_width",
         )
         self.tabs.param.watch(self._on_tab, "active")
-        self._update_compare()
+        pending = self._update_compare()
+        if pending is not None:  # not computed yet (a cold start): in the pool, after the page
+
+            async def first() -> None:
+                await self._compare_off_loop(pending)
+
+            pn.state.execute(first)
+
+    def _later(self, index: int, builder: Any) -> pn.Column:
+        """A tab whose widgets are made when it is first opened: a new session costs less."""
+        self._lazy[index] = builder
+        return pn.Column(sizing_mode="stretch_width")
+
+    def _open(self, index: int) -> None:
+        builder = self._lazy.pop(index, None)
+        if builder is not None and self.tabs is not None:
+            self.tabs[index].objects = [builder()]
 
     # ---------------------------------------------------------------- compare
     def _compare_view(self) -> pn.viewable.Viewable:
@@ -141,8 +222,8 @@ class GeodistrictApp:
             callback=self._chart_png, filename="geodistrict_comparison.png",
             label="Chart (PNG)", button_type="primary", width=220,
         )  # fmt: skip
-        self.places.param.watch(lambda e: self._update_compare(), "value")
-        self.baseline.param.watch(lambda e: self._update_compare(keep_baseline=True), "value")
+        self.places.param.watch(self._on_places, "value")
+        self.baseline.param.watch(self._on_baseline, "value")
         note = (
             "One row per place, normalised per km². Postcodes (ONS Postcode Directory) and "
             "universities are counted only for places in Great Britain; districts abroad show "
@@ -160,9 +241,42 @@ class GeodistrictApp:
             sizing_mode="stretch_width",
         )
 
-    def _update_compare(self, keep_baseline: bool = False) -> None:
-        if self._busy:
+    async def _on_places(self, event: Any) -> None:
+        await self._compare_off_loop(self._update_compare())
+
+    async def _on_baseline(self, event: Any) -> None:
+        await self._compare_off_loop(self._update_compare(keep_baseline=True))
+
+    async def _compare_off_loop(self, pending: tuple[list[str], str | None] | None) -> None:
+        """Compute a comparison that is not cached yet in the worker pool, then show it."""
+        if pending is None:
             return
+        keys, base = pending
+        if (tuple(keys), base) == self._computing:
+            return  # the same comparison is on its way (a baseline reset echoes the choice)
+        self._computing = (tuple(keys), base)
+        gen = self._gen["compare"] = self._gen["compare"] + 1
+        self.compare_msg.objects = [_working("Computing the comparison …")]
+        try:
+            result = await off_loop(ga.comparison, self.data, keys, baseline=base,
+                                    what="the comparison")  # fmt: skip
+        except GeodistrictError as exc:
+            if gen == self._gen["compare"]:
+                self.compare_msg.objects = [_alert(str(exc))]
+            return
+        finally:
+            if self._computing == (tuple(keys), base):
+                self._computing = None
+        if gen == self._gen["compare"]:
+            self._show_compare(keys, result)
+
+    def _update_compare(self, keep_baseline: bool = False) -> tuple[list[str], str | None] | None:
+        """Show the comparison of the chosen places when it is ready (cached).
+
+        Returns the (keys, baseline) still to compute off the event loop, or ``None``.
+        """
+        if self._busy:
+            return None
         keys = list(self.places.value)
         self.compare_msg.objects = []
         if not keep_baseline:
@@ -182,12 +296,20 @@ class GeodistrictApp:
             self.compare_table.value = _empty("name")
             self.chart.object = None
             self.compare_msg.objects = [_alert("Choose at least one place to compare.", "info")]
-            return
+            return None
+        if not ga.comparison_ready(self.data, keys, baseline=self.baseline.value):
+            return keys, self.baseline.value
         try:
-            self.table, png, why = ga.comparison(self.data, keys, baseline=self.baseline.value)
+            result = ga.comparison(self.data, keys, baseline=self.baseline.value)
         except GeodistrictError as exc:
             self.compare_msg.objects = [_alert(str(exc))]
-            return
+            return None
+        self._show_compare(keys, result)
+        return None
+
+    def _show_compare(self, keys: list[str], result: tuple[Any, bytes | None, str]) -> None:
+        self.table, png, why = result
+        self.compare_msg.objects = []
         view = ga.table_view(self.table)
         self.compare_table.param.update(
             value=view, formatters={c: _NUM for c in view.columns if c != "name"}
@@ -198,8 +320,8 @@ class GeodistrictApp:
             notes.append(f"no chart: {why}")
         if notes:
             self.compare_msg.objects = [_alert("; ".join(notes), "warning")]
-        if self.tabs is not None and self.tabs.active == 1:
-            self._update_map()
+        if self.tabs is not None and self.tabs.active == 1 and 1 not in self._lazy:
+            pn.state.execute(self._update_map)
 
     def _comparison_csv(self) -> io.StringIO:
         return _csv(self.table if self.table is not None else _empty("name"))
@@ -224,7 +346,7 @@ class GeodistrictApp:
             width=260,
         )  # fmt: skip
         for w in (self.basemap, self.all_districts):
-            w.param.watch(lambda e: self._update_map(), "value")
+            w.param.watch(self._on_map_option, "value")
         return pn.Column(
             pn.Row(self.basemap, self.all_districts, self.dl_map),
             self.map_note,
@@ -233,20 +355,34 @@ class GeodistrictApp:
             sizing_mode="stretch_width",
         )
 
-    def _map_doc(self) -> tuple[str, str]:
+    def _map_args(self) -> tuple[Any, ...]:
         proposed = self.proposed.boundaries if self.proposed else None
-        return ga.map_html(self.data, list(self.places.value), proposed=proposed,
-                           basemap=self.basemap.value, all_districts=self.all_districts.value,
-                           self_contained=True)  # fmt: skip
+        return (list(self.places.value), proposed, self.basemap.value, self.all_districts.value)
 
-    def _update_map(self) -> None:
+    def _map_doc(self, args: tuple[Any, ...] | None = None) -> tuple[str, str]:
+        keys, proposed, basemap, all_districts = args or self._map_args()
+        return ga.map_html(self.data, keys, proposed=proposed, basemap=basemap,
+                           all_districts=all_districts, self_contained=True)  # fmt: skip
+
+    async def _on_map_option(self, event: Any) -> None:
+        await self._update_map()
+
+    async def _update_map(self) -> None:
+        args = self._map_args()
+        gen = self._gen["map"] = self._gen["map"] + 1
+        self.map_note.object = "Drawing the map …"
         try:
-            doc, maker = self._map_doc()
+            doc, maker = await off_loop(self._map_doc, args, what="drawing the map")
         except GeodistrictError as exc:
+            if gen != self._gen["map"]:
+                return
             self.map_note.object = ""
             self.map_pane.object = ""
-            self.tabs[1].insert(1, _alert(str(exc)))
+            self.map_note.object = ga.esc_md(public_text(str(exc)))
             return
+        if gen != self._gen["map"]:
+            return
+        self._map_doc_cache = (args, (doc, maker))
         self.map_pane.object = (
             f'<iframe title="map" srcdoc="{ga.esc_html(doc)}" '
             'style="width:100%;height:600px;border:0"></iframe>'
@@ -261,11 +397,15 @@ class GeodistrictApp:
         self._map_stale = False
 
     def _map_download(self) -> io.StringIO:
-        return io.StringIO(self._map_doc()[0])
+        args = self._map_args()
+        if self._map_doc_cache is not None and _same_args(self._map_doc_cache[0], args):
+            return io.StringIO(self._map_doc_cache[1][0])
+        return io.StringIO(self._map_doc(args)[0])
 
-    def _on_tab(self, event: Any) -> None:
+    async def _on_tab(self, event: Any) -> None:
+        self._open(event.new)
         if event.new == 1 and self._map_stale:
-            self._update_map()
+            await self._update_map()
 
     # ---------------------------------------------------------------- proposed
     def _proposed_view(self) -> pn.viewable.Viewable:
@@ -304,13 +444,19 @@ class GeodistrictApp:
             width=200, disabled=True,
         )  # fmt: skip
         self.dl_report = pn.widgets.FileDownload(
-            callback=lambda: (io.BytesIO(ga.report_html(self.data, self.proposed.boundaries))
-                              if self.proposed else None),
+            callback=lambda: io.BytesIO(self._report) if self._report else None,
             filename="proposed_audit_report.html", label="Audit report (HTML)",
             button_type="success", width=200, disabled=True,
         )  # fmt: skip
+        self.make_report = pn.widgets.Button(
+            name="Prepare the audit report", button_type="light", width=210, disabled=True,
+            css_classes=["gd-make-report"],
+        )  # fmt: skip
+        self.make_report.on_click(self._on_make_report)
         self.upload.param.watch(self._on_upload, "value")
-        self.prop_baseline.param.watch(lambda e: self._measure(), "value")
+        self.guard = UploadGuard(width=0, height=0, margin=0)
+        self.guard.param.watch(self._on_refused_in_browser, "refused")
+        self.prop_baseline.param.watch(self._on_prop_baseline, "value")
         rule = (
             f"Upload a GeoJSON (.geojson/.json, longitude/latitude unless it declares a CRS), a "
             f"GeoPackage (.gpkg) or a zipped Shapefile (.zip with .shp, .shx, .dbf and .prj), up "
@@ -319,7 +465,7 @@ class GeodistrictApp:
             "refused, not repaired: a repaired bow-tie is not the district you drew."
         )
         self.prop_results = pn.Column(
-            pn.Row(self.dl_card, self.dl_diff, self.dl_geojson, self.dl_report),
+            pn.Row(self.dl_card, self.dl_diff, self.dl_geojson, self.make_report, self.dl_report),
             pn.pane.Markdown("#### Card of the proposed district"),
             self.prop_card,
             pn.pane.Markdown("#### Diff against the baseline"),
@@ -328,7 +474,7 @@ class GeodistrictApp:
             sizing_mode="stretch_width",
         )
         return pn.Column(
-            pn.Row(self.upload, self.prop_baseline),
+            pn.Row(self.upload, self.prop_baseline, self.guard),
             pn.pane.Markdown(rule),
             self.prop_msg,
             self.prop_summary,
@@ -337,14 +483,31 @@ class GeodistrictApp:
             sizing_mode="stretch_width",
         )
 
-    def _on_upload(self, event: Any) -> None:
+    def _on_refused_in_browser(self, event: Any) -> None:
+        name, _, rest = str(event.new).partition("|")
+        size = float(rest.partition("|")[0] or 0)
+        self._clear_proposed()
+        self.prop_msg.objects = [_alert(
+            f"Upload refused: {name}: {size / 1e6:,.1f} MB is over the "
+            f"{ga.MAX_UPLOAD_BYTES / 1e6:,.0f} MB limit for uploads (checked in the browser, "
+            "nothing was sent); upload only the district's polygon (simplified if needed)."
+        )]  # fmt: skip
+
+    async def _on_prop_baseline(self, event: Any) -> None:
+        await self._measure()
+
+    async def _on_upload(self, event: Any) -> None:
         if event.new is None:
             return
         t0 = time.perf_counter()
         data, filename = event.new, self.upload.filename or "upload"
-        self.prop_msg.objects = [_alert("Reading the file …", "info")]
+        # cleared now, in the same tick as this message: a clear sent after the await could
+        # reach the browser after the user has chosen the next file, and empty it
+        self.upload.clear()
+        self.prop_msg.objects = [_working("Reading the file …")]
         try:
-            b = ga.parse_upload(data, filename)
+            b = await off_loop(ga.parse_upload, data, filename, what="reading the file")
+            read_s = time.perf_counter() - t0
         except GeodistrictError as exc:
             self._clear_proposed()
             self.prop_msg.objects = [_alert(f"Upload refused: {exc}")]
@@ -355,21 +518,28 @@ class GeodistrictApp:
             self.prop_msg.objects = [_alert(f"Upload failed ({type(exc).__name__}): {exc}")]
             return
         finally:
-            self.upload.clear()
-        self._measure(b, t0)
+            del data
+        await self._measure(b, read_s)
 
-    def _measure(self, b: Any = None, t0: float | None = None) -> None:
+    async def _measure(self, b: Any = None, read_s: float | None = None) -> None:
         b = b if b is not None else (self.proposed.boundaries if self.proposed else None)
         if b is None:
             return
+        gen = self._gen["proposed"] = self._gen["proposed"] + 1
+        self.prop_msg.objects = [_working("Measuring the district (card and diff) …")]
         try:
-            p = ga.propose(self.data, b, baseline=self.prop_baseline.value)
+            p = await off_loop(ga.propose, self.data, b, baseline=self.prop_baseline.value,
+                               what="measuring the district")  # fmt: skip
         except GeodistrictError as exc:
-            self._clear_proposed()
-            self.prop_msg.objects = [_alert(str(exc))]
+            if gen == self._gen["proposed"]:
+                self._clear_proposed()
+                self.prop_msg.objects = [_alert(str(exc))]
+            return
+        if gen != self._gen["proposed"]:
             return
         self.proposed = p
-        took = time.perf_counter() - t0 if t0 is not None else p.seconds
+        # the server's work: reading (in the pool, with its wait) and measuring (p.seconds)
+        took = p.seconds + (read_s or 0.0)
         s = p.summary()
         base = self.labels.get(p.baseline, p.baseline)
         notes = list(p.boundaries.info.notes) + list(p.card.warnings) + list(p.diff.warnings)
@@ -398,14 +568,41 @@ class GeodistrictApp:
         diff = p.diff.to_frame()
         self.prop_diff.value = diff
         self.prop_diff.formatters = {c: _NUM for c in diff.columns if c not in ("measure", "unit")}
-        for w in (self.dl_card, self.dl_diff, self.dl_geojson, self.dl_report):
+        for w in (self.dl_card, self.dl_diff, self.dl_geojson):
             w.disabled = False
         self.prop_results.visible = True
         self.dl_geojson.filename = f"{p.boundaries.ids[0]}.geojson"
         self._map_stale = True
+        self.make_report.param.update(disabled=False, name="Prepare the audit report")
+
+    async def _on_make_report(self, event: Any) -> None:
+        """Build the audit report in the worker pool, on request; its download opens when done.
+
+        On request, not after every upload: a report takes seconds of work that would queue
+        ahead of other sessions' tasks.
+        """
+        p, gen = self.proposed, self._gen["proposed"]
+        if p is None:
+            return
+        self._report = None
+        self.make_report.param.update(disabled=True, name="Preparing the report …")
+        try:
+            report = await off_loop(ga.report_html, self.data, p.boundaries,
+                                    what="building the audit report")  # fmt: skip
+        except GeodistrictError as exc:
+            if gen == self._gen["proposed"]:
+                self.make_report.name = "Audit report unavailable"
+                self.prop_msg.objects = [*self.prop_msg.objects, _alert(f"Audit report: {exc}")]
+            return
+        if gen == self._gen["proposed"] and self.proposed is p:
+            self._report = report
+            self.make_report.name = "Report ready"
+            self.dl_report.disabled = False
 
     def _clear_proposed(self) -> None:
         self.proposed = None
+        self._report = None
+        self.make_report.param.update(disabled=True, name="Prepare the audit report")
         self.prop_summary.object = ""
         self.prop_card.value = _empty()
         self.prop_diff.value = _empty()
@@ -478,7 +675,8 @@ class GeodistrictApp:
             "geodistrict library (cards, comparisons, diffs, location quotients) or quoted from "
             "the benchmark registry with its citation; areas and distances are measured in "
             "metres (British National Grid in Great Britain, UTM elsewhere).\n\n"
-            f"Data folder: `{ga.esc_md(d.data_dir or 'bundled datasets')}` · not loaded: "
+            f"Data: {'a data folder (not shown)' if d.data_dir else 'bundled datasets'} · "
+            "not loaded: "
             f"{ga.esc_md(missing)} · loaded in: {ga.esc_md(loaded)}.\n\n"
             "Uploads are parsed in memory or under fixed names in a private temporary folder "
             "(never under the uploaded name), capped in size and features; zip members with "
@@ -497,6 +695,19 @@ class GeodistrictApp:
         )
 
 
+def _working(text: str) -> pn.Column:
+    """A message with a moving progress bar (the work runs off the event loop)."""
+    return pn.Column(
+        _alert(text, "info"),
+        pn.indicators.Progress(active=True, value=-1, width=300, bar_color="info"),
+        css_classes=["gd-working"],
+    )
+
+
+def _same_args(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+    return a[0] == b[0] and a[1] is b[1] and a[2:] == b[2:]
+
+
 def _empty(column: str = "") -> Any:
     """An empty table (before anything is chosen or uploaded)."""
     import pandas as pd
@@ -505,7 +716,12 @@ def _empty(column: str = "") -> Any:
 
 
 def create_app(data_dir: str | os.PathLike[str] | None = None) -> pn.template.BaseTemplate:
-    """The page of one session (the data are loaded once per process, on first use)."""
+    """The page of one session.
+
+    The data are loaded once per process, in a background thread (:func:`ga.load_in_background`)
+    so that the server answers at once: until they are ready the page says what is being read,
+    and it fills in by itself when they are.
+    """
     if data_dir is None:
         data_dir = _data_dir_from_argv() or ga.data_dir_from_env()
     template = pn.template.BootstrapTemplate(
@@ -514,20 +730,26 @@ def create_app(data_dir: str | os.PathLike[str] | None = None) -> pn.template.Ba
     )  # fmt: skip
     holder = pn.Column(sizing_mode="stretch_width")
     template.main.append(holder)
-
-    def build() -> None:
-        try:
-            data = ga.warm(data_dir)
-        except GeodistrictError as exc:
-            holder.objects = [_alert(str(exc))]
-            return
+    data = ga.get_app_data(data_dir, load=False)
+    if data is not None:
         holder.objects = [GeodistrictApp(data).tabs]
+        return template
+    ga.load_in_background(data_dir)
+    status = pn.pane.Markdown("Loading the postcodes and the data …", css_classes=["gd-loading"])
+    holder.objects = [pn.Row(pn.indicators.LoadingSpinner(value=True, size=40), status)]
+    t0 = time.perf_counter()
 
-    if ga.get_app_data(data_dir, load=False) is not None:
-        build()
-    else:  # a cold `panel serve` without --warm: render first, load after
-        holder.objects = [
-            pn.indicators.LoadingSpinner(value=True, size=40, name="Loading postcodes and data …")
-        ]
-        pn.state.onload(build)
+    def check() -> None:
+        data, step, error = ga.loading_status(data_dir)
+        if error is not None:
+            poll.stop()
+            holder.objects = [_alert(f"The data could not be loaded: {error}")]
+        elif data is None:
+            status.object = f"Loading {ga.esc_md(step)} … ({time.perf_counter() - t0:.0f} s)"
+        else:
+            poll.stop()
+            holder.objects = [GeodistrictApp(data).tabs]
+
+    poll = pn.state.add_periodic_callback(check, period=500, start=False)
+    pn.state.onload(poll.start)
     return template

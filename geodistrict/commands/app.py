@@ -25,8 +25,10 @@ examples:
   # the same layers read from a data folder of your own (uk/universities, uk/boundaries, ...)
   geodistrict app --data DIR --port 5007 --no-browser
 
-The layers are loaded before the server starts (about 5-15 s), so the first page opens at
-once. GEODISTRICT_SHARED_DATA gives the data folder when --data is not.
+The server answers at once; the postcodes and the data load in the background (about 5-15 s)
+and the page says what is being read until they are ready. Heavy work (measuring an upload,
+comparisons, maps, reports) runs in a pool of --workers threads, so one visitor's upload does
+not freeze the others. GEODISTRICT_SHARED_DATA gives the data folder when --data is not.
 """
 
 
@@ -55,6 +57,26 @@ def register(subparsers: Any) -> None:
         "$GEODISTRICT_SHARED_DATA, else the bundled datasets",
     )
     p.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="threads for heavy work (measuring, maps, reports); default: 2-4 by CPU count",
+    )
+    p.add_argument(
+        "--num-procs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="server processes sharing the port; they are forked once the data are loaded "
+        "(implies --wait-for-data), so the data are read once and shared",
+    )
+    p.add_argument(
+        "--wait-for-data",
+        action="store_true",
+        help="load the data before serving (the old behaviour) instead of in the background",
+    )
     p.add_argument("--debug", action="store_true", help="show tracebacks")
     p.set_defaults(_run=run)
 
@@ -83,16 +105,38 @@ def run(args: argparse.Namespace) -> int:
             "geodistrict app needs panel: pip install 'geodistrict[app]'."
         ) from exc
     from .. import app as ga
+    from ..app import _work
 
+    if args.workers is not None:
+        if not 1 <= args.workers <= 32:
+            raise ParameterError(f"--workers {args.workers}: give 1 to 32 threads, e.g. 4.")
+        _work.resize(args.workers)
     data_dir = args.data if args.data is not None else ga.data_dir_from_env()
+    if data_dir is not None and not Path(data_dir).is_dir():
+        from .._errors import InputFileError
+
+        raise InputFileError(
+            f"--data {data_dir}: not a folder; give the shared data folder that holds uk/..."
+        )
     t0 = time.perf_counter()
     module = _load_app_module()
-    data = ga.warm(data_dir)
-    took = time.perf_counter() - t0
-    loaded = ", ".join(f"{k} {v:.1f} s" for k, v in data.timings_s.items())
-    print(f"geodistrict app: data ready in {took:.1f} s ({loaded})", file=sys.stderr)
-    for m in data.missing:
-        print(f"geodistrict app: not loaded: {m}", file=sys.stderr)
+
+    def report() -> None:
+        data = ga.warm(data_dir)
+        took = time.perf_counter() - t0
+        loaded = ", ".join(f"{k} {v:.1f} s" for k, v in data.timings_s.items())
+        print(f"geodistrict app: data ready in {took:.1f} s ({loaded})", file=sys.stderr)
+        for m in data.missing:
+            print(f"geodistrict app: not loaded: {m}", file=sys.stderr)
+
+    if not 1 <= args.num_procs <= 16:
+        raise ParameterError(f"--num-procs {args.num_procs}: give 1 to 16 processes, e.g. 2.")
+    wait = args.wait_for_data or args.num_procs > 1
+    if wait:
+        report()
+    else:
+        ga.load_in_background(data_dir)
+        _work.run_in_background(report, name="geodistrict-load-report")
     origins = sorted({f"{args.address}:{args.port}", f"localhost:{args.port}",
                       f"127.0.0.1:{args.port}"})  # fmt: skip
     server = pn.serve(
@@ -104,7 +148,10 @@ def run(args: argparse.Namespace) -> int:
         start=False,
         title=module.TITLE,
         websocket_max_message_size=WEBSOCKET_MAX_BYTES,
-        warm=True,  # build one page before serving: the first visitor waits for nothing
+        # with the data loaded, build one page before serving (not before forking: Bokeh
+        # forks only applications that have made no document yet)
+        warm=wait and args.num_procs == 1,
+        num_procs=args.num_procs,
     )
     url = f"http://{args.address}:{args.port}/"
     server.start()

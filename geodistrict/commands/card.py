@@ -196,7 +196,9 @@ def run(args: argparse.Namespace) -> int:
             doc["innovation_sectors"] = sectors
         Path(args.out).write_text(json.dumps(doc, indent=2, ensure_ascii=False, default=str))
     else:
-        card.to_frame().to_csv(args.out, index=False)
+        from ..io.write import csv_safe
+
+        csv_safe(card.to_frame()).to_csv(args.out, index=False)
     for w in card.warnings:
         print(f"geodistrict: warning: {w}", file=sys.stderr)
     area = f"{card.area_ha:,.1f} ha" if card.area_ha is not None else "no area"

@@ -121,7 +121,9 @@ def run(args: argparse.Namespace) -> int:
     table = compare_cards(cards, baseline=baseline)
     out = Path(args.out)
     if out.suffix.lower() == ".csv":
-        table.to_csv(out, index=False)
+        from ..io.write import csv_safe
+
+        csv_safe(table).to_csv(out, index=False)
     elif out.suffix.lower() == ".md":
         out.write_text(_markdown(table), encoding="utf-8")
     else:

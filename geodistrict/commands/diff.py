@@ -62,7 +62,9 @@ def run(args: argparse.Namespace) -> int:
         doc = {**d.to_dict(), "command": "geodistrict " + " ".join(sys.argv[1:])}
         Path(args.out).write_text(json.dumps(doc, indent=2, ensure_ascii=False, default=str))
     else:
-        d.to_frame().to_csv(args.out, index=False)
+        from ..io.write import csv_safe
+
+        csv_safe(d.to_frame()).to_csv(args.out, index=False)
     for w in d.warnings:
         print(f"geodistrict: warning: {w}", file=sys.stderr)
     print(

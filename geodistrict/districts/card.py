@@ -29,6 +29,7 @@ from ._common import (
     _single,
     _tag,
     _zone_indicators,
+    buffer_m,
 )
 
 __all__ = ["district_card"]
@@ -138,7 +139,7 @@ def district_card(
     reg_poly, region_label = _region_polygon(region, poly, crs, region_buffer_m)
     params["region"] = region_label
     rings = _rings(
-        [poly, *(shapely.buffer(poly, d, quad_segs=64) for d in buffers), reg_poly],
+        [poly, *(buffer_m(poly, d) for d in buffers), reg_poly],
         ["district", *(_tag(d) for d in buffers), "region"],
         crs,
     )

@@ -329,7 +329,35 @@ def _clean(v: Cell) -> Cell:
     return v
 
 
-def _read_xlsx(path: Path, sheet: str | int | None) -> tuple[list[list[Cell]], str]:
+def _read_xlsx(path: Path, sheet: str | int | None) -> tuple[list[list[Cell]], str, str | None]:
+    """The rows and title of one sheet: ``sheet``, else the first sheet holding a Nomis table.
+
+    A workbook whose first sheet is not the table (a notes or cover sheet added before it) is
+    read from the first sheet that has Nomis's header row, and the third value names the
+    sheet skipped; when no sheet has one the error names the file and every sheet.
+    """
+    if sheet is not None:
+        return (*_read_xlsx_sheet(path, sheet), None)
+    rows, title, names = _read_xlsx_sheet(path, 0, with_names=True)
+    if len(names) == 1 or _has_header(rows):
+        return rows, title, None
+    for k in range(1, len(names)):
+        other, other_title = _read_xlsx_sheet(path, k)
+        if _has_header(other):
+            return other, other_title, title
+    raise SchemaError(
+        f"{path}: no sheet holds a Nomis table (a header row whose first cell is 'Area'); the "
+        f"sheets are {', '.join(map(repr, names))}; download the table from Nomis again as "
+        "Excel or CSV with the areas on the rows."
+    )
+
+
+def _has_header(rows: list[list[Cell]]) -> bool:
+    return any(r and isinstance(r[0], str) and r[0].lower() == _HEADER and _width(r) > 1
+               for r in rows)  # fmt: skip
+
+
+def _read_xlsx_sheet(path: Path, sheet: str | int, *, with_names: bool = False) -> Any:
     try:
         import openpyxl
     except ImportError as exc:  # pragma: no cover - openpyxl is a core dependency
@@ -369,7 +397,7 @@ def _read_xlsx(path: Path, sheet: str | int | None) -> tuple[list[list[Cell]], s
         title = ws.title
     finally:
         wb.close()
-    return rows, title
+    return (rows, title, names) if with_names else (rows, title)
 
 
 def _read_csv(path: Path) -> list[list[Cell]]:
@@ -630,8 +658,10 @@ def read_nomis(path: str | Path, *, sheet: str | int | None = None) -> NomisTabl
         raise InputFileError(f"{path}: is a folder; pass the downloaded .xlsx or .csv file.")
     suffix = path.suffix.lower()
     if suffix in {".xlsx", ".xlsm"}:
-        rows, sheet_name = _read_xlsx(path, sheet)
+        rows, sheet_name, skipped = _read_xlsx(path, sheet)
         source = f"{path} [sheet {sheet_name!r}]" if sheet is not None else str(path)
+        if skipped is not None:
+            source = f"{path} [sheet {sheet_name!r}; the first sheet {skipped!r} holds no table]"
     elif suffix in {".csv", ".txt"}:
         rows = _read_csv(path)
         source = str(path)

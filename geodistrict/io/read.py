@@ -31,6 +31,7 @@ def read_points(
     postcode: str | None = None,
     layer: str | int | None = None,
     sheet: str | int | None = None,
+    decimal: str | None = None,
 ) -> PointLayer:
     """Read any supported point source.
 
@@ -47,6 +48,8 @@ def read_points(
         also assigns a CRS to a vector file that has none.
     layer, sheet
         Layer of a GeoPackage; sheet of a workbook.
+    decimal : {".", ","}, optional
+        The decimal separator of a table's coordinates, when a column mixes both.
 
     Returns
     -------
@@ -74,7 +77,7 @@ def read_points(
             raise EmptyLayerError(
                 f"{path}: the table has a header but no rows; export it again with its data."
             )
-        if x is None and postcode is None and crs is None:
+        if x is None and postcode is None and crs is None and decimal is None:
             from .companies_house import detect_companies_house, read_companies_house
             from .universities import detect_universities, read_universities
 
@@ -83,7 +86,15 @@ def read_points(
             if detect_universities(df.columns):
                 return read_universities(path, name=nm)
         return points_from_frame(
-            df, name=nm, source=str(path), x=x, y=y, crs=crs, postcode=postcode, notes=notes
+            df,
+            name=nm,
+            source=str(path),
+            x=x,
+            y=y,
+            crs=crs,
+            postcode=postcode,
+            notes=notes,
+            decimal=decimal,
         )
     if suffix in VECTOR_SUFFIXES or path.is_dir():
         if crs is not None:

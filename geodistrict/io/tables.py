@@ -295,14 +295,29 @@ def detect_postcode_column(columns: Sequence[str]) -> str | None:
 
 _THOUSANDS = r"-?\d{1,3}(,\d{3})+(\.\d+)?"
 _DECIMAL_COMMA = r"-?\d+,\d+"
+_DECIMAL_POINT = r"-?\d*\.\d+"
+#: The decimal separators a caller may name (``decimal=``, CLI ``--decimal NAME=SEP``).
+DECIMAL_SEPARATORS = (".", ",")
 
 
-def _to_number(values: pd.Series, *, projected: bool = False) -> tuple[np.ndarray, str | None]:
+def _to_number(
+    values: pd.Series,
+    *,
+    projected: bool = False,
+    decimal: str | None = None,
+    source: str = "table",
+    column: str = "",
+) -> tuple[np.ndarray, str | None]:
     """Parse numbers, repairing decimal commas and thousands separators.
 
     ``"52,2"`` is a decimal comma. ``"525,000"`` is ambiguous: in metres (``projected``) it is
     read with a thousands separator (525000, an easting), in degrees as a decimal comma
     (52.205 from ``"52,205"``): a coordinate in degrees never reaches a thousand.
+
+    A column that mixes the two separators (``"52.2"`` in most rows, ``"1,25"`` in one) is an
+    error naming the rows, since either could be the slip, unless ``decimal`` says which is
+    the decimal separator: with ``"."`` a decimal comma is not a number (the row is rejected
+    and its reason reported); with ``","`` decimal commas are read as decimal points.
 
     Returns
     -------
@@ -310,15 +325,39 @@ def _to_number(values: pd.Series, *, projected: bool = False) -> tuple[np.ndarra
         The numbers (NaN where not a finite number) and what was repaired:
         ``"decimal commas"``, ``"thousands separators"``, both joined by ``" and "``, or None.
     """
+    if decimal is not None and decimal not in DECIMAL_SEPARATORS:
+        raise SchemaError(f"decimal={decimal!r}: give '.' or ',' (the decimal separator).")
     s = pd.Series(values, dtype="object").astype("string").str.strip()
     done = []
+    if decimal is None:
+        commas = s.str.fullmatch(_DECIMAL_COMMA).fillna(False).to_numpy(dtype=bool)
+        if projected:
+            commas &= ~s.str.fullmatch(_THOUSANDS).fillna(False).to_numpy(dtype=bool)
+        points = s.str.fullmatch(_DECIMAL_POINT).fillna(False).to_numpy(dtype=bool)
+        if commas.any() and points.any():
+            few, many = (commas, points) if commas.sum() <= points.sum() else (points, commas)
+            rows = np.flatnonzero(few)
+            shown = ", ".join(f"{r + 1} ({s.iloc[r]!r})" for r in rows[:5])
+            more = f" and {len(rows) - 5} more" if len(rows) > 5 else ""
+            sep, other = ("commas", "points") if few is commas else ("points", "commas")
+            raise SchemaError(
+                f"{source}: column {column!r} mixes decimal separators: {int(many.sum()):,} "
+                f"values use decimal {other} but data row(s) {shown}{more} use decimal {sep}; "
+                "correct those rows, or say which is the decimal separator with decimal='.' or "
+                "decimal=',' (CLI: --decimal NAME=. or --decimal NAME=,)."
+            )
+    elif decimal == ".":
+        comma = s.str.fullmatch(_DECIMAL_COMMA).fillna(False)
+        if projected:
+            comma &= ~s.str.fullmatch(_THOUSANDS).fillna(False)
+        s = s.where(~comma, pd.NA)  # not a number with '.' as the decimal separator
     if projected:
         thousands = s.str.fullmatch(_THOUSANDS).fillna(False)
         if thousands.any():
             s = s.where(~thousands, s.str.replace(",", "", regex=False))
             done.append("thousands separators")
     comma = s.str.fullmatch(_DECIMAL_COMMA).fillna(False)
-    if comma.any():
+    if decimal != "." and comma.any():
         s = s.where(~comma, s.str.replace(",", ".", regex=False))
         done.insert(0, "decimal commas")
     num = pd.to_numeric(s, errors="coerce").astype("float64").to_numpy(copy=True)
@@ -340,6 +379,7 @@ def points_from_frame(
     notes: Sequence[str] = (),
     rejected: pd.DataFrame | None = None,
     n_input: int | None = None,
+    decimal: str | None = None,
 ) -> PointLayer:
     """Place the rows of a table as points.
 
@@ -364,6 +404,9 @@ def points_from_frame(
         Notes from reading, carried into the layer's provenance.
     rejected, n_input
         Rows already excluded by a specialised reader, and the source's row count.
+    decimal : {".", ","}, optional
+        The decimal separator of the coordinate columns, needed only when a column mixes
+        both (otherwise such a column is an error naming its rows).
 
     Returns
     -------
@@ -422,8 +465,10 @@ def points_from_frame(
                 "(CLI: --points-crs NAME=EPSG:4326)."
             )
         projected = not layer_crs.is_geographic
-        px, rx = _to_number(df[xc], projected=projected)
-        py, ry = _to_number(df[yc], projected=projected)
+        px, rx = _to_number(df[xc], projected=projected, decimal=decimal, source=source,
+                            column=xc)  # fmt: skip
+        py, ry = _to_number(df[yc], projected=projected, decimal=decimal, source=source,
+                            column=yc)  # fmt: skip
         fixed = f"{rx} {ry}"
         if "decimal" in fixed:
             notes.append(f"{source}: decimal commas in {xc}/{yc} read as decimal points")

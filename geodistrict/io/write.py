@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -23,8 +24,10 @@ import geopandas as gpd
 import pandas as pd
 
 from .._errors import InputFileError
+from .._paths import public_paths
 
 __all__ = [
+    "csv_safe",
     "write_table",
     "write_text",
     "write_json",
@@ -117,6 +120,41 @@ def atomic_path(path: str | Path, *, keep_existing: bool = False) -> Iterator[Pa
                 Path(str(tmp) + s).unlink()
 
 
+#: A cell a spreadsheet would run as a formula: it starts with = + - @ (or a tab or a carriage
+#: return, which some spreadsheets skip before looking) and is not simply a number.
+_FORMULA = re.compile(r"^[=+\-@\t\r]")
+_NUMBER = re.compile(r"^[+-]?(\d[\d,]*\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+
+
+def _cell_safe(value: Any) -> Any:
+    if isinstance(value, str) and _FORMULA.match(value) and not _NUMBER.match(value):
+        return "'" + value
+    return value
+
+
+def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table with every text cell that a spreadsheet would run as a formula made inert.
+
+    A text cell (or column name) beginning with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+    return gets a leading apostrophe (OWASP's advice against CSV injection): a district named
+    ``=HYPERLINK("http://x")`` is written ``'=HYPERLINK("http://x")`` and shows as text in Excel
+    or LibreOffice. Numbers, including negative numbers written as text, are left as they are.
+    Every CSV the package writes (the CLI's outputs, the app's downloads) passes through here.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"name": ["=1+2", "Cambridge", "-3.5", "@SUM(A1)"], "n": [1, -2, 3, 4]})
+    >>> csv_safe(t)["name"].tolist(), csv_safe(t)["n"].tolist()
+    (["'=1+2", 'Cambridge', '-3.5', "'@SUM(A1)"], [1, -2, 3, 4])
+    """
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
+            out[col] = out[col].map(_cell_safe)
+    out.columns = [_cell_safe(c) for c in out.columns]
+    return out
+
+
 def write_text(path: str | Path, text: str, *, encoding: str = "utf-8") -> Path:
     """Write a text file atomically (the previous file survives a failed write)."""
     path = Path(path)
@@ -160,6 +198,8 @@ def write_table(
         )
     if not path.parent.exists():
         raise InputFileError(f"{path}: the folder {path.parent} does not exist; create it first.")
+    if provenance is not None:  # name files, not the folders of the machine that wrote them
+        provenance = public_paths(provenance)
     prov_json = json.dumps(provenance or {}, default=str)
     is_geo = isinstance(table, gpd.GeoDataFrame)
     if suffix == ".csv" or not is_geo:
@@ -167,7 +207,7 @@ def write_table(
         if suffix != ".csv":
             raise InputFileError(f"{path}: this table has no geometry; write it as .csv.")
         with atomic_path(path) as tmp:
-            frame.to_csv(tmp, index=False)
+            csv_safe(frame).to_csv(tmp, index=False)
         if provenance is not None:
             write_json(str(path) + ".provenance.json", provenance)
         return path

@@ -274,6 +274,12 @@ def nomis_sector_counts(
             "of them."
         )
     unknown = [k for k in dims if k not in data.columns]
+    if unknown and not table.dimensions:
+        raise SchemaError(
+            f"{src}: no dimension(s) {_listing(unknown)}: this table has no dimension rows "
+            "(such as 'industry | ...') above its header; is it the right table or sheet? "
+            "Download UK Business Counts by industry from Nomis again (Excel or CSV)."
+        )
     if unknown:
         raise SchemaError(
             f"{src}: no dimension(s) {_listing(unknown)}; the dimensions are "

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .._errors import GeodistrictError, ParameterError
+from .._paths import public_paths, public_text
 from .._progress import progress, progress_enabled
 from ..io.write import write_json, write_text
 from ._context import ReportContext, subset_layer
@@ -155,6 +156,15 @@ def _summary_json(rep: PlaceReport, files: dict[str, str]) -> dict[str, Any]:
     }
 
 
+def _write_public_text(path: Path, text: str) -> Path:
+    """Write a report file naming files, never the folders of this machine."""
+    return write_text(path, public_text(text))
+
+
+def _write_public_json(path: Path, obj: Any) -> Path:
+    return write_json(path, public_paths(obj))
+
+
 def build_reports(
     ctx: ReportContext,
     out_dir: str | Path,
@@ -225,7 +235,7 @@ def build_reports(
 
                 sectors = _sectors.innovation_sectors(firms, ctx.place(i))
                 html = _sectors.insert_section(html, _sectors.render_innovation_sectors(sectors))
-            path = write_text(out / f"{rep.slug}.html", html)
+            path = write_text(out / f"{rep.slug}.html", public_text(html))
             run.html[pid] = path
             files = {"html": path.name}
             if pdf:
@@ -233,7 +243,7 @@ def build_reports(
             summary = _summary_json(rep, files)
             if sectors is not None:
                 summary["innovation_sectors"] = _sectors.section_json(sectors)
-            write_json(out / f"{rep.slug}.json", summary)
+            write_json(out / f"{rep.slug}.json", public_paths(summary))
             run.headlines.append(rep.headline())
         except Exception as exc:  # one place's failure must not stop the others
             if debug:
@@ -285,7 +295,7 @@ def build_reports(
     from ._html import render_index
 
     pdf_ok = bool(pdf and run.pdf)
-    run.index = write_text(
+    run.index = _write_public_text(
         out / "index.html",
         render_index(
             run.headlines,
@@ -297,7 +307,7 @@ def build_reports(
             pdf=pdf_ok,
         ),
     )
-    run.record = write_json(
+    run.record = _write_public_json(
         out / "reports.json",
         {
             "places": run.headlines,
