@@ -119,11 +119,18 @@ def _card(rep: PlaceReport, reference: str | None) -> str:
         ("Source and note", False),
     ]
     note = ""
-    if not reference:
-        note = (
-            "<p class='small'>No national reference was given (a Nomis table with a country "
-            "row, --business-counts), so no ratios are shown.</p>"
+    basis = (rep.reference or {}).get("basis")
+    if basis:
+        note += f"<p class='small gd-reference'>{escape(str(basis))}</p>"
+    if not reference or not any(r["ratio"] is not None for r in rep.card):
+        why = (
+            "No national reference area is known (give LAD polygons: --zones or "
+            "--reference-zones)"
+            if reference
+            else "No national reference applies (a Nomis table with a country row, "
+            "--business-counts, or the ONS Postcode Directory names one for UK places)"
         )
+        note += f"<p class='small'>{escape(why)}, so no ratios are shown.</p>"
     return _table(head, rows, "card") + note
 
 
