@@ -100,11 +100,12 @@ def country_of_codes(codes: Any) -> str | None:
     return str(letters[int(np.argmax(n))])
 
 
-def _laua(layer: PointLayer | None) -> np.ndarray | None:
+def _laua(layer: PointLayer | None) -> Any:
+    """The layer's LAD code column (a Series, often categorical), or ``None``."""
     if layer is None:
         return None
     col = next((c for c in layer.attributes.columns if str(c).lower() == "laua"), None)
-    return None if col is None else layer.attributes[col].astype(str).to_numpy()
+    return None if col is None else layer.attributes[col]
 
 
 def country_of_place(
@@ -130,7 +131,7 @@ def country_of_place(
         if len(idx):
             shapely.prepare(g)
             inside = idx[shapely.contains_xy(g, postcodes.x[idx], postcodes.y[idx])]
-            got = country_of_codes(codes[inside])
+            got = country_of_codes(codes.iloc[inside].astype(str).to_numpy())
             if got is not None:
                 return got
     if lads is not None:
@@ -195,7 +196,8 @@ def national_reference(
         basis["area"] = f"unknown: no LAD polygons of {name} were given, so no densities"
     codes = _laua(postcodes)
     if postcodes is not None and codes is not None:
-        n = int(np.char.startswith(codes.astype(str), code).sum())
+        tally = codes.value_counts()
+        n = int(tally[tally.index.astype(str).str.startswith(code)].sum())
         counts["postcodes"] = float(n)
         basis["postcodes"] = (
             f"{n:,} postcodes of the ONS Postcode Directory with a grid reference whose "

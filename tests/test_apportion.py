@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 import shapely
-from conftest import LAD24, LEP21
+from conftest import LAD24
 
 pytestmark = pytest.mark.shared_data
 
@@ -37,8 +37,10 @@ def test_38_leps_as_drawn_districts_match_nomis_lep_rows(inputs, lep21):
                             aliases=LEP_ALIASES).values["n"]  # fmt: skip
     est = sp.totals.set_index("id")["enterprises"]
     err = (est / published.reindex(est.index) - 1).abs()
-    print(f"\napportioned vs Nomis LEP rows: max |error| {err.max():.4%}, "
-          f"median {err.median():.4%}; within 5 %: {(err <= 0.05).sum()} of {len(err)}")
+    print(
+        f"\napportioned vs Nomis LEP rows: max |error| {err.max():.4%}, "
+        f"median {err.median():.4%}; within 5 %: {(err <= 0.05).sum()} of {len(err)}"
+    )
     assert len(err) == 38 and err.notna().all()
     assert (err <= 0.05).sum() >= 34
     # LQs are against England: England's own mix gives LQ 1 in every sector
@@ -61,8 +63,8 @@ def test_a_square_inside_manchester_is_wholly_from_a_partial_lad(inputs):
 
     lads, table, postcodes = inputs
     sq = shapely.box(383500, 397500, 384500, 398500)
-    b = prepare_boundaries(gpd.GeoDataFrame({"id": ["sq"], "name": ["square"]},
-                                            geometry=[sq], crs=27700), id="id", name="name")  # fmt: skip
+    gdf = gpd.GeoDataFrame({"id": ["sq"], "name": ["square"]}, geometry=[sq], crs=27700)
+    b = prepare_boundaries(gdf, id="id", name="name")
     sp = apportioned_sectors(b, lads, table, postcodes)
     rows, tot = sp.for_place("sq")
     assert tot["partial_share"] == pytest.approx(1.0)

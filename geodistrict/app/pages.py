@@ -310,7 +310,11 @@ class GeodistrictApp:
             button_type="success", width=200, disabled=True,
         )  # fmt: skip
         self.upload.param.watch(self._on_upload, "value")
-        self.prop_baseline.param.watch(lambda e: self._measure(), "value")
+        self._auto_baseline = False  # set while the app picks the default baseline itself
+        self.prop_baseline.param.watch(
+            lambda e: None if self._auto_baseline else self._measure(), "value"
+        )
+        journey = self._journey_view()
         rule = (
             f"Upload a GeoJSON (.geojson/.json, longitude/latitude unless it declares a CRS), a "
             f"GeoPackage (.gpkg) or a zipped Shapefile (.zip with .shp, .shx, .dbf and .prj), up "
@@ -324,6 +328,7 @@ class GeodistrictApp:
             self.prop_card,
             pn.pane.Markdown("#### Diff against the baseline"),
             self.prop_diff,
+            journey,
             visible=False,
             sizing_mode="stretch_width",
         )
@@ -356,6 +361,7 @@ class GeodistrictApp:
             return
         finally:
             self.upload.clear()
+        self._pick_baseline(b)
         self._measure(b, t0)
 
     def _measure(self, b: Any = None, t0: float | None = None) -> None:
@@ -403,6 +409,7 @@ class GeodistrictApp:
         self.prop_results.visible = True
         self.dl_geojson.filename = f"{p.boundaries.ids[0]}.geojson"
         self._map_stale = True
+        self._update_journey(p)
 
     def _clear_proposed(self) -> None:
         self.proposed = None
@@ -413,6 +420,90 @@ class GeodistrictApp:
             w.disabled = True
         self.prop_results.visible = False
         self._map_stale = True
+
+    # ---------------------------------------------------------------- proposal in context
+    def _journey_view(self) -> pn.viewable.Viewable:
+        """Reference, sector picture and map of the proposal (filled by _update_journey)."""
+        self.prop_baseline_note = pn.pane.Markdown("", css_classes=["gd-prop-baseline"])
+        self.prop_reference = _table(_empty(), css_classes=["gd-prop-reference"])
+        self.prop_sectors_note = pn.pane.Markdown("", css_classes=["gd-prop-sectors-note"])
+        self.prop_sectors = _table(_empty(), css_classes=["gd-prop-sectors"])
+        self.prop_map = pn.pane.HTML("", height=560, sizing_mode="stretch_width",
+                                     css_classes=["gd-prop-map"])  # fmt: skip
+        self.prop_map_doc = ""
+        self.dl_prop_map = pn.widgets.FileDownload(
+            callback=lambda: io.StringIO(self.prop_map_doc), filename="proposed_map.html",
+            label="Map (HTML)", button_type="primary", width=200, disabled=True,
+            css_classes=["gd-dl-prop-map"],
+        )  # fmt: skip
+        self.dl_brief = pn.widgets.FileDownload(
+            callback=lambda: (io.BytesIO(ga.brief_pdf(self.data, self.proposed,
+                                                      map_html=self.prop_map_doc))
+                              if self.proposed else None),
+            filename="proposed_brief.pdf", label="Brief (PDF)", button_type="success",
+            width=200, disabled=True, css_classes=["gd-dl-brief"],
+        )  # fmt: skip
+        return pn.Column(
+            self.prop_baseline_note,
+            pn.Row(self.dl_prop_map, self.dl_brief),
+            pn.pane.Markdown("#### The proposal in context"),
+            self.prop_map,
+            pn.pane.Markdown("#### Against the national reference"),
+            self.prop_reference,
+            pn.pane.Markdown("#### Sector picture (apportioned UK Business Counts)"),
+            self.prop_sectors_note,
+            self.prop_sectors,
+            sizing_mode="stretch_width",
+        )
+
+    def _pick_baseline(self, b: Any) -> None:
+        """Set the baseline to the default for this proposal (the LAD overlapping it most)."""
+        try:
+            key, why = ga.default_baseline(self.data, b)
+        except GeodistrictError as exc:
+            self.prop_baseline_why = f"default baseline unavailable: {exc}"
+            return
+        if key in self.prop_baseline.options.values():
+            self._auto_baseline = True
+            try:
+                self.prop_baseline.value = key
+            finally:
+                self._auto_baseline = False
+        self.prop_baseline_why = f"Baseline chosen by default: {why}; change it above."
+
+    def _update_journey(self, p: Any) -> None:
+        why = getattr(self, "prop_baseline_why", "")
+        chosen = self.labels.get(p.baseline, p.baseline)
+        self.prop_baseline_note.object = ga.esc_md(
+            why
+            if why.startswith("Baseline chosen") and chosen in why
+            else f"Baseline: {chosen} (chosen by you)."
+        )
+        ref = ga.reference_table(self.data, p)
+        self.prop_reference.value = ref
+        nums = ("value", "per_km2", "reference_per_km2", "ratio")
+        self.prop_reference.formatters = {c: _NUM for c in nums}
+        try:
+            picture = ga.sector_picture(self.data, p.boundaries)
+            rows, text = ga.sector_table(picture, str(p.boundaries.ids[0]))
+            self.prop_sectors.value = rows
+            nums = ("count", "area_total", "reference_count", "lq")
+            self.prop_sectors.formatters = {c: _NUM for c in nums}
+            self.prop_sectors_note.object = ga.esc_md(text)
+        except GeodistrictError as exc:
+            self.prop_sectors.value = _empty()
+            self.prop_sectors_note.object = ga.esc_md(str(exc))
+        try:
+            self.prop_map_doc = ga.proposal_map_html(self.data, p)
+            self.prop_map.object = (
+                f'<iframe title="proposal map" srcdoc="{ga.esc_html(self.prop_map_doc)}" '
+                'style="width:100%;height:540px;border:0"></iframe>'
+            )
+        except GeodistrictError as exc:
+            self.prop_map_doc = ""
+            self.prop_map.object = ga.esc_html(f"No map: {exc}")
+        for w in (self.dl_prop_map, self.dl_brief):
+            w.disabled = not self.prop_map_doc
 
     # ---------------------------------------------------------------- specialisation
     def _specialisation_view(self) -> pn.viewable.Viewable:

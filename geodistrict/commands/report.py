@@ -91,7 +91,8 @@ def register(subparsers: Any) -> None:
                    "whole LADs (combined authorities, LSIP areas)")  # fmt: skip
     p.add_argument("--reference-zones", metavar="PATH", default=None,
                    help="LAD polygons (GSS codes) giving each UK country's area for the "
-                   "national reference of the ratios (default: --zones or --floorspace-zones)")  # fmt: skip
+                   "national reference of the ratios (default: --zones or "
+                   "--floorspace-zones)")  # fmt: skip
     p.add_argument("--geography", metavar="TYPE", default=None,
                    help="Nomis geography type of the places (default: lep for LEP boundaries, "
                    "ladu for LADs)")  # fmt: skip

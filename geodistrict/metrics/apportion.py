@@ -78,6 +78,7 @@ def apportioned_sectors(
     *,
     year: int | None = None,
     overlap: str = "full",
+    sector_counts: tuple[pd.DataFrame, pd.Series] | None = None,
 ) -> SectorPicture:
     """Enterprises by SIC section apportioned from LADs onto polygons, with LQs vs England.
 
@@ -96,6 +97,9 @@ def apportioned_sectors(
         Year of the table (default: its latest).
     overlap : {"full", "split"}
         How overlapping targets share a LAD (see :func:`~geodistrict.interpolate.interpolate`).
+    sector_counts : (DataFrame, Series), optional
+        ``nomis_sector_counts(table, geography_type="ladu", year=year)`` computed before
+        (reading the sectors of a large table takes seconds: an app computes them once).
 
     Returns
     -------
@@ -106,7 +110,11 @@ def apportioned_sectors(
     from .nomis_sectors import nomis_sector_counts
     from .specialisation import location_quotients
 
-    counts, reference = nomis_sector_counts(table, geography_type="ladu", year=year)
+    counts, reference = (
+        sector_counts
+        if sector_counts is not None
+        else nomis_sector_counts(table, geography_type="ladu", year=year)
+    )
     if counts.empty:
         raise SchemaError(f"{table.source}: no LAD (ladu) rows to apportion.")
     labels = dict(zip(counts["sector"], counts["sector_label"], strict=False))
@@ -151,8 +159,13 @@ def apportioned_sectors(
             "name": targets.names.astype(str),
             "enterprises": est.reindex(ids).fillna(0.0).to_numpy(),
             "partial_share": (part.reindex(ids).fillna(0.0) / est.reindex(ids)).to_numpy(),
-            "n_lads": share[share["share"] >= SLIVER_SHARE].groupby("id").size().reindex(ids)
-            .fillna(0).astype(int).to_numpy(),
+            "n_lads": share[share["share"] >= SLIVER_SHARE]
+            .groupby("id")
+            .size()
+            .reindex(ids)
+            .fillna(0)
+            .astype(int)
+            .to_numpy(),
             "n_partial_lads": share[share["partial"] & (share["share"] >= SLIVER_SHARE)]
             .groupby("id")
             .size()

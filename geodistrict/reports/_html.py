@@ -124,8 +124,7 @@ def _card(rep: PlaceReport, reference: str | None) -> str:
         note += f"<p class='small gd-reference'>{escape(str(basis))}</p>"
     if not reference or not any(r["ratio"] is not None for r in rep.card):
         why = (
-            "No national reference area is known (give LAD polygons: --zones or "
-            "--reference-zones)"
+            "No national reference area is known (give LAD polygons: --zones or --reference-zones)"
             if reference
             else "No national reference applies (a Nomis table with a country row, "
             "--business-counts, or the ONS Postcode Directory names one for UK places)"
