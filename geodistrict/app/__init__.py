@@ -29,6 +29,7 @@ from ._state import (
     context_places,
     data_dir_from_env,
     default_baseline,
+    draw_start_map_html,
     geojson_bytes,
     get_app_data,
     lep_names,
@@ -49,6 +50,7 @@ from ._state import (
     specialisation_for,
     table_view,
     warm,
+    with_draw_control,
 )
 from ._upload import (
     MAX_FEATURES,
@@ -84,6 +86,7 @@ __all__ = [
     "comparison",
     "context_places",
     "default_baseline",
+    "draw_start_map_html",
     "proposal_map_html",
     "proposal_reference",
     "reference_table",
@@ -109,4 +112,5 @@ __all__ = [
     "specialisation_for",
     "table_view",
     "warm",
+    "with_draw_control",
 ]

@@ -44,6 +44,7 @@ __all__ = [
     "comparison",
     "context_places",
     "default_baseline",
+    "draw_start_map_html",
     "proposal_map_html",
     "proposal_reference",
     "reference_table",
@@ -65,6 +66,7 @@ __all__ = [
     "specialisation_for",
     "table_view",
     "warm",
+    "with_draw_control",
 ]
 
 #: Files read from the shared data folder (``--data DIR``), relative to it.
@@ -962,6 +964,7 @@ def _warm_journey(data: AppData) -> None:
         from ..metrics.nomis_sectors import nomis_sector_counts
 
         data.cache["lad_sector_counts"] = nomis_sector_counts(data.nomis, geography_type="ladu")
+    draw_start_map_html(data)
 
 
 def _uk_context_layers(data: AppData, b: Boundaries) -> dict[str, PointLayer]:
@@ -973,7 +976,8 @@ def _uk_context_layers(data: AppData, b: Boundaries) -> dict[str, PointLayer]:
     if not (-100_000 < x0 < 800_000 and -100_000 < y0 < 1_300_000):
         return {}
     pad = 2_000.0
-    return _clip(data.layers, (x0 - pad, y0 - pad, x1 + pad, y1 + pad), BNG)
+    layers = {k: (v if v.crs.equals(BNG) else v.to_crs(BNG)) for k, v in data.layers.items()}
+    return _clip(layers, (x0 - pad, y0 - pad, x1 + pad, y1 + pad), BNG)
 
 
 _BRIEF_CSS = """
@@ -1045,3 +1049,100 @@ def brief_pdf(data: AppData, p: Proposed, *, map_html: str | None = None) -> byt
         if res.error:
             raise InputFileError(f"the brief could not be printed: {res.error}")
         return pdf.read_bytes()
+
+
+#: The draw control added to a map shown in the app: click corners, Finish, and the polygon
+#: goes as GeoJSON text to the page's hidden ``gd-drawn`` input (the map's iframe is a
+#: ``srcdoc`` of the page, so it shares its origin). Plain Leaflet: no plugin, no network.
+_DRAW_JS = """
+<script>
+(function () {
+  function q(s) { return document.querySelector(s); }
+  function send(text) {
+    try {
+      var B = window.parent.Bokeh;
+      for (var i = 0; i < B.documents.length; i++) {
+        for (var m of B.documents[i].all_models) {
+          if (m.css_classes && m.css_classes.indexOf("gd-drawn") >= 0) {
+            m.value = text; return true;
+          }
+        }
+      }
+    } catch (err) { console.log(err); }
+    q(".gd-draw-msg").textContent = "Not in the app: copy this GeoJSON and upload it: " + text;
+    return false;
+  }
+  function ready() {
+    var key = Object.keys(window).find(function (k) {
+      return k.indexOf("map_") === 0 && window[k] instanceof L.Map; });
+    if (!key) { return setTimeout(ready, 50); }
+    var map = window[key], pts = [], shape = null, drawing = false;
+    window.gdMap = map;
+    var ctl = L.control({position: "topleft"});
+    ctl.onAdd = function () {
+      var d = L.DomUtil.create("div", "gd-draw leaflet-bar");
+      d.style.background = "#fff"; d.style.padding = "4px"; d.style.font = "12px sans-serif";
+      d.innerHTML = '<button type="button" class="gd-draw-start">Draw a district</button> ' +
+        '<button type="button" class="gd-draw-finish" disabled>Finish</button> ' +
+        '<button type="button" class="gd-draw-cancel" disabled>Cancel</button>' +
+        '<div class="gd-draw-msg"></div>';
+      L.DomEvent.disableClickPropagation(d);
+      return d;
+    };
+    ctl.addTo(map);
+    function reset() {
+      pts = []; if (shape) { map.removeLayer(shape); shape = null; } drawing = false;
+      q(".gd-draw-finish").disabled = true; q(".gd-draw-cancel").disabled = true;
+      map.getContainer().style.cursor = "";
+    }
+    q(".gd-draw-start").onclick = function () {
+      reset(); drawing = true; q(".gd-draw-cancel").disabled = false;
+      map.getContainer().style.cursor = "crosshair";
+      q(".gd-draw-msg").textContent = "Click the corners, then Finish.";
+    };
+    map.on("click", function (e) {
+      if (!drawing) { return; }
+      pts.push([+e.latlng.lng.toFixed(7), +e.latlng.lat.toFixed(7)]);
+      if (shape) { map.removeLayer(shape); }
+      shape = L.polygon(pts.map(function (p) { return [p[1], p[0]]; }),
+                        {color: "#ff7f00", weight: 3, dashArray: "4 3"}).addTo(map);
+      q(".gd-draw-finish").disabled = pts.length < 3;
+    });
+    q(".gd-draw-finish").onclick = function () {
+      if (pts.length < 3) { return; }
+      var doc = {type: "Feature", properties: {name: "Drawn district", drawn: Date.now()},
+                 geometry: {type: "Polygon", coordinates: [pts.concat([pts[0]])]}};
+      drawing = false; map.getContainer().style.cursor = "";
+      if (send(JSON.stringify(doc))) { q(".gd-draw-msg").textContent = "Measuring …"; }
+    };
+    q(".gd-draw-cancel").onclick = function () { reset(); q(".gd-draw-msg").textContent = ""; };
+  }
+  ready();
+})();
+</script>
+"""
+
+
+def with_draw_control(doc: str) -> str:
+    """A map document with the app's draw control (:data:`_DRAW_JS`) before ``</body>``."""
+    i = doc.rfind("</body>")
+    return doc[:i] + _DRAW_JS + doc[i:] if i >= 0 else doc + _DRAW_JS
+
+
+def draw_start_map_html(data: AppData) -> str:
+    """The map a planner draws on before any proposal: the shipped districts in the UK."""
+    if "draw_start_map" not in data.cache:
+        from ..maps import make_map, save_map
+
+        d = data.districts
+        uk = [i for i, g in enumerate(shapely.centroid(_in_metric(d, "EPSG:4326")))
+              if -9 < g.x < 2 and 49 < g.y < 61]  # fmt: skip
+        import geopandas as gpd
+
+        shown = gpd.GeoDataFrame(d.data.iloc[uk][["id", "name", "geometry"]])
+        m = make_map(districts=shown, basemap="osm", simplify_m=5.0,
+                     title="Draw a proposed district")  # fmt: skip
+        with tempfile.TemporaryDirectory(prefix="geodistrict-map-") as tmp:
+            path = save_map(m, Path(tmp) / "map.html", self_contained=True, budget_mb=None)
+            data.cache["draw_start_map"] = path.read_text(encoding="utf-8")
+    return data.cache["draw_start_map"]

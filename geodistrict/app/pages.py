@@ -337,6 +337,7 @@ class GeodistrictApp:
             pn.pane.Markdown(rule),
             self.prop_msg,
             self.prop_summary,
+            self.prop_map_box,
             self.prop_results,
             name="proposed",
             sizing_mode="stretch_width",
@@ -443,11 +444,20 @@ class GeodistrictApp:
             filename="proposed_brief.pdf", label="Brief (PDF)", button_type="success",
             width=200, disabled=True, css_classes=["gd-dl-brief"],
         )  # fmt: skip
+        # a drawn polygon arrives here as GeoJSON text, set by the map's draw control
+        self.drawn = pn.widgets.TextAreaInput(value="", visible=False, css_classes=["gd-drawn"])
+        self.drawn.param.watch(self._on_drawn, "value")
+        self.prop_map_title = pn.pane.Markdown(
+            "#### Draw a district\nClick **Draw a district** on the map, click its corners, "
+            "then **Finish**: it is measured like an upload. Drawing again replaces it.",
+            css_classes=["gd-prop-map-title"],
+        )
+        self.prop_map.object = self._map_iframe(ga.draw_start_map_html(self.data))
+        self.prop_map_box = pn.Column(self.prop_map_title, pn.Row(self.dl_prop_map, self.dl_brief),
+                                      self.prop_map, self.drawn,
+                                      sizing_mode="stretch_width")  # fmt: skip
         return pn.Column(
             self.prop_baseline_note,
-            pn.Row(self.dl_prop_map, self.dl_brief),
-            pn.pane.Markdown("#### The proposal in context"),
-            self.prop_map,
             pn.pane.Markdown("#### Against the national reference"),
             self.prop_reference,
             pn.pane.Markdown("#### Sector picture (apportioned UK Business Counts)"),
@@ -455,6 +465,26 @@ class GeodistrictApp:
             self.prop_sectors,
             sizing_mode="stretch_width",
         )
+
+    @staticmethod
+    def _map_iframe(doc: str) -> str:
+        return (
+            f'<iframe title="proposal map" srcdoc="{ga.esc_html(ga.with_draw_control(doc))}" '
+            'style="width:100%;height:540px;border:0"></iframe>'
+        )
+
+    def _on_drawn(self, event: Any) -> None:
+        """A polygon drawn on the map: checked like an upload, then measured."""
+        if not event.new:
+            return
+        t0 = time.perf_counter()
+        try:
+            b = ga.parse_upload(event.new.encode("utf-8"), "drawn.geojson")
+        except GeodistrictError as exc:
+            self.prop_msg.objects = [_alert(f"Drawing refused: {exc}")]
+            return
+        self._pick_baseline(b)
+        self._measure(b, t0)
 
     def _pick_baseline(self, b: Any) -> None:
         """Set the baseline to the default for this proposal (the LAD overlapping it most)."""
@@ -495,9 +525,10 @@ class GeodistrictApp:
             self.prop_sectors_note.object = ga.esc_md(str(exc))
         try:
             self.prop_map_doc = ga.proposal_map_html(self.data, p)
-            self.prop_map.object = (
-                f'<iframe title="proposal map" srcdoc="{ga.esc_html(self.prop_map_doc)}" '
-                'style="width:100%;height:540px;border:0"></iframe>'
+            self.prop_map.object = self._map_iframe(self.prop_map_doc)
+            self.prop_map_title.object = (
+                f"#### {ga.esc_md(p.card.name)} in context\nZoomed to the proposal. Draw "
+                "another outline on the map to re-measure (**Draw a district**)."
             )
         except GeodistrictError as exc:
             self.prop_map_doc = ""
