@@ -38,12 +38,14 @@ __all__ = [
     "Proposed",
     "card_for",
     "chart_png",
+    "benchmark_rank",
     "brief_html",
     "brief_pdf",
     "compare_table",
     "comparison",
     "context_places",
     "default_baseline",
+    "diff_table",
     "draw_start_map_html",
     "proposal_map_html",
     "proposal_reference",
@@ -847,8 +849,6 @@ def sector_picture(data: AppData, b: Boundaries) -> Any:
     InputFileError
         Without the Nomis table or the LAD polygons, or outside the LADs they cover.
     """
-    from ..metrics.apportion import apportioned_sectors
-
     if data.nomis is None or data.lads is None:
         why = "; ".join(m for m in data.missing if m.startswith(("nomis", "lads")))
         raise InputFileError(f"no sector picture: the UK Business Counts by LAD are not "
@@ -862,16 +862,20 @@ def sector_picture(data: AppData, b: Boundaries) -> Any:
                 "no sector picture: the proposal lies outside the LADs of the UK Business "
                 "Counts table (England)."
             )
-        if "lad_sector_counts" not in data.cache:
-            from ..metrics.nomis_sectors import nomis_sector_counts
-
-            counts = nomis_sector_counts(data.nomis, geography_type="ladu")
-            data.cache["lad_sector_counts"] = counts
-        counts_of = data.cache["lad_sector_counts"]
-        data.cache[key] = apportioned_sectors(
-            one, data.lads, data.nomis, data.postcodes, sector_counts=counts_of
-        )
+        data.cache[key] = _apportion(data, one)
     return data.cache[key]
+
+
+def _apportion(data: AppData, targets: Boundaries) -> Any:
+    """:func:`~geodistrict.metrics.apportion.apportioned_sectors` with the app's layers."""
+    from ..metrics.apportion import apportioned_sectors
+
+    if "lad_sector_counts" not in data.cache:
+        from ..metrics.nomis_sectors import nomis_sector_counts
+
+        data.cache["lad_sector_counts"] = nomis_sector_counts(data.nomis, geography_type="ladu")
+    return apportioned_sectors(targets, data.lads, data.nomis, data.postcodes,
+                               sector_counts=data.cache["lad_sector_counts"])  # fmt: skip
 
 
 def sector_table(picture: Any, pid: str) -> tuple[pd.DataFrame, str]:
@@ -982,14 +986,21 @@ def _uk_context_layers(data: AppData, b: Boundaries) -> dict[str, PointLayer]:
 
 _BRIEF_CSS = """
 @page {size: A4 portrait; margin: 10mm}
-body {font: 9px/1.3 system-ui, sans-serif; color: #222; margin: 0}
+body {font: 8.5px/1.25 system-ui, sans-serif; color: #222; margin: 0}
 h1 {font-size: 15px; margin: 0 0 2px} h2 {font-size: 11px; margin: 6px 0 2px}
 table {border-collapse: collapse; width: 100%} td, th {border-bottom: 1px solid #ddd;
   padding: 1px 4px; text-align: left; vertical-align: top} th {background: #f2f4f7}
 .cols {display: flex; gap: 8px} .cols > div {flex: 1; min-width: 0}
-iframe {width: 100%; height: 92mm; border: 1px solid #ccc}
+iframe {width: 718px; height: 330px; border: 1px solid #ccc}
 .small {font-size: 8px; color: #555}
 """
+
+
+_BRIEF_MAP_CSS = """<style>
+.leaflet-control-layers, .gd-footer {display: none !important}
+.gd-legend {transform: scale(0.7); transform-origin: bottom right}
+.gd-title {font-size: 11px !important}
+</style>"""
 
 
 def brief_html(data: AppData, p: Proposed, *, map_html: str | None = None) -> str:
@@ -1002,13 +1013,22 @@ def brief_html(data: AppData, p: Proposed, *, map_html: str | None = None) -> st
                                   else f"{v:,.0f}", border=0)  # fmt: skip
 
     doc = map_html if map_html is not None else proposal_map_html(data, p, basemap="none")
+    # on paper: no layer switcher, the sources listed below instead of the map's footer
+    i = doc.find("</head>")
+    doc = doc[:i] + _BRIEF_MAP_CSS + doc[i:] if i >= 0 else doc
     card = p.card.to_frame()[["indicator", "value", "unit"]]
-    card = card[~card["indicator"].str.contains("_region_|_ring_", regex=True)]
+    card = card[~card["indicator"].str.contains(r"_region|_\d+m$", regex=True)]
     try:
         rows, text = sector_table(sector_picture(data, p.boundaries), str(p.boundaries.ids[0]))
         sectors = tab(rows[["sector", "count", "lq"]], 14) + f"<p class='small'>{escape(text)}</p>"
     except GeodistrictError as exc:
         sectors = f"<p>{escape(str(exc))}</p>"
+    diff = diff_table(data, p)
+    diff = diff[~diff["measure"].str.contains("__")]
+    diff = diff[[c for c in ("measure", "baseline", "proposed", "added", "removed")
+                 if c in diff.columns]]  # fmt: skip
+    rank = benchmark_rank(data, p)[["name", "area_ha", "postcodes_per_km2", "universities",
+                                     "rank_postcodes_per_km2"]]  # fmt: skip
     srcs = sources_table(data)
     srcs = srcs[~srcs["layer"].str.startswith(("district:", "registry:"))][["layer", "attribution"]]
     base = place_label(data, p.baseline)
@@ -1024,7 +1044,7 @@ def brief_html(data: AppData, p: Proposed, *, map_html: str | None = None) -> st
         f"{tab(reference_table(data, p).drop(columns='basis'))}</div>"
         f"<div><h2>Sector picture</h2>{sectors}</div></div>"
         f"<div class='cols'><div><h2>Diff against {escape(base)}</h2>"
-        f"{tab(p.diff.to_frame(), 10)}</div>"
+        f"{tab(diff, 10)}<h2>Ranked among the benchmark districts</h2>{tab(rank, 5)}</div>"
         f"<div><h2>Sources</h2>{tab(srcs, 10)}</div></div>"
         f"<p class='small'>geodistrict brief; every figure computed by the geodistrict library."
         f"</p></body></html>"
@@ -1146,3 +1166,73 @@ def draw_start_map_html(data: AppData) -> str:
             path = save_map(m, Path(tmp) / "map.html", self_contained=True, budget_mb=None)
             data.cache["draw_start_map"] = path.read_text(encoding="utf-8")
     return data.cache["draw_start_map"]
+
+
+def diff_table(data: AppData, p: Proposed) -> pd.DataFrame:
+    """The diff of a proposal (:meth:`DistrictDiff.to_frame`) with estimated enterprises.
+
+    The ``enterprises_estimated`` row carries the apportioned UK Business Counts
+    (:func:`sector_picture`) of the proposal, the baseline, the area added (proposal minus
+    baseline) and the area removed (baseline minus proposal), each estimated the same way;
+    it is left out when the sector picture is unavailable (outside England, no data folder).
+    """
+    frame = p.diff.to_frame()
+    base = place_boundaries(data, p.baseline)
+    if base is None or data.nomis is None or data.lads is None:
+        return frame
+    from ..boundaries import prepare_boundaries
+    from ..crs import transform_geoms
+
+    one = p.boundaries
+    prop = shapely.union_all(one.metric)
+    bas = shapely.union_all(transform_geoms(base.metric, base.metric_crs, one.metric_crs))
+    parts = {"proposed": prop, "baseline": bas, "added": shapely.difference(prop, bas),
+             "removed": shapely.difference(bas, prop)}  # fmt: skip
+    keep = {k: g for k, g in parts.items() if not g.is_empty and shapely.area(g) > 1.0}
+    import geopandas as gpd
+
+    gdf = gpd.GeoDataFrame({"id": list(keep), "name": list(keep)}, geometry=list(keep.values()),
+                           crs=one.metric_crs)  # fmt: skip
+    try:
+        pic = _apportion(data, prepare_boundaries(gdf, id="id", name="name"))
+    except GeodistrictError:
+        return frame
+    est = pic.totals.set_index("id")["enterprises"]
+    row: dict[str, Any] = {"measure": "enterprises_estimated", "unit": "enterprises (apportioned)"}
+    for k in ("baseline", "proposed", "added", "removed"):
+        row[k] = float(est.get(k, 0.0))
+    row["change"] = row["proposed"] - row["baseline"]
+    row["change_pct"] = 100 * row["change"] / row["baseline"] if row["baseline"] else np.nan
+    return pd.concat([frame, pd.DataFrame([row])], ignore_index=True)
+
+
+def benchmark_rank(data: AppData, p: Proposed) -> pd.DataFrame:
+    """The proposal ranked among the shipped benchmark districts on the same measures.
+
+    Columns ``name``, ``area_ha``, ``postcodes``, ``postcodes_per_km2``, ``universities``,
+    ``rank_postcodes_per_km2`` (1 = densest); the proposal's row is named ``proposed: …``.
+    Districts outside the postcode layer's coverage have no density and no rank.
+    """
+    from ..reports._compare import measure_benchmarks
+
+    if "benchmarks" not in data.cache:
+        bm = measure_benchmarks(data.postcodes, data.universities)
+        data.cache["benchmarks"] = bm[bm["area_ha"].notna()]
+    bm = data.cache["benchmarks"][["name", "area_ha", "postcodes", "postcodes_per_km2",
+                                   "universities"]].copy()  # fmt: skip
+
+    def value(name: str) -> float:
+        try:
+            v = p.card.indicator(name).value
+        except GeodistrictError:
+            return np.nan
+        return np.nan if v is None else float(v)
+
+    area_ha = float(p.card.area_ha)
+    pcs = value("postcodes_count")
+    row = {"name": f"proposed: {p.card.name}", "area_ha": area_ha, "postcodes": pcs,
+           "postcodes_per_km2": pcs / (area_ha / 100) if area_ha else np.nan,
+           "universities": value("universities_count")}  # fmt: skip
+    out = pd.concat([pd.DataFrame([row]), bm], ignore_index=True)
+    out["rank_postcodes_per_km2"] = out["postcodes_per_km2"].rank(ascending=False, method="min")
+    return out.sort_values("rank_postcodes_per_km2", na_position="last").reset_index(drop=True)

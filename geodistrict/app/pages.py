@@ -429,6 +429,7 @@ class GeodistrictApp:
         self.prop_reference = _table(_empty(), css_classes=["gd-prop-reference"])
         self.prop_sectors_note = pn.pane.Markdown("", css_classes=["gd-prop-sectors-note"])
         self.prop_sectors = _table(_empty(), css_classes=["gd-prop-sectors"])
+        self.prop_rank = _table(_empty(), css_classes=["gd-prop-rank"])
         self.prop_map = pn.pane.HTML("", height=560, sizing_mode="stretch_width",
                                      css_classes=["gd-prop-map"])  # fmt: skip
         self.prop_map_doc = ""
@@ -463,6 +464,8 @@ class GeodistrictApp:
             pn.pane.Markdown("#### Sector picture (apportioned UK Business Counts)"),
             self.prop_sectors_note,
             self.prop_sectors,
+            pn.pane.Markdown("#### Ranked among the benchmark districts (postcodes per km²)"),
+            self.prop_rank,
             sizing_mode="stretch_width",
         )
 
@@ -509,6 +512,12 @@ class GeodistrictApp:
             if why.startswith("Baseline chosen") and chosen in why
             else f"Baseline: {chosen} (chosen by you)."
         )
+        diff = ga.diff_table(self.data, p)  # with estimated enterprises added and removed
+        self.prop_diff.value = diff
+        self.prop_diff.formatters = {c: _NUM for c in diff.columns if c not in ("measure", "unit")}
+        rank = ga.benchmark_rank(self.data, p)
+        self.prop_rank.value = rank
+        self.prop_rank.formatters = {c: _NUM for c in rank.columns if c != "name"}
         ref = ga.reference_table(self.data, p)
         self.prop_reference.value = ref
         nums = ("value", "per_km2", "reference_per_km2", "ratio")
