@@ -38,6 +38,7 @@ __all__ = [
     "Proposed",
     "card_for",
     "chart_png",
+    "check_swapped",
     "benchmark_rank",
     "brief_html",
     "brief_pdf",
@@ -59,6 +60,7 @@ __all__ = [
     "load_app_data",
     "map_html",
     "parameters_in_use",
+    "parts_table",
     "place_boundaries",
     "place_label",
     "place_options",
@@ -336,8 +338,13 @@ def place_boundaries(data: AppData, key: str) -> Boundaries | None:
 
 def _uk_layers(data: AppData, b: Boundaries | None) -> dict[str, PointLayer]:
     """UK layers for a polygon measured in British National Grid, none elsewhere."""
-    if b is None or b.metric_crs.to_epsg() != 27700:
+    if b is None:
         return {}
+    if b.metric_crs.to_epsg() != 27700:  # abroad, or parts in several countries
+        xy = _lonlat_vertices(b)
+        x0, y0, x1, y1 = UK_LONLAT
+        if not ((xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)).any():
+            return {}
     return data.layers
 
 
@@ -499,6 +506,7 @@ def propose(data: AppData, b: Boundaries, *, baseline: str = DEFAULT_BASELINE) -
 
     t0 = time.perf_counter()
     one = one_district(b)
+    check_swapped(data, one)
     base = place_boundaries(data, baseline)
     if base is None:
         raise InputFileError(
@@ -1236,3 +1244,81 @@ def benchmark_rank(data: AppData, p: Proposed) -> pd.DataFrame:
     out = pd.concat([pd.DataFrame([row]), bm], ignore_index=True)
     out["rank_postcodes_per_km2"] = out["postcodes_per_km2"].rank(ascending=False, method="min")
     return out.sort_values("rank_postcodes_per_km2", na_position="last").reset_index(drop=True)
+
+
+#: Longitude/latitude boxes of the UK (the postcode directory's reach).
+UK_LONLAT = (-8.7, 49.8, 1.8, 60.9)
+
+
+def _lonlat_vertices(b: Boundaries) -> np.ndarray:
+    from ..crs import transform_geoms
+
+    g = transform_geoms(b.metric, b.metric_crs, "EPSG:4326")
+    return shapely.get_coordinates(g)
+
+
+def check_swapped(data: AppData, b: Boundaries) -> None:
+    """Refuse a proposal whose longitude and latitude look swapped, naming the fix.
+
+    Swapped degrees are valid degrees (Manchester becomes a square in the Indian Ocean), so
+    only the places the app knows reveal it: a proposal that lies in none of them — the UK
+    and the shipped districts, each grown by 0.1° — but would lie in one with x and y
+    swapped is refused, as the CLI's joins do (:func:`geodistrict.crs.check_swapped_against`).
+    """
+    from .._errors import CRSError
+    from ..crs import WGS84, check_swapped_against
+
+    xy = _lonlat_vertices(b)
+    boxes = [UK_LONLAT]
+    d = data.districts
+    for g in _in_metric(d, WGS84):
+        x0, y0, x1, y1 = shapely.bounds(g)
+        boxes.append((x0 - 0.1, y0 - 0.1, x1 + 0.1, y1 + 0.1))
+    for box in boxes:
+        try:
+            check_swapped_against(xy[:, 0], xy[:, 1], WGS84, box, what="")
+        except CRSError:
+            raise InputFileError(
+                f"the proposed district {b.names[0]!s}: it lies where the app knows nothing, "
+                f"but with longitude and latitude swapped it would lie in the UK or by a shipped "
+                "district: its coordinates look like (latitude, longitude); write the file again "
+                "with longitude first (GeoJSON is [longitude, latitude]; in Python "
+                "shapely.transform(geom, lambda c: c[:, ::-1]) swaps them)."
+            ) from None
+
+
+def parts_table(data: AppData, b: Boundaries) -> pd.DataFrame:
+    """Each part of a multi-part proposal: area, country and the UK counts inside it.
+
+    A district with parts in two countries is counted part by part: the UK layers count the
+    parts in the UK, the parts abroad are "not covered" (never 0).
+    """
+    from ..crs import BNG
+    from ..reference import COUNTRIES, country_of_place
+
+    one = one_district(b)
+    geom = shapely.union_all(one.metric)
+    parts = shapely.get_parts(geom)
+    rows = []
+    for k, part in enumerate(parts, start=1):
+        code = country_of_place(part, one.metric_crs, postcodes=data.postcodes, lads=data.lads)
+        row: dict[str, Any] = {"part": k, "area_ha": float(shapely.area(part)) / 1e4,
+                               "country": COUNTRIES.get(code or "", "outside the UK")}  # fmt: skip
+        pb = from_geom(part, one.metric_crs)
+        for name, lay in _uk_context_layers(data, pb).items() if code else []:
+            g = _in_metric(pb, BNG)[0]
+            row[f"{name}_count"] = int(shapely.contains_xy(g, lay.x, lay.y).sum())
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    for c in ("postcodes_count", "universities_count"):
+        if c not in out.columns:
+            out[c] = None
+    return out.astype(object).where(out.notna(), "not covered")
+
+
+def from_geom(geom: Any, crs: Any) -> Boundaries:
+    """One polygon in a metric CRS as a one-row :class:`Boundaries`."""
+    import geopandas as gpd
+
+    gdf = gpd.GeoDataFrame({"id": ["part"], "name": ["part"]}, geometry=[geom], crs=crs)
+    return prepare_boundaries(gdf, id="id", name="name")

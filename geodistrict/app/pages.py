@@ -430,6 +430,7 @@ class GeodistrictApp:
         self.prop_sectors_note = pn.pane.Markdown("", css_classes=["gd-prop-sectors-note"])
         self.prop_sectors = _table(_empty(), css_classes=["gd-prop-sectors"])
         self.prop_rank = _table(_empty(), css_classes=["gd-prop-rank"])
+        self.prop_parts = pn.Column(sizing_mode="stretch_width", css_classes=["gd-prop-parts"])
         self.prop_map = pn.pane.HTML("", height=560, sizing_mode="stretch_width",
                                      css_classes=["gd-prop-map"])  # fmt: skip
         self.prop_map_doc = ""
@@ -459,6 +460,7 @@ class GeodistrictApp:
                                       sizing_mode="stretch_width")  # fmt: skip
         return pn.Column(
             self.prop_baseline_note,
+            self.prop_parts,
             pn.pane.Markdown("#### Against the national reference"),
             self.prop_reference,
             pn.pane.Markdown("#### Sector picture (apportioned UK Business Counts)"),
@@ -511,6 +513,12 @@ class GeodistrictApp:
             why
             if why.startswith("Baseline chosen") and chosen in why
             else f"Baseline: {chosen} (chosen by you)."
+        )
+        parts = ga.parts_table(self.data, p.boundaries)
+        self.prop_parts.objects = (
+            [pn.pane.Markdown("#### Counted part by part (the parts lie apart)"), _table(parts)]
+            if len(parts) > 1
+            else []
         )
         diff = ga.diff_table(self.data, p)  # with estimated enterprises added and removed
         self.prop_diff.value = diff
