@@ -108,7 +108,8 @@ def test_two_countries_are_counted_part_by_part(data):
 
 
 def test_audit_report_names_england_as_the_reference(square, data):
-    b = square[0]
-    html = ga.report_html(data, b).decode()
+    b, _, _, p = square
+    html = ga.report_html(data, b, context_map=ga.proposal_map_html(data, p)).decode()
     assert "Reference: England" in html
     assert "100.0% of England" not in html
+    assert "The proposal in context" in html and "srcdoc=" in html

@@ -520,11 +520,13 @@ def propose(data: AppData, b: Boundaries, *, baseline: str = DEFAULT_BASELINE) -
     return Proposed(one, card, diff, baseline, time.perf_counter() - t0)
 
 
-def report_html(data: AppData, b: Boundaries) -> bytes:
+def report_html(data: AppData, b: Boundaries, *, context_map: str | None = None) -> bytes:
     """The regional innovation audit report of an uploaded district, as one HTML file.
 
     The same report as ``geodistrict report`` (:mod:`geodistrict.reports`): card, hot spots of
-    the postcodes, nearest benchmark districts, sources and parameters; with the data folder,
+    the postcodes, nearest benchmark districts, sources and parameters (and, given
+    ``context_map``, that map of the proposal in context, from :func:`proposal_map_html`);
+    with the data folder,
     universities too, and the UK Business Counts when the district is made of whole LADs (a
     drawn district is not, and the report says why it shows no location quotients). It is
     self-contained (inline CSS, images as data URIs) so it can be e-mailed or printed.
@@ -547,7 +549,19 @@ def report_html(data: AppData, b: Boundaries) -> bytes:
     with tempfile.TemporaryDirectory() as tmp:
         run = build_reports(ctx, tmp, pdf=False, command="geodistrict app (proposed district)",
                             debug=True)  # fmt: skip
-        return next(iter(run.html.values())).read_bytes()
+        doc = next(iter(run.html.values())).read_bytes()
+    if context_map:  # the Proposed tab's map of the proposal in context, before the figures
+        from html import escape
+
+        mark = b"<h2 id='card-section'>"
+        block = (
+            "<h2 id='context-map'>The proposal in context</h2>"
+            f'<iframe title="proposal map" srcdoc="{escape(context_map)}" '
+            'style="width:100%;height:520px;border:1px solid #ccc"></iframe>'
+        ).encode()
+        i = doc.find(mark)
+        doc = doc[:i] + block + doc[i:] if i >= 0 else doc
+    return doc
 
 
 def geojson_bytes(b: Boundaries) -> bytes:

@@ -304,7 +304,8 @@ class GeodistrictApp:
             width=200, disabled=True,
         )  # fmt: skip
         self.dl_report = pn.widgets.FileDownload(
-            callback=lambda: (io.BytesIO(ga.report_html(self.data, self.proposed.boundaries))
+            callback=lambda: (io.BytesIO(ga.report_html(self.data, self.proposed.boundaries,
+                                                        context_map=self.prop_map_doc))
                               if self.proposed else None),
             filename="proposed_audit_report.html", label="Audit report (HTML)",
             button_type="success", width=200, disabled=True,
