@@ -41,9 +41,9 @@ def manchester_square(tmp_path_factory):
 
 
 def _map_frame(page):  # noqa: F811
-    handle = page.locator(".gd-prop-map iframe").element_handle(timeout=30_000)
+    handle = page.locator(".gd-prop-map iframe").element_handle(timeout=90_000)
     frame = handle.content_frame()
-    frame.wait_for_function("() => window.gdMap !== undefined", timeout=30_000)
+    frame.wait_for_function("() => window.gdMap !== undefined", timeout=90_000)
     return frame
 
 
@@ -73,17 +73,17 @@ def _check_results(page, tmp_path, label: str) -> None:  # noqa: F811
     text = _text(summary)
     assert "Diff against Manchester (LAD 2024)" in text, text
     expect(page.locator(".gd-prop-baseline")).to_contain_text(
-        "the local authority overlapping the proposal most", timeout=30_000
+        "the local authority overlapping the proposal most", timeout=90_000
     )
-    expect(page.locator(".gd-prop-card")).to_contain_text("postcodes_count", timeout=30_000)
+    expect(page.locator(".gd-prop-card")).to_contain_text("postcodes_count", timeout=90_000)
     expect(page.locator(".gd-prop-diff .tabulator-row").first).to_contain_text(
-        "area_ha", timeout=30_000
+        "area_ha", timeout=90_000
     )
     ref = page.locator(".gd-prop-reference")
-    expect(ref).to_contain_text("England", timeout=30_000)
+    expect(ref).to_contain_text("England", timeout=90_000)
     expect(ref).to_contain_text("postcodes_count")
     sectors = page.locator(".gd-prop-sectors")
-    expect(sectors).to_contain_text("lq", timeout=30_000)
+    expect(sectors).to_contain_text("lq", timeout=90_000)
     expect(page.locator(".gd-prop-sectors .tabulator-row").first).to_be_visible()
     assert page.locator(".gd-prop-sectors .tabulator-row").count() >= 10
     note = _text(page.locator(".gd-prop-sectors-note"))
@@ -97,14 +97,14 @@ def test_upload_a_manchester_square_and_see_it_in_context(page, server, manchest
     path, bounds = manchester_square
     page.set_viewport_size({"width": 1400, "height": 1000})
     page.goto(server.url)
-    expect(page.locator(".gd-compare-table .tabulator-row")).to_have_count(3, timeout=30_000)
+    expect(page.locator(".gd-compare-table .tabulator-row")).to_have_count(3, timeout=90_000)
     _tab(page, "Proposed district")
     page.locator(".gd-upload input[type=file]").set_input_files(str(path))
     summary = page.locator(".gd-prop-summary")
     expect(summary).to_contain_text("Manchester square", timeout=60_000)
     expect(summary).to_contain_text("Postcodes inside")
     _check_results(page, tmp_path, "upload")
-    expect(page.locator(".gd-prop-map-title")).to_contain_text("in context", timeout=30_000)
+    expect(page.locator(".gd-prop-map-title")).to_contain_text("in context", timeout=90_000)
     frame = _map_frame(page)
     view = _viewport(frame)
     print(f"\nproposal map viewport {view}; proposal bounds {bounds}")
@@ -150,7 +150,7 @@ def test_draw_a_district_on_the_map(page, manchester_square, tmp_path):  # noqa:
     expect(summary).to_contain_text("Drawn district", timeout=60_000)
     expect(summary).to_contain_text("Postcodes inside")
     _check_results(page, tmp_path, "draw")
-    expect(page.locator(".gd-prop-map-title")).to_contain_text("Drawn district", timeout=30_000)
+    expect(page.locator(".gd-prop-map-title")).to_contain_text("Drawn district", timeout=90_000)
     frame = _map_frame(page)
     view = _viewport(frame)
     print(f"\ndrawn map viewport {view}; drawn bounds {drawn}")

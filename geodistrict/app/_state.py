@@ -991,6 +991,11 @@ def _warm_journey(data: AppData) -> None:
 
         data.cache["lad_sector_counts"] = nomis_sector_counts(data.nomis, geography_type="ladu")
     draw_start_map_html(data)
+    if "benchmarks" not in data.cache:
+        from ..reports._compare import measure_benchmarks
+
+        bm = measure_benchmarks(data.postcodes, data.universities)
+        data.cache["benchmarks"] = bm[bm["area_ha"].notna()]
 
 
 def _uk_context_layers(data: AppData, b: Boundaries) -> dict[str, PointLayer]:
