@@ -411,7 +411,7 @@ class GeodistrictApp:
         self.prop_results.visible = True
         self.dl_geojson.filename = f"{p.boundaries.ids[0]}.geojson"
         self._map_stale = True
-        self._update_journey(p)
+        self._schedule_journey(p)
 
     def _clear_proposed(self) -> None:
         self.proposed = None
@@ -506,6 +506,19 @@ class GeodistrictApp:
             finally:
                 self._auto_baseline = False
         self.prop_baseline_why = f"Baseline chosen by default: {why}; change it above."
+
+    def _schedule_journey(self, p: Any) -> None:
+        """Fill the map, reference and sectors after the card and diff reach the browser."""
+        doc = pn.state.curdoc
+        if doc is None or doc.session_context is None:  # no server (tests, notebooks)
+            self._update_journey(p)
+            return
+
+        def run() -> None:
+            if self.proposed is p:  # skip when a newer proposal replaced this one
+                self._update_journey(p)
+
+        doc.add_next_tick_callback(run)
 
     def _update_journey(self, p: Any) -> None:
         why = getattr(self, "prop_baseline_why", "")
