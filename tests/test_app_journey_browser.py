@@ -120,6 +120,8 @@ def test_upload_a_manchester_square_and_see_it_in_context(page, server, manchest
     shot = tmp_path / "journey_upload.png"
     page.screenshot(path=str(shot), full_page=True)
     print(f"screenshot {shot}")
+    page.locator(".gd-prop-sectors").scroll_into_view_if_needed()
+    page.screenshot(path=str(tmp_path / "journey_sectors.png"))
     html = _download(page, ".gd-dl-prop-map", tmp_path / "proposed_map.html").read_text()
     assert "Proposed district" in html and "L.map(" in html and len(html) > 100_000
     pdf = _download(page, ".gd-dl-brief", tmp_path / "proposed_brief.pdf").read_bytes()
