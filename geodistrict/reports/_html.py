@@ -97,7 +97,8 @@ def _card(rep: PlaceReport, reference: str | None) -> str:
     for r in rep.card:
         ratio = r["ratio"]
         if r["key"] == "area":
-            ratio_s = "–" if ratio is None else f"{ratio:.1%} of {ref}"
+            share = f"{ratio:.1%}" if ratio is None or ratio >= 0.001 else f"{ratio * 100:.2g}%"
+            ratio_s = "–" if ratio is None else f"{share} of {ref}"
         else:
             ratio_s = fmt_ratio(ratio)
         rows.append(
