@@ -97,8 +97,11 @@ def _card(rep: PlaceReport, reference: str | None) -> str:
     for r in rep.card:
         ratio = r["ratio"]
         if r["key"] == "area":
-            share = f"{ratio:.1%}" if ratio is None or ratio >= 0.001 else f"{ratio * 100:.2g}%"
-            ratio_s = "–" if ratio is None else f"{share} of {ref}"
+            if ratio is None:
+                ratio_s = "–"
+            else:  # a drawn district is a tiny share of England: keep two significant figures
+                share = f"{ratio:.1%}" if ratio >= 0.001 else f"{ratio * 100:.2g}%"
+                ratio_s = f"{share} of {ref}"
         else:
             ratio_s = fmt_ratio(ratio)
         rows.append(
