@@ -40,9 +40,22 @@ __all__ = [
     "Proposed",
     "card_for",
     "chart_png",
+    "check_swapped",
+    "benchmark_rank",
+    "brief_html",
+    "brief_pdf",
     "compare_table",
     "comparison",
     "comparison_ready",
+    "context_places",
+    "default_baseline",
+    "diff_table",
+    "draw_start_map_html",
+    "proposal_map_html",
+    "proposal_reference",
+    "reference_table",
+    "sector_picture",
+    "sector_table",
     "data_dir_from_env",
     "geojson_bytes",
     "get_app_data",
@@ -52,6 +65,7 @@ __all__ = [
     "loading_status",
     "map_html",
     "parameters_in_use",
+    "parts_table",
     "place_boundaries",
     "place_label",
     "place_options",
@@ -61,6 +75,7 @@ __all__ = [
     "specialisation_for",
     "table_view",
     "warm",
+    "with_draw_control",
 ]
 
 #: Files read from the shared data folder (``--data DIR``), relative to it.
@@ -337,6 +352,7 @@ def _warm(data: AppData, t0: float) -> None:
         map_html(data, list(DEFAULT_PLACES))
         if data.nomis is not None:
             specialisation_for(data, lep_names(data)[0])
+        _warm_journey(data)
         data.timings_s["warm_cards_chart_map"] = round(time.perf_counter() - t0, 3)
         data.cache["warm"] = True
 
@@ -604,6 +620,7 @@ def propose(data: AppData, b: Boundaries, *, baseline: str = DEFAULT_BASELINE) -
 
     t0 = time.perf_counter()
     one = one_district(b)
+    check_swapped(data, one)
     base = place_boundaries(data, baseline)
     if base is None:
         raise InputFileError(
@@ -617,11 +634,13 @@ def propose(data: AppData, b: Boundaries, *, baseline: str = DEFAULT_BASELINE) -
     return Proposed(one, card, diff, baseline, time.perf_counter() - t0)
 
 
-def report_html(data: AppData, b: Boundaries) -> bytes:
+def report_html(data: AppData, b: Boundaries, *, context_map: str | None = None) -> bytes:
     """The regional innovation audit report of an uploaded district, as one HTML file.
 
     The same report as ``geodistrict report`` (:mod:`geodistrict.reports`): card, hot spots of
-    the postcodes, nearest benchmark districts, sources and parameters; with the data folder,
+    the postcodes, nearest benchmark districts, sources and parameters (and, given
+    ``context_map``, that map of the proposal in context, from :func:`proposal_map_html`);
+    with the data folder,
     universities too, and the UK Business Counts when the district is made of whole LADs (a
     drawn district is not, and the report says why it shows no location quotients). It is
     self-contained (inline CSS, images as data URIs) so it can be e-mailed or printed.
@@ -639,11 +658,24 @@ def report_html(data: AppData, b: Boundaries) -> bytes:
         universities=data.universities,
         business_counts=nomis if data.lads is not None else None,
         zones=data.lads if nomis is not None else None,
+        reference_zones=data.lads,
     )
     with tempfile.TemporaryDirectory() as tmp:
         run = build_reports(ctx, tmp, pdf=False, command="geodistrict app (proposed district)",
                             debug=True)  # fmt: skip
-        return next(iter(run.html.values())).read_bytes()
+        doc = next(iter(run.html.values())).read_bytes()
+    if context_map:  # the Proposed tab's map of the proposal in context, before the figures
+        from html import escape
+
+        mark = b"<h2 id='card-section'>"
+        block = (
+            "<h2 id='context-map'>The proposal in context</h2>"
+            f'<iframe title="proposal map" srcdoc="{escape(context_map)}" '
+            'style="width:100%;height:520px;border:1px solid #ccc"></iframe>'
+        ).encode()
+        i = doc.find(mark)
+        doc = doc[:i] + block + doc[i:] if i >= 0 else doc
+    return doc
 
 
 def geojson_bytes(b: Boundaries) -> bytes:
@@ -824,3 +856,602 @@ def _folium_html(data: AppData, chosen: Any, basemap: str, all_districts: bool) 
     m.fit_bounds([[b[:, 1].min(), b[:, 0].min()], [b[:, 3].max(), b[:, 2].max()]])
     folium.LayerControl().add_to(m)
     return m.get_root().render()
+
+
+# --------------------------------------------------------------------------------------------
+# the planner's journey: reference, default baseline, sector picture, map and brief of a
+# proposed district (issue 16)
+
+#: Shipped districts within this distance of a proposal are drawn on its map.
+NEARBY_M = 25_000.0
+#: Styles of the proposal map (proposal, baseline, the LAD and LEP it lies in).
+PROPOSAL_STYLES = {
+    "proposal": {"colour": "#e31a1c", "weight": 3.5, "dash": None, "fill_opacity": 0.15},
+    "baseline": {"colour": "#1f78b4", "weight": 3.0, "dash": "8 5", "fill_opacity": 0.04},
+    "lad": {"colour": "#4d4d4d", "weight": 1.5, "dash": None, "fill_opacity": 0.0},
+    "lep": {"colour": "#999999", "weight": 1.5, "dash": "2 5", "fill_opacity": 0.0},
+}
+
+
+def _in_metric(b: Boundaries, crs: Any) -> np.ndarray:
+    from ..crs import transform_geoms
+
+    return transform_geoms(b.metric, b.metric_crs, crs)
+
+
+def _overlaps(source: Boundaries, b: Boundaries) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of ``source`` polygons overlapping ``b`` and the overlap areas (m², BNG/UTM)."""
+    geom = _in_metric(b, source.metric_crs)
+    poly = shapely.union_all(geom)
+    hit = shapely.STRtree(source.metric).query(poly, predicate="intersects")
+    area = shapely.area(shapely.intersection(source.metric[hit], poly)) if len(hit) else []
+    return np.asarray(hit, dtype=int), np.asarray(area, dtype=float)
+
+
+def default_baseline(data: AppData, b: Boundaries) -> tuple[str, str]:
+    """The baseline a proposal is compared with by default, and why it was chosen.
+
+    The LAD that overlaps the proposal most (with the data folder), else the shipped district
+    that overlaps it most, else the nearest shipped district.
+    """
+    one = one_district(b)
+    if data.lads is not None:
+        hit, area = _overlaps(data.lads, one)
+        if len(hit) and area.max() > 0:
+            j = int(hit[int(np.argmax(area))])
+            key = f"lad:{data.lads.ids[j]}"
+            share = area.max() / float(shapely.area(_in_metric(one, data.lads.metric_crs)).sum())
+            return key, (f"{place_label(data, key)}: the local authority overlapping the "
+                         f"proposal most ({share:.0%} of its area)")  # fmt: skip
+    d = data.districts
+    hit, area = _overlaps(d, one)
+    if len(hit) and area.max() > 0:
+        j = int(hit[int(np.argmax(area))])
+        key = f"district:{d.ids[j]}"
+        return key, f"{d.names[j]}: the shipped district overlapping the proposal most"
+    from ..crs import transform_geoms
+
+    c = shapely.centroid(shapely.union_all(one.metric))
+    pts = transform_geoms(np.array([c], dtype=object), one.metric_crs, "EPSG:4326")[0]
+    cent = transform_geoms(shapely.centroid(d.metric), d.metric_crs, "EPSG:4326")
+    # great-circle distance from the proposal's centroid to each district's
+    lon1, lat1 = np.radians(pts.x), np.radians(pts.y)
+    lon2 = np.radians(shapely.get_x(cent))
+    lat2 = np.radians(shapely.get_y(cent))
+    h = np.sin((lat2 - lat1) / 2) ** 2
+    h = h + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    km = 2 * 6371.0088 * np.arcsin(np.sqrt(h))
+    j = int(np.argmin(km))
+    key = f"district:{d.ids[j]}"
+    return key, f"{d.names[j]}: the nearest shipped district ({km[j]:,.0f} km away)"
+
+
+def proposal_reference(data: AppData, b: Boundaries) -> Any:
+    """The national reference of a proposal (:mod:`geodistrict.reference`), or ``None``.
+
+    ``None`` outside the UK: its ratios are "not covered". Each country's totals are computed
+    once per process.
+    """
+    from ..reference import country_of_place, national_reference
+
+    one = one_district(b)
+    geom = shapely.union_all(one.metric)
+    code = country_of_place(geom, one.metric_crs, postcodes=data.postcodes, lads=data.lads)
+    if code is None:
+        return None
+    refs = data.cache.setdefault("national_refs", {})
+    if code not in refs:
+        refs[code] = national_reference(code, postcodes=data.postcodes, lads=data.lads,
+                                        universities=data.universities)  # fmt: skip
+    return refs[code]
+
+
+def reference_table(data: AppData, p: Proposed) -> pd.DataFrame:
+    """The proposal's densities against its national reference, one row per UK layer.
+
+    Columns ``measure``, ``value``, ``per_km2``, ``reference``, ``reference_per_km2``,
+    ``ratio``, ``basis``; outside the UK one row saying the layers do not cover it.
+    """
+    ref = proposal_reference(data, p.boundaries)
+    cols = ["measure", "value", "per_km2", "reference", "reference_per_km2", "ratio", "basis"]
+    if ref is None:
+        return pd.DataFrame([{"measure": "all UK layers", "reference": "not covered",
+                              "basis": "the proposal lies outside the UK countries these "
+                              "layers cover: no national reference, no ratio"}],
+                            columns=cols)  # fmt: skip
+    area_km2 = p.card.area_ha / 100.0
+    rows = [{"measure": "area_km2", "value": area_km2, "per_km2": None, "reference": ref.name,
+             "reference_per_km2": None,
+             "ratio": area_km2 / ref.area_km2 if ref.area_km2 else None,
+             "basis": ref.basis.get("area", "")}]  # fmt: skip
+    for layer in ("postcodes", "universities"):
+        try:
+            v = p.card.indicator(f"{layer}_count").value
+        except GeodistrictError:
+            continue
+        per = v / area_km2 if v is not None and area_km2 else None
+        rp = ref.per_km2(layer)
+        rows.append({"measure": f"{layer}_count", "value": v, "per_km2": per,
+                     "reference": ref.name, "reference_per_km2": rp,
+                     "ratio": per / rp if per is not None and rp else None,
+                     "basis": ref.basis.get(layer, "not computed")})  # fmt: skip
+    return pd.DataFrame(rows, columns=cols)
+
+
+def sector_picture(data: AppData, b: Boundaries) -> Any:
+    """Apportioned enterprises and LQs against England of a proposal (cached per polygon).
+
+    :func:`geodistrict.metrics.apportion.apportioned_sectors` with the LAD UK Business
+    Counts and the postcodes as weights.
+
+    Raises
+    ------
+    InputFileError
+        Without the Nomis table or the LAD polygons, or outside the LADs they cover.
+    """
+    if data.nomis is None or data.lads is None:
+        why = "; ".join(m for m in data.missing if m.startswith(("nomis", "lads")))
+        raise InputFileError(f"no sector picture: the UK Business Counts by LAD are not "
+                             f"loaded ({why or 'start with --data DIR'}).")  # fmt: skip
+    one = one_district(b)
+    key = ("sectors", shapely.to_wkb(shapely.union_all(one.metric)), str(one.metric_crs))
+    if key not in data.cache:
+        hit, area = _overlaps(data.lads, one)
+        if not len(hit) or area.max() <= 0:
+            raise InputFileError(
+                "no sector picture: the proposal lies outside the LADs of the UK Business "
+                "Counts table (England)."
+            )
+        data.cache[key] = _apportion(data, one)
+    return data.cache[key]
+
+
+def _apportion(data: AppData, targets: Boundaries) -> Any:
+    """:func:`~geodistrict.metrics.apportion.apportioned_sectors` with the app's layers."""
+    from ..metrics.apportion import apportioned_sectors
+
+    if "lad_sector_counts" not in data.cache:
+        from ..metrics.nomis_sectors import nomis_sector_counts
+
+        data.cache["lad_sector_counts"] = nomis_sector_counts(data.nomis, geography_type="ladu")
+    return apportioned_sectors(targets, data.lads, data.nomis, data.postcodes,
+                               sector_counts=data.cache["lad_sector_counts"])  # fmt: skip
+
+
+def sector_table(picture: Any, pid: str) -> tuple[pd.DataFrame, str]:
+    """The LQ rows of a proposal (strongest first) and the method and uncertainty in words."""
+    rows, tot = picture.for_place(pid)
+    cols = ["sector", "sector_label", "count", "area_total", "reference_count", "lq"]
+    text = (
+        f"Estimated enterprises: {tot.get('enterprises', 0):,.0f}. Method: {picture.method}. "
+        f"Uncertainty: {tot.get('partial_share', 0):.0%} of the estimate comes from "
+        f"{tot.get('n_partial_lads', 0)} LAD(s) the proposal only partly covers (their "
+        "enterprises are assumed to follow their postcodes); the rest from whole LADs."
+    )
+    return rows[cols].reset_index(drop=True), text
+
+
+def context_places(data: AppData, b: Boundaries) -> dict[str, str]:
+    """The LAD and LEP a proposal lies in most (keys ``lad`` and ``lep`` → place keys)."""
+    one = one_district(b)
+    out: dict[str, str] = {}
+    for kind, source in (("lad", data.lads), ("lep", data.leps)):
+        if source is None:
+            continue
+        hit, area = _overlaps(source, one)
+        if len(hit) and area.max() > 0:
+            out[kind] = f"{kind}:{source.ids[int(hit[int(np.argmax(area))])]}"
+    return out
+
+
+def proposal_map_html(
+    data: AppData,
+    p: Proposed,
+    *,
+    basemap: str = "osm",
+    self_contained: bool = True,
+) -> str:
+    """A map of a proposal in context, zoomed to it, as one HTML document.
+
+    The proposal (red), its baseline (blue, dashed), the LAD (grey) and LEP (grey, dotted)
+    it lies in, the shipped districts within :data:`NEARBY_M` (black, dashed), the postcodes
+    around it counted on squares (a density), and the universities as points; legend and
+    sources footer by :func:`geodistrict.maps.make_map`.
+    """
+    from ..maps import Styled, make_map, save_map
+
+    one = p.boundaries
+    styled = []
+    ctx = context_places(data, one)
+    for kind in ("lep", "lad"):
+        key = ctx.get(kind)
+        if key and key != p.baseline:
+            styled.append(Styled(f"{'LEP 2021' if kind == 'lep' else 'LAD 2024'} it lies in",
+                                 place_boundaries(data, key), **PROPOSAL_STYLES[kind]))  # fmt: skip
+    base = place_boundaries(data, p.baseline)
+    if base is not None:
+        styled.append(Styled(f"Baseline: {place_label(data, p.baseline)}", base,
+                             **PROPOSAL_STYLES["baseline"]))  # fmt: skip
+    styled.append(Styled("Proposed district", one, **PROPOSAL_STYLES["proposal"]))
+    d = data.districts
+    geom = shapely.union_all(_in_metric(one, d.metric_crs))
+    near = [i for i in shapely.STRtree(d.metric).query(geom, predicate="dwithin",
+                                                           distance=NEARBY_M)
+            if f"district:{d.ids[i]}" != p.baseline]  # fmt: skip
+    districts = None
+    if near:
+        import geopandas as gpd
+
+        districts = gpd.GeoDataFrame(d.data.iloc[sorted(near)][["id", "name", "geometry"]])
+    points: dict[str, PointLayer] = {}
+    layers = _uk_context_layers(data, one)
+    if "postcodes" in layers and len(layers["postcodes"]):
+        points["postcodes"] = layers["postcodes"]
+    if "universities" in layers and len(layers["universities"]):
+        points["universities"] = layers["universities"]
+    m = make_map(styled=styled, districts=districts, points=points, basemap=basemap,
+                 focus=one, simplify_m=5.0, max_markers=300, cluster_max=300,
+                 title=f"Proposed district: {p.card.name}")  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="geodistrict-map-") as tmp:
+        path = save_map(m, Path(tmp) / "map.html", self_contained=self_contained, budget_mb=None)
+        return path.read_text(encoding="utf-8")
+
+
+def _warm_journey(data: AppData) -> None:
+    """Compute once what every proposal in England needs: England's totals, the LAD sectors."""
+    from ..reference import national_reference
+
+    refs = data.cache.setdefault("national_refs", {})
+    refs["E"] = national_reference("E", postcodes=data.postcodes, lads=data.lads,
+                                   universities=data.universities)  # fmt: skip
+    if data.nomis is not None and data.lads is not None:
+        from ..metrics.nomis_sectors import nomis_sector_counts
+
+        data.cache["lad_sector_counts"] = nomis_sector_counts(data.nomis, geography_type="ladu")
+    draw_start_map_html(data)
+    if "benchmarks" not in data.cache:
+        from ..reports._compare import measure_benchmarks
+
+        bm = measure_benchmarks(data.postcodes, data.universities)
+        data.cache["benchmarks"] = bm[bm["area_ha"].notna()]
+
+
+def _uk_context_layers(data: AppData, b: Boundaries) -> dict[str, PointLayer]:
+    """Postcodes and universities in the box of the proposal grown by 2 km (UK only)."""
+    from ..crs import BNG
+
+    geom = shapely.union_all(_in_metric(b, BNG))
+    x0, y0, x1, y1 = shapely.bounds(geom)
+    if not (-100_000 < x0 < 800_000 and -100_000 < y0 < 1_300_000):
+        return {}
+    pad = 2_000.0
+    layers = {k: (v if v.crs.equals(BNG) else v.to_crs(BNG)) for k, v in data.layers.items()}
+    return _clip(layers, (x0 - pad, y0 - pad, x1 + pad, y1 + pad), BNG)
+
+
+_BRIEF_CSS = """
+@page {size: A4 portrait; margin: 10mm}
+body {font: 8.5px/1.25 system-ui, sans-serif; color: #222; margin: 0}
+h1 {font-size: 15px; margin: 0 0 2px} h2 {font-size: 11px; margin: 6px 0 2px}
+table {border-collapse: collapse; width: 100%} td, th {border-bottom: 1px solid #ddd;
+  padding: 1px 4px; text-align: left; vertical-align: top} th {background: #f2f4f7}
+.cols {display: flex; gap: 8px} .cols > div {flex: 1; min-width: 0}
+iframe {width: 718px; height: 330px; border: 1px solid #ccc}
+.small {font-size: 8px; color: #555}
+"""
+
+
+_BRIEF_MAP_CSS = """<style>
+.leaflet-control-layers, .gd-footer {display: none !important}
+.gd-legend {transform: scale(0.7); transform-origin: bottom right}
+.gd-title {font-size: 11px !important}
+</style>"""
+
+
+def brief_html(data: AppData, p: Proposed, *, map_html: str | None = None) -> str:
+    """A one-page brief of a proposal: map, card, reference, sector picture, diff, sources."""
+    from html import escape
+
+    def tab(df: pd.DataFrame, n: int = 12) -> str:
+        return df.head(n).to_html(index=False, escape=True, na_rep="",
+                                  float_format=lambda v: f"{v:,.3g}" if abs(v) < 100
+                                  else f"{v:,.0f}", border=0)  # fmt: skip
+
+    doc = map_html if map_html is not None else proposal_map_html(data, p, basemap="none")
+    # on paper: no layer switcher, the sources listed below instead of the map's footer
+    i = doc.find("</head>")
+    doc = doc[:i] + _BRIEF_MAP_CSS + doc[i:] if i >= 0 else doc
+    card = p.card.to_frame()[["indicator", "value", "unit"]]
+    card = card[~card["indicator"].str.contains(r"_region|_\d+m$", regex=True)]
+    try:
+        rows, text = sector_table(sector_picture(data, p.boundaries), str(p.boundaries.ids[0]))
+        sectors = tab(rows[["sector", "count", "lq"]], 14) + f"<p class='small'>{escape(text)}</p>"
+    except GeodistrictError as exc:
+        sectors = f"<p>{escape(str(exc))}</p>"
+    diff = diff_table(data, p)
+    diff = diff[~diff["measure"].str.contains("__")]
+    diff = diff[[c for c in ("measure", "baseline", "proposed", "added", "removed")
+                 if c in diff.columns]]  # fmt: skip
+    rank = benchmark_rank(data, p)[["name", "area_ha", "postcodes_per_km2", "universities",
+                                     "rank_postcodes_per_km2"]]  # fmt: skip
+    srcs = sources_table(data)
+    srcs = srcs[~srcs["layer"].str.startswith(("district:", "registry:"))][["layer", "attribution"]]
+    base = place_label(data, p.baseline)
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>Brief: "
+        f"{escape(p.card.name)}</title><style>{_BRIEF_CSS}</style></head><body>"
+        f"<h1>Proposed district: {escape(p.card.name)}</h1>"
+        f"<p class='small'>{p.card.area_ha:,.1f} ha, measured in "
+        f"{escape(str(p.card.crs_measured))}; baseline {escape(base)}.</p>"
+        f'<iframe srcdoc="{escape(doc)}"></iframe>'
+        f"<div class='cols'><div><h2>Card</h2>{tab(card, 14)}"
+        f"<h2>Against the national reference</h2>"
+        f"{tab(reference_table(data, p).drop(columns='basis'))}</div>"
+        f"<div><h2>Sector picture</h2>{sectors}</div></div>"
+        f"<div class='cols'><div><h2>Diff against {escape(base)}</h2>"
+        f"{tab(diff, 10)}<h2>Ranked among the benchmark districts</h2>{tab(rank, 5)}</div>"
+        f"<div><h2>Sources</h2>{tab(srcs, 10)}</div></div>"
+        f"<p class='small'>geodistrict brief; every figure computed by the geodistrict library."
+        f"</p></body></html>"
+    )
+
+
+def brief_pdf(data: AppData, p: Proposed, *, map_html: str | None = None) -> bytes:
+    """The brief (:func:`brief_html`) printed to PDF by headless Chromium (network blocked).
+
+    Raises
+    ------
+    GeodistrictError
+        When Chromium is missing or the print fails (the message says why).
+    """
+    from ..reports._pdf import print_pdfs
+
+    with tempfile.TemporaryDirectory(prefix="geodistrict-brief-") as tmp:
+        html = Path(tmp) / "brief.html"
+        pdf = Path(tmp) / "brief.pdf"
+        html.write_text(brief_html(data, p, map_html=map_html), encoding="utf-8")
+        (res,) = print_pdfs([(html, pdf)], timeout_s=60.0)
+        if res.error:
+            raise InputFileError(f"the brief could not be printed: {res.error}")
+        return pdf.read_bytes()
+
+
+#: The draw control added to a map shown in the app: click corners, Finish, and the polygon
+#: goes as GeoJSON text to the page's hidden ``gd-drawn`` input (the map's iframe is a
+#: ``srcdoc`` of the page, so it shares its origin). Plain Leaflet: no plugin, no network.
+_DRAW_JS = """
+<script>
+(function () {
+  function q(s) { return document.querySelector(s); }
+  function send(text) {
+    try {
+      var B = window.parent.Bokeh;
+      for (var i = 0; i < B.documents.length; i++) {
+        for (var m of B.documents[i].all_models) {
+          if (m.css_classes && m.css_classes.indexOf("gd-drawn") >= 0) {
+            m.value = text; return true;
+          }
+        }
+      }
+    } catch (err) { console.log(err); }
+    q(".gd-draw-msg").textContent = "Not in the app: copy this GeoJSON and upload it: " + text;
+    return false;
+  }
+  function ready() {
+    var key = Object.keys(window).find(function (k) {
+      return k.indexOf("map_") === 0 && window[k] instanceof L.Map; });
+    if (!key) { return setTimeout(ready, 50); }
+    var map = window[key], pts = [], shape = null, drawing = false;
+    window.gdMap = map;
+    var ctl = L.control({position: "topleft"});
+    ctl.onAdd = function () {
+      var d = L.DomUtil.create("div", "gd-draw leaflet-bar");
+      d.style.background = "#fff"; d.style.padding = "4px"; d.style.font = "12px sans-serif";
+      d.innerHTML = '<button type="button" class="gd-draw-start">Draw a district</button> ' +
+        '<button type="button" class="gd-draw-finish" disabled>Finish</button> ' +
+        '<button type="button" class="gd-draw-cancel" disabled>Cancel</button>' +
+        '<div class="gd-draw-msg"></div>';
+      L.DomEvent.disableClickPropagation(d);
+      return d;
+    };
+    ctl.addTo(map);
+    function reset() {
+      pts = []; if (shape) { map.removeLayer(shape); shape = null; } drawing = false;
+      q(".gd-draw-finish").disabled = true; q(".gd-draw-cancel").disabled = true;
+      map.getContainer().style.cursor = "";
+    }
+    q(".gd-draw-start").onclick = function () {
+      reset(); drawing = true; q(".gd-draw-cancel").disabled = false;
+      map.getContainer().style.cursor = "crosshair";
+      q(".gd-draw-msg").textContent = "Click the corners, then Finish.";
+    };
+    map.on("click", function (e) {
+      if (!drawing) { return; }
+      pts.push([+e.latlng.lng.toFixed(7), +e.latlng.lat.toFixed(7)]);
+      if (shape) { map.removeLayer(shape); }
+      shape = L.polygon(pts.map(function (p) { return [p[1], p[0]]; }),
+                        {color: "#ff7f00", weight: 3, dashArray: "4 3"}).addTo(map);
+      q(".gd-draw-finish").disabled = pts.length < 3;
+    });
+    q(".gd-draw-finish").onclick = function () {
+      if (pts.length < 3) { return; }
+      var doc = {type: "Feature", properties: {name: "Drawn district", drawn: Date.now()},
+                 geometry: {type: "Polygon", coordinates: [pts.concat([pts[0]])]}};
+      drawing = false; map.getContainer().style.cursor = "";
+      if (send(JSON.stringify(doc))) { q(".gd-draw-msg").textContent = "Measuring …"; }
+    };
+    q(".gd-draw-cancel").onclick = function () { reset(); q(".gd-draw-msg").textContent = ""; };
+  }
+  ready();
+})();
+</script>
+"""
+
+
+def with_draw_control(doc: str) -> str:
+    """A map document with the app's draw control (:data:`_DRAW_JS`) before ``</body>``."""
+    i = doc.rfind("</body>")
+    return doc[:i] + _DRAW_JS + doc[i:] if i >= 0 else doc + _DRAW_JS
+
+
+def draw_start_map_html(data: AppData) -> str:
+    """The map a planner draws on before any proposal: the shipped districts in the UK."""
+    if "draw_start_map" not in data.cache:
+        from ..maps import make_map, save_map
+
+        d = data.districts
+        uk = [i for i, g in enumerate(shapely.centroid(_in_metric(d, "EPSG:4326")))
+              if -9 < g.x < 2 and 49 < g.y < 61]  # fmt: skip
+        import geopandas as gpd
+
+        shown = gpd.GeoDataFrame(d.data.iloc[uk][["id", "name", "geometry"]])
+        m = make_map(districts=shown, basemap="osm", simplify_m=5.0,
+                     title="Draw a proposed district")  # fmt: skip
+        with tempfile.TemporaryDirectory(prefix="geodistrict-map-") as tmp:
+            path = save_map(m, Path(tmp) / "map.html", self_contained=True, budget_mb=None)
+            data.cache["draw_start_map"] = path.read_text(encoding="utf-8")
+    return data.cache["draw_start_map"]
+
+
+def diff_table(data: AppData, p: Proposed) -> pd.DataFrame:
+    """The diff of a proposal (:meth:`DistrictDiff.to_frame`) with estimated enterprises.
+
+    The ``enterprises_estimated`` row carries the apportioned UK Business Counts
+    (:func:`sector_picture`) of the proposal, the baseline, the area added (proposal minus
+    baseline) and the area removed (baseline minus proposal), each estimated the same way;
+    it is left out when the sector picture is unavailable (outside England, no data folder).
+    """
+    frame = p.diff.to_frame()
+    base = place_boundaries(data, p.baseline)
+    if base is None or data.nomis is None or data.lads is None:
+        return frame
+    from ..boundaries import prepare_boundaries
+    from ..crs import transform_geoms
+
+    one = p.boundaries
+    prop = shapely.union_all(one.metric)
+    bas = shapely.union_all(transform_geoms(base.metric, base.metric_crs, one.metric_crs))
+    parts = {"proposed": prop, "baseline": bas, "added": shapely.difference(prop, bas),
+             "removed": shapely.difference(bas, prop)}  # fmt: skip
+    keep = {k: g for k, g in parts.items() if not g.is_empty and shapely.area(g) > 1.0}
+    import geopandas as gpd
+
+    gdf = gpd.GeoDataFrame({"id": list(keep), "name": list(keep)}, geometry=list(keep.values()),
+                           crs=one.metric_crs)  # fmt: skip
+    try:
+        pic = _apportion(data, prepare_boundaries(gdf, id="id", name="name"))
+    except GeodistrictError:
+        return frame
+    est = pic.totals.set_index("id")["enterprises"]
+    row: dict[str, Any] = {"measure": "enterprises_estimated", "unit": "enterprises (apportioned)"}
+    for k in ("baseline", "proposed", "added", "removed"):
+        row[k] = float(est.get(k, 0.0))
+    row["change"] = row["proposed"] - row["baseline"]
+    row["change_pct"] = 100 * row["change"] / row["baseline"] if row["baseline"] else np.nan
+    return pd.concat([frame, pd.DataFrame([row])], ignore_index=True)
+
+
+def benchmark_rank(data: AppData, p: Proposed) -> pd.DataFrame:
+    """The proposal ranked among the shipped benchmark districts on the same measures.
+
+    Columns ``name``, ``area_ha``, ``postcodes``, ``postcodes_per_km2``, ``universities``,
+    ``rank_postcodes_per_km2`` (1 = densest); the proposal's row is named ``proposed: …``.
+    Districts outside the postcode layer's coverage have no density and no rank.
+    """
+    from ..reports._compare import measure_benchmarks
+
+    if "benchmarks" not in data.cache:
+        bm = measure_benchmarks(data.postcodes, data.universities)
+        data.cache["benchmarks"] = bm[bm["area_ha"].notna()]
+    bm = data.cache["benchmarks"][["name", "area_ha", "postcodes", "postcodes_per_km2",
+                                   "universities"]].copy()  # fmt: skip
+
+    def value(name: str) -> float:
+        try:
+            v = p.card.indicator(name).value
+        except GeodistrictError:
+            return np.nan
+        return np.nan if v is None else float(v)
+
+    area_ha = float(p.card.area_ha)
+    pcs = value("postcodes_count")
+    row = {"name": f"proposed: {p.card.name}", "area_ha": area_ha, "postcodes": pcs,
+           "postcodes_per_km2": pcs / (area_ha / 100) if area_ha else np.nan,
+           "universities": value("universities_count")}  # fmt: skip
+    out = pd.concat([pd.DataFrame([row]), bm], ignore_index=True)
+    out["rank_postcodes_per_km2"] = out["postcodes_per_km2"].rank(ascending=False, method="min")
+    return out.sort_values("rank_postcodes_per_km2", na_position="last").reset_index(drop=True)
+
+
+def _lonlat_vertices(b: Boundaries) -> np.ndarray:
+    from ..crs import transform_geoms
+
+    g = transform_geoms(b.metric, b.metric_crs, "EPSG:4326")
+    return shapely.get_coordinates(g)
+
+
+def check_swapped(data: AppData, b: Boundaries) -> None:
+    """Refuse a proposal whose longitude and latitude look swapped, naming the fix.
+
+    Swapped degrees are valid degrees (Manchester becomes a square in the Indian Ocean), so
+    only the places the app knows reveal it: a proposal that lies in none of them — the UK
+    and the shipped districts, each grown by 0.1° — but would lie in one with x and y
+    swapped is refused, as the CLI's joins do (:func:`geodistrict.crs.check_swapped_against`).
+    """
+    from .._errors import CRSError
+    from ..crs import WGS84, check_swapped_against
+
+    xy = _lonlat_vertices(b)
+    boxes = [UK_LONLAT]
+    d = data.districts
+    for g in _in_metric(d, WGS84):
+        x0, y0, x1, y1 = shapely.bounds(g)
+        boxes.append((x0 - 0.1, y0 - 0.1, x1 + 0.1, y1 + 0.1))
+    for box in boxes:
+        try:
+            check_swapped_against(xy[:, 0], xy[:, 1], WGS84, box, what="")
+        except CRSError:
+            raise InputFileError(
+                f"the proposed district {b.names[0]!s}: it lies where the app knows nothing, "
+                f"but with longitude and latitude swapped it would lie in the UK or by a shipped "
+                "district: its coordinates look like (latitude, longitude); write the file again "
+                "with longitude first (GeoJSON is [longitude, latitude]; in Python "
+                "shapely.transform(geom, lambda c: c[:, ::-1]) swaps them)."
+            ) from None
+
+
+def parts_table(data: AppData, b: Boundaries) -> pd.DataFrame:
+    """Each part of a multi-part proposal: area, country and the UK counts inside it.
+
+    A district with parts in two countries is counted part by part: the UK layers count the
+    parts in the UK, the parts abroad are "not covered" (never 0).
+    """
+    from ..crs import BNG
+    from ..reference import COUNTRIES, country_of_place
+
+    one = one_district(b)
+    geom = shapely.union_all(one.metric)
+    parts = shapely.get_parts(geom)
+    rows = []
+    for k, part in enumerate(parts, start=1):
+        code = country_of_place(part, one.metric_crs, postcodes=data.postcodes, lads=data.lads)
+        row: dict[str, Any] = {"part": k, "area_ha": float(shapely.area(part)) / 1e4,
+                               "country": COUNTRIES.get(code or "", "outside the UK")}  # fmt: skip
+        pb = from_geom(part, one.metric_crs)
+        for name, lay in _uk_context_layers(data, pb).items() if code else []:
+            g = _in_metric(pb, BNG)[0]
+            row[f"{name}_count"] = int(shapely.contains_xy(g, lay.x, lay.y).sum())
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    for c in ("postcodes_count", "universities_count"):
+        if c not in out.columns:
+            out[c] = None
+    return out.astype(object).where(out.notna(), "not covered")
+
+
+def from_geom(geom: Any, crs: Any) -> Boundaries:
+    """One polygon in a metric CRS as a one-row :class:`Boundaries`."""
+    import geopandas as gpd
+
+    gdf = gpd.GeoDataFrame({"id": ["part"], "name": ["part"]}, geometry=[geom], crs=crs)
+    return prepare_boundaries(gdf, id="id", name="name")

@@ -456,7 +456,9 @@ class GeodistrictApp:
         self.upload.param.watch(self._on_upload, "value")
         self.guard = UploadGuard(width=0, height=0, margin=0)
         self.guard.param.watch(self._on_refused_in_browser, "refused")
+        self._auto_baseline = False  # set while the app picks the default baseline itself
         self.prop_baseline.param.watch(self._on_prop_baseline, "value")
+        journey = self._journey_view()
         rule = (
             f"Upload a GeoJSON (.geojson/.json, longitude/latitude unless it declares a CRS), a "
             f"GeoPackage (.gpkg) or a zipped Shapefile (.zip with .shp, .shx, .dbf and .prj), up "
@@ -470,6 +472,7 @@ class GeodistrictApp:
             self.prop_card,
             pn.pane.Markdown("#### Diff against the baseline"),
             self.prop_diff,
+            journey,
             visible=False,
             sizing_mode="stretch_width",
         )
@@ -478,6 +481,7 @@ class GeodistrictApp:
             pn.pane.Markdown(rule),
             self.prop_msg,
             self.prop_summary,
+            self.prop_map_box,
             self.prop_results,
             name="proposed",
             sizing_mode="stretch_width",
@@ -494,7 +498,8 @@ class GeodistrictApp:
         )]  # fmt: skip
 
     async def _on_prop_baseline(self, event: Any) -> None:
-        await self._measure()
+        if not self._auto_baseline:  # the app's own default choice is measured by its caller
+            await self._measure()
 
     async def _on_upload(self, event: Any) -> None:
         if event.new is None:
@@ -519,6 +524,7 @@ class GeodistrictApp:
             return
         finally:
             del data
+        await self._pick_baseline(b)
         await self._measure(b, read_s)
 
     async def _measure(self, b: Any = None, read_s: float | None = None) -> None:
@@ -574,6 +580,7 @@ class GeodistrictApp:
         self.dl_geojson.filename = f"{p.boundaries.ids[0]}.geojson"
         self._map_stale = True
         self.make_report.param.update(disabled=False, name="Prepare the audit report")
+        await self._update_journey(p, gen)
 
     async def _on_make_report(self, event: Any) -> None:
         """Build the audit report in the worker pool, on request; its download opens when done.
@@ -588,6 +595,7 @@ class GeodistrictApp:
         self.make_report.param.update(disabled=True, name="Preparing the report …")
         try:
             report = await off_loop(ga.report_html, self.data, p.boundaries,
+                                    context_map=self.prop_map_doc or None,
                                     what="building the audit report")  # fmt: skip
         except GeodistrictError as exc:
             if gen == self._gen["proposed"]:
@@ -610,6 +618,168 @@ class GeodistrictApp:
             w.disabled = True
         self.prop_results.visible = False
         self._map_stale = True
+
+    # ---------------------------------------------------------------- proposal in context
+    def _journey_view(self) -> pn.viewable.Viewable:
+        """Reference, sector picture and map of the proposal (filled by _update_journey)."""
+        self.prop_baseline_note = pn.pane.Markdown("", css_classes=["gd-prop-baseline"])
+        self.prop_reference = _table(_empty(), css_classes=["gd-prop-reference"])
+        self.prop_sectors_note = pn.pane.Markdown("", css_classes=["gd-prop-sectors-note"])
+        self.prop_sectors = _table(_empty(), css_classes=["gd-prop-sectors"])
+        self.prop_rank = _table(_empty(), css_classes=["gd-prop-rank"])
+        self.prop_parts = pn.Column(sizing_mode="stretch_width", css_classes=["gd-prop-parts"])
+        self.prop_map = pn.pane.HTML("", height=560, sizing_mode="stretch_width",
+                                     css_classes=["gd-prop-map"])  # fmt: skip
+        self.prop_map_doc = ""
+        self.dl_prop_map = pn.widgets.FileDownload(
+            callback=lambda: io.StringIO(self.prop_map_doc), filename="proposed_map.html",
+            label="Map (HTML)", button_type="primary", width=200, disabled=True,
+            css_classes=["gd-dl-prop-map"],
+        )  # fmt: skip
+        self.dl_brief = pn.widgets.FileDownload(
+            callback=lambda: (io.BytesIO(ga.brief_pdf(self.data, self.proposed,
+                                                      map_html=self.prop_map_doc))
+                              if self.proposed else None),
+            filename="proposed_brief.pdf", label="Brief (PDF)", button_type="success",
+            width=200, disabled=True, css_classes=["gd-dl-brief"],
+        )  # fmt: skip
+        # a drawn polygon arrives here as GeoJSON text, set by the map's draw control
+        self.drawn = pn.widgets.TextAreaInput(value="", visible=False, css_classes=["gd-drawn"])
+        self.drawn.param.watch(self._on_drawn, "value")
+        self.prop_map_title = pn.pane.Markdown(
+            "#### Draw a district\nClick **Draw a district** on the map, click its corners, "
+            "then **Finish**: it is measured like an upload. Drawing again replaces it.",
+            css_classes=["gd-prop-map-title"],
+        )
+        self.prop_map.object = self._map_iframe(ga.draw_start_map_html(self.data))
+        self.prop_map_box = pn.Column(self.prop_map_title, pn.Row(self.dl_prop_map, self.dl_brief),
+                                      self.prop_map, self.drawn,
+                                      sizing_mode="stretch_width")  # fmt: skip
+        return pn.Column(
+            self.prop_baseline_note,
+            self.prop_parts,
+            pn.pane.Markdown("#### Against the national reference"),
+            self.prop_reference,
+            pn.pane.Markdown("#### Sector picture (apportioned UK Business Counts)"),
+            self.prop_sectors_note,
+            self.prop_sectors,
+            pn.pane.Markdown("#### Ranked among the benchmark districts (postcodes per km²)"),
+            self.prop_rank,
+            sizing_mode="stretch_width",
+        )
+
+    @staticmethod
+    def _map_iframe(doc: str) -> str:
+        return (
+            f'<iframe title="proposal map" srcdoc="{ga.esc_html(ga.with_draw_control(doc))}" '
+            'style="width:100%;height:540px;border:0"></iframe>'
+        )
+
+    async def _on_drawn(self, event: Any) -> None:
+        """A polygon drawn on the map: checked like an upload, then measured."""
+        if not event.new:
+            return
+        t0 = time.perf_counter()
+        try:
+            b = await off_loop(ga.parse_upload, event.new.encode("utf-8"), "drawn.geojson",
+                               what="reading the drawing")  # fmt: skip
+        except GeodistrictError as exc:
+            self.prop_msg.objects = [_alert(f"Drawing refused: {exc}")]
+            return
+        read_s = time.perf_counter() - t0
+        await self._pick_baseline(b)
+        await self._measure(b, read_s)
+
+    async def _pick_baseline(self, b: Any) -> None:
+        """Set the baseline to the default for this proposal (the LAD overlapping it most)."""
+        try:
+            key, why = await off_loop(ga.default_baseline, self.data, b,
+                                      what="choosing the baseline")  # fmt: skip
+        except GeodistrictError as exc:
+            self.prop_baseline_why = f"default baseline unavailable: {exc}"
+            return
+        if key in self.prop_baseline.options.values():
+            self._auto_baseline = True
+            try:
+                self.prop_baseline.value = key
+            finally:
+                self._auto_baseline = False
+        self.prop_baseline_why = f"Baseline chosen by default: {why}; change it above."
+
+    def _journey_results(self, p: Any) -> dict[str, Any]:
+        """Everything the journey shows for ``p``, computed in the worker pool."""
+        out: dict[str, Any] = {
+            "parts": ga.parts_table(self.data, p.boundaries),
+            "diff": ga.diff_table(self.data, p),  # with estimated enterprises added and removed
+            "rank": ga.benchmark_rank(self.data, p),
+            "reference": ga.reference_table(self.data, p),
+        }
+        try:
+            picture = ga.sector_picture(self.data, p.boundaries)
+            out["sectors"] = ga.sector_table(picture, str(p.boundaries.ids[0]))
+        except GeodistrictError as exc:
+            out["sectors_error"] = str(exc)
+        try:
+            out["map"] = ga.proposal_map_html(self.data, p)
+        except GeodistrictError as exc:
+            out["map_error"] = str(exc)
+        return out
+
+    async def _update_journey(self, p: Any, gen: int | None = None) -> None:
+        """Fill the map, reference, sectors and ranking once the card and diff are shown."""
+        shown = list(self.prop_msg.objects)
+        self.prop_msg.objects = [*shown, _working("Mapping the district, estimating its sectors …")]
+        try:
+            r = await off_loop(self._journey_results, p, what="mapping the district")
+        except GeodistrictError as exc:
+            self.prop_msg.objects = [*shown, _alert(str(exc))]
+            return
+        if self.proposed is not p or (gen is not None and gen != self._gen["proposed"]):
+            return  # a newer proposal replaced this one
+        self.prop_msg.objects = shown
+        why = getattr(self, "prop_baseline_why", "")
+        chosen = self.labels.get(p.baseline, p.baseline)
+        self.prop_baseline_note.object = ga.esc_md(
+            why
+            if why.startswith("Baseline chosen") and chosen in why
+            else f"Baseline: {chosen} (chosen by you)."
+        )
+        parts = r["parts"]
+        self.prop_parts.objects = (
+            [pn.pane.Markdown("#### Counted part by part (the parts lie apart)"), _table(parts)]
+            if len(parts) > 1
+            else []
+        )
+        diff = r["diff"]
+        self.prop_diff.value = diff
+        self.prop_diff.formatters = {c: _NUM for c in diff.columns if c not in ("measure", "unit")}
+        rank = r["rank"]
+        self.prop_rank.value = rank
+        self.prop_rank.formatters = {c: _NUM for c in rank.columns if c != "name"}
+        self.prop_reference.value = r["reference"]
+        nums = ("value", "per_km2", "reference_per_km2", "ratio")
+        self.prop_reference.formatters = {c: _NUM for c in nums}
+        if "sectors" in r:
+            rows, text = r["sectors"]
+            self.prop_sectors.value = rows
+            nums = ("count", "area_total", "reference_count", "lq")
+            self.prop_sectors.formatters = {c: _NUM for c in nums}
+            self.prop_sectors_note.object = ga.esc_md(text)
+        else:
+            self.prop_sectors.value = _empty()
+            self.prop_sectors_note.object = ga.esc_md(r["sectors_error"])
+        if "map" in r:
+            self.prop_map_doc = r["map"]
+            self.prop_map.object = self._map_iframe(self.prop_map_doc)
+            self.prop_map_title.object = (
+                f"#### {ga.esc_md(p.card.name)} in context\nZoomed to the proposal. Draw "
+                "another outline on the map to re-measure (**Draw a district**)."
+            )
+        else:
+            self.prop_map_doc = ""
+            self.prop_map.object = ga.esc_html(f"No map: {r['map_error']}")
+        for w in (self.dl_prop_map, self.dl_brief):
+            w.disabled = not self.prop_map_doc
 
     # ---------------------------------------------------------------- specialisation
     def _specialisation_view(self) -> pn.viewable.Viewable:

@@ -104,6 +104,10 @@ def register(subparsers: Any) -> None:
     p.add_argument("--zones", metavar="PATH|NAME", default=None,
                    help="LAD polygons: sum the Nomis tables' LAD rows onto places made of "
                    "whole LADs (combined authorities, LSIP areas)")  # fmt: skip
+    p.add_argument("--reference-zones", metavar="PATH", default=None,
+                   help="LAD polygons (GSS codes) giving each UK country's area for the "
+                   "national reference of the ratios (default: --zones or "
+                   "--floorspace-zones)")  # fmt: skip
     p.add_argument("--geography", metavar="TYPE", default=None,
                    help="Nomis geography type of the places (default: lep for LEP boundaries, "
                    "ladu for LADs)")  # fmt: skip
@@ -209,6 +213,7 @@ def run(args: argparse.Namespace) -> int:
         floorspace=args.floorspace,
         floorspace_zones=read_boundaries(args.floorspace_zones) if args.floorspace_zones else None,
         benchmarks=not args.no_benchmarks,
+        reference_zones=read_boundaries(args.reference_zones) if args.reference_zones else None,
     )
     places = None if args.all else select_places(ctx, args.places)
     result = build_reports(

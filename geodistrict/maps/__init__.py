@@ -11,7 +11,7 @@ display. folium, mapclassify, matplotlib and rasterio are needed (``pip install
 "geodistrict[maps,raster]"``); ``import geodistrict`` does not import this module.
 """
 
-from ._core import make_map
+from ._core import Styled, make_map
 from ._html import (
     ASSETS,
     INERT_URLS,
@@ -32,6 +32,7 @@ __all__ = [
     "MARKERCLUSTER_VERSION",
     "POINT_COLOURS",
     "SCHEMES",
+    "Styled",
     "Classes",
     "MapSizeError",
     "classify",

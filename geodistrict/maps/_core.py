@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +19,20 @@ import numpy as np
 from .._errors import MissingDependencyError, ParameterError
 from .._version import __version__
 from ..layers import LayerInfo, PointLayer
-from ._common import State
+from ._common import State, lonlat
 from ._density import add_density
 from ._elements import HtmlBlock
 from ._html import ASSETS, LEAFLET_VERSION
 from ._legend import CSS, esc, footer_html
 from ._points import CLUSTER_MAX, POINT_COLOURS, add_points
-from ._vector import add_boundaries, add_districts, add_hotspots, add_outlines, as_boundaries
+from ._vector import (
+    add_boundaries,
+    add_districts,
+    add_hotspots,
+    add_outlines,
+    add_styled,
+    as_boundaries,
+)
 
 __all__ = ["make_map"]
 
@@ -129,6 +137,8 @@ def make_map(
     popup_fields: Mapping[str, Sequence[str]] | None = None,
     density_scale: str = "log",
     sources: Sequence[LayerInfo] = (),
+    styled: Sequence[Styled] = (),
+    focus: Any = None,
 ) -> Any:
     """A layered interactive map with its legend and provenance footer.
 
@@ -179,6 +189,11 @@ def make_map(
         Colour scale of the density surface.
     sources : sequence of LayerInfo
         Further sources to list in the footer.
+    styled : sequence of Styled
+        Polygon sets each drawn in a style of its own with its own legend line (a proposed
+        district, its baseline, the LAD it lies in ...), drawn last, in order.
+    focus : Boundaries or GeoDataFrame, optional
+        Zoom to these polygons (padded by a fifth of their size) instead of to every layer.
 
     Returns
     -------
@@ -262,6 +277,8 @@ def make_map(
             precision=precision,
             state=state,
         )
+    for sty in styled:
+        add_styled(m, sty, simplify_m=simplify_m, precision=precision, state=state)
     for info in sources:
         state.source(info)
 
@@ -272,7 +289,37 @@ def make_map(
     body += _footer(state, basemap, precision)
     HtmlBlock(body, css=CSS, head=head).add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
-    if state.bounds:
+    if focus is not None:
+        fb = as_boundaries(focus, "focus")
+        _, (x0, y0, x1, y1) = lonlat(fb.metric, fb.metric_crs, precision)
+        px, py = (x1 - x0) / 5, (y1 - y0) / 5
+        m.fit_bounds([[y0 - py, x0 - px], [y1 + py, x1 + px]])
+    elif state.bounds:
         bb = np.array(state.bounds, dtype="float64")
         m.fit_bounds([[bb[:, 1].min(), bb[:, 0].min()], [bb[:, 3].max(), bb[:, 2].max()]])
     return m
+
+
+@dataclass(frozen=True)
+class Styled:
+    """Polygons drawn in one style, with their own legend line (``make_map(styled=...)``).
+
+    Attributes
+    ----------
+    label : str
+        Layer and legend title ("Proposed district", "Baseline: Manchester (LAD)").
+    boundaries : Boundaries or GeoDataFrame
+    colour : str
+    weight : float
+        Line width in pixels.
+    dash : str or None
+        Leaflet ``dashArray`` ("6 4"), ``None`` for a solid line.
+    fill_opacity : float
+    """
+
+    label: str
+    boundaries: Any
+    colour: str = "#e31a1c"
+    weight: float = 3.0
+    dash: str | None = None
+    fill_opacity: float = 0.1

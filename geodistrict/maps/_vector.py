@@ -193,6 +193,28 @@ def add_districts(m, d, *, simplify_m, precision, state):
     )
 
 
+def add_styled(m, layer, *, simplify_m, precision, state):
+    """Polygons drawn in one style of their own, with a legend line (:class:`Styled`)."""
+    b = as_boundaries(layer.boundaries, layer.label)
+    tol = tolerance(b.metric, simplify_m)
+    geoms, how = simplify(b.metric, tol, coverage=False)
+    geoms, bounds = lonlat(geoms, b.metric_crs, precision)
+    state.bounds.append(bounds)
+    state.source(b.info)
+    state.crs(f"{layer.label} areas", b.metric_crs)
+    state.display.append(f"{layer.label}: {how}")
+    props = [{"t": f"<b>{esc(n)}</b><br>{esc(layer.label)}"} for n in map(str, b.names)]
+    style = {"color": layer.colour, "weight": layer.weight, "fillColor": layer.colour,
+             "fillOpacity": layer.fill_opacity}  # fmt: skip
+    if layer.dash:
+        style["dashArray"] = layer.dash
+    GeoJsonLayer(layer.label, features(geoms, props), style=style,
+                 reduce_hint=hint_simplify(tol)).add_to(m)  # fmt: skip
+    names = ", ".join(map(str, b.names[:3])) + (" …" if len(b) > 3 else "")
+    state.legend.append(swatch_block(layer.label, [(layer.colour, "line", names)]))
+    return bounds
+
+
 def add_outlines(m, outlines, *, simplify_m, precision, state):
     from ..clusters.outlines import ClusterResult
 

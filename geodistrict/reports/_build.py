@@ -222,7 +222,7 @@ def build_reports(
             lq_png, map_png, record = _images(ctx, rep, i)
             html = render_report(
                 rep,
-                reference=reference,
+                reference=rep.reference.get("name") if rep.reference else reference,
                 lq_png=lq_png,
                 map_png=map_png,
                 map_record=record,

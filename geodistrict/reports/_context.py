@@ -107,7 +107,8 @@ class ReportContext:
     postcode_index, university_index : list of numpy.ndarray
         Per place, the indices of the points inside it.
     reference : dict
-        ``name``, ``area_km2`` (union of the places), ``postcodes``, ``universities``,
+        ``name``, ``area_km2`` (of the country most places lie in: see :meth:`reference_for`
+        for each place's own), ``postcodes``, ``universities``,
         ``enterprises``, ``employment`` (national totals, ``None`` when unknown).
     lq : pandas.DataFrame or None
         Location quotients of every Nomis area (as ``geodistrict specialisation`` computes
@@ -149,6 +150,8 @@ class ReportContext:
     benchmarks: pd.DataFrame = field(default_factory=pd.DataFrame)
     sources: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    references: dict[str, Any] = field(default_factory=dict)
+    place_country: list[str | None] = field(default_factory=list)
     _places: dict[int, Boundaries] = field(default_factory=dict, repr=False)
     _extents: dict[str, tuple[float, float, float, float]] = field(default_factory=dict, repr=False)
 
@@ -157,6 +160,40 @@ class ReportContext:
         if i not in self._places:
             self._places[i] = one_place(self.boundaries, i)
         return self._places[i]
+
+    def reference_for(self, i: int) -> dict[str, Any]:
+        """The national reference of place ``i``: the UK country it lies in.
+
+        Keys as :attr:`reference` (``name``, ``area_km2``, ``area_basis``, ``postcodes``,
+        ``universities``; ``enterprises`` and ``employment`` when the Nomis tables' reference
+        is that country), plus ``basis`` (a sentence naming every total's source). A place
+        outside the UK gets ``name`` ``None`` and a ``basis`` saying it is not covered.
+        """
+        code = self.place_country[i] if i < len(self.place_country) else None
+        nat = self.references.get(code) if code else None
+        if nat is None:
+            return {
+                "name": None,
+                "area_km2": None,
+                "basis": "not covered: the place lies outside the UK countries whose national "
+                "totals these layers give, so no ratio is shown",
+            }
+        out: dict[str, Any] = {
+            "name": nat.name,
+            "code": nat.code,
+            "area_km2": nat.area_km2,
+            "area_basis": nat.basis.get("area", ""),
+            "postcodes": nat.counts.get("postcodes"),
+            "universities": nat.counts.get("universities"),
+            "basis": nat.describe(),
+        }
+        if self.reference.get("name") == nat.name:
+            for k in ("enterprises", "employment"):
+                out[k] = self.reference.get(k)
+        for k in ("floorspace_m2", "floorspace_area_km2"):
+            if k in self.reference:
+                out[k] = self.reference[k]
+        return out
 
     def outside(self, layer: PointLayer | None, i: int) -> bool:
         """Whether place ``i`` lies outside ``layer``'s extent (:func:`outside_cover`)."""
@@ -568,6 +605,46 @@ def _floorspace(path: Path, zones: Boundaries, b: Boundaries, ctx: ReportContext
         )
 
 
+def _national_references(
+    ctx: ReportContext,
+    postcodes: PointLayer | None,
+    universities: PointLayer | None,
+    lads: Boundaries | None,
+) -> None:
+    """The UK country of every place and each country's totals (:mod:`geodistrict.reference`).
+
+    A place's country is read from the LAD codes of the postcodes inside it, else from the
+    LAD polygon holding its centroid; the national totals come from the whole layers, never
+    from the places measured together.
+    """
+    from ..reference import country_of_codes, country_of_place, national_reference
+
+    b = ctx.boundaries
+    codes = None
+    if ctx.postcodes is not None:
+        col = next((c for c in ctx.postcodes.attributes.columns if str(c).lower() == "laua"), None)
+        codes = ctx.postcodes.attributes[col].astype(str).to_numpy() if col else None
+    countries: list[str | None] = []
+    for i in range(len(b)):
+        got = None
+        if codes is not None and i < len(ctx.postcode_index):
+            got = country_of_codes(codes[ctx.postcode_index[i]])
+        if got is None and lads is not None:
+            got = country_of_place(b.metric[i], b.metric_crs, lads=lads)
+        countries.append(got)
+    ctx.place_country = countries
+    for code in sorted({c for c in countries if c}):
+        ref = national_reference(code, postcodes=postcodes, universities=universities, lads=lads)
+        if ref is not None:
+            ctx.references[code] = ref
+    if ctx.references:
+        main = max(ctx.references, key=countries.count)
+        nat = ctx.references[main]
+        if ctx.reference.get("name") in (None, nat.name):
+            ctx.reference.update(name=nat.name, area_km2=nat.area_km2,
+                                 area_basis=nat.basis.get("area", ""))  # fmt: skip
+
+
 def _aps_group(variable: str) -> str:
     """``'T13a:7 (C Manufacturing (SIC 2007) : All people )'`` → ``'C Manufacturing'``.
 
@@ -596,6 +673,7 @@ def build_context(
     floorspace: str | Path | None = None,
     floorspace_zones: Boundaries | None = None,
     benchmarks: bool = True,
+    reference_zones: Boundaries | None = None,
 ) -> ReportContext:
     """Join the layers to the places and read the national tables, once per run.
 
@@ -624,6 +702,10 @@ def build_context(
         The polygons of the floorspace table's codes (LAD boundaries), needed with it.
     benchmarks : bool
         Measure the shipped districts and read the benchmark registry for comparisons.
+    reference_zones : Boundaries, optional
+        LAD polygons (GSS codes) giving each UK country's area for the national reference
+        (:mod:`geodistrict.reference`); default ``zones`` or ``floorspace_zones``. Without
+        any, densities have no national reference area and no ratio is shown.
 
     Returns
     -------
@@ -631,25 +713,15 @@ def build_context(
     """
     options = options or ReportOptions()
     ctx = ReportContext(boundaries=boundaries, options=options, vintages=dict(vintages or {}))
-    n = len(boundaries)
-    union = shapely.union_all(boundaries.metric)
-    ctx.reference.update(
-        name=None,
-        area_km2=float(shapely.area(union)) / 1e6,
-        area_basis=f"union of the {n} boundaries of {Path(boundaries.info.source).name}",
-    )
+    ctx.reference.update(name=None, area_km2=None, area_basis="")
     ctx.sources.append({**boundaries.info.as_dict(), "name": "boundaries"})
     if postcodes is not None:
         ctx.postcodes, ctx.postcode_index, ctx.postcode_report = _join(postcodes, boundaries)
-        inside = np.unique(np.concatenate(ctx.postcode_index)) if n else np.empty(0)
-        ctx.reference["postcodes"] = int(len(inside))
         ctx.sources.append({**postcodes.info.as_dict(), "name": postcodes.name})
     if universities is not None:
         ctx.universities, ctx.university_index, ctx.university_report = _join(
             universities, boundaries
         )
-        inside = np.unique(np.concatenate(ctx.university_index)) if n else np.empty(0)
-        ctx.reference["universities"] = int(len(inside))
         ctx.sources.append({**universities.info.as_dict(), "name": universities.name})
     if business_counts is not None:
         _nomis_lq(Path(business_counts), boundaries, options, ctx, zones)
@@ -662,6 +734,8 @@ def build_context(
                 "(--floorspace-zones LAD_boundaries.geojson)."
             )
         _floorspace(Path(floorspace), floorspace_zones, boundaries, ctx)
+    _national_references(ctx, postcodes, universities,
+                         reference_zones or zones or floorspace_zones)  # fmt: skip
     for label, vb in ctx.vintages.items():
         ctx.sources.append({**vb.info.as_dict(), "name": f"boundaries ({label})"})
     if benchmarks:

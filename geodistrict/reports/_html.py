@@ -97,7 +97,11 @@ def _card(rep: PlaceReport, reference: str | None) -> str:
     for r in rep.card:
         ratio = r["ratio"]
         if r["key"] == "area":
-            ratio_s = "–" if ratio is None else f"{ratio:.1%} of {ref}"
+            if ratio is None:
+                ratio_s = "–"
+            else:  # a drawn district is a tiny share of England: keep two significant figures
+                share = f"{ratio:.1%}" if ratio >= 0.001 else f"{ratio * 100:.2g}%"
+                ratio_s = f"{share} of {ref}"
         else:
             ratio_s = fmt_ratio(ratio)
         rows.append(
@@ -119,11 +123,17 @@ def _card(rep: PlaceReport, reference: str | None) -> str:
         ("Source and note", False),
     ]
     note = ""
-    if not reference:
-        note = (
-            "<p class='small'>No national reference was given (a Nomis table with a country "
-            "row, --business-counts), so no ratios are shown.</p>"
+    basis = (rep.reference or {}).get("basis")
+    if basis:
+        note += f"<p class='small gd-reference'>{escape(str(basis))}</p>"
+    if not reference or not any(r["ratio"] is not None for r in rep.card):
+        why = (
+            "No national reference area is known (give LAD polygons: --zones or --reference-zones)"
+            if reference
+            else "No national reference applies (a Nomis table with a country row, "
+            "--business-counts, or the ONS Postcode Directory names one for UK places)"
         )
+        note += f"<p class='small'>{escape(why)}, so no ratios are shown.</p>"
     return _table(head, rows, "card") + note
 
 

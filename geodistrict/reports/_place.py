@@ -65,6 +65,9 @@ class PlaceReport:
     sources : list of dict
     parameters : dict
     warnings : list of str
+    reference : dict
+        The place's national reference (:meth:`ReportContext.reference_for`): its ``name``
+        (``None`` outside the UK) and ``basis`` (how each total was computed).
     """
 
     id: str
@@ -82,6 +85,7 @@ class PlaceReport:
     sources: list[dict[str, Any]] = field(default_factory=list)
     parameters: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    reference: dict[str, Any] = field(default_factory=dict)
 
     def headline(self) -> dict[str, Any]:
         """The figures the index page lists."""
@@ -109,9 +113,10 @@ class PlaceReport:
 
 
 def _card(ctx: ReportContext, i: int, pid: str, area: float) -> list[dict[str, Any]]:
-    ref = ctx.reference
+    ref = ctx.reference_for(i)  # the UK country the place lies in, from national data
     ref_area = ref.get("area_km2") or math.nan
-    national = bool(ref.get("name"))  # ratios only against a named reference (England)
+    # ratios only against a named national reference with a known area
+    national = bool(ref.get("name")) and not _nan(ref_area)
     rows: list[dict[str, Any]] = [
         {
             "key": "area",
@@ -120,9 +125,11 @@ def _card(ctx: ReportContext, i: int, pid: str, area: float) -> list[dict[str, A
             "unit": "km²",
             "per_km2": None,
             "reference_per_km2": None,
-            "ratio": area / ref_area if ref_area and national else None,
+            "ratio": area / ref_area if national else None,
             "source": "measured in " + (ctx.place(i).metric_crs.name or "metres"),
-            "note": f"ratio = share of the {ref['area_basis']}" if national else "",
+            "note": f"ratio = share of {ref['name']}: {ref['area_basis']}"
+            if national
+            else ref.get("basis", ""),
         }
     ]
 
@@ -154,7 +161,7 @@ def _card(ctx: ReportContext, i: int, pid: str, area: float) -> list[dict[str, A
                 "Enterprises",
                 total,
                 "enterprises",
-                ctx.reference.get("enterprises"),
+                ref.get("enterprises"),
                 f"Nomis UK Business Counts {m['year']}",
                 "" if complete else "a suppressed sector count is left out of the total",
             )
@@ -173,18 +180,18 @@ def _card(ctx: ReportContext, i: int, pid: str, area: float) -> list[dict[str, A
         if sup:
             note += f"; {sup} of {meta['n_groups']} industry groups suppressed and left out"
         add("employment", "People in employment", v, "people in employment",
-            ctx.reference.get("employment"), f"Nomis APS {meta['date']}", note)  # fmt: skip
+            ref.get("employment"), f"Nomis APS {meta['date']}", note)  # fmt: skip
     uncovered = "not covered: the place lies outside this layer's extent, so 0 would mislead"
     if ctx.postcodes is not None:
         out = ctx.outside(ctx.postcodes, i)
         add("postcodes", "Postcodes", None if out else float(len(ctx.postcode_index[i])),
-            "postcodes", ctx.reference.get("postcodes"), ctx.postcodes.info.source,
+            "postcodes", ref.get("postcodes"), ctx.postcodes.info.source,
             uncovered if out else "postcode centroids: an activity proxy, not firms")  # fmt: skip
     if ctx.universities is not None:
         out = ctx.outside(ctx.universities, i)
         add("universities", "Universities (head offices)",
             None if out else float(len(ctx.university_index[i])),
-            "universities' head offices", ctx.reference.get("universities"),
+            "universities' head offices", ref.get("universities"),
             ctx.universities.info.source,
             uncovered if out else "one point per provider: its head office")  # fmt: skip
     if ctx.floorspace is not None:
@@ -201,7 +208,8 @@ def _card(ctx: ReportContext, i: int, pid: str, area: float) -> list[dict[str, A
         if sup:
             note += f"; suppressed sector cells in {len(sup)} area(s) left out"
         ref_area_fs = ref.get("floorspace_area_km2")
-        ref_val = ref.get("floorspace_m2")
+        # the VOA table covers England and Wales' LADs: a ratio only for places in England
+        ref_val = ref.get("floorspace_m2") if ref.get("code") == "E" else None
         # the reference is the table's own area when it does not cover the whole reference
         if ref_val and ref_area_fs and national:
             ref_val = (
@@ -488,10 +496,11 @@ def place_report(ctx: ReportContext, i: int) -> PlaceReport:
         area_km2=area_m2 / 1e6,
         noun=ctx.options.noun,
     )
+    rep.reference = ctx.reference_for(i)
     rep.card = _card(ctx, i, pid, rep.area_km2)
     rep.summary = card_sentences(
         name, [r for r in rep.card if r["key"] not in ("area", "universities")],
-        ctx.reference.get("name"),
+        rep.reference.get("name") if rep.reference.get("area_km2") else None,
         rep.area_km2,
     )  # fmt: skip
     rep.universities = _universities(ctx, i)

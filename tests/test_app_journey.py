@@ -1,0 +1,115 @@
+"""The planner's journey without a browser (issue 16): baseline, reference, sectors, checks."""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+
+from geodistrict import GeodistrictError
+from geodistrict import app as ga
+
+pytestmark = [pytest.mark.shared_data, pytest.mark.slow]
+
+MANCHESTER = shapely.box(383500, 397500, 384500, 398500)  # British National Grid
+CAMBRIDGE = shapely.box(544500, 258000, 545500, 259000)
+
+
+def _upload(geom, name: str, crs: int = 4326) -> bytes:
+    g = gpd.GeoSeries([geom], crs=crs).to_crs(4326).iloc[0]
+    doc = {"type": "Feature", "properties": {"name": name},
+           "geometry": shapely.geometry.mapping(g)}  # fmt: skip
+    return json.dumps(doc).encode()
+
+
+@pytest.fixture(scope="module")
+def data(shared_data):
+    return ga.get_app_data(shared_data)
+
+
+@pytest.fixture(scope="module")
+def square(data):
+    b = ga.parse_upload(_upload(MANCHESTER, "Manchester square", 27700), "sq.geojson")
+    key, why = ga.default_baseline(data, b)
+    return b, key, why, ga.propose(data, b, baseline=key)
+
+
+def test_default_baseline_is_the_lad_overlapping_most(square, data):
+    _, key, why, p = square
+    assert key == "lad:E08000003" and p.baseline == key
+    assert "Manchester (LAD 2024)" in why and "overlapping the proposal most (100%" in why
+    bcn = ga.parse_upload(_upload(shapely.box(2.19, 41.39, 2.2, 41.40), "Poblenou"), "b.json")
+    key, why = ga.default_baseline(data, bcn)
+    assert key == "district:22at-barcelona" and "shipped district overlapping" in why
+    bilbao = ga.parse_upload(_upload(shapely.box(-2.94, 43.26, -2.93, 43.27), "Bilbao"), "b.json")
+    key, why = ga.default_baseline(data, bilbao)  # no overlap: the nearest (Barcelona, ~470 km)
+    assert key == "district:22at-barcelona" and "nearest shipped district" in why
+    km = float(why.split("(")[-1].split(" km")[0].replace(",", ""))
+    assert 440 < km < 500
+
+
+def test_swapped_coordinates_are_refused_with_the_fix(data):
+    g = gpd.GeoSeries([MANCHESTER], crs=27700).to_crs(4326).iloc[0]
+    swapped = shapely.transform(g, lambda c: c[:, ::-1])  # (lat, lon): the Indian Ocean
+    b = ga.parse_upload(_upload(swapped, "swapped"), "swapped.geojson")
+    with pytest.raises(GeodistrictError, match="longitude first"):
+        ga.propose(data, b, baseline="lad:E08000003")
+
+
+def test_reference_is_england_not_the_proposal(square, data):
+    _, _, _, p = square
+    ref = ga.reference_table(data, p).set_index("measure")
+    assert set(ref["reference"]) == {"England"}
+    row = ref.loc["postcodes_count"]
+    assert row["ratio"] == pytest.approx(row["per_km2"] / row["reference_per_km2"])
+    assert row["ratio"] > 10 and not np.isclose(row["ratio"], 1.0)
+    assert ref.loc["area_km2", "ratio"] < 1e-4  # a square kilometre, not 100 % of England
+
+
+def test_diff_counts_estimated_enterprises_added_and_removed(square, data):
+    from geodistrict.metrics.nomis_sectors import nomis_sector_counts
+
+    _, _, _, p = square
+    d = ga.diff_table(data, p).set_index("measure").loc["enterprises_estimated"]
+    counts, _ = nomis_sector_counts(data.nomis, geography_type="ladu")
+    manchester = counts.loc[counts["area"] == "Manchester", "count"].sum()
+    assert d["baseline"] == pytest.approx(manchester, rel=0.005)  # a whole LAD: its own count
+    assert d["proposed"] - d["added"] + d["removed"] == pytest.approx(d["baseline"], rel=1e-6)
+    rows, text = ga.sector_table(ga.sector_picture(data, p.boundaries), str(p.boundaries.ids[0]))
+    assert rows["count"].sum() == pytest.approx(d["proposed"], rel=1e-6)
+    assert "Uncertainty: 100%" in text  # drawn inside one LAD: all from a partial LAD
+    rank = ga.benchmark_rank(data, p)
+    mine = rank[rank["name"].str.startswith("proposed:")].iloc[0]
+    denser = (rank["postcodes_per_km2"] > mine["postcodes_per_km2"]).sum()
+    assert mine["rank_postcodes_per_km2"] == denser + 1
+
+
+def test_two_countries_are_counted_part_by_part(data):
+    cam = gpd.GeoSeries([CAMBRIDGE], crs=27700).to_crs(4326).iloc[0]
+    two = shapely.MultiPolygon([cam, shapely.box(2.19, 41.39, 2.2, 41.40)])
+    b = ga.parse_upload(_upload(two, "Cambridge and Barcelona"), "two.geojson")
+    parts = ga.parts_table(data, b)
+    uk = parts[parts["country"] == "England"].iloc[0]
+    abroad = parts[parts["country"] == "outside the UK"].iloc[0]
+    from geodistrict.io.onspd import load_postcodes
+
+    pc = load_postcodes()
+    pc = pc[pc["x"].notna()]
+    # the Cambridge part after its round trip through lon/lat, counted independently in BNG
+    back = gpd.GeoSeries([cam], crs=4326).to_crs(27700).iloc[0]
+    k = int(shapely.contains_xy(back, pc["x"].to_numpy(), pc["y"].to_numpy()).sum())
+    assert abs(int(uk["postcodes_count"]) - k) <= 2
+    assert abroad["postcodes_count"] == "not covered"
+    p = ga.propose(data, b, baseline="district:cambridge")
+    assert p.summary()["postcodes_count"] > 300  # UK layers counted though it spans countries
+
+
+def test_audit_report_names_england_as_the_reference(square, data):
+    b, _, _, p = square
+    html = ga.report_html(data, b, context_map=ga.proposal_map_html(data, p)).decode()
+    assert "Reference: England" in html
+    assert "100.0% of England" not in html
+    assert "The proposal in context" in html and "srcdoc=" in html
