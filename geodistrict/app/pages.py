@@ -456,7 +456,7 @@ class GeodistrictApp:
         self.upload.param.watch(self._on_upload, "value")
         self.guard = UploadGuard(width=0, height=0, margin=0)
         self.guard.param.watch(self._on_refused_in_browser, "refused")
-        self._auto_baseline = False  # set while the app picks the default baseline itself
+        self._auto_baseline: str | None = None  # the baseline the app itself just picked
         self.prop_baseline.param.watch(self._on_prop_baseline, "value")
         journey = self._journey_view()
         rule = (
@@ -498,8 +498,13 @@ class GeodistrictApp:
         )]  # fmt: skip
 
     async def _on_prop_baseline(self, event: Any) -> None:
-        if not self._auto_baseline:  # the app's own default choice is measured by its caller
-            await self._measure()
+        # An async watcher runs as a task after its setter has moved on, so the app's own pick
+        # is recognised by its value, not by a flag: its caller measures the new proposal with
+        # it (re-measuring here would replace that proposal with the previous one).
+        auto, self._auto_baseline = self._auto_baseline, None
+        if auto is not None and event.new == auto:
+            return
+        await self._measure()
 
     async def _on_upload(self, event: Any) -> None:
         if event.new is None:
@@ -698,12 +703,9 @@ class GeodistrictApp:
         except GeodistrictError as exc:
             self.prop_baseline_why = f"default baseline unavailable: {exc}"
             return
-        if key in self.prop_baseline.options.values():
-            self._auto_baseline = True
-            try:
-                self.prop_baseline.value = key
-            finally:
-                self._auto_baseline = False
+        if key in self.prop_baseline.options.values() and key != self.prop_baseline.value:
+            self._auto_baseline = key
+            self.prop_baseline.value = key
         self.prop_baseline_why = f"Baseline chosen by default: {why}; change it above."
 
     def _journey_results(self, p: Any) -> dict[str, Any]:
