@@ -25,6 +25,7 @@ if command -v chromium >/dev/null 2>&1 || [ -n "${GEODISTRICT_CHROMIUM:-}" ]; th
   --universities learning-providers \
   --business-counts ubc-industry-2022 \
   --employment aps-industry-2022 \
+  --reference-zones lad2024_lep21 \
   --vintage "LEP 2020=lep2020" \
   --vintage "LSIP 2023=lsip2023" \
   --vintage "Combined authority 2023=combined_authorities2023" \
