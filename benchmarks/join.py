@@ -22,7 +22,7 @@ import geopandas as gpd
 import numpy as np
 
 import geodistrict as gd
-from geodistrict import polygon_grid
+from geodistrict.join import grid as polygon_grid
 
 
 def _data_dir(arg: str | None) -> Path:
@@ -95,7 +95,7 @@ def main() -> None:
         )
     print(
         "grid: the look-up table built in the call; warm: the table kept from an earlier call "
-        "on the same polygons (see geodistrict.polygon_grid.cached_polygon_grid)"
+        "on the same polygons (see geodistrict.join.grid.cached_polygon_grid)"
     )
     # full command line, warm cache
     with tempfile.TemporaryDirectory() as tmp:

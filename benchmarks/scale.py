@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 import geodistrict as gd
-from geodistrict import polygon_grid
+from geodistrict.join import grid as polygon_grid
 from geodistrict.layers import LayerInfo, PointLayer
 
 LEP = "Local_Enterprise_Partnerships_(May_2021)_EN_BUC.geojson"

@@ -8,10 +8,8 @@ The top-level import stays light: folium, panel, esda, libpysal, scikit-learn, r
 dask are imported only by the functions that need them.
 """
 
-from . import (
-    _sigint,  # noqa: F401 - first: Ctrl-C while the CLI imports is one line, exit 130
-    datasets,
-)
+from . import _sigint  # noqa: F401, I001 - first: Ctrl-C while the CLI imports is one line, exit 130
+from .io import datasets
 from ._errors import (
     CRSError,
     EmptyLayerError,
@@ -48,8 +46,8 @@ from .clusters import (
     square_grid,
 )
 from .crs import choose_metric_crs
-from .inspect import describe
-from .interpolate import InterpolationResult, interpolate
+from .io.inspect import describe
+from .zones.interpolate import InterpolationResult, interpolate
 from .io import (
     geocode_postcodes,
     load_postcodes,
@@ -64,13 +62,13 @@ from .io.clue import clue_jobs_by_area, clue_jobs_density, read_clue_areas, read
 from .io.companies_house import read_companies_house
 from .io.nomis import NomisTable, read_nomis
 from .io.voa import read_voa_floorspace
-from .join import Assignment, JoinResult, assign_points, join_points
+from .join.points import Assignment, JoinResult, assign_points, join_points
 from .layers import LayerInfo, PointLayer
 from .metrics import location_quotients, specialisation_indices, specialisms
-from .profile import Profile, add_raster_values, add_zone_values, profile
-from .raster import RasterGrid, read_raster, write_geotiff, zonal_stats
-from .zones import aggregate_by_lookup, match_zones
-from .zonetables import ZoneValues, zone_values
+from .metrics.profile import Profile, add_raster_values, add_zone_values, profile
+from .io.raster import RasterGrid, read_raster, write_geotiff, zonal_stats
+from .zones.match import aggregate_by_lookup, match_zones
+from .zones.tables import ZoneValues, zone_values
 
 read_layer = read_points  # the name used in the design notes
 

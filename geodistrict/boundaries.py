@@ -494,19 +494,19 @@ def read_boundaries(
     """Read and prepare a boundary file (GeoJSON, GeoPackage, GeoParquet, Shapefile).
 
     ``path`` may also be the name of a dataset (``"lep2021"``, see
-    :mod:`geodistrict.datasets`): its file is used, with the registry's code and name fields,
+    :mod:`geodistrict.io.datasets`): its file is used, with the registry's code and name fields,
     licence, attribution and vintage.
 
     Examples
     --------
-    >>> from geodistrict.datasets import shipped_districts_path
+    >>> from geodistrict.io.datasets import shipped_districts_path
     >>> b = read_boundaries(shipped_districts_path())
     >>> len(b) >= 3 and bool((b.area_km2 > 0).all())
     True
     >>> read_boundaries("lep2021").id_field
     'LEP21CD'
     """
-    from . import datasets
+    from .io import datasets
     from .io.read import read_boundaries_file
     from .provenance import known_attribution
 
@@ -515,7 +515,7 @@ def read_boundaries(
     if resolved is not path:
         d = datasets.get(str(path))
         if d.boundary:
-            from .catalogue import get_entry
+            from .io.catalogue import get_entry
 
             entry = get_entry(d.name)
             id = id or entry.id_field  # noqa: A001

@@ -32,7 +32,7 @@ if command -v chromium >/dev/null 2>&1 || [ -n "${GEODISTRICT_CHROMIUM:-}" ]; th
   --title "Regional innovation audit: the 38 Local Enterprise Partnerships (May 2021)" \
   --out out/reports $PDF
 # 2. the shipped districts side by side (published figures and measured postcodes, universities)
-SLUGS=$("$VENV/bin/python" -c "from geodistrict.registry import district_slugs; print(*district_slugs())")
+SLUGS=$("$VENV/bin/python" -c "from geodistrict.districts.registry import district_slugs; print(*district_slugs())")
 # shellcheck disable=SC2086  # one argument per slug
 "$GD" compare $SLUGS --points postcodes=onspd --points universities=learning-providers \
   --out out/districts_compare.csv

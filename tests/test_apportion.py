@@ -28,7 +28,7 @@ def inputs(shared_file, onspd):
 def test_38_leps_as_drawn_districts_match_nomis_lep_rows(inputs, lep21):
     from geodistrict.metrics.apportion import apportioned_sectors
     from geodistrict.metrics.nomis_sectors import nomis_sector_counts
-    from geodistrict.zones import LEP_ALIASES, match_zones
+    from geodistrict.zones.match import LEP_ALIASES, match_zones
 
     lads, table, postcodes = inputs
     sp = apportioned_sectors(lep21, lads, table, postcodes)

@@ -654,7 +654,7 @@ def _api_outcome(case: Case, layout: dict[str, Path]) -> str:
         assert t.n_suppressed == case.suppressed
         assert not (t.data["value"] == 0).any(), "a suppressed cell was read as 0"
         boundaries = read_boundaries(layout["boundaries"])
-        from geodistrict.zonetables import zone_values
+        from geodistrict.zones.tables import zone_values
 
         zv = zone_values(path, boundaries).values
         for bid, value in case.zones.items():

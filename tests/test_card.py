@@ -31,7 +31,7 @@ from geodistrict.districts import (
     is_knowledge_intensive,
     knowledge_intensive_share,
 )
-from geodistrict.registry import load_registry
+from geodistrict.districts.registry import load_registry
 
 DATA = Path(__file__).parent / "data"
 X0, Y0 = 530_000.0, 180_000.0
@@ -191,7 +191,7 @@ def test_registry_figures_follow_the_boundary_id_and_area_gap_is_warned():
 
 
 def test_registry_only_slug_has_published_figures_but_cannot_count_layers():
-    from geodistrict.registry import district_slugs
+    from geodistrict.districts.registry import district_slugs
 
     shipped = set(district_slugs())
     reg = load_registry()
@@ -231,8 +231,8 @@ def test_polygon_in_the_north_sea_gives_zeros_and_a_warning(onspd):
 
 
 def _cambridge():
-    from geodistrict.datasets import shipped_districts_path
-    from geodistrict.registry import district_boundaries, district_slugs
+    from geodistrict.districts.registry import district_boundaries, district_slugs
+    from geodistrict.io.datasets import shipped_districts_path
 
     if "cambridge" in district_slugs():
         return district_boundaries(["cambridge"])

@@ -31,14 +31,14 @@ from geodistrict._errors import (
     ParameterError,
     SchemaError,
 )
-from geodistrict.catalogue import (
+from geodistrict.cli import main
+from geodistrict.io.catalogue import (
     CatalogueEntry,
     fetch,
     get_entry,
     load_catalogue,
     read_catalogue_boundaries,
 )
-from geodistrict.cli import main
 
 REQUIRED = (
     "name",
@@ -84,7 +84,7 @@ def find_copy(root: Path, name: str) -> Path | None:
 def test_every_entry_has_the_required_keys_as_text():
     import yaml
 
-    from geodistrict.catalogue import catalogue_path
+    from geodistrict.io.catalogue import catalogue_path
 
     raw = yaml.safe_load(catalogue_path().read_text(encoding="utf-8"))
     entries = load_catalogue()

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 import geodistrict as gd
-from geodistrict import datasets
 from geodistrict._errors import InputFileError, ParameterError
 from geodistrict.cli import main
+from geodistrict.io import datasets
 
 BUNDLED_OGL = {
     "lep2021",

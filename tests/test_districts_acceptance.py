@@ -9,8 +9,8 @@ from conftest import LEP21, UNIS
 
 from geodistrict.cli import main
 from geodistrict.districts import district_card
+from geodistrict.districts.registry import registry_figures
 from geodistrict.io.clue import clue_jobs_by_area, read_clue_areas, read_clue_jobs
-from geodistrict.registry import registry_figures
 
 pytestmark = pytest.mark.shared_data
 CLUE = "melbourne/clue_small_areas/small-areas-for-census-of-land-use-and-employment-clue.shp"

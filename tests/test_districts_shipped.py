@@ -17,8 +17,8 @@ import shapely
 from pyproj import Transformer
 
 from geodistrict.cli import main
-from geodistrict.datasets import shipped_districts_path
-from geodistrict.registry import district_boundaries, load_districts, load_registry
+from geodistrict.districts.registry import district_boundaries, load_districts, load_registry
+from geodistrict.io.datasets import shipped_districts_path
 
 MILE_M = 1609.344
 PROPERTIES = {

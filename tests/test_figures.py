@@ -177,7 +177,7 @@ def test_compare_panels_writes_png_and_limits(three_squares, tmp_path):
 
 
 def test_shipped_districts_each_in_its_own_crs():
-    slugs = geodistrict.registry.district_slugs()
+    slugs = geodistrict.districts.registry.district_slugs()
     missing = [s for s in SHIPPED if s not in slugs]
     assert not missing, f"shipped districts missing: {missing}"
     fig, rec = compare_figure(SHIPPED)
@@ -186,7 +186,7 @@ def test_shipped_districts_each_in_its_own_crs():
     bounds = []
     for slug, panel in zip(SHIPPED, rec["panels"], strict=True):
         # the district's bounds measured independently: lon/lat vertices projected by pyproj
-        gdf = geodistrict.registry.load_districts().set_index("id").loc[[slug]]
+        gdf = geodistrict.districts.registry.load_districts().set_index("id").loc[[slug]]
         xy = shapely.get_coordinates(gdf.geometry.array)
         tr = Transformer.from_crs(4326, panel["crs"], always_xy=True)
         px, py = tr.transform(xy[:, 0], xy[:, 1])
@@ -195,7 +195,9 @@ def test_shipped_districts_each_in_its_own_crs():
 
 
 def test_one_boundary_set_gives_one_panel_per_feature():
-    both = geodistrict.registry.district_boundaries(["22at-barcelona", "manchester-oxford-road"])
+    both = geodistrict.districts.registry.district_boundaries(
+        ["22at-barcelona", "manchester-oxford-road"]
+    )
     fig, rec = compare_figure(both)
     assert [p["crs"] for p in rec["panels"]] == ["EPSG:32631", "EPSG:27700"]
     assert len(fig.axes) == 2

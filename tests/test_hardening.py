@@ -397,7 +397,7 @@ def test_nomis_workbook_with_a_notes_sheet_first(tmp_path):
 
 def test_duplicate_keys_in_an_interpolation_table_name_the_file_and_sheet(tmp_path):
     from geodistrict import prepare_boundaries
-    from geodistrict.zonetables import zone_values
+    from geodistrict.zones.tables import zone_values
 
     zones = prepare_boundaries(
         gpd.GeoDataFrame({"id": ["E1", "E2"], "name": ["One", "Two"]},

@@ -7,7 +7,7 @@ from conftest import LEP21
 
 from geodistrict import LayerInfo, PointLayer, prepare_boundaries, read_boundaries
 from geodistrict.crs import BNG
-from geodistrict.interpolate import build_atoms, interpolate
+from geodistrict.zones.interpolate import build_atoms, interpolate
 
 
 def _b(geoms, ids):

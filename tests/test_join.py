@@ -144,7 +144,7 @@ def test_weights_sum_and_missing(squares):
 
 def test_distance_to_polygons_from_boundary_pieces_hand_worked():
     """Distances to the nearest polygon, measured on short pieces of its rings."""
-    from geodistrict.join_tally import _distance_to_polygons
+    from geodistrict.join.tally import _distance_to_polygons
 
     outer = [(0, 0), (1000, 0), (1000, 1000), (0, 1000), (0, 0)]
     hole = [(400, 400), (600, 400), (600, 600), (400, 600), (400, 400)]

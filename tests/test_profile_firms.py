@@ -10,7 +10,7 @@ import pytest
 from conftest import LEP21
 
 from geodistrict.cli import main
-from geodistrict.datasets import shipped_districts_path
+from geodistrict.io.datasets import shipped_districts_path
 
 DATA = Path(__file__).parent / "data"
 EXPECTED = json.loads((DATA / "companies_house_sample_expected.json").read_text())

@@ -91,7 +91,7 @@ def test_floorspace_raster_gives_floor_area_ratio(tmp_path, squares):
     import numpy as np
     from affine import Affine
 
-    from geodistrict.raster import write_geotiff
+    from geodistrict.io.raster import write_geotiff
 
     arr = np.zeros((20, 30), dtype="float32")  # 3 km x 2 km from (0, 0)
     arr[10:20, 0:10] = 5000.0  # rows 10-19 are y 0-1000; cols 0-9 are x 0-1000: square A

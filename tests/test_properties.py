@@ -31,10 +31,10 @@ from pyproj import Transformer
 from geodistrict import prepare_boundaries, profile
 from geodistrict._errors import RepairWarning
 from geodistrict.clusters.kde import kde, xy_layer
-from geodistrict.interpolate import interpolate
 from geodistrict.io.tables import points_from_frame
-from geodistrict.join import join_points
+from geodistrict.join.points import join_points
 from geodistrict.layers import LayerInfo, PointLayer
+from geodistrict.zones.interpolate import interpolate
 
 # Cells coarser than bandwidth/8 (quartic) warn with the expected peak error (issue 18). The
 # grids here are coarse on purpose — small hand-checkable surfaces and fast simulations whose

@@ -17,7 +17,7 @@ rasterio = pytest.importorskip("rasterio")
 from affine import Affine  # noqa: E402 - after the importorskip guard
 
 from geodistrict import CRSError, InputFileError, prepare_boundaries  # noqa: E402
-from geodistrict.raster import RasterGrid, read_raster, write_geotiff, zonal_stats  # noqa: E402
+from geodistrict.io.raster import RasterGrid, read_raster, write_geotiff, zonal_stats  # noqa: E402
 
 # A 4 x 4 grid of 100 m cells in British National Grid (central London, so that a Boundaries
 # built from the zones chooses EPSG:27700 as its metric CRS). Local coordinates below are
@@ -321,7 +321,8 @@ def test_zones_in_lonlat_and_bng_give_identical_centre_results(tmp_path):
 
 def test_import_raster_module_stays_light():
     code = (
-        "import sys, geodistrict.raster; print('rasterio' in sys.modules, 'affine' in sys.modules)"
+        "import sys, geodistrict.io.raster; "
+        "print('rasterio' in sys.modules, 'affine' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]

@@ -2,7 +2,7 @@
 
 The expected England totals are computed here straight from the raw inputs — the ONS
 Postcode Directory table (``load_postcodes``: codes starting with ``E``) and the LAD file read
-with geopandas in EPSG:27700 — not through :mod:`geodistrict.reference`.
+with geopandas in EPSG:27700 — not through :mod:`geodistrict.metrics.reference`.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def england(shared_file):
 
 def test_country_of_a_square_in_manchester_and_abroad(onspd, lads):
     from geodistrict.crs import WGS84, transform_geoms
-    from geodistrict.reference import country_of_place
+    from geodistrict.metrics.reference import country_of_place
 
     assert country_of_place(MANCHESTER, 27700, postcodes=onspd) == "E"
     assert country_of_place(MANCHESTER, 27700, lads=lads) == "E"
@@ -58,7 +58,7 @@ def test_country_of_a_square_in_manchester_and_abroad(onspd, lads):
 
 
 def test_national_reference_is_england_from_onspd(onspd, lads, england, universities):
-    from geodistrict.reference import national_reference
+    from geodistrict.metrics.reference import national_reference
 
     n, area = england
     ref = national_reference("E", postcodes=onspd, lads=lads, universities=universities)

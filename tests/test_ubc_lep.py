@@ -11,10 +11,10 @@ from conftest import LAD24, LEP21
 
 from geodistrict import read_boundaries
 from geodistrict.cli import main
-from geodistrict.interpolate import interpolate
 from geodistrict.io.nomis import read_nomis
-from geodistrict.zones import LEP_ALIASES, aggregate_by_lookup, match_zones
-from geodistrict.zonetables import zone_values
+from geodistrict.zones.interpolate import interpolate
+from geodistrict.zones.match import LEP_ALIASES, aggregate_by_lookup, match_zones
+from geodistrict.zones.tables import zone_values
 
 pytestmark = pytest.mark.shared_data
 UBC = "uk/tables/nomis_UBC_enterprises_by_sizeband_2023-04.xlsx"

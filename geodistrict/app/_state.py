@@ -85,7 +85,7 @@ DATA_FILES = {
     "lads": "uk/boundaries/LAD_May_2024_EN_BUC_with_LEP21.geojson",
     "nomis": "uk/tables/nomis_UBC_enterprises_by_size_industry_2023-04.xlsx",
 }
-#: The bundled datasets (:mod:`geodistrict.datasets`) loaded when no data folder is given.
+#: The bundled datasets (:mod:`geodistrict.io.datasets`) loaded when no data folder is given.
 DATA_NAMES = {
     "universities": "learning-providers",
     "leps": "lep2021",
@@ -112,7 +112,7 @@ class AppData:
     districts : Boundaries
         The shipped districts.
     registry : pandas.DataFrame
-        The benchmark registry (:func:`geodistrict.registry.load_registry`).
+        The benchmark registry (:func:`geodistrict.districts.registry.load_registry`).
     postcodes : PointLayer
         The embedded ONS Postcode Directory.
     universities : PointLayer or None
@@ -173,10 +173,10 @@ def load_app_data(data_dir: str | Path | None = None, *, bundled: bool = True) -
     InputFileError
         When ``data_dir`` is given but is not a folder.
     """
+    from ..districts.registry import district_boundaries, load_registry
     from ..io.nomis import read_nomis
     from ..io.onspd import read_onspd
     from ..io.read import read_points
-    from ..registry import district_boundaries, load_registry
 
     timings: dict[str, float] = {}
     missing: list[str] = []
@@ -227,7 +227,7 @@ def load_app_data(data_dir: str | Path | None = None, *, bundled: bool = True) -
 
 
 def _bundled_path(key: str) -> Path:
-    from ..datasets import path
+    from ..io.datasets import path
 
     return path(DATA_NAMES[key])
 
@@ -927,12 +927,12 @@ def default_baseline(data: AppData, b: Boundaries) -> tuple[str, str]:
 
 
 def proposal_reference(data: AppData, b: Boundaries) -> Any:
-    """The national reference of a proposal (:mod:`geodistrict.reference`), or ``None``.
+    """The national reference of a proposal (:mod:`geodistrict.metrics.reference`), or ``None``.
 
     ``None`` outside the UK: its ratios are "not covered". Each country's totals are computed
     once per process.
     """
-    from ..reference import country_of_place, national_reference
+    from ..metrics.reference import country_of_place, national_reference
 
     one = one_district(b)
     geom = shapely.union_all(one.metric)
@@ -1099,7 +1099,7 @@ def proposal_map_html(
 
 def _warm_journey(data: AppData) -> None:
     """Compute once what every proposal in England needs: England's totals, the LAD sectors."""
-    from ..reference import national_reference
+    from ..metrics.reference import national_reference
 
     refs = data.cache.setdefault("national_refs", {})
     refs["E"] = national_reference("E", postcodes=data.postcodes, lads=data.lads,
@@ -1427,7 +1427,7 @@ def parts_table(data: AppData, b: Boundaries) -> pd.DataFrame:
     parts in the UK, the parts abroad are "not covered" (never 0).
     """
     from ..crs import BNG
-    from ..reference import COUNTRIES, country_of_place
+    from ..metrics.reference import COUNTRIES, country_of_place
 
     one = one_district(b)
     geom = shapely.union_all(one.metric)

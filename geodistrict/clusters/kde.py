@@ -393,7 +393,7 @@ class KDEResult:
         -------
         pathlib.Path
         """
-        from ..raster import write_geotiff
+        from ..io.raster import write_geotiff
 
         path = Path(path)
         if not path.parent.exists():
@@ -551,7 +551,7 @@ def _within_geoms(within: Any, metric_crs: CRS | None) -> tuple[np.ndarray, CRS]
 
 def _inside_polygons(x: np.ndarray, y: np.ndarray, polygons: np.ndarray) -> np.ndarray:
     """True for points inside (the interior of) any polygon."""
-    from ..join import assign_points
+    from ..join.points import assign_points
 
     inside = np.zeros(len(x), dtype=bool)
     inside[assign_points(x, y, polygons).point] = True

@@ -123,7 +123,7 @@ def _table(entries: list[Any]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``geodistrict boundaries`` (returns the exit status)."""
-    from ..catalogue import fetch, get_entry, load_catalogue
+    from ..io.catalogue import fetch, get_entry, load_catalogue
 
     action = getattr(args, "boundaries_action", None)
     if action is None:

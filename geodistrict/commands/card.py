@@ -154,8 +154,8 @@ def _innovation_sectors(args: argparse.Namespace) -> dict[str, Any] | None:
         return None
     from .._errors import ParameterError
     from ..boundaries import read_boundaries
+    from ..districts.registry import district_boundaries, district_slugs
     from ..io.firms import read_firms
-    from ..registry import district_boundaries, district_slugs
     from ..reports._sectors import innovation_sectors, section_json
 
     if not args.out.lower().endswith(".json"):

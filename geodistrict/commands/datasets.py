@@ -81,7 +81,7 @@ def _size(n: int | None) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``geodistrict datasets`` (returns the exit status)."""
-    from .. import datasets as ds
+    from ..io import datasets as ds
 
     action = getattr(args, "datasets_action", None)
     if action is None:

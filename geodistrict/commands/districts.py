@@ -55,14 +55,14 @@ def register(subparsers: Any) -> None:
 def districts_table() -> Any:
     """The shipped districts as a GeoDataFrame with :data:`COLUMNS` (geometry in EPSG:4326).
 
-    Each district is prepared on its own with :func:`geodistrict.registry.district_boundaries`,
-    so that its area is measured in its local metric CRS (a layer spanning continents would be
-    measured in one CRS for all).
+    Each district is prepared on its own with
+    :func:`geodistrict.districts.registry.district_boundaries`, so that its area is measured
+    in its local metric CRS (a layer spanning continents would be measured in one CRS for all).
     """
     import geopandas as gpd
     import pandas as pd
 
-    from ..registry import district_boundaries, district_slugs
+    from ..districts.registry import district_boundaries, district_slugs
 
     rows: list[dict[str, Any]] = []
     geoms = []
@@ -118,9 +118,9 @@ def _format(table: Any) -> str:
 def run(args: argparse.Namespace) -> int:
     """Run the command; returns the exit status."""
     from .._errors import InputFileError
+    from ..districts.registry import district_boundaries
     from ..io.write import write_table
     from ..provenance import provenance_block
-    from ..registry import district_boundaries
 
     out = Path(args.out) if args.out else None
     if out is not None and out.suffix.lower() not in (".geojson", ".json"):

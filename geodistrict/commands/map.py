@@ -172,8 +172,8 @@ def register(subparsers: Any) -> None:
 def _boundaries(specs: list[str] | None) -> Any:
     from .._errors import SchemaError
     from ..boundaries import read_boundaries
-    from ..datasets import is_name
-    from ..registry import district_boundaries, district_slugs
+    from ..districts.registry import district_boundaries, district_slugs
+    from ..io.datasets import is_name
 
     if not specs:
         return None
@@ -269,7 +269,7 @@ def run(args: argparse.Namespace) -> int:
         }
     if args.choropleth:
         from .._errors import SchemaError
-        from ..profile import profile
+        from ..metrics.profile import profile
 
         p = profile(b, list(layers.values()))
         if args.choropleth not in p.table.columns:
@@ -295,7 +295,7 @@ def run(args: argparse.Namespace) -> int:
             _layer(layers, args.hotspots, "--hotspots"), within=b, cell_m=args.cell
         )
     if args.districts:
-        from ..registry import district_boundaries
+        from ..districts.registry import district_boundaries
 
         kwargs["districts"] = district_boundaries(list(args.districts))
     from ..maps import CLUSTER_MAX

@@ -170,8 +170,8 @@ def run(args: argparse.Namespace) -> int:
     """Run ``geodistrict report`` (returns the exit status)."""
     from .._errors import ParameterError
     from ..boundaries import read_boundaries
+    from ..districts.registry import district_boundaries
     from ..io.read import read_points
-    from ..registry import district_boundaries
     from ..reports import ReportOptions, build_context, build_reports, select_places
 
     if args.all and args.places:

@@ -23,7 +23,7 @@ from .._errors import (
 )
 from ..boundaries import Boundaries, prepare_boundaries, read_boundaries
 from ..crs import transform_xy
-from ..join import join_points
+from ..join.points import join_points
 from ..layers import PointLayer
 
 #: SIC 2007 divisions counted as knowledge-intensive: 21 (pharmaceuticals) and 26 (computer,
@@ -287,8 +287,8 @@ def _single(b: Boundaries, what: str) -> tuple[Any, CRS]:
 
 def _resolve(district: Boundaries | str | Path, what: str) -> tuple[Boundaries | None, str]:
     """(polygon or None for a registry-only slug, the id used to look up the registry)."""
-    from ..datasets import is_name
-    from ..registry import district_boundaries, district_slugs, load_registry
+    from ..io.datasets import is_name
+    from .registry import district_boundaries, district_slugs, load_registry
 
     if isinstance(district, Boundaries):
         b = district
@@ -492,7 +492,7 @@ def _ki_indicators(
 
 
 def _zone_indicators(name: str, zones: Boundaries, values: pd.Series, b: Boundaries, area: float):
-    from ..interpolate import interpolate
+    from ..zones.interpolate import interpolate
 
     r = interpolate(zones, pd.Series(values, name=name), b)
     v = float(r.table[name].iloc[0])
@@ -516,7 +516,7 @@ def _registry_indicators(
     slug: str, polygon_km2: float | None, crs: str | None
 ) -> tuple[list[Indicator], list[str], float | None, str | None]:
     """Published figures, derived densities, warnings, published area (km²) and its source."""
-    from ..registry import registry_figures
+    from .registry import registry_figures
 
     figs = registry_figures(slug)
     if figs.empty:

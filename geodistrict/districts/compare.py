@@ -145,7 +145,7 @@ def compare_chart(
     Path
         The file written.
     """
-    from ..datasets import resolve as _resolve_dataset
+    from ..io.datasets import resolve as _resolve_dataset
 
     path = Path(_resolve_dataset(path))
     if path.suffix.lower() not in (".png", ".svg", ".pdf"):

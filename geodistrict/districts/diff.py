@@ -17,7 +17,7 @@ from .._errors import (
     ParameterError,
 )
 from ..boundaries import Boundaries
-from ..join import join_points
+from ..join.points import join_points
 from ..layers import PointLayer
 from ._common import (
     _named_layers,

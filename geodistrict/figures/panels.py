@@ -129,7 +129,7 @@ def scale_statement(mpp: float, dpi: float, *, width_m: float, panel_in: float) 
 
 def _districts(districts: Any) -> list[Boundaries]:
     """Each district in its own local metric CRS (slugs and paths resolved one at a time)."""
-    from ..registry import resolve_district
+    from ..districts.registry import resolve_district
 
     if isinstance(districts, Boundaries):  # one panel per feature, each measured locally
         d = districts.data
@@ -381,7 +381,8 @@ def compare_panels(
 
     Every panel is a square axes of ``panel_in`` inches showing the same ground width in
     metres, centred on its district and drawn in the district's own local metric CRS (slugs and
-    files are resolved one at a time with :func:`geodistrict.registry.resolve_district`), with
+    files are resolved one at a time with
+    :func:`geodistrict.districts.registry.resolve_district`), with
     the same scale bar; the footer states the common scale.
 
     Parameters

@@ -150,7 +150,7 @@ def read_clue_jobs(path: str | Path, *, year: int = 2022) -> pd.DataFrame:
     >>> read_clue_jobs(p)[["area", "item", "jobs", "is_total"]].to_numpy().tolist()
     [['Carlton', 'Construction', 93.0, False], ['Carlton', 'Total jobs', 1093.0, True]]
     """
-    from ..datasets import resolve as _resolve_dataset
+    from .datasets import resolve as _resolve_dataset
 
     path = Path(_resolve_dataset(path))
     df, _notes = read_table(path)
@@ -489,7 +489,7 @@ def read_clue_areas(path: str | Path, *, metric_crs: object | None = None) -> Bo
     SchemaError
         When the layer has no ``featurenam`` field.
     """
-    from ..io.read import read_boundaries_file
+    from .read import read_boundaries_file
 
     gdf = read_boundaries_file(path)
     if CLUE_NAME_FIELD not in gdf.columns:

@@ -288,7 +288,7 @@ def read_companies_house(
     >>> len(firms), firms.attributes["sic_section"].tolist(), firms.rejected["reason"].tolist()
     (1, ['J'], ['excluded: CompanyStatus=Dissolved (pass include_inactive=True to keep)'])
     """
-    from ..datasets import resolve as _resolve_dataset
+    from .datasets import resolve as _resolve_dataset
 
     path = Path(_resolve_dataset(path))
     source = str(path)

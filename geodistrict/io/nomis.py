@@ -649,7 +649,7 @@ def read_nomis(path: str | Path, *, sheet: str | int | None = None) -> NomisTabl
     >>> t.n_suppressed, t.footnotes
     (1, ('* Suppressed.',))
     """
-    from ..datasets import resolve
+    from .datasets import resolve
 
     path = Path(resolve(path))
     if not path.exists():

@@ -60,7 +60,7 @@ def read_points(
         from .onspd import read_onspd
 
         return read_onspd(s, name=name or "postcodes")
-    from ..datasets import resolve
+    from .datasets import resolve
 
     path = Path(resolve(spec))
     suffix = path.suffix.lower()
@@ -143,7 +143,7 @@ def read_boundaries_file(
     CRSError
         When the coordinates contradict the declared CRS (lon/lat labelled EPSG:27700 ...).
     """
-    from ..datasets import resolve as _resolve_dataset
+    from .datasets import resolve as _resolve_dataset
 
     path = Path(_resolve_dataset(path))
     if path.suffix.lower() in TABLE_SUFFIXES:

@@ -90,7 +90,7 @@ def sniff_content(path: str | Path) -> str | None:
     >>> sniff_content(p).split(":")[0]
     'it is an HTML web page (a failed or redirected download?), not data'
     """
-    from ..datasets import resolve as _resolve_dataset
+    from .datasets import resolve as _resolve_dataset
 
     p = Path(_resolve_dataset(path))
     try:
@@ -183,7 +183,7 @@ def read_table(
     SchemaError
         A workbook whose header cells are merged (columns without names).
     """
-    from ..datasets import resolve
+    from .datasets import resolve
 
     path = Path(resolve(path))
     what = what or str(path)
@@ -553,7 +553,7 @@ def read_point_table(
     >>> len(layer), layer.rejected["reason"].tolist()
     (1, ['no coordinates (lon/lat empty)'])
     """
-    from ..datasets import resolve as _resolve_dataset
+    from .datasets import resolve as _resolve_dataset
 
     path = Path(_resolve_dataset(path))
     df, notes = read_table(path, sheet=sheet)

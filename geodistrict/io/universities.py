@@ -43,7 +43,7 @@ def read_universities(path: str | Path, *, name: str = "universities") -> PointL
     PointLayer
         EPSG:4326 points identified by ``UKPRN``; ``GROUPS`` is declared multi-valued.
     """
-    from ..datasets import resolve as _resolve_dataset
+    from .datasets import resolve as _resolve_dataset
 
     path = Path(_resolve_dataset(path))
     df, notes = read_table(path)

@@ -228,7 +228,7 @@ def read_vector(
     """
     import pyogrio
 
-    from ..datasets import resolve as _resolve_dataset
+    from .datasets import resolve as _resolve_dataset
 
     p = Path(_resolve_dataset(path))
     what = what or str(p)

@@ -174,7 +174,7 @@ def read_voa_floorspace(path: str | Path, *, year: str | int | None = None) -> p
     >>> fs.attrs["n_suppressed"]
     1
     """
-    from ..datasets import resolve as _resolve_dataset
+    from .datasets import resolve as _resolve_dataset
 
     path = Path(_resolve_dataset(path))
     df, notes = _read_text(path)

@@ -56,7 +56,7 @@ def as_boundaries(obj: Any, what: str) -> Any:
             "shipped districts, a list of slugs."
         )
     if isinstance(obj, Sequence) and all(isinstance(s, str) for s in obj):
-        from ..registry import district_boundaries
+        from ..districts.registry import district_boundaries
 
         return district_boundaries(list(obj))
     if hasattr(obj, "geometry") and hasattr(obj, "crs"):

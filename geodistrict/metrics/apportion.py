@@ -3,7 +3,7 @@
 Nomis publishes UK Business Counts for local authorities (LADs), not for a district someone
 has drawn. :func:`apportioned_sectors` carries each LAD's enterprises by SIC section onto
 the polygons by the share of the LAD's postcodes that lie in them (dasymetric areal
-interpolation, :func:`geodistrict.interpolate.interpolate` with ``weights=<postcodes>``, as
+interpolation, :func:`geodistrict.zones.interpolate.interpolate` with ``weights=<postcodes>``, as
 ``geodistrict interpolate --weights onspd`` does), then computes location quotients against
 the table's national row (England). The estimate's uncertainty is stated as the share of it
 that comes from LADs the polygon only partly covers: a district made of whole LADs gets the
@@ -96,7 +96,7 @@ def apportioned_sectors(
     year : int, optional
         Year of the table (default: its latest).
     overlap : {"full", "split"}
-        How overlapping targets share a LAD (see :func:`~geodistrict.interpolate.interpolate`).
+        How overlapping targets share a LAD (see :func:`~geodistrict.zones.interpolate`).
     sector_counts : (DataFrame, Series), optional
         ``nomis_sector_counts(table, geography_type="ladu", year=year)`` computed before
         (reading the sectors of a large table takes seconds: an app computes them once).
@@ -105,8 +105,8 @@ def apportioned_sectors(
     -------
     SectorPicture
     """
-    from ..interpolate import interpolate
-    from ..zones import LAD_SUCCESSORS_2023, match_zones
+    from ..zones.interpolate import interpolate
+    from ..zones.match import LAD_SUCCESSORS_2023, match_zones
     from .nomis_sectors import nomis_sector_counts
     from .specialisation import location_quotients
 

@@ -111,7 +111,7 @@ def sector_column(
 
 def _inside(firms: PointLayer, polygons: Any, what: str) -> tuple[np.ndarray, np.ndarray, Any]:
     """(point, polygon) pairs of firms inside polygons (a Boundaries)."""
-    from ..join import join_points
+    from ..join.points import join_points
 
     res = join_points(firms, polygons)
     return res.assignment.point, res.assignment.polygon, res
@@ -369,8 +369,8 @@ def place_agreement(
 
     import shapely
 
-    from ..join import join_points
-    from ..zones import normalise_label
+    from ..join.points import join_points
+    from ..zones.match import normalise_label
 
     if label not in firms.attributes.columns:
         raise SchemaError(

@@ -17,7 +17,7 @@ import pandas as pd
 
 from .._errors import SchemaError
 from ..io.nomis import NomisTable
-from ..zones import LEP_ALIASES, normalise_label
+from ..zones.match import LEP_ALIASES, normalise_label
 
 __all__ = ["GEOGRAPHY_ALIASES", "nomis_sector_counts", "sector_code"]
 

@@ -58,7 +58,7 @@ def select_places(ctx: ReportContext, places: Sequence[str] | None) -> list[int]
     ``None`` selects every place. An unknown name is a :class:`ParameterError` listing
     close names.
     """
-    from ..zones import normalise_label
+    from ..zones.match import normalise_label
     from ._place import slugify
 
     b = ctx.boundaries

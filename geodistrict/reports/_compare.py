@@ -84,7 +84,7 @@ def measure_benchmarks(
         layer's coverage. Registry districts without a shipped polygon appear with their
         published figures only.
     """
-    from ..registry import district_boundaries, load_districts, load_registry
+    from ..districts.registry import district_boundaries, load_districts, load_registry
 
     reg = load_registry()
     meta = load_districts().drop(columns="geometry").set_index("id")

@@ -322,7 +322,7 @@ def _per_place(assignment: Any, n_places: int) -> list[np.ndarray]:
 
 
 def _join(layer: PointLayer, b: Boundaries) -> tuple[PointLayer, list[np.ndarray], dict]:
-    from ..join import join_points
+    from ..join.points import join_points
 
     jr = join_points(layer, b)
     return jr.layer, _per_place(jr.assignment, len(b)), jr.report(max_rows=20)
@@ -379,7 +379,7 @@ def _lad_rows_to_places(
     long: pd.DataFrame, zones: Boundaries, b: Boundaries, value: str, ctx: ReportContext
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Rows of LADs (``area`` = Nomis label) summed onto places made of whole LADs."""
-    from ..zones import LAD_SUCCESSORS_2023, match_zones
+    from ..zones.match import LAD_SUCCESSORS_2023, match_zones
 
     labels = pd.Series(1.0, index=pd.Index(pd.unique(long["area"]), name="area"))
     m = match_zones(labels, zones, successors=LAD_SUCCESSORS_2023)
@@ -423,7 +423,7 @@ def _nomis_lq(
         nomis_sector_counts,
         specialisation_indices,
     )
-    from ..zones import LEP_ALIASES, match_zones
+    from ..zones.match import LEP_ALIASES, match_zones
 
     table = read_nomis(path)
     geography = "ladu" if zones is not None else options.geography
@@ -499,7 +499,7 @@ def _nomis_employment(
     With ``zones`` (LAD polygons) the LAD rows are summed onto places made of whole LADs.
     """
     from ..io.nomis import read_nomis
-    from ..zones import LEP_ALIASES, match_zones
+    from ..zones.match import LEP_ALIASES, match_zones
 
     table = read_nomis(path)
     d = table.data
@@ -554,8 +554,8 @@ def _nomis_employment(
 
 def _floorspace(path: Path, zones: Boundaries, b: Boundaries, ctx: ReportContext) -> None:
     """VOA business floorspace by zone (LAD) carried onto the places by area share."""
-    from ..interpolate import interpolate
     from ..io.voa import read_voa_floorspace
+    from ..zones.interpolate import interpolate
 
     t = read_voa_floorspace(path)
     n_sup = int(t.attrs.get("n_suppressed", 0))
@@ -611,13 +611,15 @@ def _national_references(
     universities: PointLayer | None,
     lads: Boundaries | None,
 ) -> None:
-    """The UK country of every place and each country's totals (:mod:`geodistrict.reference`).
+    """The UK country of every place and each country's totals.
+
+    See :mod:`geodistrict.metrics.reference`.
 
     A place's country is read from the LAD codes of the postcodes inside it, else from the
     LAD polygon holding its centroid; the national totals come from the whole layers, never
     from the places measured together.
     """
-    from ..reference import country_of_codes, country_of_place, national_reference
+    from ..metrics.reference import country_of_codes, country_of_place, national_reference
 
     b = ctx.boundaries
     codes = None
@@ -704,7 +706,7 @@ def build_context(
         Measure the shipped districts and read the benchmark registry for comparisons.
     reference_zones : Boundaries, optional
         LAD polygons (GSS codes) giving each UK country's area for the national reference
-        (:mod:`geodistrict.reference`); default ``zones`` or ``floorspace_zones``. Without
+        (:mod:`geodistrict.metrics.reference`); default ``zones`` or ``floorspace_zones``. Without
         any, densities have no national reference area and no ratio is shown.
 
     Returns

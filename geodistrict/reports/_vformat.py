@@ -119,7 +119,7 @@ def _normalise_name(name: Any) -> str:
     >>> _normalise_name("Greater Birmingham & Solihull")
     'greater birmingham and solihull'
     """
-    from ..zones import normalise_label
+    from ..zones.match import normalise_label
 
     return " ".join(w for w in normalise_label(name).split() if w != "the")
 

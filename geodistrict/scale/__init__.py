@@ -2,10 +2,10 @@
 
 When to use which
 -----------------
-* **One machine, in memory (the default).** :func:`geodistrict.profile`,
+* **One machine, in memory (the default).** :func:`geodistrict.metrics.profile`,
   :func:`geodistrict.clusters.kde.kde` and :func:`geodistrict.clusters.grids.count_points`
   hold a layer as two coordinate arrays and join it through a rasterised look-up table
-  (:class:`geodistrict.polygon_grid.PolygonGrid`): all 2.7 M UK postcodes meet the 38 LEPs in about
+  (:class:`geodistrict.join.grid.PolygonGrid`): all 2.7 M UK postcodes meet the 38 LEPs in about
   0.05 s (0.03 s once the table is built) and ``geodistrict profile`` runs in about 2 s and
   under 2 GB. Use it whenever the points fit in memory (16 bytes a point, plus their
   attributes): up to some tens of millions of points on a laptop.

@@ -112,7 +112,7 @@ def _shared(client: Any, obj: Any) -> Any:
 
 def _single_threaded() -> None:
     """Workers run one task per thread: keep the join's look-ups on that thread."""
-    from .. import polygon_grid
+    from ..join import grid as polygon_grid
 
     polygon_grid._THREADS = 1
 

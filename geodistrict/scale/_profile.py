@@ -1,4 +1,4 @@
-"""The profile of :func:`geodistrict.profile` computed on a Dask cluster."""
+"""The profile of :func:`geodistrict.metrics.profile` computed on a Dask cluster."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def _profile_task(
     boundaries: Any,
     spec: dict[str, Any],
 ) -> dict[str, Any]:
-    from ..join import JoinTally, join_points
+    from ..join.points import JoinTally, join_points
 
     _single_threaded()
     x, y, pos, attrs = _read_part(file, spec["columns"], offset)
@@ -65,16 +65,16 @@ def profile_dask(
     method: str = "grid",
     workdir: str | Path | None = None,
 ) -> Any:
-    """:func:`geodistrict.profile` on a Dask cluster: the same table and report.
+    """:func:`geodistrict.metrics.profile` on a Dask cluster: the same table and report.
 
     Each layer is written as Hilbert-partitioned GeoParquet (unless it already is one), each
     partition is joined by one task against the boundaries (sent to every worker once) and
-    the partitions' :class:`~geodistrict.join.JoinTally` are summed exactly.
+    the partitions' :class:`~geodistrict.join.points.JoinTally` are summed exactly.
 
     Parameters
     ----------
     boundaries : Boundaries
-        As for :func:`geodistrict.profile`.
+        As for :func:`geodistrict.metrics.profile`.
     layers : sequence or mapping of PointLayer or PartitionedPoints
         The point layers.
     client : distributed.Client
@@ -82,7 +82,7 @@ def profile_dask(
     partitions : int, optional
         Partitions per layer written here (default: one per million points).
     by, weights, snap_m, method
-        As for :func:`geodistrict.profile`.
+        As for :func:`geodistrict.metrics.profile`.
     workdir : str or pathlib.Path, optional
         Where to write the partitions (default: a temporary directory, removed afterwards;
         with a remote cluster give a directory every worker can read).
@@ -93,7 +93,7 @@ def profile_dask(
         Its ``joins`` is empty: the per-point assignments stay on the workers.
     """
     from ..boundaries import Boundaries
-    from ..profile import _checked_layers, assemble_profile
+    from ..metrics.profile import _checked_layers, assemble_profile
 
     if not isinstance(boundaries, Boundaries):
         raise TypeError("boundaries must be geodistrict Boundaries (geodistrict.read_boundaries).")
@@ -138,7 +138,7 @@ def profile_dask(
                     "(or easting and northing) columns look swapped; swap them (e.g. "
                     "--xy NAME=LONCOL,LATCOL with longitude first)."
                 )
-            from ..join import JoinTally
+            from ..join.points import JoinTally
 
             tallies[lay.name] = JoinTally.combine([p["tally"] for p in parts])
             crss[lay.name] = (

@@ -39,10 +39,10 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._errors import GeodistrictWarning, InputFileError, ParameterError, SchemaError
+from .._errors import GeodistrictWarning, InputFileError, ParameterError, SchemaError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .boundaries import Boundaries
+    from ..boundaries import Boundaries
 
 __all__ = [
     "CatalogueEntry",
@@ -412,7 +412,7 @@ def sha256_file(path: str | Path) -> str:
 def _cache_root(cache: str | Path | None) -> Path:
     if cache is not None:
         return Path(cache).expanduser()
-    from .io.onspd import cache_dir
+    from .onspd import cache_dir
 
     return cache_dir()
 
@@ -520,7 +520,7 @@ def _content_range(value: str | None) -> tuple[int | None, int | None]:
 
 def _download_once(url: str, part: Path, timeout: float) -> None:
     """Download ``url`` into ``part``, resuming from its current size with a Range request."""
-    from ._version import __version__
+    from .._version import __version__
 
     offset = part.stat().st_size if part.exists() else 0
     headers = {"User-Agent": f"geodistrict/{__version__}", "Accept-Encoding": "identity"}
@@ -712,12 +712,12 @@ def fetch(
     The file goes to ``<cache>/boundaries/<name>/<file>``. A file already there (whose
     checksum matches, when the catalogue gives one) is returned as is; so is, without
     ``from_dir``, the copy that ships in the package for a ``bundled`` set. Other named
-    datasets (:class:`geodistrict.datasets.Dataset`, not boundary sets) use the same mechanism
+    datasets (:class:`geodistrict.io.datasets.Dataset`, not boundary sets) use the same mechanism
     and go to ``<cache>/datasets/<name>/<file>``.
 
     Parameters
     ----------
-    name : str or CatalogueEntry or geodistrict.datasets.Dataset
+    name : str or CatalogueEntry or geodistrict.io.datasets.Dataset
         A catalogue name (``"lep2021"``) or an entry.
     cache : str or Path, optional
         Cache root; ``GEODISTRICT_CACHE_DIR`` or the user cache directory by default.
@@ -803,7 +803,7 @@ def read_catalogue_boundaries(
     """
     import pyogrio
 
-    from .boundaries import read_boundaries
+    from ..boundaries import read_boundaries
 
     entry = name if isinstance(name, CatalogueEntry) else get_entry(name)
     path = fetch(

@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ._errors import GeodistrictError, SchemaError
-from ._version import __version__
-from .io.write import write_json
+from .._errors import GeodistrictError, SchemaError
+from .._version import __version__
+from ..io.write import write_json
 
 __all__ = ["main", "build_parser"]
 
@@ -390,7 +390,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     n.add_argument("--debug", action="store_true", help="show tracebacks")
 
-    from .commands import register_all
+    from ..commands import register_all
 
     register_all(sub)
 
@@ -431,17 +431,17 @@ def add_cluster_options(p: argparse.ArgumentParser) -> None:
 
 def _check_cluster_options(args: argparse.Namespace) -> None:
     if args.partitions is not None and not args.cluster:
-        from ._errors import ParameterError
+        from .._errors import ParameterError
 
         raise ParameterError("--partitions splits the points for --cluster; add --cluster local.")
 
 
 def _cmd_profile(args: argparse.Namespace) -> int:
-    from .boundaries import read_boundaries
-    from .commands._args import points_spec
-    from .io.read import read_points
-    from .io.write import write_table
-    from .profile import profile
+    from ..boundaries import read_boundaries
+    from ..commands._args import points_spec
+    from ..io.read import read_points
+    from ..io.write import write_table
+    from ..metrics.profile import profile
 
     _check_cluster_options(args)
     points = []
@@ -462,7 +462,7 @@ def _cmd_profile(args: argparse.Namespace) -> int:
                 raise SchemaError(f"--xy {name}={xy[name]}: give two columns, XCOL,YCOL.")
             x, y = (s.strip() for s in parts)
         if args.cluster and Path(path).is_dir():  # partitioned GeoParquet, read by the tasks
-            from .scale import read_partitioned
+            from ..scale import read_partitioned
 
             points.append(read_partitioned(path, name=name))
             continue
@@ -495,7 +495,7 @@ def _cmd_profile(args: argparse.Namespace) -> int:
         "method": args.method,
     }
     if args.cluster:
-        from .scale import dask_client, profile_dask
+        from ..scale import dask_client, profile_dask
 
         with dask_client(args.cluster) as client:
             result = profile_dask(b, points, client=client, partitions=args.partitions, **options)
@@ -530,7 +530,7 @@ def _cmd_profile(args: argparse.Namespace) -> int:
 
 def _split_spec(spec: str) -> tuple[str, str | None]:
     """``path[:FIELD]`` → (path, field); a path that exists as written keeps its colons."""
-    from .datasets import is_name
+    from ..io.datasets import is_name
 
     if Path(spec).exists() or ":" not in spec or is_name(spec):
         return spec, None
@@ -541,10 +541,10 @@ def _split_spec(spec: str) -> tuple[str, str | None]:
 
 
 def _profile_zones_and_rasters(args: argparse.Namespace, result: Any, b: Any, points: list) -> Any:
-    from .boundaries import read_boundaries
-    from .io.read import read_points
-    from .profile import add_raster_values, add_zone_values
-    from .zonetables import zone_values
+    from ..boundaries import read_boundaries
+    from ..io.read import read_points
+    from ..metrics.profile import add_raster_values, add_zone_values
+    from ..zones.tables import zone_values
 
     zval = _kv(args.zones_value, "--zones-value")
     zdate = _kv(args.zones_date, "--zones-date")
@@ -586,12 +586,12 @@ def _profile_zones_and_rasters(args: argparse.Namespace, result: Any, b: Any, po
 
 
 def _cmd_interpolate(args: argparse.Namespace) -> int:
-    from .boundaries import read_boundaries
-    from .interpolate import interpolate
-    from .io.read import read_points
-    from .io.write import write_table
-    from .provenance import provenance_block
-    from .zonetables import zone_values
+    from ..boundaries import read_boundaries
+    from ..io.read import read_points
+    from ..io.write import write_table
+    from ..provenance import provenance_block
+    from ..zones.interpolate import interpolate
+    from ..zones.tables import zone_values
 
     zones = read_boundaries(
         args.zones, id=args.zones_id, name=args.zones_name, layer=args.zones_layer
@@ -673,7 +673,7 @@ def _cmd_interpolate(args: argparse.Namespace) -> int:
 
 
 def _cmd_inspect(args: argparse.Namespace) -> int:
-    from .inspect import describe
+    from ..io.inspect import describe
 
     info = describe(args.file, layer=args.layer)
     if args.json:
@@ -697,7 +697,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (130 after Ctrl-C, with one line)."""
     import signal
 
-    from ._sigint import MESSAGE, interrupted, is_cli_process
+    from .._sigint import MESSAGE, interrupted, is_cli_process
 
     main_thread = threading.current_thread() is threading.main_thread()
     before = signal.getsignal(signal.SIGINT) if main_thread else None

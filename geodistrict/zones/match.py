@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .boundaries import Boundaries
+from ..boundaries import Boundaries
 
 __all__ = [
     "LAD_SUCCESSORS_2023",
@@ -135,7 +135,7 @@ def match_zones(
     seen = pd.Series(labels).value_counts()
     dup = sorted(seen.index[seen > 1])
     if dup:
-        from ._errors import SchemaError
+        from .._errors import SchemaError
 
         where = f"{what}: " if what else ""
         raise SchemaError(

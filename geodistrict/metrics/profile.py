@@ -11,11 +11,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ._errors import SchemaError
-from .boundaries import Boundaries
-from .join import JoinResult, JoinTally, join_points
-from .layers import PointLayer
-from .provenance import provenance_block
+from .._errors import SchemaError
+from ..boundaries import Boundaries
+from ..join.points import JoinResult, JoinTally, join_points
+from ..layers import PointLayer
+from ..provenance import provenance_block
 
 __all__ = ["Profile", "assemble_profile", "profile"]
 
@@ -163,7 +163,7 @@ def assemble_profile(
     method: str,
     joins: dict[str, JoinResult] | None = None,
 ) -> Profile:
-    """The profile table and report from each layer's :class:`~geodistrict.join.JoinTally`.
+    """The profile table and report from each layer's :class:`~geodistrict.join.points.JoinTally`.
 
     Shared by :func:`profile` (one tally per layer) and
     :func:`geodistrict.scale.profile_dask` (the combined tallies of the partitions), so both
@@ -258,7 +258,7 @@ def add_zone_values(
     ``NAME_per_km2`` and ``NAME_method``; then the ratios whose parts exist
     (``floor_area_ratio`` = floorspace m² / land m², ``jobs_per_firm``).
     """
-    from .interpolate import interpolate
+    from ..zones.interpolate import interpolate
 
     col = f"{name}_{units}" if units else name
     r = interpolate(zones, values.rename(col), boundaries, weights=weights, tolerance=tolerance,
@@ -291,7 +291,7 @@ def add_raster_values(
     ``NAME_cells`` / ``NAME_raster_coverage`` so that a polygon reaching beyond the raster is
     visible.
     """
-    from .raster import zonal_stats
+    from ..io.raster import zonal_stats
 
     col = f"{name}_{units}" if units else name
     z = zonal_stats(raster, boundaries, stats=("sum", "count"), rule=rule)

@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 import shapely
 
-from .boundaries import Boundaries
-from .layers import PointLayer
+from ..boundaries import Boundaries
+from ..layers import PointLayer
 
 __all__ = [
     "COUNTRIES",
@@ -120,7 +120,7 @@ def country_of_place(
     Read from the LAD codes of the directory postcodes inside it; a polygon with no postcode
     inside takes the country of the LAD polygon holding its centroid.
     """
-    from .crs import transform_geoms
+    from ..crs import transform_geoms
 
     codes = _laua(postcodes)
     if postcodes is not None and codes is not None and len(postcodes):
@@ -174,7 +174,7 @@ def national_reference(
     >>> national_reference("X") is None
     True
     """
-    from .crs import transform_xy
+    from ..crs import transform_xy
 
     code = str(code or "").upper()[:1]
     if code not in COUNTRIES:

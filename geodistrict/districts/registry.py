@@ -19,9 +19,9 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from ._errors import InputFileError, SchemaError
-from .boundaries import Boundaries, prepare_boundaries, read_boundaries
-from .datasets import boundaries_dir
+from .._errors import InputFileError, SchemaError
+from ..boundaries import Boundaries, prepare_boundaries, read_boundaries
+from ..io.datasets import boundaries_dir
 
 __all__ = [
     "REGISTRY_COLUMNS",
@@ -76,8 +76,8 @@ def district_boundaries(slugs: list[str] | None = None) -> Boundaries:
                 "(or give a path to a polygon file)."
             )
         gdf = gdf.set_index("id").loc[slugs].reset_index()
-    from .layers import LayerInfo
-    from .provenance import known_attribution
+    from ..layers import LayerInfo
+    from ..provenance import known_attribution
 
     lic, att, vin = known_attribution("districts.geojson", gdf)
     info = LayerInfo(
@@ -138,7 +138,7 @@ def resolve_district(spec: str | Path) -> Boundaries:
     s = str(spec)
     if s in district_slugs():
         return district_boundaries([s])
-    from .datasets import is_name
+    from ..io.datasets import is_name
 
     p = Path(s)
     if p.exists() or is_name(s):

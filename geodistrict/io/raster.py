@@ -31,20 +31,20 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from ._errors import (
+from .._errors import (
     CRSError,
     InputFileError,
     InvalidGeometryError,
     MissingDependencyError,
     ParameterError,
 )
-from .crs import as_crs
+from ..crs import as_crs
 
 if TYPE_CHECKING:
     import geopandas as gpd
     from affine import Affine
 
-    from .boundaries import Boundaries
+    from ..boundaries import Boundaries
 
 __all__ = ["RasterGrid", "read_raster", "write_geotiff", "zonal_stats"]
 
@@ -270,7 +270,7 @@ def write_geotiff(
         ``path``.
     """
     rasterio = _rasterio()
-    from ._version import __version__
+    from .._version import __version__
 
     path = Path(path)
     what = str(path)
@@ -485,7 +485,7 @@ def _zones(boundaries: Any, crs: CRS, what: str) -> tuple[pd.Index, np.ndarray]:
     """Boundary ids and polygons in ``crs``."""
     import geopandas as gpd
 
-    from .boundaries import Boundaries
+    from ..boundaries import Boundaries
 
     if isinstance(boundaries, Boundaries):
         ids = pd.Index(boundaries.ids, name="id")

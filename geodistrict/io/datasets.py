@@ -3,7 +3,7 @@
 One registry lists every dataset by name, with its title, publisher, vintage, licence,
 attribution, source URL, file, SHA-256 checksum and size. It is made of two files in the
 package data folder (``geodistrict/data/``): ``catalogue.yaml``, the official boundary sets
-(``lep2021``, ``lsip2023`` ... see :mod:`geodistrict.catalogue`), and ``datasets.yaml``, the
+(``lep2021``, ``lsip2023`` ... see :mod:`geodistrict.io.catalogue`), and ``datasets.yaml``, the
 tables and point layers (``learning-providers``, ``ubc-industry-2022`` ...).
 
 Two kinds:
@@ -42,7 +42,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from ._errors import InputFileError, ParameterError, SchemaError
+from .._errors import InputFileError, ParameterError, SchemaError
 
 __all__ = [
     "Dataset",
@@ -73,7 +73,7 @@ _SHA_RE = re.compile(r"^[0-9a-f]{64}$")
 
 def data_dir() -> Path:
     """The package data folder ``geodistrict/data/`` (catalogue, registry, districts)."""
-    return Path(__file__).resolve().parent / "data"
+    return Path(__file__).resolve().parents[1] / "data"
 
 
 def bundled_dir() -> Path:
@@ -395,7 +395,7 @@ def fetch(
     A bundled set is its file in the package (checked). A fetched set already in the cache is
     returned as is; otherwise it is copied from ``from_dir`` (or the folder named by
     ``GEODISTRICT_DATA_DIR``), searched with its subfolders, or downloaded from its URL
-    (resumable, checksum verified) by :func:`geodistrict.catalogue.fetch`.
+    (resumable, checksum verified) by :func:`geodistrict.io.catalogue.fetch`.
 
     Parameters
     ----------
@@ -406,7 +406,7 @@ def fetch(
     cache : str or Path, optional
         Cache root; ``GEODISTRICT_CACHE_DIR`` or the user cache directory by default.
     timeout, retries, verify
-        As for :func:`geodistrict.catalogue.fetch`.
+        As for :func:`geodistrict.io.catalogue.fetch`.
 
     Raises
     ------

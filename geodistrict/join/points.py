@@ -31,10 +31,21 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._progress import progress, progress_enabled
-from .boundaries import Boundaries
-from .crs import check_swapped_against, transform_xy, transformer
-from .join_tally import (
+from .._progress import progress, progress_enabled
+from ..boundaries import Boundaries
+from ..crs import check_swapped_against, transform_xy, transformer
+from ..layers import PointLayer
+from .grid import (
+    PolygonGrid,
+    _cache_get,
+    _cache_put,
+    _cells_of,
+    _grid_frame,
+    cached_polygon_grid,
+    grid_side,
+    polygon_grid,
+)
+from .tally import (
     MATCHED,
     MULTI,
     SNAPPED,
@@ -47,17 +58,6 @@ from .join_tally import (
     _multi_list,
     _status_counts,
     _sums,
-)
-from .layers import PointLayer
-from .polygon_grid import (
-    PolygonGrid,
-    _cache_get,
-    _cache_put,
-    _cells_of,
-    _grid_frame,
-    cached_polygon_grid,
-    grid_side,
-    polygon_grid,
 )
 
 __all__ = [
@@ -145,7 +145,7 @@ def assign_points(
     """
     methods = {"grid": _assign_grid, "prepared": _assign_prepared}
     if method not in methods:
-        from ._errors import ParameterError
+        from .._errors import ParameterError
 
         raise ParameterError(f"method={method!r} is not one of {sorted(methods)}")
     x = np.ascontiguousarray(x, dtype="float64")

@@ -16,9 +16,9 @@ import shapely
 from pyproj import CRS
 
 if TYPE_CHECKING:
-    from .boundaries import Boundaries
-    from .join import Assignment, JoinResult
-    from .layers import PointLayer
+    from ..boundaries import Boundaries
+    from ..layers import PointLayer
+    from .points import Assignment, JoinResult
 
 __all__ = ["UNMATCHED", "MATCHED", "MULTI", "SNAPPED", "JoinTally"]
 

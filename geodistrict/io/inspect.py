@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import shapely
 
-from ._errors import CRSError, InputFileError
-from .boundaries import detect_id_name
+from .._errors import CRSError, InputFileError
+from ..boundaries import detect_id_name
 
 __all__ = ["describe"]
 
@@ -29,7 +29,7 @@ def describe(path: str | Path, *, layer: str | int | None = None) -> dict[str, A
         ``variables``, ``dimensions``, ``values``, ``suppressed`` and ``footnotes``.
     """
     from .datasets import resolve as _resolve_dataset
-    from .io.read import TABLE_SUFFIXES
+    from .read import TABLE_SUFFIXES
 
     p = Path(_resolve_dataset(path))
     if not p.exists():
@@ -37,9 +37,9 @@ def describe(path: str | Path, *, layer: str | int | None = None) -> dict[str, A
     if p.suffix.lower() in TABLE_SUFFIXES and _looks_like_nomis(p):
         return _describe_nomis(p)
     if p.suffix.lower() in TABLE_SUFFIXES:
-        from .io.companies_house import detect_companies_house
-        from .io.tables import detect_postcode_column, detect_xy_columns, read_table
-        from .io.universities import detect_universities
+        from .companies_house import detect_companies_house
+        from .tables import detect_postcode_column, detect_xy_columns, read_table
+        from .universities import detect_universities
 
         df, notes = read_table(p)
         xy = detect_xy_columns(list(df.columns))
@@ -61,7 +61,7 @@ def describe(path: str | Path, *, layer: str | int | None = None) -> dict[str, A
             "detected_postcode": detect_postcode_column(list(df.columns)),
             "notes": notes,
         }
-    from .io.vector import check_vector_crs, read_vector
+    from .vector import check_vector_crs, read_vector
 
     gdf = read_vector(p, layer=layer)
     try:
@@ -129,7 +129,7 @@ def _looks_like_nomis(p: Path) -> bool:
 
 
 def _describe_nomis(p: Path) -> dict[str, Any]:
-    from .io.nomis import read_nomis
+    from .nomis import read_nomis
 
     t = read_nomis(p)
     d = t.data

@@ -335,7 +335,7 @@ def _cells_of(frame: tuple, x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 def _check_finite(lo: float, hi: float) -> None:
     if not (np.isfinite(lo) and np.isfinite(hi)):
-        from ._errors import ParameterError
+        from .._errors import ParameterError
 
         raise ParameterError(
             "assign_points: some coordinates are NaN or infinite; drop those points first "

@@ -8,8 +8,8 @@ Recognised layouts (by their headers):
 * VOA business floorspace statistics (``ons_code``, ``sector``, ``floorspace_000m2``);
 * any CSV/XLSX keyed by an area code or name.
 
-Rows reach polygons by code, by name, through :data:`geodistrict.zones.LEP_ALIASES` and
-through :data:`geodistrict.zones.LAD_SUCCESSORS_2023`; what stays unmatched is reported.
+Rows reach polygons by code, by name, through :data:`geodistrict.zones.match.LEP_ALIASES` and
+through :data:`geodistrict.zones.match.LAD_SUCCESSORS_2023`; what stays unmatched is reported.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._errors import SchemaError
-from .boundaries import Boundaries
-from .zones import LAD_SUCCESSORS_2023, LEP_ALIASES, ZoneMatch, match_zones, normalise_label
+from .._errors import SchemaError
+from ..boundaries import Boundaries
+from .match import LAD_SUCCESSORS_2023, LEP_ALIASES, ZoneMatch, match_zones, normalise_label
 
 __all__ = ["ZoneValues", "zone_values"]
 
@@ -93,7 +93,7 @@ def _score(labels: pd.Index, zones: Boundaries) -> int:
 def _nomis(
     path: Path, zones: Boundaries, *, value: str | None, date: int | None, where: Mapping[str, str]
 ) -> ZoneValues:
-    from .io.nomis import read_nomis
+    from ..io.nomis import read_nomis
 
     t = read_nomis(path)
     d = t.data
@@ -125,7 +125,7 @@ def _nomis(
 
 def _is_nomis(path: Path) -> bool:
     """Whether a file has Nomis's stacked layout (a first cell ``Area`` in its first rows)."""
-    from ._errors import InputFileError
+    from .._errors import InputFileError
 
     if not path.exists():
         raise InputFileError(f"{path}: file not found; check the path.")
@@ -226,8 +226,8 @@ def zone_values(
     -------
     ZoneValues
     """
-    from .datasets import resolve as _resolve_dataset
-    from .io.tables import read_table
+    from ..io.datasets import resolve as _resolve_dataset
+    from ..io.tables import read_table
 
     p = Path(_resolve_dataset(path))
     where = dict(where or {})
@@ -236,14 +236,14 @@ def zone_values(
     head, _ = read_table(p)
     layout = _detect(head)
     if layout == "clue":
-        from .io.clue import clue_jobs_by_area, read_clue_jobs
+        from ..io.clue import clue_jobs_by_area, read_clue_jobs
 
         s = clue_jobs_by_area(read_clue_jobs(p, year=int(date) if date else 2022))
         zv = ZoneValues(_match(s, zones, _where(p)), "clue", {"year": int(date) if date else 2022})
         zv.selection["city_total"] = s.attrs.get("city_total")
         return zv
     if layout == "voa":
-        from .io.voa import read_voa_floorspace
+        from ..io.voa import read_voa_floorspace
 
         fs = read_voa_floorspace(p, year=date)
         sector = value or "All"

@@ -36,9 +36,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._errors import ParameterError, SchemaError
-from .boundaries import Boundaries
-from .layers import PointLayer
+from .._errors import ParameterError, SchemaError
+from ..boundaries import Boundaries
+from ..layers import PointLayer
 
 __all__ = ["Atoms", "InterpolationResult", "build_atoms", "interpolate"]
 
@@ -157,7 +157,7 @@ def _point_counts(
     points: PointLayer, sources: Boundaries, atoms: Atoms
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Ancillary points per (source, atom) and per source."""
-    from .join import assign_points
+    from ..join.points import assign_points
 
     lay = points if points.crs.equals(sources.metric_crs) else points.to_crs(sources.metric_crs)
     a_src = assign_points(lay.x, lay.y, sources.metric)
