@@ -390,7 +390,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     n.add_argument("--debug", action="store_true", help="show tracebacks")
 
-    from ..commands import register_all
+    from ._commands import register_all
 
     register_all(sub)
 
@@ -438,10 +438,10 @@ def _check_cluster_options(args: argparse.Namespace) -> None:
 
 def _cmd_profile(args: argparse.Namespace) -> int:
     from ..boundaries import read_boundaries
-    from ..commands._args import points_spec
     from ..io.read import read_points
     from ..io.write import write_table
     from ..metrics.profile import profile
+    from ._args import points_spec
 
     _check_cluster_options(args)
     points = []

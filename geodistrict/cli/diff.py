@@ -27,7 +27,7 @@ change, change_pct). Areas are exact geometric differences in metres.
 
 def register(subparsers: Any) -> None:
     """Add the ``diff`` subcommand."""
-    from ..cli import _Formatter
+    from . import _Formatter
     from .card import points_argument
 
     p = subparsers.add_parser(

@@ -34,7 +34,7 @@ to the number of points. No edge correction: the report states the mass spilling
 
 def register(subparsers: Any) -> None:
     """Add the ``density`` subcommand."""
-    from ..cli import _Formatter, add_cluster_options
+    from . import _Formatter, add_cluster_options
 
     p = subparsers.add_parser(
         "density",
@@ -132,10 +132,10 @@ def run(args: argparse.Namespace) -> int:
     """Run ``geodistrict density`` (returns the exit status)."""
     from .._errors import InputFileError
     from ..boundaries import read_boundaries
-    from ..cli import _check_cluster_options
     from ..clusters.kde import ParameterError, check_parameters, default_cell, kde
     from ..io.read import read_points
     from ..io.write import write_table
+    from . import _check_cluster_options
 
     check_parameters(
         bandwidth_m=args.bandwidth,

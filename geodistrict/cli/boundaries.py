@@ -35,7 +35,7 @@ SHA-256 differs from the catalogue's is refused (--no-verify accepts it).
 
 def register(subparsers: Any) -> None:
     """Add the ``boundaries`` subcommand with its ``list`` and ``fetch`` actions."""
-    from ..cli import _Formatter
+    from . import _Formatter
 
     p = subparsers.add_parser(
         "boundaries",

@@ -29,7 +29,7 @@ a folder and pass --from DIR, or set GEODISTRICT_DATA_DIR to that folder.
 
 def register(subparsers: Any) -> None:
     """Add the ``datasets`` subcommand with its ``list``, ``info``, ``path``, ``fetch`` actions."""
-    from ..cli import _Formatter
+    from . import _Formatter
 
     p = subparsers.add_parser(
         "datasets",

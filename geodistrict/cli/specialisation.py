@@ -184,7 +184,6 @@ def run(args: argparse.Namespace) -> int:
 
         raise ParameterError("--areas goes with --points NAME=PATH, not with --table.")
     from .._version import __version__
-    from ..cli import _kv
     from ..io.nomis import read_nomis
     from ..io.write import write_table
     from ..metrics.specialisation import (
@@ -193,6 +192,7 @@ def run(args: argparse.Namespace) -> int:
         nomis_sector_counts,
         specialisation_indices,
     )
+    from . import _kv
 
     where = _kv(args.where, "--where")
     table = read_nomis(args.table, sheet=args.sheet)

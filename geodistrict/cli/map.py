@@ -40,7 +40,7 @@ _STATIC = (".png", ".svg", ".pdf")
 
 def register(subparsers: Any) -> None:
     """Add the ``map`` subcommand."""
-    from ..cli import _Formatter
+    from . import _Formatter
 
     p = subparsers.add_parser(
         "map",

@@ -29,7 +29,7 @@ output: one row per district with id, name, area_km2, area_ha, every indicator o
 
 def register(subparsers: Any) -> None:
     """Add the ``compare`` subcommand."""
-    from ..cli import _Formatter
+    from . import _Formatter
     from .card import points_argument
 
     p = subparsers.add_parser(

@@ -34,7 +34,7 @@ their licences.
 
 def register(subparsers: Any) -> None:
     """Add the ``hotspots`` subcommand."""
-    from ..cli import _Formatter, add_cluster_options
+    from . import _Formatter, add_cluster_options
 
     p = subparsers.add_parser(
         "hotspots",
@@ -160,10 +160,10 @@ def run(args: argparse.Namespace) -> int:
     from .._errors import InputFileError
     from .._version import __version__
     from ..boundaries import read_boundaries
-    from ..cli import _check_cluster_options
     from ..clusters.hotspots import hotspots
     from ..io.read import read_points
     from ..io.write import write_table
+    from . import _check_cluster_options
 
     for opt, path in (("--out", args.out), ("--report", args.report)):
         if path and not Path(path).parent.exists():

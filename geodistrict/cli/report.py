@@ -40,8 +40,8 @@ _NOUNS = {"LEP": "LEP", "LAD": "local authority", "CAUTH": "combined authority",
 
 def register(subparsers: Any) -> None:
     """Add the ``report`` subcommand."""
-    from ..cli import _Formatter
     from ..reports import DEFAULT_MIN_COUNT, DEFAULT_MIN_LQ
+    from . import _Formatter
 
     p = subparsers.add_parser(
         "report",

@@ -34,7 +34,7 @@ not freeze the others. GEODISTRICT_SHARED_DATA gives the data folder when --data
 
 def register(subparsers: Any) -> None:
     """Add the ``app`` subcommand."""
-    from ..cli import _Formatter
+    from . import _Formatter
 
     p = subparsers.add_parser(
         "app",

@@ -49,7 +49,7 @@ def points_argument(p: argparse.ArgumentParser) -> None:
 
 def register(subparsers: Any) -> None:
     """Add the ``card`` subcommand."""
-    from ..cli import _Formatter
+    from . import _Formatter
 
     p = subparsers.add_parser(
         "card",
@@ -125,7 +125,7 @@ def read_layers(specs: list[str] | None) -> dict[str, Any]:
 def parse_by(specs: list[str] | None, layers: dict[str, Any]) -> Any:
     """``--by`` values → the ``by_sector`` argument (the default column when none given)."""
     from .._errors import SchemaError
-    from ..cli import _kv
+    from . import _kv
 
     if not specs:
         return "sic_section"
