@@ -17,6 +17,7 @@ __all__ = [
     "SchemaError",
     "MissingDependencyError",
     "ParameterError",
+    "ArgumentTypeError",
     "GeodistrictWarning",
     "RepairWarning",
 ]
@@ -68,6 +69,10 @@ class SchemaError(GeodistrictError, KeyError):
 
 class ParameterError(GeodistrictError, ValueError):
     """An option is out of range or unknown (a cell size of 0 m, an unknown method)."""
+
+
+class ArgumentTypeError(ParameterError, TypeError):
+    """An argument is of a type we do not accept (also a :class:`TypeError`)."""
 
 
 class MissingDependencyError(GeodistrictError, ImportError):
