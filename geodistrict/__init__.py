@@ -22,13 +22,8 @@ from ._errors import (
     SchemaError,
 )
 from ._version import __version__
-from .boundaries import (
-    Boundaries,
-    detect_id_name,
-    find_overlaps,
-    prepare_boundaries,
-    read_boundaries,
-)
+from .boundaries import Boundaries, detect_id_name, find_overlaps, prepare_boundaries
+from .io.read import read_boundaries
 from .clusters import (
     KDEResult,
     compare_outline,

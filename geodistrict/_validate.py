@@ -67,7 +67,8 @@ def as_boundaries(obj: Any, what: str = "boundaries", *, paths: bool = True) -> 
     ...
     geodistrict._errors.ArgumentTypeError: within must be Boundaries ... not int.
     """
-    from .boundaries import Boundaries, prepare_boundaries, read_boundaries
+    from .boundaries import Boundaries, prepare_boundaries
+    from .io.read import read_boundaries
 
     if isinstance(obj, Boundaries):
         return obj

@@ -13,7 +13,6 @@ import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -30,7 +29,6 @@ __all__ = [
     "Boundaries",
     "detect_id_name",
     "prepare_boundaries",
-    "read_boundaries",
     "find_overlaps",
 ]
 
@@ -479,66 +477,4 @@ def prepare_boundaries(
         name_field=name_field,
         repaired=tuple(repaired),
         overlaps=overlaps,
-    )
-
-
-def read_boundaries(
-    path: str | Path,
-    *,
-    id: str | None = None,  # noqa: A002
-    name: str | None = None,
-    layer: str | int | None = None,
-    crs: object | None = None,
-    metric_crs: object | None = None,
-) -> Boundaries:
-    """Read and prepare a boundary file (GeoJSON, GeoPackage, GeoParquet, Shapefile).
-
-    ``path`` may also be the name of a dataset (``"lep2021"``, see
-    :mod:`geodistrict.io.datasets`): its file is used, with the registry's code and name fields,
-    licence, attribution and vintage.
-
-    Examples
-    --------
-    >>> from geodistrict.io.datasets import shipped_districts_path
-    >>> b = read_boundaries(shipped_districts_path())
-    >>> len(b) >= 3 and bool((b.area_km2 > 0).all())
-    True
-    >>> read_boundaries("lep2021").id_field
-    'LEP21CD'
-    """
-    from .io import datasets
-    from .io.read import read_boundaries_file
-    from .provenance import known_attribution
-
-    entry = None
-    resolved = datasets.resolve(path)
-    if resolved is not path:
-        d = datasets.get(str(path))
-        if d.boundary:
-            from .io.catalogue import get_entry
-
-            entry = get_entry(d.name)
-            id = id or entry.id_field  # noqa: A001
-            name = name or entry.name_field
-            if crs is None and entry.declared_crs:
-                crs = entry.crs
-        path = resolved
-    gdf = read_boundaries_file(path, layer=layer, crs=crs)
-    if entry is not None:
-        lower = {str(c).lower(): str(c) for c in gdf.columns}
-        id = lower.get(str(id).lower(), id)  # noqa: A001
-        name = lower.get(str(name).lower(), name)
-    lic, attr, vintage = known_attribution(Path(path).name, gdf)
-    if entry is not None:
-        lic, attr, vintage = entry.licence, entry.attribution, entry.vintage
-    info = LayerInfo(
-        name="boundaries",
-        source=str(path),
-        kind="polygons",
-        licence=lic,
-        attribution=attr,
-        vintage=vintage,
-    )
-    return prepare_boundaries(
-        gdf, id=id, name=name, metric_crs=metric_crs, source=str(path), info=info
     )

@@ -15,7 +15,8 @@ import shapely
 from conftest import LAD24, LEP21
 
 from geodistrict._errors import CRSError, InvalidGeometryError, ParameterError, RepairWarning
-from geodistrict.boundaries import prepare_boundaries, read_boundaries
+from geodistrict.boundaries import prepare_boundaries
+from geodistrict.io.read import read_boundaries
 from geodistrict.layers import LayerInfo, PointLayer
 from geodistrict.reports._vintages import (
     VintageChange,

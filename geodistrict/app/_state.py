@@ -240,7 +240,7 @@ def _data_path(data: AppData, key: str) -> Path:
 
 
 def _read_boundaries(path: Path) -> Boundaries:
-    from ..boundaries import read_boundaries
+    from ..io.read import read_boundaries
 
     return read_boundaries(path)
 

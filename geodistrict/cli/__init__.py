@@ -437,8 +437,7 @@ def _check_cluster_options(args: argparse.Namespace) -> None:
 
 
 def _cmd_profile(args: argparse.Namespace) -> int:
-    from ..boundaries import read_boundaries
-    from ..io.read import read_points
+    from ..io.read import read_boundaries, read_points
     from ..io.write import write_table
     from ..metrics.profile import profile
     from ._args import points_spec
@@ -541,8 +540,7 @@ def _split_spec(spec: str) -> tuple[str, str | None]:
 
 
 def _profile_zones_and_rasters(args: argparse.Namespace, result: Any, b: Any, points: list) -> Any:
-    from ..boundaries import read_boundaries
-    from ..io.read import read_points
+    from ..io.read import read_boundaries, read_points
     from ..metrics.profile import add_raster_values, add_zone_values
     from ..zones.tables import zone_values
 
@@ -586,8 +584,7 @@ def _profile_zones_and_rasters(args: argparse.Namespace, result: Any, b: Any, po
 
 
 def _cmd_interpolate(args: argparse.Namespace) -> int:
-    from ..boundaries import read_boundaries
-    from ..io.read import read_points
+    from ..io.read import read_boundaries, read_points
     from ..io.write import write_table
     from ..provenance import provenance_block
     from ..zones.interpolate import interpolate

@@ -153,9 +153,9 @@ def _innovation_sectors(args: argparse.Namespace) -> dict[str, Any] | None:
     if not getattr(args, "firms", None):
         return None
     from .._errors import ParameterError
-    from ..boundaries import read_boundaries
     from ..districts.registry import district_boundaries, district_slugs
     from ..io.firms import read_firms
+    from ..io.read import read_boundaries
     from ..reports._sectors import innovation_sectors, section_json
 
     if not args.out.lower().endswith(".json"):
@@ -175,8 +175,8 @@ def _innovation_sectors(args: argparse.Namespace) -> dict[str, Any] | None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``geodistrict card`` (returns the exit status)."""
-    from ..boundaries import read_boundaries
     from ..districts import district_card
+    from ..io.read import read_boundaries
 
     check_out(args.out, (".json", ".csv"), "--out")
     layers = read_layers(args.points)

@@ -329,8 +329,8 @@ def _compare(
     import numpy as np
     import shapely
 
-    from ..boundaries import read_boundaries
     from ..clusters.outlines import compare_outline
+    from ..io.read import read_boundaries
 
     b = read_boundaries(path)
     keep = np.ones(len(b), dtype=bool)
@@ -370,7 +370,7 @@ def _read_layer(args: argparse.Namespace) -> tuple[str, Any]:
 
 def _study_area(args: argparse.Namespace) -> Any:
     """--within as Boundaries, reduced to --within-name when given (kde, gi)."""
-    from ..boundaries import read_boundaries
+    from ..io.read import read_boundaries
 
     if not args.within:
         if args.within_name:
@@ -547,8 +547,8 @@ def run(args: argparse.Namespace) -> int:
 def _run_points(args: argparse.Namespace) -> int:
     """DBSCAN or HDBSCAN clusters of the points, outlined, every point labelled."""
     from .._version import __version__
-    from ..boundaries import read_boundaries
     from ..clusters.outlines import OUTSIDE, dbscan_outlines, hdbscan_outlines
+    from ..io.read import read_boundaries
     from ..io.write import write_table
 
     name, layer = _read_layer(args)

@@ -131,9 +131,8 @@ def _levels(text: str, result: Any) -> dict[str, float]:
 def run(args: argparse.Namespace) -> int:
     """Run ``geodistrict density`` (returns the exit status)."""
     from .._errors import InputFileError
-    from ..boundaries import read_boundaries
     from ..clusters.kde import ParameterError, check_parameters, default_cell, kde
-    from ..io.read import read_points
+    from ..io.read import read_boundaries, read_points
     from ..io.write import write_table
     from . import _check_cluster_options
 

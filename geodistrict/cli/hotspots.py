@@ -159,9 +159,8 @@ def run(args: argparse.Namespace) -> int:
     """Run ``geodistrict hotspots`` (returns the exit status)."""
     from .._errors import InputFileError
     from .._version import __version__
-    from ..boundaries import read_boundaries
     from ..clusters.hotspots import hotspots
-    from ..io.read import read_points
+    from ..io.read import read_boundaries, read_points
     from ..io.write import write_table
     from . import _check_cluster_options
 

@@ -171,9 +171,9 @@ def register(subparsers: Any) -> None:
 
 def _boundaries(specs: list[str] | None) -> Any:
     from .._errors import SchemaError
-    from ..boundaries import read_boundaries
     from ..districts.registry import district_boundaries, district_slugs
     from ..io.datasets import is_name
+    from ..io.read import read_boundaries
 
     if not specs:
         return None

@@ -134,7 +134,7 @@ def register(subparsers: Any) -> None:
 
 def _vintages(specs: list[str] | None) -> dict[str, Any]:
     from .._errors import ParameterError
-    from ..boundaries import read_boundaries
+    from ..io.read import read_boundaries
 
     out = {}
     for spec in specs or []:
@@ -169,9 +169,8 @@ def _firms(args: argparse.Namespace) -> Any:
 def run(args: argparse.Namespace) -> int:
     """Run ``geodistrict report`` (returns the exit status)."""
     from .._errors import ParameterError
-    from ..boundaries import read_boundaries
     from ..districts.registry import district_boundaries
-    from ..io.read import read_points
+    from ..io.read import read_boundaries, read_points
     from ..reports import ReportOptions, build_context, build_reports, select_places
 
     if args.all and args.places:

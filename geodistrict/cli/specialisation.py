@@ -271,8 +271,8 @@ def run_points(args: argparse.Namespace) -> int:
     """``--points firms=PATH --areas BOUNDARIES``: firm-based location quotients."""
     from .._errors import ParameterError
     from .._version import __version__
-    from ..boundaries import read_boundaries
     from ..io.firms import firm_accounting, read_firms
+    from ..io.read import read_boundaries
     from ..io.write import write_table
     from ..metrics.firm_sectors import firm_location_quotients
     from ..metrics.specialisation import is_specialism, specialisation_indices

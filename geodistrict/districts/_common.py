@@ -21,8 +21,9 @@ from .._errors import (
     ParameterError,
     SchemaError,
 )
-from ..boundaries import Boundaries, prepare_boundaries, read_boundaries
+from ..boundaries import Boundaries, prepare_boundaries
 from ..crs import transform_xy
+from ..io.read import read_boundaries
 from ..join.points import join_points
 from ..layers import PointLayer
 

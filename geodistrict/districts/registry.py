@@ -20,8 +20,9 @@ import geopandas as gpd
 import pandas as pd
 
 from .._errors import InputFileError, SchemaError
-from ..boundaries import Boundaries, prepare_boundaries, read_boundaries
+from ..boundaries import Boundaries, prepare_boundaries
 from ..io.datasets import boundaries_dir
+from ..io.read import read_boundaries
 
 __all__ = [
     "REGISTRY_COLUMNS",

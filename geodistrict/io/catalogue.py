@@ -803,7 +803,7 @@ def read_catalogue_boundaries(
     """
     import pyogrio
 
-    from ..boundaries import read_boundaries
+    from .read import read_boundaries
 
     entry = name if isinstance(name, CatalogueEntry) else get_entry(name)
     path = fetch(

@@ -36,7 +36,8 @@ import pandas as pd
 import shapely
 
 from .._errors import GeodistrictError, InvalidGeometryError, SchemaError
-from ..boundaries import SLIVER_M2, Boundaries, read_boundaries
+from ..boundaries import SLIVER_M2, Boundaries
+from .read import read_boundaries
 from .tables import read_table
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""One entry point per role: :func:`read_points` for point layers, :func:`read_boundaries_file`."""
+"""One entry point per role: :func:`read_points` for point layers, :func:`read_boundaries`."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ from pathlib import Path
 import geopandas as gpd
 
 from .._errors import InputFileError
+from ..boundaries import Boundaries, prepare_boundaries
 from ..crs import as_crs
-from ..layers import PointLayer
+from ..layers import LayerInfo, PointLayer
 from .vector import VECTOR_SUFFIXES, check_vector_crs, point_layer_from_geodataframe, read_vector
 
-__all__ = ["read_points", "read_boundaries_file", "TABLE_SUFFIXES"]
+__all__ = ["read_boundaries", "read_points", "read_boundaries_file", "TABLE_SUFFIXES"]
 
 TABLE_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls"}
 
@@ -158,3 +159,64 @@ def read_boundaries_file(
         gdf = read_vector(path, layer=layer)
     check_vector_crs(gdf, what=str(path))
     return gdf
+
+
+def read_boundaries(
+    path: str | Path,
+    *,
+    id: str | None = None,  # noqa: A002
+    name: str | None = None,
+    layer: str | int | None = None,
+    crs: object | None = None,
+    metric_crs: object | None = None,
+) -> Boundaries:
+    """Read and prepare a boundary file (GeoJSON, GeoPackage, GeoParquet, Shapefile).
+
+    ``path`` may also be the name of a dataset (``"lep2021"``, see
+    :mod:`geodistrict.io.datasets`): its file is used, with the registry's code and name fields,
+    licence, attribution and vintage.
+
+    Examples
+    --------
+    >>> from geodistrict.io.datasets import shipped_districts_path
+    >>> b = read_boundaries(shipped_districts_path())
+    >>> len(b) >= 3 and bool((b.area_km2 > 0).all())
+    True
+    >>> read_boundaries("lep2021").id_field
+    'LEP21CD'
+    """
+    from ..provenance import known_attribution
+    from . import datasets
+
+    entry = None
+    resolved = datasets.resolve(path)
+    if resolved is not path:
+        d = datasets.get(str(path))
+        if d.boundary:
+            from .catalogue import get_entry
+
+            entry = get_entry(d.name)
+            id = id or entry.id_field  # noqa: A001
+            name = name or entry.name_field
+            if crs is None and entry.declared_crs:
+                crs = entry.crs
+        path = resolved
+    gdf = read_boundaries_file(path, layer=layer, crs=crs)
+    if entry is not None:
+        lower = {str(c).lower(): str(c) for c in gdf.columns}
+        id = lower.get(str(id).lower(), id)  # noqa: A001
+        name = lower.get(str(name).lower(), name)
+    lic, attr, vintage = known_attribution(Path(path).name, gdf)
+    if entry is not None:
+        lic, attr, vintage = entry.licence, entry.attribution, entry.vintage
+    info = LayerInfo(
+        name="boundaries",
+        source=str(path),
+        kind="polygons",
+        licence=lic,
+        attribution=attr,
+        vintage=vintage,
+    )
+    return prepare_boundaries(
+        gdf, id=id, name=name, metric_crs=metric_crs, source=str(path), info=info
+    )

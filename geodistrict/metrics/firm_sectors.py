@@ -126,7 +126,7 @@ def _as_boundaries(areas: Any, what: str) -> Any:
 
     if isinstance(areas, gpd.GeoDataFrame):
         return prepare_boundaries(areas, source=what)
-    from ..boundaries import read_boundaries
+    from ..io.read import read_boundaries
 
     return read_boundaries(areas)
 
