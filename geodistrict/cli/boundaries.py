@@ -7,6 +7,8 @@ import json
 import sys
 from typing import Any
 
+from ._args import Formatter, fetch_line, format_table
+
 __all__ = ["register", "run"]
 
 _EXAMPLE = """\
@@ -35,8 +37,6 @@ SHA-256 differs from the catalogue's is refused (--no-verify accepts it).
 
 def register(subparsers: Any) -> None:
     """Add the ``boundaries`` subcommand with its ``list`` and ``fetch`` actions."""
-    from . import _Formatter
-
     p = subparsers.add_parser(
         "boundaries",
         help="the catalogue of official boundary sets: list them, fetch one",
@@ -47,14 +47,14 @@ def register(subparsers: Any) -> None:
             "vintage and licence."
         ),
         epilog=_EXAMPLE,
-        formatter_class=_Formatter,
+        formatter_class=Formatter,
     )
     sub = p.add_subparsers(dest="boundaries_action", metavar="ACTION")
     lp = sub.add_parser(
         "list",
         help="the catalogue as a table (or JSON)",
         description="One row per boundary set: name, title, vintage, status, crs, licence.",
-        formatter_class=_Formatter,
+        formatter_class=Formatter,
     )
     lp.add_argument("--json", action="store_true", help="print the full entries as JSON")
     lp.add_argument("--debug", action="store_true", help="show tracebacks")
@@ -65,7 +65,7 @@ def register(subparsers: Any) -> None:
             "Download a boundary set from its publisher into the cache (or copy it from a "
             "local folder with --from) and print the path of the file."
         ),
-        formatter_class=_Formatter,
+        formatter_class=Formatter,
     )
     fp.add_argument("name", metavar="NAME", help="catalogue name, e.g. lep2021")
     fp.add_argument(
@@ -113,12 +113,7 @@ def _status(entry: Any) -> str:
 def _table(entries: list[Any]) -> str:
     header = ("name", "title", "vintage", "status", "crs", "licence")
     rows = [(e.name, e.title, e.vintage, _status(e), e.crs, e.licence) for e in entries]
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    lines = [
-        "  ".join(str(v).ljust(w) for v, w in zip(r, widths, strict=True)).rstrip()
-        for r in [header, *rows]
-    ]
-    return "\n".join(lines)
+    return format_table([header, *rows])
 
 
 def run(args: argparse.Namespace) -> int:
@@ -150,12 +145,14 @@ def run(args: argparse.Namespace) -> int:
         retries=args.retries,
         verify=not args.no_verify,
     )
-    if not entry.sha256:
-        checked = "no checksum in the catalogue"
-    elif args.no_verify:
-        checked = "checksum not verified: --no-verify"
-    else:
-        checked = "sha256 verified"
-    print(f"{entry.name}: {entry.title} ({checked}); cite: {entry.attribution}", file=sys.stderr)
+    line = fetch_line(
+        entry.name,
+        entry.title,
+        entry.attribution,
+        sha256=entry.sha256,
+        verify=not args.no_verify,
+        unpinned="no checksum in the catalogue",
+    )
+    print(line, file=sys.stderr)
     print(path)
     return 0

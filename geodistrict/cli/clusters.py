@@ -8,13 +8,12 @@ land); ``--method gi`` outlines contiguous significant Getis-Ord Gi* hot cells.
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
 import sys
 from typing import Any
 
 from .._errors import ParameterError, SchemaError
 from ..io.write import write_json
-from ._args import points_spec
+from ._args import Formatter, command_line, read_points_option, select_features
 
 __all__ = ["register", "run"]
 
@@ -59,10 +58,6 @@ _DEFAULTS: dict[str, Any] = {
 }
 
 
-class _Formatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
-    pass
-
-
 def register(subparsers: Any) -> None:
     """Add the ``clusters`` command."""
     p = subparsers.add_parser(
@@ -79,7 +74,7 @@ def register(subparsers: Any) -> None:
             "Getis-Ord Gi* hot cells."
         ),
         epilog=_EXAMPLE,
-        formatter_class=_Formatter,
+        formatter_class=Formatter,
     )
     p.add_argument(
         "--points",
@@ -232,27 +227,38 @@ def _given(args: argparse.Namespace, names: tuple[str, ...]) -> list[str]:
     ]
 
 
+def _dbscan_problems(args: argparse.Namespace) -> list[str]:
+    """Problems with the options only --method dbscan reads."""
+    problems = []
+    if args.eps is None:
+        problems.append("--method dbscan needs --eps METRES (e.g. --eps 150)")
+    elif args.eps <= 0:
+        problems.append(f"--eps {args.eps:g} must be a positive distance in metres")
+    if args.min_points is None:
+        problems.append("--method dbscan needs --min-points N (e.g. --min-points 30)")
+    if args.min_cluster_size is not None:
+        problems.append("--min-cluster-size is for --method hdbscan; drop it")
+    return problems
+
+
+def _hdbscan_problems(args: argparse.Namespace) -> list[str]:
+    """Problems with the options only --method hdbscan reads."""
+    problems = []
+    if args.min_cluster_size is None:
+        problems.append("--method hdbscan needs --min-cluster-size N (e.g. 50)")
+    elif args.min_cluster_size < 2:
+        problems.append("--min-cluster-size must be at least 2")
+    if args.eps is not None:
+        problems.append("--eps is for --method dbscan; HDBSCAN chooses its own scale")
+    if args.hull == "buffer" and args.buffer is None:
+        problems.append("--hull buffer with hdbscan needs --buffer METRES")
+    return problems
+
+
 def _point_problems(args: argparse.Namespace) -> list[str]:
     """Problems with the options of --method dbscan / hdbscan."""
-    problems = []
-    if args.method == "dbscan":
-        if args.eps is None:
-            problems.append("--method dbscan needs --eps METRES (e.g. --eps 150)")
-        elif args.eps <= 0:
-            problems.append(f"--eps {args.eps:g} must be a positive distance in metres")
-        if args.min_points is None:
-            problems.append("--method dbscan needs --min-points N (e.g. --min-points 30)")
-        if args.min_cluster_size is not None:
-            problems.append("--min-cluster-size is for --method hdbscan; drop it")
-    else:
-        if args.min_cluster_size is None:
-            problems.append("--method hdbscan needs --min-cluster-size N (e.g. 50)")
-        elif args.min_cluster_size < 2:
-            problems.append("--min-cluster-size must be at least 2")
-        if args.eps is not None:
-            problems.append("--eps is for --method dbscan; HDBSCAN chooses its own scale")
-        if args.hull == "buffer" and args.buffer is None:
-            problems.append("--hull buffer with hdbscan needs --buffer METRES")
+    method = _dbscan_problems if args.method == "dbscan" else _hdbscan_problems
+    problems = method(args)
     if args.min_points is not None and args.min_points < 1:
         problems.append("--min-points must be at least 1")
     if args.buffer is not None and args.buffer <= 0:
@@ -356,16 +362,8 @@ def _compare(
 
 def _read_layer(args: argparse.Namespace) -> tuple[str, Any]:
     """The --points layer (with --xy and --points-crs) and its short name."""
-    from ..io.read import read_points
-
-    name, path = points_spec(args.points)
-    x = y = None
-    if args.xy:
-        parts = [s.strip() for s in args.xy.split(",")]
-        if len(parts) != 2 or not all(parts):
-            raise SchemaError(f"--xy {args.xy}: give two columns, XCOL,YCOL.")
-        x, y = parts
-    return name, read_points(path, name=name, x=x, y=y, crs=args.points_crs).require_points()
+    name, layer = read_points_option(args.points, xy=args.xy, crs=args.points_crs)
+    return name, layer.require_points()
 
 
 def _study_area(args: argparse.Namespace) -> Any:
@@ -378,26 +376,20 @@ def _study_area(args: argparse.Namespace) -> Any:
         return None
     within = read_boundaries(args.within)
     if args.within_name:
-        from .hotspots import _select
-
-        within = _select(within, [args.within_name], args.within)
+        within = select_features(within, [args.within_name], args.within)
     return within
 
 
-def _provenance(args: argparse.Namespace, sources: list[Any], crs: str, params: Any) -> Any:
-    from .._version import __version__
+def _provenance(inputs: list[Any], crs: str, params: Any) -> dict[str, Any]:
+    """The provenance of the outlines: the inputs (None: not given), CRS, parameters."""
+    from ..provenance import provenance_block
 
-    return {
-        "tool": f"geodistrict {__version__}",
-        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
-        "sources": sources,
-        "attribution": list(
-            dict.fromkeys(s["attribution"] for s in sources if s.get("attribution"))
-        ),
-        "crs": {"output": crs, "measured_in": crs},
-        "parameters": params,
-        "command": "geodistrict " + " ".join(sys.argv[1:]),
-    }
+    return provenance_block(
+        layers=inputs,
+        crs={"output": crs, "measured_in": crs},
+        parameters=params,
+        command=command_line(),
+    )
 
 
 def _accounting(layer: Any, inside: int, outside: int, in_outlines: int) -> dict[str, Any]:
@@ -463,9 +455,7 @@ def _run_kde(args: argparse.Namespace) -> int:
         **report["parameters"],
     }
     report["parameters"] = params
-    sources = [layer.info.as_dict(), populated.info.as_dict()]
-    sources += [within.info.as_dict()] if within is not None else []
-    report["provenance"] = _provenance(args, sources, report["crs"], params)
+    report["provenance"] = _provenance([layer, populated, within], report["crs"], params)
     _finish(args, result.outlines, report)
     pts = report["points"]
     print(
@@ -523,8 +513,7 @@ def _run_gi(args: argparse.Namespace) -> int:
             for r in outlines.drop(columns="geometry").to_dict("records")
         ],
     }
-    sources = [layer.info.as_dict()] + ([within.info.as_dict()] if within is not None else [])
-    report["provenance"] = _provenance(args, sources, crs, params)
+    report["provenance"] = _provenance([layer, within], crs, params)
     _finish(args, outlines, report)
     pts = report["points"]
     print(
@@ -544,10 +533,47 @@ def run(args: argparse.Namespace) -> int:
     return _METHODS[args.method](args)
 
 
+def _point_accounting(layer: Any, located: dict[str, Any]) -> dict[str, Any]:
+    """Input rows = located + rejected; located = clustered + noise + outside the window."""
+    pts = {
+        "input_rows": int(layer.n_input),
+        "rejected_rows": int(len(layer.rejected)),
+        "located": int(len(layer)),
+        **{k: v for k, v in located.items() if k != "input"},
+    }
+    pts["balanced"] = (
+        pts["clustered"] + pts["noise"] + pts["outside_window"] == pts["located"]
+        and pts["located"] + pts["rejected_rows"] == pts["input_rows"]
+    )
+    return pts
+
+
+def _write_labels(path: str, layer: Any, result: Any) -> None:
+    """One CSV row per located point inside --within: row, id, x, y, cluster."""
+    import pandas as pd
+
+    from ..clusters.outlines import OUTSIDE
+    from ..crs import transform_xy
+    from ..io.write import write_table
+
+    lx, ly = transform_xy(layer.x, layer.y, layer.crs, result.crs)
+    idf = layer.info.id_field
+    frame = pd.DataFrame(
+        {
+            "row": layer.attributes["row"].to_numpy(),
+            "id": layer.attributes[idf].to_numpy() if idf and idf in layer.attributes else None,
+            "x": lx,
+            "y": ly,
+            "cluster": result.labels,
+        }
+    )
+    # points outside --within are counted in the report, not listed
+    write_table(frame.loc[result.labels != OUTSIDE], path)
+
+
 def _run_points(args: argparse.Namespace) -> int:
     """DBSCAN or HDBSCAN clusters of the points, outlined, every point labelled."""
-    from .._version import __version__
-    from ..clusters.outlines import OUTSIDE, dbscan_outlines, hdbscan_outlines
+    from ..clusters.outlines import dbscan_outlines, hdbscan_outlines
     from ..io.read import read_boundaries
     from ..io.write import write_table
 
@@ -567,52 +593,13 @@ def _run_points(args: argparse.Namespace) -> int:
             layer, min_cluster_size=args.min_cluster_size, min_samples=args.min_points, **common
         )
     report = result.report()
-    located = report["points"]
-    report["points"] = {
-        "input_rows": int(layer.n_input),
-        "rejected_rows": int(len(layer.rejected)),
-        "located": int(len(layer)),
-        **{k: v for k, v in located.items() if k != "input"},
-    }
-    report["points"]["balanced"] = (
-        report["points"]["clustered"]
-        + report["points"]["noise"]
-        + report["points"]["outside_window"]
-        == report["points"]["located"]
-        and report["points"]["located"] + report["points"]["rejected_rows"]
-        == report["points"]["input_rows"]
-    )
+    report["points"] = _point_accounting(layer, report["points"])
     if args.compare:
         report["compare"] = _compare(result.outlines, args.compare, args.compare_name)
-    sources = [layer.info.as_dict()] + ([within.info.as_dict()] if within is not None else [])
-    report["provenance"] = {
-        "tool": f"geodistrict {__version__}",
-        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
-        "sources": sources,
-        "attribution": [s["attribution"] for s in sources if s.get("attribution")],
-        "crs": {"output": report["crs"], "measured_in": report["crs"]},
-        "parameters": report["parameters"],
-        "command": "geodistrict " + " ".join(sys.argv[1:]),
-    }
+    report["provenance"] = _provenance([layer, within], report["crs"], report["parameters"])
     write_table(result.outlines, args.out, provenance=report["provenance"])
     if args.labels:
-        import pandas as pd
-
-        from ..crs import transform_xy
-
-        lx, ly = transform_xy(layer.x, layer.y, layer.crs, result.crs)
-        idf = layer.info.id_field
-        frame = pd.DataFrame(
-            {
-                "row": layer.attributes["row"].to_numpy(),
-                "id": layer.attributes[idf].to_numpy() if idf and idf in layer.attributes else None,
-                "x": lx,
-                "y": ly,
-                "cluster": result.labels,
-            }
-        )
-        # points outside --within are counted in the report, not listed
-        write_table(frame.loc[result.labels != OUTSIDE], args.labels)
+        _write_labels(args.labels, layer, result)
     if args.report:
         write_json(args.report, report)
     pts = report["points"]
