@@ -20,6 +20,8 @@ __all__ = [
     "check_cluster_options",
     "check_folders",
     "check_out",
+    "fetch_arguments",
+    "fetch_options",
     "command_line",
     "fetch_line",
     "format_table",
@@ -27,12 +29,16 @@ __all__ = [
     "parse_buffers",
     "parse_by",
     "parse_xy",
+    "POINT_LAYER_HELP",
+    "point_layer_argument",
     "points_argument",
     "points_spec",
+    "print_fetched",
     "print_warnings",
     "read_layers",
     "read_point_layer",
     "read_points_option",
+    "read_study_area",
     "select_features",
     "write_card_document",
     "wrote",
@@ -287,6 +293,24 @@ def select_features(b: Any, wanted: list[str], path: str) -> Any:
     )
 
 
+def read_study_area(path: str | None, wanted: Sequence[str] | None = None) -> Any:
+    """The ``--within`` polygons (None without a path), reduced to the features ``wanted``.
+
+    Parameters
+    ----------
+    path : str or None
+        A polygon file or a dataset name.
+    wanted : sequence of str, optional
+        Ids or names of the features to keep (see :func:`select_features`); all when empty.
+    """
+    if not path:
+        return None
+    from ..io.read import read_boundaries
+
+    within = read_boundaries(path)
+    return select_features(within, list(wanted), path) if wanted else within
+
+
 def command_line() -> str:
     """The command as typed (``geodistrict`` and its arguments), for provenance."""
     return "geodistrict " + " ".join(sys.argv[1:])
@@ -368,6 +392,24 @@ def fetch_line(
     else:
         checked = "sha256 verified"
     return f"{name}: {title} ({checked}); cite: {attribution}"
+
+
+def print_fetched(entry: Any, path: Any, args: argparse.Namespace, *, unpinned: str) -> None:
+    """After a fetch: the :func:`fetch_line` of ``entry`` on stderr, the path on stdout.
+
+    ``entry`` is a catalogue or dataset entry (``name``, ``title``, ``attribution``,
+    ``sha256``); ``args`` holds ``--no-verify``.
+    """
+    line = fetch_line(
+        entry.name,
+        entry.title,
+        entry.attribution,
+        sha256=entry.sha256,
+        verify=not args.no_verify,
+        unpinned=unpinned,
+    )
+    print(line, file=sys.stderr)
+    print(path)
 
 
 def points_argument(p: argparse.ArgumentParser) -> None:
@@ -471,3 +513,73 @@ def parse_buffers(text: str) -> list[float]:
         raise ParameterError(
             f"--buffers {text!r}: give distances in metres separated by commas, e.g. 800,1600."
         ) from exc
+
+
+#: Help of the single ``--points`` option of the point-pattern commands.
+POINT_LAYER_HELP = (
+    "the point layer: CSV/XLSX with coordinates or postcodes, a vector file, or "
+    "'onspd' / 'onspd:E' (postcodes)"
+)
+
+
+def point_layer_argument(p: argparse.ArgumentParser, *, help: str = POINT_LAYER_HELP) -> None:
+    """Add the required, single ``--points NAME=PATH|onspd`` option.
+
+    Used by ``density``, ``hotspots`` and ``clusters``; read it with
+    :func:`read_points_option`.
+    """
+    p.add_argument("--points", required=True, metavar="NAME=PATH|onspd", help=help)
+
+
+def fetch_arguments(p: argparse.ArgumentParser, *, index: str) -> None:
+    """Add ``--from``, ``--cache``, ``--no-verify``, ``--timeout``, ``--retries`` of a fetch.
+
+    Parameters
+    ----------
+    index : str
+        Where the expected SHA-256 comes from, for the help of ``--no-verify``
+        (``"catalogue"``, ``"registry"``).
+    """
+    p.add_argument(
+        "--from",
+        dest="from_dir",
+        metavar="DIR",
+        default=None,
+        help="copy the file from this folder (searched with its subfolders) instead of "
+        "downloading it",
+    )
+    p.add_argument(
+        "--cache",
+        metavar="DIR",
+        default=None,
+        help="cache root (default: GEODISTRICT_CACHE_DIR or the user cache directory)",
+    )
+    p.add_argument(
+        "--no-verify",
+        action="store_true",
+        help=f"accept a file whose SHA-256 differs from the {index}'s",
+    )
+    p.add_argument(
+        "--timeout", type=float, default=30.0, metavar="SECONDS", help="per-request timeout"
+    )
+    p.add_argument(
+        "--retries",
+        type=int,
+        default=3,
+        metavar="N",
+        help="retries after a broken download (each resumes it)",
+    )
+
+
+def fetch_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The keywords of a fetch from the options added by :func:`fetch_arguments`.
+
+    ``cache``, ``from_dir``, ``timeout``, ``retries`` and ``verify``.
+    """
+    return {
+        "cache": args.cache,
+        "from_dir": args.from_dir,
+        "timeout": args.timeout,
+        "retries": args.retries,
+        "verify": not args.no_verify,
+    }

@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from ._args import Formatter, fetch_line, format_table
+from ._args import Formatter, fetch_arguments, fetch_options, format_table, print_fetched
 
 __all__ = ["register", "run"]
 
@@ -68,35 +68,7 @@ def register(subparsers: Any) -> None:
         formatter_class=Formatter,
     )
     fp.add_argument("name", metavar="NAME", help="catalogue name, e.g. lep2021")
-    fp.add_argument(
-        "--from",
-        dest="from_dir",
-        metavar="DIR",
-        default=None,
-        help="copy the file from this folder (searched with its subfolders) instead of "
-        "downloading it",
-    )
-    fp.add_argument(
-        "--cache",
-        metavar="DIR",
-        default=None,
-        help="cache root (default: GEODISTRICT_CACHE_DIR or the user cache directory)",
-    )
-    fp.add_argument(
-        "--no-verify",
-        action="store_true",
-        help="accept a file whose SHA-256 differs from the catalogue's",
-    )
-    fp.add_argument(
-        "--timeout", type=float, default=30.0, metavar="SECONDS", help="per-request timeout"
-    )
-    fp.add_argument(
-        "--retries",
-        type=int,
-        default=3,
-        metavar="N",
-        help="retries after a broken download (each resumes it)",
-    )
+    fetch_arguments(fp, index="catalogue")
     fp.add_argument("--debug", action="store_true", help="show tracebacks")
     p.set_defaults(_run=run, _boundaries_help=p.format_help)
 
@@ -137,22 +109,6 @@ def run(args: argparse.Namespace) -> int:
             )
         return 0
     entry = get_entry(args.name)
-    path = fetch(
-        entry,
-        cache=args.cache,
-        from_dir=args.from_dir,
-        timeout=args.timeout,
-        retries=args.retries,
-        verify=not args.no_verify,
-    )
-    line = fetch_line(
-        entry.name,
-        entry.title,
-        entry.attribution,
-        sha256=entry.sha256,
-        verify=not args.no_verify,
-        unpinned="no checksum in the catalogue",
-    )
-    print(line, file=sys.stderr)
-    print(path)
+    path = fetch(entry, **fetch_options(args))
+    print_fetched(entry, path, args, unpinned="no checksum in the catalogue")
     return 0

@@ -13,7 +13,15 @@ from typing import Any
 
 from .._errors import ParameterError, SchemaError
 from ..io.write import write_json
-from ._args import Formatter, command_line, read_points_option, select_features
+from ._args import (
+    POINT_LAYER_HELP,
+    Formatter,
+    command_line,
+    point_layer_argument,
+    read_points_option,
+    read_study_area,
+    wrote,
+)
 
 __all__ = ["register", "run"]
 
@@ -76,12 +84,8 @@ def register(subparsers: Any) -> None:
         epilog=_EXAMPLE,
         formatter_class=Formatter,
     )
-    p.add_argument(
-        "--points",
-        required=True,
-        metavar="NAME=PATH|onspd",
-        help="the point layer: CSV/XLSX with coordinates or postcodes, a vector file, or "
-        "'onspd' (all UK postcodes)",
+    point_layer_argument(
+        p, help=POINT_LAYER_HELP.replace("/ 'onspd:E' (postcodes)", "(all UK postcodes)")
     )
     p.add_argument("--xy", metavar="XCOL,YCOL", default=None, help="coordinate columns of a table")
     p.add_argument("--points-crs", metavar="CRS", default=None, help="CRS of a table's coordinates")
@@ -227,6 +231,11 @@ def _given(args: argparse.Namespace, names: tuple[str, ...]) -> list[str]:
     ]
 
 
+def _misplaced(args: argparse.Namespace, names: tuple[str, ...], methods: str) -> list[str]:
+    """One problem per option among ``names`` given although only ``methods`` read it."""
+    return [f"{opt} is for --method {methods}; drop it" for opt in _given(args, names)]
+
+
 def _dbscan_problems(args: argparse.Namespace) -> list[str]:
     """Problems with the options only --method dbscan reads."""
     problems = []
@@ -265,9 +274,7 @@ def _point_problems(args: argparse.Namespace) -> list[str]:
         problems.append("--buffer must be a positive distance in metres")
     if not 0 <= args.ratio <= 1:
         problems.append("--ratio must lie between 0 and 1")
-    for opt in _given(args, ("cell", "fdr", *_KDE_ONLY)):
-        problems.append(f"{opt} is for --method kde or gi; drop it")
-    return problems
+    return problems + _misplaced(args, ("cell", "fdr", *_KDE_ONLY), "kde or gi")
 
 
 def _kde_problems(args: argparse.Namespace) -> list[str]:
@@ -290,9 +297,7 @@ def _kde_problems(args: argparse.Namespace) -> list[str]:
         problems.append(str(exc).removeprefix("prime_locations: ").rstrip("."))
     if args.fdr != _DEFAULTS["fdr"]:
         problems.append("--fdr is for --method gi; drop it")
-    for opt in _given(args, _POINT_ONLY):
-        problems.append(f"{opt} is for --method dbscan or hdbscan; drop it")
-    return problems
+    return problems + _misplaced(args, _POINT_ONLY, "dbscan or hdbscan")
 
 
 def _gi_problems(args: argparse.Namespace) -> list[str]:
@@ -304,11 +309,8 @@ def _gi_problems(args: argparse.Namespace) -> list[str]:
         problems.append(f"--cell {args.cell:g} must be a positive size in metres")
     if not 0 < args.fdr < 1:
         problems.append(f"--fdr {args.fdr:g} must lie between 0 and 1 (e.g. 0.05)")
-    for opt in _given(args, _KDE_ONLY):
-        problems.append(f"{opt} is for --method kde; drop it")
-    for opt in _given(args, _POINT_ONLY):
-        problems.append(f"{opt} is for --method dbscan or hdbscan; drop it")
-    return problems
+    problems += _misplaced(args, _KDE_ONLY, "kde")
+    return problems + _misplaced(args, _POINT_ONLY, "dbscan or hdbscan")
 
 
 def _check_options(args: argparse.Namespace) -> None:
@@ -368,16 +370,9 @@ def _read_layer(args: argparse.Namespace) -> tuple[str, Any]:
 
 def _study_area(args: argparse.Namespace) -> Any:
     """--within as Boundaries, reduced to --within-name when given (kde, gi)."""
-    from ..io.read import read_boundaries
-
-    if not args.within:
-        if args.within_name:
-            raise SchemaError(f"--within-name {args.within_name!r} needs --within PATH.")
-        return None
-    within = read_boundaries(args.within)
-    if args.within_name:
-        within = select_features(within, [args.within_name], args.within)
-    return within
+    if args.within_name and not args.within:
+        raise SchemaError(f"--within-name {args.within_name!r} needs --within PATH.")
+    return read_study_area(args.within, [args.within_name] if args.within_name else None)
 
 
 def _provenance(inputs: list[Any], crs: str, params: Any) -> dict[str, Any]:
@@ -468,7 +463,7 @@ def _run_kde(args: argparse.Namespace) -> int:
         f"seed {result.seed})",
         file=sys.stderr,
     )
-    print("wrote " + ", ".join(str(p) for p in (args.out, args.report) if p), file=sys.stderr)
+    wrote(args.out, args.report)
     return 0
 
 
@@ -523,7 +518,7 @@ def _run_gi(args: argparse.Namespace) -> int:
         f"{report['n_outlines']} outlines holding {pts['in_outlines']} points",
         file=sys.stderr,
     )
-    print("wrote " + ", ".join(str(p) for p in (args.out, args.report) if p), file=sys.stderr)
+    wrote(args.out, args.report)
     return 0
 
 
@@ -574,11 +569,10 @@ def _write_labels(path: str, layer: Any, result: Any) -> None:
 def _run_points(args: argparse.Namespace) -> int:
     """DBSCAN or HDBSCAN clusters of the points, outlined, every point labelled."""
     from ..clusters.outlines import dbscan_outlines, hdbscan_outlines
-    from ..io.read import read_boundaries
     from ..io.write import write_table
 
     name, layer = _read_layer(args)
-    within = read_boundaries(args.within) if args.within else None
+    within = read_study_area(args.within)
     common = {
         "within": within,
         "boundary": args.within_name,
@@ -609,8 +603,7 @@ def _run_points(args: argparse.Namespace) -> int:
         + (f" ({pts['rejected_rows']} rows had no location)" if pts["rejected_rows"] else ""),
         file=sys.stderr,
     )
-    wrote = [args.out] + [p for p in (args.labels, args.report) if p]
-    print("wrote " + ", ".join(map(str, wrote)), file=sys.stderr)
+    wrote(args.out, args.labels, args.report)
     return 0
 
 

@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from ._args import Formatter, fetch_line, format_table
+from ._args import Formatter, fetch_arguments, fetch_options, format_table, print_fetched
 
 __all__ = ["register", "run", "format_info"]
 
@@ -53,14 +53,7 @@ def register(subparsers: Any) -> None:
     pp.add_argument("name", metavar="NAME")
     fp = sub.add_parser("fetch", help="make a dataset available locally and print its path")
     fp.add_argument("name", metavar="NAME")
-    fp.add_argument("--from", dest="from_dir", metavar="DIR", default=None,
-                    help="copy the file from this folder (and its subfolders)")  # fmt: skip
-    fp.add_argument("--cache", metavar="DIR", default=None,
-                    help="cache root (default: GEODISTRICT_CACHE_DIR, user cache)")  # fmt: skip
-    fp.add_argument("--no-verify", action="store_true",
-                    help="accept a file whose SHA-256 differs from the registry's")  # fmt: skip
-    fp.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS")
-    fp.add_argument("--retries", type=int, default=3, metavar="N")
+    fetch_arguments(fp, index="registry")
     for q in (lp, ip, pp, fp):
         q.add_argument("--debug", action="store_true", help="show tracebacks")
     p.set_defaults(_run=run, _datasets_help=p.format_help)
@@ -144,24 +137,8 @@ def _fetch(args: argparse.Namespace) -> int:
     from ..io import datasets as ds
 
     d = ds.get(args.name)
-    path = ds.fetch(
-        d.name,
-        from_dir=args.from_dir,
-        cache=args.cache,
-        timeout=args.timeout,
-        retries=args.retries,
-        verify=not args.no_verify,
-    )
-    line = fetch_line(
-        d.name,
-        d.title,
-        d.attribution,
-        sha256=d.sha256,
-        verify=not args.no_verify,
-        unpinned="unpinned: no checksum",
-    )
-    print(line, file=sys.stderr)
-    print(path)
+    path = ds.fetch(d.name, **fetch_options(args))
+    print_fetched(d, path, args, unpinned="unpinned: no checksum")
     return 0
 
 

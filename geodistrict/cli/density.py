@@ -13,7 +13,9 @@ from ._args import (
     check_cluster_options,
     check_folders,
     command_line,
+    point_layer_argument,
     read_points_option,
+    read_study_area,
     wrote,
 )
 
@@ -52,13 +54,7 @@ def register(subparsers: Any) -> None:
         epilog=_EXAMPLE,
         formatter_class=Formatter,
     )
-    p.add_argument(
-        "--points",
-        required=True,
-        metavar="NAME=PATH|onspd",
-        help="the point layer: CSV/XLSX with coordinates or postcodes, a vector file, or "
-        "'onspd' / 'onspd:E' (postcodes)",
-    )
+    point_layer_argument(p)
     p.add_argument(
         "--within",
         metavar="PATH",
@@ -226,12 +222,10 @@ def _contours(args: argparse.Namespace, result: Any, provenance: dict[str, Any])
 
 def run(args: argparse.Namespace) -> int:
     """Run ``geodistrict density`` (returns the exit status)."""
-    from ..io.read import read_boundaries
-
     _check_options(args)
     _, layer = read_points_option(args.points, example="universities", cluster=args.cluster)
     layer = layer.require_points()
-    within = read_boundaries(args.within) if args.within else None
+    within = read_study_area(args.within)
     result = _surface(args, layer, within)
     result.to_geotiff(args.out, tags={"command": command_line()})
     report = _report(args, layer, within, result)

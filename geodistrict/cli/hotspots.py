@@ -13,8 +13,9 @@ from ._args import (
     check_cluster_options,
     check_folders,
     command_line,
+    point_layer_argument,
     read_points_option,
-    select_features,
+    read_study_area,
 )
 
 __all__ = ["register", "run"]
@@ -52,13 +53,7 @@ def register(subparsers: Any) -> None:
         epilog=_EXAMPLE,
         formatter_class=Formatter,
     )
-    p.add_argument(
-        "--points",
-        required=True,
-        metavar="NAME=PATH|onspd",
-        help="the point layer: CSV/XLSX with coordinates or postcodes, a vector file, or "
-        "'onspd' / 'onspd:E' (postcodes)",
-    )
+    point_layer_argument(p)
     p.add_argument(
         "--within",
         metavar="PATH",
@@ -162,7 +157,6 @@ def _grid(args: argparse.Namespace, layer: Any, within: Any) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``geodistrict hotspots`` (returns the exit status)."""
-    from ..io.read import read_boundaries
     from ..io.write import write_table
     from ..provenance import provenance_block
 
@@ -170,11 +164,7 @@ def run(args: argparse.Namespace) -> int:
     check_cluster_options(args)
     _, layer = read_points_option(args.points, cluster=args.cluster)
     layer = layer.require_points()
-    within = None
-    if args.within:
-        within = read_boundaries(args.within)
-        if args.within_id:
-            within = select_features(within, args.within_id, args.within)
+    within = read_study_area(args.within, args.within_id)
     out = _grid(args, layer, within)
     params = out.attrs["hotspots"]
     provenance = provenance_block(
