@@ -46,12 +46,24 @@ def register(subparsers: Any) -> None:
     lp = sub.add_parser("list", help="one row per dataset", formatter_class=Formatter)
     lp.add_argument("--kind", choices=("bundled", "fetched"), default=None, help="only these")
     lp.add_argument("--json", action="store_true", help="print the full entries as JSON")
-    ip = sub.add_parser("info", help="a dataset's entry: licence, attribution, source, checksum")
+    ip = sub.add_parser(
+        "info",
+        help="a dataset's entry: licence, attribution, source, checksum",
+        formatter_class=Formatter,
+    )
     ip.add_argument("name", metavar="NAME")
     ip.add_argument("--json", action="store_true", help="print the entry as JSON")
-    pp = sub.add_parser("path", help="print the local file of a dataset (fetching it if needed)")
+    pp = sub.add_parser(
+        "path",
+        help="print the local file of a dataset (fetching it if needed)",
+        formatter_class=Formatter,
+    )
     pp.add_argument("name", metavar="NAME")
-    fp = sub.add_parser("fetch", help="make a dataset available locally and print its path")
+    fp = sub.add_parser(
+        "fetch",
+        help="make a dataset available locally and print its path",
+        formatter_class=Formatter,
+    )
     fp.add_argument("name", metavar="NAME")
     fetch_arguments(fp, index="registry")
     for q in (lp, ip, pp, fp):

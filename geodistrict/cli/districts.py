@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ._args import command_line
+from ._args import Formatter, command_line
 
 __all__ = ["register", "run", "COLUMNS"]
 
@@ -42,7 +42,7 @@ def register(subparsers: Any) -> None:
             "hectares in the district's own metric CRS."
         ),
         epilog=_EXAMPLE,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=Formatter,
     )
     p.add_argument(
         "--out",

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from ._args import command_line, points_spec
+from ._args import Formatter, command_line, points_spec
 
 __all__ = ["register", "run"]
 
@@ -47,7 +47,7 @@ def register(subparsers: Any) -> None:
             "null."
         ),
         epilog=_EXAMPLE,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=Formatter,
     )
     p.add_argument("--points", required=True, metavar="NAME=PATH", help="the firms")
     p.add_argument("--sic-column", metavar="COL", default=None, help="the SIC code column")
