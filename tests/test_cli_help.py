@@ -12,12 +12,12 @@ from geodistrict.cli import build_parser
 from geodistrict.cli._args import (
     Formatter,
     check_cluster_options,
-    fetch_line,
     kv,
     parse_xy,
     points_spec,
 )
 from geodistrict.cli._commands import command_modules
+from geodistrict.cli._output import fetch_line
 from geodistrict.cli.interpolate import with_area_columns
 from geodistrict.cli.profile import parse_zone_spec
 

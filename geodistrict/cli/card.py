@@ -102,14 +102,8 @@ def run(args: argparse.Namespace) -> int:
     """Run ``geodistrict card`` (returns the exit status)."""
     from ..districts import district_card
     from ..io.read import read_boundaries
-    from ._args import (
-        check_out,
-        parse_buffers,
-        parse_by,
-        print_warnings,
-        read_layers,
-        write_card_document,
-    )
+    from ._args import check_out, parse_buffers, parse_by, read_layers
+    from ._output import print_warnings, write_card_document
 
     check_out(args.out, (".json", ".csv"), "--out")
     layers = read_layers(args.points)

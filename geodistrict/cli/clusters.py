@@ -16,12 +16,11 @@ from ..io.write import write_json
 from ._args import (
     POINT_LAYER_HELP,
     Formatter,
-    command_line,
     point_layer_argument,
     read_points_option,
     read_study_area,
-    wrote,
 )
+from ._output import command_line, wrote
 
 __all__ = ["register", "run"]
 

@@ -98,7 +98,8 @@ def _html(table: Any) -> str:
 def run(args: argparse.Namespace) -> int:
     """Run ``geodistrict compare`` (returns the exit status)."""
     from ..districts import compare_cards, compare_chart, district_card
-    from ._args import check_out, parse_buffers, parse_by, print_warnings, read_layers
+    from ._args import check_out, parse_buffers, parse_by, read_layers
+    from ._output import print_warnings
 
     check_out(args.out, (".csv", ".md", ".html"), "--out")
     check_out(args.chart, (".png", ".svg"), "--chart")

@@ -7,7 +7,8 @@ import json
 import sys
 from typing import Any
 
-from ._args import Formatter, fetch_arguments, fetch_options, format_table, print_fetched
+from ._args import Formatter, fetch_arguments, fetch_options
+from ._output import format_table, print_fetched
 
 __all__ = ["register", "run", "format_info"]
 

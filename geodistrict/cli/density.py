@@ -12,12 +12,11 @@ from ._args import (
     add_cluster_options,
     check_cluster_options,
     check_folders,
-    command_line,
     point_layer_argument,
     read_points_option,
     read_study_area,
-    wrote,
 )
+from ._output import command_line, wrote
 
 __all__ = ["register", "run"]
 

@@ -49,7 +49,8 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run ``geodistrict diff`` (returns the exit status)."""
     from ..districts import diff_districts
-    from ._args import check_out, parse_by, print_warnings, read_layers, write_card_document
+    from ._args import check_out, parse_by, read_layers
+    from ._output import print_warnings, write_card_document
 
     check_out(args.out, (".json", ".csv"), "--out")
     layers = read_layers(args.points)

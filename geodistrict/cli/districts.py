@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ._args import Formatter, command_line
+from ._args import Formatter
+from ._output import command_line
 
 __all__ = ["register", "run", "COLUMNS"]
 

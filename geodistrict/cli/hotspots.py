@@ -12,11 +12,11 @@ from ._args import (
     add_cluster_options,
     check_cluster_options,
     check_folders,
-    command_line,
     point_layer_argument,
     read_points_option,
     read_study_area,
 )
+from ._output import command_line
 
 __all__ = ["register", "run"]
 

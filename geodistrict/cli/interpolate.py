@@ -7,7 +7,8 @@ import sys
 from typing import Any
 
 from ..io.write import write_json
-from ._args import Formatter, command_line, kv
+from ._args import Formatter, kv
+from ._output import command_line
 
 __all__ = ["register", "run", "with_area_columns"]
 

@@ -16,11 +16,11 @@ from ._args import (
     Formatter,
     add_cluster_options,
     check_cluster_options,
-    command_line,
     kv,
     points_spec,
     read_point_layer,
 )
+from ._output import command_line
 
 __all__ = ["register", "run", "parse_zone_spec"]
 

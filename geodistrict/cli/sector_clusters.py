@@ -6,7 +6,8 @@ import argparse
 import sys
 from typing import Any
 
-from ._args import Formatter, command_line, points_spec
+from ._args import Formatter, points_spec
+from ._output import command_line
 
 __all__ = ["register", "run"]
 
