@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from ._version import __version__
@@ -59,22 +60,59 @@ def known_attribution(filename: str, gdf: Any = None) -> tuple[str | None, str |
 
 
 def provenance_block(
-    *, boundaries: Any, layers: list[Any], parameters: dict[str, Any]
+    *,
+    boundaries: Any = None,
+    layers: Sequence[Any] = (),
+    parameters: dict[str, Any] | None = None,
+    crs: dict[str, str] | None = None,
+    command: str | None = None,
 ) -> dict[str, Any]:
-    """Sources, licences, CRS and parameters of a result, for exports and reports."""
-    srcs = [boundaries.info.as_dict()] + [lay.info.as_dict() for lay in layers]
+    """Sources, licences, CRS and parameters of a result, for exports and reports.
+
+    Parameters
+    ----------
+    boundaries : Boundaries, optional
+        The polygons of the result: its first source, and (unless ``crs`` is given) the
+        output and measuring CRS.
+    layers : sequence of PointLayer or Boundaries
+        The other inputs, in order (None entries, e.g. an optional study area not given, are
+        skipped).
+    parameters : dict, optional
+        The parameters of the result (left out when None).
+    crs : dict, optional
+        The ``crs`` entry, e.g. ``{"output": ..., "points": ...}`` (default: the output and
+        measuring CRS of ``boundaries``; left out when neither is given).
+    command : str, optional
+        The command line that made the result (left out when None).
+
+    Returns
+    -------
+    dict
+        ``tool``, ``created``, ``sources`` (each input's ``info.as_dict()``), ``attribution``
+        (each distinct attribution once, in source order), then ``crs``, ``parameters`` and
+        ``command`` when known.
+    """
+    inputs = [boundaries, *layers]
+    srcs = [lay.info.as_dict() for lay in inputs if lay is not None]
     attributions = []
     for s in srcs:
         if s.get("attribution") and s["attribution"] not in attributions:
             attributions.append(s["attribution"])
-    return {
+    out: dict[str, Any] = {
         "tool": f"geodistrict {__version__}",
         "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "sources": srcs,
         "attribution": attributions,
-        "crs": {
+    }
+    if crs is None and boundaries is not None:
+        crs = {
             "output": boundaries.data.crs.to_string(),
             "measured_in": boundaries.metric_crs.to_string(),
-        },
-        "parameters": parameters,
-    }
+        }
+    if crs is not None:
+        out["crs"] = crs
+    if parameters is not None:
+        out["parameters"] = parameters
+    if command is not None:
+        out["command"] = command
+    return out

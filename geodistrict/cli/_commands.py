@@ -12,15 +12,30 @@ import pkgutil
 from pathlib import Path
 from typing import Any
 
-__all__ = ["register_all"]
+__all__ = ["FIRST", "LAST", "command_modules", "register_all"]
+
+#: Commands listed first in ``geodistrict --help`` (the main ones), in this order.
+FIRST = ("profile", "interpolate")
+#: Commands listed last (the helpers).
+LAST = ("inspect",)
+
+
+def command_modules() -> list[str]:
+    """The names of the command modules, in their ``--help`` order.
+
+    :data:`FIRST`, then the other public modules of this package in alphabetical order, then
+    :data:`LAST`.
+    """
+    here = [str(Path(__file__).parent)]
+    found = sorted(m.name for m in pkgutil.iter_modules(here) if not m.name.startswith("_"))
+    middle = [m for m in found if m not in FIRST and m not in LAST]
+    return [*(m for m in FIRST if m in found), *middle, *(m for m in LAST if m in found)]
 
 
 def register_all(subparsers: Any) -> None:
-    """Register every command module of this package (in alphabetical order)."""
+    """Register every command module of this package, in :func:`command_modules` order."""
     package = __name__.rsplit(".", 1)[0]
-    for mod in sorted(m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)])):
-        if mod.startswith("_"):
-            continue
+    for mod in command_modules():
         module = importlib.import_module(f"{package}.{mod}")
         if hasattr(module, "register"):
             module.register(subparsers)

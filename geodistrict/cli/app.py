@@ -34,7 +34,7 @@ not freeze the others. GEODISTRICT_SHARED_DATA gives the data folder when --data
 
 def register(subparsers: Any) -> None:
     """Add the ``app`` subcommand."""
-    from . import _Formatter
+    from ._args import Formatter
 
     p = subparsers.add_parser(
         "app",
@@ -45,7 +45,7 @@ def register(subparsers: Any) -> None:
             "its card and its diff against a baseline, location quotients of LEPs, exports."
         ),
         epilog=_EXAMPLE,
-        formatter_class=_Formatter,
+        formatter_class=Formatter,
     )
     p.add_argument("--port", type=int, default=5006, metavar="N", help="port to listen on")
     p.add_argument("--address", default="127.0.0.1", metavar="ADDR", help="address to listen on")

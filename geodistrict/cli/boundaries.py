@@ -7,6 +7,9 @@ import json
 import sys
 from typing import Any
 
+from ._args import Formatter, fetch_arguments, fetch_options
+from ._output import format_table, print_fetched
+
 __all__ = ["register", "run"]
 
 _EXAMPLE = """\
@@ -35,8 +38,6 @@ SHA-256 differs from the catalogue's is refused (--no-verify accepts it).
 
 def register(subparsers: Any) -> None:
     """Add the ``boundaries`` subcommand with its ``list`` and ``fetch`` actions."""
-    from . import _Formatter
-
     p = subparsers.add_parser(
         "boundaries",
         help="the catalogue of official boundary sets: list them, fetch one",
@@ -47,14 +48,14 @@ def register(subparsers: Any) -> None:
             "vintage and licence."
         ),
         epilog=_EXAMPLE,
-        formatter_class=_Formatter,
+        formatter_class=Formatter,
     )
     sub = p.add_subparsers(dest="boundaries_action", metavar="ACTION")
     lp = sub.add_parser(
         "list",
         help="the catalogue as a table (or JSON)",
         description="One row per boundary set: name, title, vintage, status, crs, licence.",
-        formatter_class=_Formatter,
+        formatter_class=Formatter,
     )
     lp.add_argument("--json", action="store_true", help="print the full entries as JSON")
     lp.add_argument("--debug", action="store_true", help="show tracebacks")
@@ -65,38 +66,10 @@ def register(subparsers: Any) -> None:
             "Download a boundary set from its publisher into the cache (or copy it from a "
             "local folder with --from) and print the path of the file."
         ),
-        formatter_class=_Formatter,
+        formatter_class=Formatter,
     )
     fp.add_argument("name", metavar="NAME", help="catalogue name, e.g. lep2021")
-    fp.add_argument(
-        "--from",
-        dest="from_dir",
-        metavar="DIR",
-        default=None,
-        help="copy the file from this folder (searched with its subfolders) instead of "
-        "downloading it",
-    )
-    fp.add_argument(
-        "--cache",
-        metavar="DIR",
-        default=None,
-        help="cache root (default: GEODISTRICT_CACHE_DIR or the user cache directory)",
-    )
-    fp.add_argument(
-        "--no-verify",
-        action="store_true",
-        help="accept a file whose SHA-256 differs from the catalogue's",
-    )
-    fp.add_argument(
-        "--timeout", type=float, default=30.0, metavar="SECONDS", help="per-request timeout"
-    )
-    fp.add_argument(
-        "--retries",
-        type=int,
-        default=3,
-        metavar="N",
-        help="retries after a broken download (each resumes it)",
-    )
+    fetch_arguments(fp, index="catalogue")
     fp.add_argument("--debug", action="store_true", help="show tracebacks")
     p.set_defaults(_run=run, _boundaries_help=p.format_help)
 
@@ -113,12 +86,7 @@ def _status(entry: Any) -> str:
 def _table(entries: list[Any]) -> str:
     header = ("name", "title", "vintage", "status", "crs", "licence")
     rows = [(e.name, e.title, e.vintage, _status(e), e.crs, e.licence) for e in entries]
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    lines = [
-        "  ".join(str(v).ljust(w) for v, w in zip(r, widths, strict=True)).rstrip()
-        for r in [header, *rows]
-    ]
-    return "\n".join(lines)
+    return format_table([header, *rows])
 
 
 def run(args: argparse.Namespace) -> int:
@@ -142,20 +110,6 @@ def run(args: argparse.Namespace) -> int:
             )
         return 0
     entry = get_entry(args.name)
-    path = fetch(
-        entry,
-        cache=args.cache,
-        from_dir=args.from_dir,
-        timeout=args.timeout,
-        retries=args.retries,
-        verify=not args.no_verify,
-    )
-    if not entry.sha256:
-        checked = "no checksum in the catalogue"
-    elif args.no_verify:
-        checked = "checksum not verified: --no-verify"
-    else:
-        checked = "sha256 verified"
-    print(f"{entry.name}: {entry.title} ({checked}); cite: {entry.attribution}", file=sys.stderr)
-    print(path)
+    path = fetch(entry, **fetch_options(args))
+    print_fetched(entry, path, args, unpinned="no checksum in the catalogue")
     return 0

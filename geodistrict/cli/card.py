@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ["register", "run", "read_layers", "parse_by", "parse_buffers", "check_out"]
+__all__ = ["register", "run"]
 
 _EXAMPLE = """\
 examples:
@@ -27,29 +26,9 @@ citation 'publisher, title (year)'. Buffer counts (_800m, _1600m) include the di
 """
 
 
-def points_argument(p: argparse.ArgumentParser) -> None:
-    """Add the repeatable ``--points NAME=PATH|onspd`` and ``--by NAME=COLUMN`` options."""
-    p.add_argument(
-        "--points",
-        action="append",
-        default=None,
-        metavar="NAME=PATH|onspd",
-        help="a point layer (CSV/XLSX with coordinates or postcodes, a vector file, or 'onspd' "
-        "for all UK postcodes, named postcodes); repeatable",
-    )
-    p.add_argument(
-        "--by",
-        action="append",
-        default=None,
-        metavar="NAME=COLUMN",
-        help="sector column of layer NAME for the sector mix (default: sic_section where a "
-        "layer has it); repeatable",
-    )
-
-
 def register(subparsers: Any) -> None:
     """Add the ``card`` subcommand."""
-    from . import _Formatter
+    from ._args import Formatter, points_argument
 
     p = subparsers.add_parser(
         "card",
@@ -61,7 +40,7 @@ def register(subparsers: Any) -> None:
             "published for it with their citations."
         ),
         epilog=_EXAMPLE,
-        formatter_class=_Formatter,
+        formatter_class=Formatter,
     )
     p.add_argument("district", metavar="SLUG|PATH", help="district slug or polygon file")
     points_argument(p)
@@ -94,60 +73,6 @@ def register(subparsers: Any) -> None:
     p.set_defaults(_run=run)
 
 
-def check_out(path: str | None, suffixes: tuple[str, ...], option: str) -> None:
-    """Refuse an output path with another suffix or in a missing folder, before any work."""
-    from .._errors import InputFileError, ParameterError
-
-    if path is None:
-        return
-    p = Path(path)
-    if p.suffix.lower() not in suffixes:
-        raise ParameterError(f"{option} {path}: write it as {' or '.join(suffixes)}.")
-    if not p.parent.exists():
-        raise InputFileError(f"{option} {path}: the folder {p.parent} does not exist; create it.")
-
-
-def read_layers(specs: list[str] | None) -> dict[str, Any]:
-    """``["firms=firms.csv", "onspd"]`` → {name: PointLayer}."""
-    from .._errors import SchemaError
-    from ..io.read import read_points
-    from ._args import points_spec
-
-    out: dict[str, Any] = {}
-    for spec in specs or []:
-        name, path = points_spec(spec)
-        if name in out:
-            raise SchemaError(f"--points: two layers are named {name!r}; give each its own NAME.")
-        out[name] = read_points(path, name=name)
-    return out
-
-
-def parse_by(specs: list[str] | None, layers: dict[str, Any]) -> Any:
-    """``--by`` values → the ``by_sector`` argument (the default column when none given)."""
-    from .._errors import SchemaError
-    from . import _kv
-
-    if not specs:
-        return "sic_section"
-    by = _kv(specs, "--by")
-    unknown = [k for k in by if k not in layers]
-    if unknown:
-        raise SchemaError(f"--by names layer(s) {unknown}, but the layers are {list(layers)}.")
-    return by
-
-
-def parse_buffers(text: str) -> list[float]:
-    """``"800,1600"`` → [800.0, 1600.0]."""
-    from .._errors import ParameterError
-
-    try:
-        return [float(t) for t in text.split(",") if t.strip()]
-    except ValueError as exc:
-        raise ParameterError(
-            f"--buffers {text!r}: give distances in metres separated by commas, e.g. 800,1600."
-        ) from exc
-
-
 def _innovation_sectors(args: argparse.Namespace) -> dict[str, Any] | None:
     """The "innovation sectors" of the district from ``--firms`` (JSON-ready), or None."""
     if not getattr(args, "firms", None):
@@ -177,6 +102,8 @@ def run(args: argparse.Namespace) -> int:
     """Run ``geodistrict card`` (returns the exit status)."""
     from ..districts import district_card
     from ..io.read import read_boundaries
+    from ._args import check_out, parse_buffers, parse_by, read_layers
+    from ._output import print_warnings, write_card_document
 
     check_out(args.out, (".json", ".csv"), "--out")
     layers = read_layers(args.points)
@@ -190,17 +117,9 @@ def run(args: argparse.Namespace) -> int:
         registry=not args.no_registry,
     )
     sectors = _innovation_sectors(args)
-    if args.out.lower().endswith(".json"):
-        doc = {**card.to_dict(), "command": "geodistrict " + " ".join(sys.argv[1:])}
-        if sectors is not None:
-            doc["innovation_sectors"] = sectors
-        Path(args.out).write_text(json.dumps(doc, indent=2, ensure_ascii=False, default=str))
-    else:
-        from ..io.write import csv_safe
-
-        csv_safe(card.to_frame()).to_csv(args.out, index=False)
-    for w in card.warnings:
-        print(f"geodistrict: warning: {w}", file=sys.stderr)
+    extra = {"innovation_sectors": sectors} if sectors is not None else None
+    write_card_document(card, args.out, extra)
+    print_warnings(card.warnings)
     area = f"{card.area_ha:,.1f} ha" if card.area_ha is not None else "no area"
     print(
         f"{card.id}: {area}, {len(card.indicators)} indicators; wrote {args.out}", file=sys.stderr

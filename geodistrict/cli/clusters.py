@@ -8,13 +8,19 @@ land); ``--method gi`` outlines contiguous significant Getis-Ord Gi* hot cells.
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
 import sys
 from typing import Any
 
 from .._errors import ParameterError, SchemaError
 from ..io.write import write_json
-from ._args import points_spec
+from ._args import (
+    POINT_LAYER_HELP,
+    Formatter,
+    point_layer_argument,
+    read_points_option,
+    read_study_area,
+)
+from ._output import command_line, wrote
 
 __all__ = ["register", "run"]
 
@@ -59,10 +65,6 @@ _DEFAULTS: dict[str, Any] = {
 }
 
 
-class _Formatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
-    pass
-
-
 def register(subparsers: Any) -> None:
     """Add the ``clusters`` command."""
     p = subparsers.add_parser(
@@ -79,14 +81,10 @@ def register(subparsers: Any) -> None:
             "Getis-Ord Gi* hot cells."
         ),
         epilog=_EXAMPLE,
-        formatter_class=_Formatter,
+        formatter_class=Formatter,
     )
-    p.add_argument(
-        "--points",
-        required=True,
-        metavar="NAME=PATH|onspd",
-        help="the point layer: CSV/XLSX with coordinates or postcodes, a vector file, or "
-        "'onspd' (all UK postcodes)",
+    point_layer_argument(
+        p, help=POINT_LAYER_HELP.replace("/ 'onspd:E' (postcodes)", "(all UK postcodes)")
     )
     p.add_argument("--xy", metavar="XCOL,YCOL", default=None, help="coordinate columns of a table")
     p.add_argument("--points-crs", metavar="CRS", default=None, help="CRS of a table's coordinates")
@@ -232,36 +230,50 @@ def _given(args: argparse.Namespace, names: tuple[str, ...]) -> list[str]:
     ]
 
 
+def _misplaced(args: argparse.Namespace, names: tuple[str, ...], methods: str) -> list[str]:
+    """One problem per option among ``names`` given although only ``methods`` read it."""
+    return [f"{opt} is for --method {methods}; drop it" for opt in _given(args, names)]
+
+
+def _dbscan_problems(args: argparse.Namespace) -> list[str]:
+    """Problems with the options only --method dbscan reads."""
+    problems = []
+    if args.eps is None:
+        problems.append("--method dbscan needs --eps METRES (e.g. --eps 150)")
+    elif args.eps <= 0:
+        problems.append(f"--eps {args.eps:g} must be a positive distance in metres")
+    if args.min_points is None:
+        problems.append("--method dbscan needs --min-points N (e.g. --min-points 30)")
+    if args.min_cluster_size is not None:
+        problems.append("--min-cluster-size is for --method hdbscan; drop it")
+    return problems
+
+
+def _hdbscan_problems(args: argparse.Namespace) -> list[str]:
+    """Problems with the options only --method hdbscan reads."""
+    problems = []
+    if args.min_cluster_size is None:
+        problems.append("--method hdbscan needs --min-cluster-size N (e.g. 50)")
+    elif args.min_cluster_size < 2:
+        problems.append("--min-cluster-size must be at least 2")
+    if args.eps is not None:
+        problems.append("--eps is for --method dbscan; HDBSCAN chooses its own scale")
+    if args.hull == "buffer" and args.buffer is None:
+        problems.append("--hull buffer with hdbscan needs --buffer METRES")
+    return problems
+
+
 def _point_problems(args: argparse.Namespace) -> list[str]:
     """Problems with the options of --method dbscan / hdbscan."""
-    problems = []
-    if args.method == "dbscan":
-        if args.eps is None:
-            problems.append("--method dbscan needs --eps METRES (e.g. --eps 150)")
-        elif args.eps <= 0:
-            problems.append(f"--eps {args.eps:g} must be a positive distance in metres")
-        if args.min_points is None:
-            problems.append("--method dbscan needs --min-points N (e.g. --min-points 30)")
-        if args.min_cluster_size is not None:
-            problems.append("--min-cluster-size is for --method hdbscan; drop it")
-    else:
-        if args.min_cluster_size is None:
-            problems.append("--method hdbscan needs --min-cluster-size N (e.g. 50)")
-        elif args.min_cluster_size < 2:
-            problems.append("--min-cluster-size must be at least 2")
-        if args.eps is not None:
-            problems.append("--eps is for --method dbscan; HDBSCAN chooses its own scale")
-        if args.hull == "buffer" and args.buffer is None:
-            problems.append("--hull buffer with hdbscan needs --buffer METRES")
+    method = _dbscan_problems if args.method == "dbscan" else _hdbscan_problems
+    problems = method(args)
     if args.min_points is not None and args.min_points < 1:
         problems.append("--min-points must be at least 1")
     if args.buffer is not None and args.buffer <= 0:
         problems.append("--buffer must be a positive distance in metres")
     if not 0 <= args.ratio <= 1:
         problems.append("--ratio must lie between 0 and 1")
-    for opt in _given(args, ("cell", "fdr", *_KDE_ONLY)):
-        problems.append(f"{opt} is for --method kde or gi; drop it")
-    return problems
+    return problems + _misplaced(args, ("cell", "fdr", *_KDE_ONLY), "kde or gi")
 
 
 def _kde_problems(args: argparse.Namespace) -> list[str]:
@@ -284,9 +296,7 @@ def _kde_problems(args: argparse.Namespace) -> list[str]:
         problems.append(str(exc).removeprefix("prime_locations: ").rstrip("."))
     if args.fdr != _DEFAULTS["fdr"]:
         problems.append("--fdr is for --method gi; drop it")
-    for opt in _given(args, _POINT_ONLY):
-        problems.append(f"{opt} is for --method dbscan or hdbscan; drop it")
-    return problems
+    return problems + _misplaced(args, _POINT_ONLY, "dbscan or hdbscan")
 
 
 def _gi_problems(args: argparse.Namespace) -> list[str]:
@@ -298,11 +308,8 @@ def _gi_problems(args: argparse.Namespace) -> list[str]:
         problems.append(f"--cell {args.cell:g} must be a positive size in metres")
     if not 0 < args.fdr < 1:
         problems.append(f"--fdr {args.fdr:g} must lie between 0 and 1 (e.g. 0.05)")
-    for opt in _given(args, _KDE_ONLY):
-        problems.append(f"{opt} is for --method kde; drop it")
-    for opt in _given(args, _POINT_ONLY):
-        problems.append(f"{opt} is for --method dbscan or hdbscan; drop it")
-    return problems
+    problems += _misplaced(args, _KDE_ONLY, "kde")
+    return problems + _misplaced(args, _POINT_ONLY, "dbscan or hdbscan")
 
 
 def _check_options(args: argparse.Namespace) -> None:
@@ -356,48 +363,27 @@ def _compare(
 
 def _read_layer(args: argparse.Namespace) -> tuple[str, Any]:
     """The --points layer (with --xy and --points-crs) and its short name."""
-    from ..io.read import read_points
-
-    name, path = points_spec(args.points)
-    x = y = None
-    if args.xy:
-        parts = [s.strip() for s in args.xy.split(",")]
-        if len(parts) != 2 or not all(parts):
-            raise SchemaError(f"--xy {args.xy}: give two columns, XCOL,YCOL.")
-        x, y = parts
-    return name, read_points(path, name=name, x=x, y=y, crs=args.points_crs).require_points()
+    name, layer = read_points_option(args.points, xy=args.xy, crs=args.points_crs)
+    return name, layer.require_points()
 
 
 def _study_area(args: argparse.Namespace) -> Any:
     """--within as Boundaries, reduced to --within-name when given (kde, gi)."""
-    from ..io.read import read_boundaries
-
-    if not args.within:
-        if args.within_name:
-            raise SchemaError(f"--within-name {args.within_name!r} needs --within PATH.")
-        return None
-    within = read_boundaries(args.within)
-    if args.within_name:
-        from .hotspots import _select
-
-        within = _select(within, [args.within_name], args.within)
-    return within
+    if args.within_name and not args.within:
+        raise SchemaError(f"--within-name {args.within_name!r} needs --within PATH.")
+    return read_study_area(args.within, [args.within_name] if args.within_name else None)
 
 
-def _provenance(args: argparse.Namespace, sources: list[Any], crs: str, params: Any) -> Any:
-    from .._version import __version__
+def _provenance(inputs: list[Any], crs: str, params: Any) -> dict[str, Any]:
+    """The provenance of the outlines: the inputs (None: not given), CRS, parameters."""
+    from ..provenance import provenance_block
 
-    return {
-        "tool": f"geodistrict {__version__}",
-        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
-        "sources": sources,
-        "attribution": list(
-            dict.fromkeys(s["attribution"] for s in sources if s.get("attribution"))
-        ),
-        "crs": {"output": crs, "measured_in": crs},
-        "parameters": params,
-        "command": "geodistrict " + " ".join(sys.argv[1:]),
-    }
+    return provenance_block(
+        layers=inputs,
+        crs={"output": crs, "measured_in": crs},
+        parameters=params,
+        command=command_line(),
+    )
 
 
 def _accounting(layer: Any, inside: int, outside: int, in_outlines: int) -> dict[str, Any]:
@@ -463,9 +449,7 @@ def _run_kde(args: argparse.Namespace) -> int:
         **report["parameters"],
     }
     report["parameters"] = params
-    sources = [layer.info.as_dict(), populated.info.as_dict()]
-    sources += [within.info.as_dict()] if within is not None else []
-    report["provenance"] = _provenance(args, sources, report["crs"], params)
+    report["provenance"] = _provenance([layer, populated, within], report["crs"], params)
     _finish(args, result.outlines, report)
     pts = report["points"]
     print(
@@ -478,7 +462,7 @@ def _run_kde(args: argparse.Namespace) -> int:
         f"seed {result.seed})",
         file=sys.stderr,
     )
-    print("wrote " + ", ".join(str(p) for p in (args.out, args.report) if p), file=sys.stderr)
+    wrote(args.out, args.report)
     return 0
 
 
@@ -523,8 +507,7 @@ def _run_gi(args: argparse.Namespace) -> int:
             for r in outlines.drop(columns="geometry").to_dict("records")
         ],
     }
-    sources = [layer.info.as_dict()] + ([within.info.as_dict()] if within is not None else [])
-    report["provenance"] = _provenance(args, sources, crs, params)
+    report["provenance"] = _provenance([layer, within], crs, params)
     _finish(args, outlines, report)
     pts = report["points"]
     print(
@@ -534,7 +517,7 @@ def _run_gi(args: argparse.Namespace) -> int:
         f"{report['n_outlines']} outlines holding {pts['in_outlines']} points",
         file=sys.stderr,
     )
-    print("wrote " + ", ".join(str(p) for p in (args.out, args.report) if p), file=sys.stderr)
+    wrote(args.out, args.report)
     return 0
 
 
@@ -544,15 +527,51 @@ def run(args: argparse.Namespace) -> int:
     return _METHODS[args.method](args)
 
 
+def _point_accounting(layer: Any, located: dict[str, Any]) -> dict[str, Any]:
+    """Input rows = located + rejected; located = clustered + noise + outside the window."""
+    pts = {
+        "input_rows": int(layer.n_input),
+        "rejected_rows": int(len(layer.rejected)),
+        "located": int(len(layer)),
+        **{k: v for k, v in located.items() if k != "input"},
+    }
+    pts["balanced"] = (
+        pts["clustered"] + pts["noise"] + pts["outside_window"] == pts["located"]
+        and pts["located"] + pts["rejected_rows"] == pts["input_rows"]
+    )
+    return pts
+
+
+def _write_labels(path: str, layer: Any, result: Any) -> None:
+    """One CSV row per located point inside --within: row, id, x, y, cluster."""
+    import pandas as pd
+
+    from ..clusters.outlines import OUTSIDE
+    from ..crs import transform_xy
+    from ..io.write import write_table
+
+    lx, ly = transform_xy(layer.x, layer.y, layer.crs, result.crs)
+    idf = layer.info.id_field
+    frame = pd.DataFrame(
+        {
+            "row": layer.attributes["row"].to_numpy(),
+            "id": layer.attributes[idf].to_numpy() if idf and idf in layer.attributes else None,
+            "x": lx,
+            "y": ly,
+            "cluster": result.labels,
+        }
+    )
+    # points outside --within are counted in the report, not listed
+    write_table(frame.loc[result.labels != OUTSIDE], path)
+
+
 def _run_points(args: argparse.Namespace) -> int:
     """DBSCAN or HDBSCAN clusters of the points, outlined, every point labelled."""
-    from .._version import __version__
-    from ..clusters.outlines import OUTSIDE, dbscan_outlines, hdbscan_outlines
-    from ..io.read import read_boundaries
+    from ..clusters.outlines import dbscan_outlines, hdbscan_outlines
     from ..io.write import write_table
 
     name, layer = _read_layer(args)
-    within = read_boundaries(args.within) if args.within else None
+    within = read_study_area(args.within)
     common = {
         "within": within,
         "boundary": args.within_name,
@@ -567,52 +586,13 @@ def _run_points(args: argparse.Namespace) -> int:
             layer, min_cluster_size=args.min_cluster_size, min_samples=args.min_points, **common
         )
     report = result.report()
-    located = report["points"]
-    report["points"] = {
-        "input_rows": int(layer.n_input),
-        "rejected_rows": int(len(layer.rejected)),
-        "located": int(len(layer)),
-        **{k: v for k, v in located.items() if k != "input"},
-    }
-    report["points"]["balanced"] = (
-        report["points"]["clustered"]
-        + report["points"]["noise"]
-        + report["points"]["outside_window"]
-        == report["points"]["located"]
-        and report["points"]["located"] + report["points"]["rejected_rows"]
-        == report["points"]["input_rows"]
-    )
+    report["points"] = _point_accounting(layer, report["points"])
     if args.compare:
         report["compare"] = _compare(result.outlines, args.compare, args.compare_name)
-    sources = [layer.info.as_dict()] + ([within.info.as_dict()] if within is not None else [])
-    report["provenance"] = {
-        "tool": f"geodistrict {__version__}",
-        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
-        "sources": sources,
-        "attribution": [s["attribution"] for s in sources if s.get("attribution")],
-        "crs": {"output": report["crs"], "measured_in": report["crs"]},
-        "parameters": report["parameters"],
-        "command": "geodistrict " + " ".join(sys.argv[1:]),
-    }
+    report["provenance"] = _provenance([layer, within], report["crs"], report["parameters"])
     write_table(result.outlines, args.out, provenance=report["provenance"])
     if args.labels:
-        import pandas as pd
-
-        from ..crs import transform_xy
-
-        lx, ly = transform_xy(layer.x, layer.y, layer.crs, result.crs)
-        idf = layer.info.id_field
-        frame = pd.DataFrame(
-            {
-                "row": layer.attributes["row"].to_numpy(),
-                "id": layer.attributes[idf].to_numpy() if idf and idf in layer.attributes else None,
-                "x": lx,
-                "y": ly,
-                "cluster": result.labels,
-            }
-        )
-        # points outside --within are counted in the report, not listed
-        write_table(frame.loc[result.labels != OUTSIDE], args.labels)
+        _write_labels(args.labels, layer, result)
     if args.report:
         write_json(args.report, report)
     pts = report["points"]
@@ -622,8 +602,7 @@ def _run_points(args: argparse.Namespace) -> int:
         + (f" ({pts['rejected_rows']} rows had no location)" if pts["rejected_rows"] else ""),
         file=sys.stderr,
     )
-    wrote = [args.out] + [p for p in (args.labels, args.report) if p]
-    print("wrote " + ", ".join(map(str, wrote)), file=sys.stderr)
+    wrote(args.out, args.labels, args.report)
     return 0
 
 

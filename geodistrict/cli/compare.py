@@ -29,8 +29,7 @@ output: one row per district with id, name, area_km2, area_ha, every indicator o
 
 def register(subparsers: Any) -> None:
     """Add the ``compare`` subcommand."""
-    from . import _Formatter
-    from .card import points_argument
+    from ._args import Formatter, points_argument
 
     p = subparsers.add_parser(
         "compare",
@@ -40,7 +39,7 @@ def register(subparsers: Any) -> None:
             "lay them side by side, one row per district."
         ),
         epilog=_EXAMPLE,
-        formatter_class=_Formatter,
+        formatter_class=Formatter,
     )
     p.add_argument("districts", nargs="+", metavar="SLUG|PATH", help="districts to compare")
     points_argument(p)
@@ -99,7 +98,8 @@ def _html(table: Any) -> str:
 def run(args: argparse.Namespace) -> int:
     """Run ``geodistrict compare`` (returns the exit status)."""
     from ..districts import compare_cards, compare_chart, district_card
-    from .card import check_out, parse_buffers, parse_by, read_layers
+    from ._args import check_out, parse_buffers, parse_by, read_layers
+    from ._output import print_warnings
 
     check_out(args.out, (".csv", ".md", ".html"), "--out")
     check_out(args.chart, (".png", ".svg"), "--chart")
@@ -131,8 +131,7 @@ def run(args: argparse.Namespace) -> int:
     if args.chart:
         compare_chart(table, args.chart)
     for c in cards:
-        for w in c.warnings:
-            print(f"geodistrict: warning: {w}", file=sys.stderr)
+        print_warnings(c.warnings)
     written = ", ".join(p for p in (args.out, args.chart) if p)
     print(f"{len(cards)} districts compared; wrote {written}", file=sys.stderr)
     return 0

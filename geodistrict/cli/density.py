@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
 from ..io.write import write_json
-from ._args import points_spec
+from ._args import (
+    Formatter,
+    add_cluster_options,
+    check_cluster_options,
+    check_folders,
+    point_layer_argument,
+    read_points_option,
+    read_study_area,
+)
+from ._output import command_line, wrote
 
 __all__ = ["register", "run"]
 
@@ -34,8 +42,6 @@ to the number of points. No edge correction: the report states the mass spilling
 
 def register(subparsers: Any) -> None:
     """Add the ``density`` subcommand."""
-    from . import _Formatter, add_cluster_options
-
     p = subparsers.add_parser(
         "density",
         help="kernel density surface of a point layer (GeoTIFF, points per km²)",
@@ -45,15 +51,9 @@ def register(subparsers: Any) -> None:
             "(or weight) per km²; its integral equals the number of points."
         ),
         epilog=_EXAMPLE,
-        formatter_class=_Formatter,
+        formatter_class=Formatter,
     )
-    p.add_argument(
-        "--points",
-        required=True,
-        metavar="NAME=PATH|onspd",
-        help="the point layer: CSV/XLSX with coordinates or postcodes, a vector file, or "
-        "'onspd' / 'onspd:E' (postcodes)",
-    )
+    point_layer_argument(p)
     p.add_argument(
         "--within",
         metavar="PATH",
@@ -128,13 +128,9 @@ def _levels(text: str, result: Any) -> dict[str, float]:
     return out
 
 
-def run(args: argparse.Namespace) -> int:
-    """Run ``geodistrict density`` (returns the exit status)."""
-    from .._errors import InputFileError
-    from ..clusters.kde import ParameterError, check_parameters, default_cell, kde
-    from ..io.read import read_boundaries, read_points
-    from ..io.write import write_table
-    from . import _check_cluster_options
+def _check_options(args: argparse.Namespace) -> None:
+    """Refuse wrong kernel options, outputs and cluster options before any work."""
+    from ..clusters.kde import ParameterError, check_parameters
 
     check_parameters(
         bandwidth_m=args.bandwidth,
@@ -145,24 +141,14 @@ def run(args: argparse.Namespace) -> int:
         raise ParameterError("--edge renormalise runs on one machine only; drop --cluster.")
     if args.levels and not args.contours:
         raise ParameterError("--levels needs --contours PATH.gpkg to write the patches to.")
-    for opt, path in (
-        ("--out", args.out),
-        ("--contours", args.contours),
-        ("--report", args.report),
-    ):
-        if path and not Path(path).parent.exists():
-            raise InputFileError(
-                f"{opt} {path}: the folder {Path(path).parent} does not exist; create it first."
-            )
-    _check_cluster_options(args)
-    name, spec = points_spec(args.points, example="universities")
-    if args.cluster and Path(spec).is_dir():  # partitioned GeoParquet, read by the tasks
-        from ..scale import read_partitioned
+    check_folders([("--out", args.out), ("--contours", args.contours), ("--report", args.report)])
+    check_cluster_options(args)
 
-        layer = read_partitioned(spec, name=name).require_points()
-    else:
-        layer = read_points(spec, name=name).require_points()
-    within = read_boundaries(args.within) if args.within else None
+
+def _surface(args: argparse.Namespace, layer: Any, within: Any) -> Any:
+    """The kernel density of the layer, on Dask with ``--cluster``."""
+    from ..clusters.kde import default_cell, kde
+
     options = {
         "bandwidth_m": args.bandwidth,
         "cell_m": args.cell,
@@ -170,19 +156,22 @@ def run(args: argparse.Namespace) -> int:
         "weights": args.weight,
         "within": within,
     }
-    if args.cluster:
-        from ..scale import dask_client, kde_dask
+    if not args.cluster:
+        return kde(layer, edge=args.edge, **options)
+    from ..scale import dask_client, kde_dask
 
-        if options["cell_m"] is None:
-            options["cell_m"] = default_cell(args.bandwidth, args.kernel)
-        with dask_client(args.cluster) as client:
-            result = kde_dask(layer, client=client, partitions=args.partitions, **options)
-    else:
-        result = kde(layer, edge=args.edge, **options)
-    command = "geodistrict " + " ".join(sys.argv[1:])
+    if options["cell_m"] is None:
+        options["cell_m"] = default_cell(args.bandwidth, args.kernel)
+    with dask_client(args.cluster) as client:
+        return kde_dask(layer, client=client, partitions=args.partitions, **options)
+
+
+def _report(args: argparse.Namespace, layer: Any, within: Any, result: Any) -> dict[str, Any]:
+    """The JSON report: parameters, surface, accounting of the points, provenance."""
+    from ..provenance import provenance_block
+
     meta = result.metadata()
-    result.to_geotiff(args.out, tags={"command": command})
-    report: dict[str, Any] = {
+    return {
         "parameters": {
             "points": args.points,
             "within": args.within,
@@ -209,41 +198,46 @@ def run(args: argparse.Namespace) -> int:
         "lost_edge_mass": result.lost_mass,
         "spill_mass": result.spill_mass,
         "edge": result.edge,
-        "provenance": {
-            "tool": f"geodistrict {meta['geodistrict_version']}",
-            "command": command,
-            "sources": [layer.info.as_dict()]
-            + ([within.info.as_dict()] if within is not None else []),
-            "attribution": [
-                a
-                for a in dict.fromkeys(
-                    [layer.info.attribution, within.info.attribution if within else None]
-                )
-                if a
-            ],
+        "provenance": provenance_block(layers=[layer, within], command=command_line()),
+    }
+
+
+def _contours(args: argparse.Namespace, result: Any, provenance: dict[str, Any]) -> dict[str, Any]:
+    """Write the patches at each ``--levels`` value; their entry of the report."""
+    from ..io.write import write_table
+
+    levels = _levels(args.levels or "top1,top5", result)
+    patches = result.contours(levels)
+    write_table(patches, args.contours, provenance=provenance)
+    return {
+        "path": str(args.contours),
+        "levels": levels,
+        "patches": {k: int((patches["label"] == k).sum()) for k in levels},
+        "area_km2": {
+            k: float(patches.loc[patches["label"] == k, "area_km2"].sum()) for k in levels
         },
     }
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``geodistrict density`` (returns the exit status)."""
+    _check_options(args)
+    _, layer = read_points_option(args.points, example="universities", cluster=args.cluster)
+    layer = layer.require_points()
+    within = read_study_area(args.within)
+    result = _surface(args, layer, within)
+    result.to_geotiff(args.out, tags={"command": command_line()})
+    report = _report(args, layer, within, result)
     if args.contours:
-        levels = _levels(args.levels or "top1,top5", result)
-        patches = result.contours(levels)
-        write_table(patches, args.contours, provenance=report["provenance"])
-        report["contours"] = {
-            "path": str(args.contours),
-            "levels": levels,
-            "patches": {k: int((patches["label"] == k).sum()) for k in levels},
-            "area_km2": {
-                k: float(patches.loc[patches["label"] == k, "area_km2"].sum()) for k in levels
-            },
-        }
+        report["contours"] = _contours(args, result, report["provenance"])
     if args.report:
         write_json(args.report, report)
     excl = f", {result.n_excluded} outside --within excluded" if args.within else ""
     print(
         f"{layer.name}: {result.n_points} points{excl}; surface {result.array.shape[1]} x "
-        f"{result.array.shape[0]} cells of {result.cell_m:g} m, integral {meta['integral']:,.6g} "
-        f"{meta['units'].replace(' per km2', '')}",
+        f"{result.array.shape[0]} cells of {result.cell_m:g} m, integral "
+        f"{report['integral']:,.6g} {report['surface']['units'].replace(' per km2', '')}",
         file=sys.stderr,
     )
-    written = [args.out, args.contours, args.report]
-    print("wrote " + ", ".join(str(p) for p in written if p), file=sys.stderr)
+    wrote(args.out, args.contours, args.report)
     return 0

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from pathlib import Path
 from typing import Any
 
 __all__ = ["register", "run"]
@@ -27,8 +25,7 @@ change, change_pct). Areas are exact geometric differences in metres.
 
 def register(subparsers: Any) -> None:
     """Add the ``diff`` subcommand."""
-    from . import _Formatter
-    from .card import points_argument
+    from ._args import Formatter, points_argument
 
     p = subparsers.add_parser(
         "diff",
@@ -39,7 +36,7 @@ def register(subparsers: Any) -> None:
             "that gain."
         ),
         epilog=_EXAMPLE,
-        formatter_class=_Formatter,
+        formatter_class=Formatter,
     )
     p.add_argument("proposed", metavar="PROPOSED", help="slug or polygon file")
     p.add_argument("baseline", metavar="BASELINE", help="slug or polygon file")
@@ -52,21 +49,15 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run ``geodistrict diff`` (returns the exit status)."""
     from ..districts import diff_districts
-    from .card import check_out, parse_by, read_layers
+    from ._args import check_out, parse_by, read_layers
+    from ._output import print_warnings, write_card_document
 
     check_out(args.out, (".json", ".csv"), "--out")
     layers = read_layers(args.points)
     d = diff_districts(args.proposed, args.baseline, layers=layers,
                        by_sector=parse_by(args.by, layers))  # fmt: skip
-    if args.out.lower().endswith(".json"):
-        doc = {**d.to_dict(), "command": "geodistrict " + " ".join(sys.argv[1:])}
-        Path(args.out).write_text(json.dumps(doc, indent=2, ensure_ascii=False, default=str))
-    else:
-        from ..io.write import csv_safe
-
-        csv_safe(d.to_frame()).to_csv(args.out, index=False)
-    for w in d.warnings:
-        print(f"geodistrict: warning: {w}", file=sys.stderr)
+    write_card_document(d, args.out)
+    print_warnings(d.warnings)
     print(
         f"{d.proposed['id']} vs {d.baseline['id']}: +{d.area_added_ha:,.2f} ha, "
         f"-{d.area_removed_ha:,.2f} ha; wrote {args.out}",

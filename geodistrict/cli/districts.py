@@ -7,6 +7,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ._args import Formatter
+from ._output import command_line
+
 __all__ = ["register", "run", "COLUMNS"]
 
 #: Columns of the table, in order (the first five are the command's contract).
@@ -40,7 +43,7 @@ def register(subparsers: Any) -> None:
             "hectares in the district's own metric CRS."
         ),
         epilog=_EXAMPLE,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=Formatter,
     )
     p.add_argument(
         "--out",
@@ -135,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
             layers=[],
             parameters={
                 "area_ha": "planar area in each district's own metric CRS (metric_crs)",
-                "command": "geodistrict " + " ".join(sys.argv[1:]),
+                "command": command_line(),
             },
         )
         write_table(table, out, provenance=prov)

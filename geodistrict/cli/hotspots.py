@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
 import sys
-from pathlib import Path
 from typing import Any
 
 from ..io.write import write_json
-from ._args import points_spec
+from ._args import (
+    Formatter,
+    add_cluster_options,
+    check_cluster_options,
+    check_folders,
+    point_layer_argument,
+    read_points_option,
+    read_study_area,
+)
+from ._output import command_line
 
 __all__ = ["register", "run"]
 
@@ -34,8 +41,6 @@ their licences.
 
 def register(subparsers: Any) -> None:
     """Add the ``hotspots`` subcommand."""
-    from . import _Formatter, add_cluster_options
-
     p = subparsers.add_parser(
         "hotspots",
         help="hot spots of a point layer on a square or hexagonal grid (Gi* or local Moran)",
@@ -46,15 +51,9 @@ def register(subparsers: Any) -> None:
             "correction (Benjamini-Hochberg FDR by default)."
         ),
         epilog=_EXAMPLE,
-        formatter_class=_Formatter,
+        formatter_class=Formatter,
     )
-    p.add_argument(
-        "--points",
-        required=True,
-        metavar="NAME=PATH|onspd",
-        help="the point layer: CSV/XLSX with coordinates or postcodes, a vector file, or "
-        "'onspd' / 'onspd:E' (postcodes)",
-    )
+    point_layer_argument(p)
     p.add_argument(
         "--within",
         metavar="PATH",
@@ -131,57 +130,10 @@ def register(subparsers: Any) -> None:
     p.set_defaults(_run=run)
 
 
-def _select(b: Any, wanted: list[str], path: str) -> Any:
-    """The features of ``b`` whose id or name is in ``wanted``."""
-    from .._errors import SchemaError
-    from ..boundaries import prepare_boundaries
-
-    ids = b.data["id"].astype(str)
-    names = b.data["name"].astype(str)
-    keep = ids.isin(wanted) | names.isin(wanted)
-    missing = [w for w in wanted if w not in set(ids) | set(names)]
-    if missing:
-        raise SchemaError(
-            f"{path}: no feature with id or name {', '.join(map(repr, missing))}; ids look like "
-            f"{', '.join(ids.head(3))} (run 'geodistrict inspect {path}')."
-        )
-    return prepare_boundaries(
-        b.data[keep.to_numpy()],
-        id="id",
-        name="name",
-        metric_crs=b.metric_crs,
-        source=b.info.source,
-        info=b.info,
-    )
-
-
-def run(args: argparse.Namespace) -> int:
-    """Run ``geodistrict hotspots`` (returns the exit status)."""
-    from .._errors import InputFileError
-    from .._version import __version__
+def _grid(args: argparse.Namespace, layer: Any, within: Any) -> Any:
+    """The tested grid cells, on Dask with ``--cluster``."""
     from ..clusters.hotspots import hotspots
-    from ..io.read import read_boundaries, read_points
-    from ..io.write import write_table
-    from . import _check_cluster_options
 
-    for opt, path in (("--out", args.out), ("--report", args.report)):
-        if path and not Path(path).parent.exists():
-            raise InputFileError(
-                f"{opt} {path}: the folder {Path(path).parent} does not exist; create it first."
-            )
-    _check_cluster_options(args)
-    name, spec = points_spec(args.points)
-    if args.cluster and Path(spec).is_dir():  # partitioned GeoParquet, read by the tasks
-        from ..scale import read_partitioned
-
-        layer = read_partitioned(spec, name=name).require_points()
-    else:
-        layer = read_points(spec, name=name).require_points()
-    within = None
-    if args.within:
-        within = read_boundaries(args.within)
-        if args.within_id:
-            within = _select(within, args.within_id, args.within)
     options = dict(
         within=within,
         cell_m=args.cell,
@@ -195,30 +147,37 @@ def run(args: argparse.Namespace) -> int:
         fdr=args.fdr,
         correction=args.correction,
     )
-    if args.cluster:
-        from ..scale import dask_client, hotspots_dask
+    if not args.cluster:
+        return hotspots(layer, **options)
+    from ..scale import dask_client, hotspots_dask
 
-        with dask_client(args.cluster) as client:
-            out = hotspots_dask(layer, client=client, partitions=args.partitions, **options)
-    else:
-        out = hotspots(layer, **options)
+    with dask_client(args.cluster) as client:
+        return hotspots_dask(layer, client=client, partitions=args.partitions, **options)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``geodistrict hotspots`` (returns the exit status)."""
+    from ..io.write import write_table
+    from ..provenance import provenance_block
+
+    check_folders([("--out", args.out), ("--report", args.report)])
+    check_cluster_options(args)
+    _, layer = read_points_option(args.points, cluster=args.cluster)
+    layer = layer.require_points()
+    within = read_study_area(args.within, args.within_id)
+    out = _grid(args, layer, within)
     params = out.attrs["hotspots"]
-    command = "geodistrict " + " ".join(sys.argv[1:])
-    sources = [layer.info.as_dict()] + ([within.info.as_dict()] if within is not None else [])
-    provenance = {
-        "tool": f"geodistrict {__version__}",
-        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
-        "command": command,
-        "sources": sources,
-        "attribution": [s["attribution"] for s in sources if s.get("attribution")],
-        "crs": {"output": out.crs.to_string(), "points": layer.crs.to_string()},
-        "parameters": {
+    provenance = provenance_block(
+        layers=[layer, within],
+        crs={"output": out.crs.to_string(), "points": layer.crs.to_string()},
+        parameters={
             "points": args.points,
             "within": args.within,
             "within_id": args.within_id,
             **params,
         },
-    }
+        command=command_line(),
+    )
     write_table(out, args.out, provenance=provenance)
     report = {
         "parameters": params,

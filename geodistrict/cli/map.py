@@ -40,7 +40,7 @@ _STATIC = (".png", ".svg", ".pdf")
 
 def register(subparsers: Any) -> None:
     """Add the ``map`` subcommand."""
-    from . import _Formatter
+    from ._args import Formatter
 
     p = subparsers.add_parser(
         "map",
@@ -52,7 +52,7 @@ def register(subparsers: Any) -> None:
             "and open offline: Leaflet is inlined unless --cdn is given."
         ),
         epilog=_EXAMPLE,
-        formatter_class=_Formatter,
+        formatter_class=Formatter,
     )
     p.add_argument(
         "--boundaries",
@@ -219,70 +219,83 @@ def _figures() -> Any:
     return figures
 
 
-def run(args: argparse.Namespace) -> int:
-    """Run ``geodistrict map`` (returns the exit status)."""
-    from .._errors import InputFileError, ParameterError
-    from .card import read_layers
+def _check_options(args: argparse.Namespace, out: Path) -> None:
+    """Refuse a wrong output or a surface without its size, before any work."""
+    from .._errors import ParameterError
+    from ._args import check_folders
 
-    out = Path(args.out)
     suffix = out.suffix.lower()
     if suffix not in (".html", ".htm", *_STATIC):
         raise ParameterError(f"--out {args.out}: write .html, .png, .svg or .pdf.")
-    if not out.parent.exists():
-        raise InputFileError(f"--out {args.out}: the folder {out.parent} does not exist.")
+    check_folders([("--out", args.out)])
+    if args.compare and suffix not in (".png", ".svg"):
+        raise ParameterError(
+            "--compare draws one panel per district as a figure: write --out PATH.png or "
+            ".svg (for one interactive map of several districts use --districts)."
+        )
     if args.compare:
-        if suffix not in (".png", ".svg"):
-            raise ParameterError(
-                "--compare draws one panel per district as a figure: write --out PATH.png or "
-                ".svg (for one interactive map of several districts use --districts)."
-            )
-        path = Path(_figures().compare_panels(list(args.compare), out) or out)
-        print(f"wrote {path}", file=sys.stderr)
-        return 0
+        return
     if args.density and not args.bandwidth:
         raise ParameterError(
             f"--density {args.density} needs --bandwidth METRES, e.g. --bandwidth 1000."
         )
     if args.hotspots and not args.cell:
         raise ParameterError(f"--hotspots {args.hotspots} needs --cell METRES, e.g. --cell 250.")
-    b = _boundaries(args.boundaries)
-    layers = read_layers(args.points)
-    for lay in layers.values():
-        lay.require_points()
+
+
+def _check_drawing(args: argparse.Namespace, b: Any, static: bool) -> None:
+    """Refuse options the chosen output cannot draw."""
+    from .._errors import ParameterError
+
     if args.choropleth and b is None:
         raise ParameterError("--choropleth needs --boundaries to colour.")
-    static = suffix in _STATIC
     if static and args.districts:
         raise ParameterError(
             "--districts is drawn on interactive maps (--out PATH.html); for a figure of "
             "districts use --compare SLUG ... --out PATH.png."
         )
-    kwargs: dict[str, Any] = {"boundaries": b, "k": args.k, "title": args.title}
-    if static:  # geodistrict.figures names Fisher-Jenks after the algorithm
-        kwargs["scheme"] = {"natural_breaks": "fisher_jenks"}.get(args.scheme, args.scheme)
-    else:
-        kwargs |= {
-            "scheme": args.scheme,
-            "basemap": args.basemap,
-            "simplify_m": args.simplify,
-            "max_markers": args.max_markers,
-        }
-    if args.choropleth:
-        from .._errors import SchemaError
-        from ..metrics.profile import profile
+    if not static and args.cdn and args.self_contained:
+        raise ParameterError("--cdn and --self-contained contradict each other; give one.")
 
-        p = profile(b, list(layers.values()))
-        if args.choropleth not in p.table.columns:
-            numeric = [c for c in p.table.columns if c not in ("id", "name", "geometry")]
-            raise SchemaError(
-                f"--choropleth {args.choropleth}: the profile has no such column; columns are "
-                f"{', '.join(numeric)}."
-            )
-        kwargs["choropleth"] = p.table.set_index("id")[args.choropleth]
+
+def _style(args: argparse.Namespace, static: bool) -> dict[str, Any]:
+    """The classification and, on HTML maps, basemap, simplification and marker options."""
+    if static:  # geodistrict.figures names Fisher-Jenks after the algorithm
+        return {"scheme": {"natural_breaks": "fisher_jenks"}.get(args.scheme, args.scheme)}
+    return {
+        "scheme": args.scheme,
+        "basemap": args.basemap,
+        "simplify_m": args.simplify,
+        "max_markers": args.max_markers,
+    }
+
+
+def _choropleth(b: Any, layers: dict[str, Any], column: str) -> Any:
+    """The profile column ``column`` of the boundaries, indexed by id."""
+    from .._errors import SchemaError
+    from ..metrics.profile import profile
+
+    p = profile(b, list(layers.values()))
+    if column not in p.table.columns:
+        numeric = [c for c in p.table.columns if c not in ("id", "name", "geometry")]
+        raise SchemaError(
+            f"--choropleth {column}: the profile has no such column; columns are "
+            f"{', '.join(numeric)}."
+        )
+    return p.table.set_index("id")[column]
+
+
+def _layers_drawn(args: argparse.Namespace, b: Any, layers: dict[str, Any]) -> dict[str, Any]:
+    """The choropleth, density, hot spots, districts and point layers to draw."""
+    from ..maps import CLUSTER_MAX
+
+    drawn: dict[str, Any] = {}
+    if args.choropleth:
+        drawn["choropleth"] = _choropleth(b, layers, args.choropleth)
     if args.density:
         from ..clusters.kde import kde
 
-        kwargs["density"] = kde(
+        drawn["density"] = kde(
             _layer(layers, args.density, "--density"),
             bandwidth_m=args.bandwidth,
             cell_m=args.cell,  # None: bandwidth / 8
@@ -291,28 +304,43 @@ def run(args: argparse.Namespace) -> int:
     if args.hotspots:
         from ..clusters.hotspots import hotspots
 
-        kwargs["hotspots"] = hotspots(
+        drawn["hotspots"] = hotspots(
             _layer(layers, args.hotspots, "--hotspots"), within=b, cell_m=args.cell
         )
     if args.districts:
         from ..districts.registry import district_boundaries
 
-        kwargs["districts"] = district_boundaries(list(args.districts))
-    from ..maps import CLUSTER_MAX
-
+        drawn["districts"] = district_boundaries(list(args.districts))
     surfaces = {args.density, args.hotspots} - {None}
-    kwargs["points"] = [
+    drawn["points"] = [
         lay for name, lay in layers.items() if not (name in surfaces and len(lay) > CLUSTER_MAX)
     ]
+    return drawn
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``geodistrict map`` (returns the exit status)."""
+    from ._args import read_layers
+
+    out = Path(args.out)
+    _check_options(args, out)
+    if args.compare:
+        path = Path(_figures().compare_panels(list(args.compare), out) or out)
+        print(f"wrote {path}", file=sys.stderr)
+        return 0
+    b = _boundaries(args.boundaries)
+    layers = read_layers(args.points)
+    for lay in layers.values():
+        lay.require_points()
+    static = out.suffix.lower() in _STATIC
+    _check_drawing(args, b, static)
+    kwargs: dict[str, Any] = {"boundaries": b, "k": args.k, "title": args.title}
+    kwargs |= _style(args, static) | _layers_drawn(args, b, layers)
     if static:
         path = Path(_figures().static_map(out, **kwargs) or out)
     else:
         from ..maps import make_map, save_map
 
-        if args.cdn and args.self_contained:
-            from .._errors import ParameterError
-
-            raise ParameterError("--cdn and --self-contained contradict each other; give one.")
         m = make_map(**kwargs)
         path = save_map(m, out, self_contained=not args.cdn, budget_mb=args.budget_mb)
     size = path.stat().st_size / 1e6

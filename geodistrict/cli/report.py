@@ -8,6 +8,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ._args import Formatter
+from ._output import command_line
+
 __all__ = ["register", "run"]
 
 _EXAMPLE = """\
@@ -41,7 +44,6 @@ _NOUNS = {"LEP": "LEP", "LAD": "local authority", "CAUTH": "combined authority",
 def register(subparsers: Any) -> None:
     """Add the ``report`` subcommand."""
     from ..reports import DEFAULT_MIN_COUNT, DEFAULT_MIN_LQ
-    from . import _Formatter
 
     p = subparsers.add_parser(
         "report",
@@ -55,7 +57,7 @@ def register(subparsers: Any) -> None:
             "changes between boundary vintages, and every source, licence and parameter."
         ),
         epilog=_EXAMPLE,
-        formatter_class=_Formatter,
+        formatter_class=Formatter,
     )
     p.add_argument("places", nargs="*", metavar="PLACE", help="place id or name (or --all)")
     p.add_argument("--all", action="store_true", help="every place of --boundaries")
@@ -221,7 +223,7 @@ def run(args: argparse.Namespace) -> int:
         places=places,
         pdf=not args.no_pdf,
         chromium=args.chromium,
-        command="geodistrict " + " ".join(sys.argv[1:]),
+        command=command_line(),
         title=args.title,
         debug=args.debug,
         firms=_firms(args),

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
 import sys
 from typing import Any
+
+from ._args import Formatter, points_spec
+from ._output import command_line
 
 __all__ = ["register", "run"]
 
@@ -46,7 +48,7 @@ def register(subparsers: Any) -> None:
             "null."
         ),
         epilog=_EXAMPLE,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=Formatter,
     )
     p.add_argument("--points", required=True, metavar="NAME=PATH", help="the firms")
     p.add_argument("--sic-column", metavar="COL", default=None, help="the SIC code column")
@@ -96,23 +98,96 @@ def _group(firms: Any, spec: str, groupings: Any, option: str) -> tuple[Any, str
     return mask, f"{level}: {names}"
 
 
+def _dbscan(args: argparse.Namespace, firms: Any, mask: Any) -> dict[str, Any]:
+    """DBSCAN outlines of the group's own firms (``--eps``): their report entry."""
+    from ..clusters import dbscan_outlines
+    from ..clusters.sectors import group_layer
+
+    db = dbscan_outlines(group_layer(firms, mask), eps_m=args.eps, min_points=args.min_points)
+    return {
+        "eps_m": args.eps,
+        "min_points": args.min_points,
+        "clusters": int(len(db.outlines)),
+        "note": "DBSCAN outlines the group's own crowding; it has no random-labelling null",
+    }
+
+
+def _cross_k(args: argparse.Namespace, firms: Any, mask: Any, key: str, path: str) -> Any:
+    """Cross-K of the group with the points of ``path`` (``--with NAME=PATH``)."""
+    from ..clusters.sectors import cross_k_targets
+    from ..io.read import read_points
+
+    targets = read_points(path, name=key)
+    distances = [float(d) for d in args.distances.split(",") if d.strip()]
+    ck = cross_k_targets(
+        firms, mask, targets, distances_m=distances, permutations=args.permutations, seed=args.seed
+    )
+    return {
+        "targets": f"{key} ({path}, {ck.n_targets} points)",
+        "p": ck.p,
+        "table": ck.table.to_dict("records"),
+        **ck.parameters,
+    }
+
+
+def _colocation(
+    args: argparse.Namespace, firms: Any, mask: Any, groupings: Any, described: str
+) -> dict[str, Any]:
+    """Co-location quotient of the group with a second group (``--with LEVEL=CODE``)."""
+    from ..clusters.sectors import colocation_quotient
+
+    other, other_described = _group(firms, args.with_, groupings, "--with")
+    cq = colocation_quotient(firms, mask, other, permutations=args.permutations, seed=args.seed)
+    return {
+        "a": described,
+        "b": other_described,
+        "clq": cq.clq,
+        "p": cq.p,
+        "n_a": cq.n_a,
+        "n_b": cq.n_b,
+        **cq.parameters,
+    }
+
+
+def _with(
+    args: argparse.Namespace, firms: Any, mask: Any, groupings: Any, described: str
+) -> dict[str, Any]:
+    """The ``--with`` entry of the report: ``cross_k`` for a point file, else ``colocation``."""
+    from pathlib import Path
+
+    spec = args.with_
+    key, value = (t.strip() for t in spec.split("=", 1)) if "=" in spec else (spec, "")
+    if value and Path(value).exists():
+        return {"cross_k": _cross_k(args, firms, mask, key, value)}
+    return {"colocation": _colocation(args, firms, mask, groupings, described)}
+
+
+def _summary(report: dict[str, Any], n_firms: int, fdr: float) -> str:
+    """The one line printed on stderr."""
+    extra = ""
+    if "cross_k" in report:
+        extra = f"; cross-K with {report['cross_k']['targets']}: p = {report['cross_k']['p']:.3g}"
+    if "colocation" in report:
+        c = report["colocation"]
+        extra = f"; CLQ -> {c['b']}: {c['clq']:.3f}, p = {c['p']:.3g}"
+    return (
+        f"sector-clusters: {report['group_firms']:,} of {n_firms:,} firms with a sector in "
+        f"{report['group']}; {report['hotspots']['hot_cells']} hot cells of "
+        f"{report['hotspots']['tested']} tested (FDR {fdr:g}), "
+        f"{report['hotspots']['outlines']} outlines{extra}"
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the command; returns the exit status."""
     import numpy as np
 
     from .._errors import ParameterError
-    from .._version import __version__
-    from ..clusters.sectors import (
-        colocation_quotient,
-        cross_k_targets,
-        group_layer,
-        sector_hotspots,
-    )
+    from ..clusters.sectors import group_layer, sector_hotspots
     from ..io.firms import firm_accounting, read_firms
-    from ..io.read import read_points
     from ..io.write import write_json, write_table
+    from ..provenance import provenance_block
     from ..sectors import load_groupings
-    from ._args import points_spec
 
     name, path = points_spec(args.points)
     groupings = load_groupings(args.groups)
@@ -138,75 +213,17 @@ def run(args: argparse.Namespace) -> int:
         },
     }
     if args.eps is not None:
-        from ..clusters import dbscan_outlines
-
-        db = dbscan_outlines(group_layer(firms, mask), eps_m=args.eps, min_points=args.min_points)
-        report["dbscan"] = {
-            "eps_m": args.eps,
-            "min_points": args.min_points,
-            "clusters": int(len(db.outlines)),
-            "note": "DBSCAN outlines the group's own crowding; it has no random-labelling null",
-        }
+        report["dbscan"] = _dbscan(args, firms, mask)
     if args.with_:
-        spec = args.with_
-        key, value = (t.strip() for t in spec.split("=", 1)) if "=" in spec else (spec, "")
-        from pathlib import Path
-
-        if value and Path(value).exists():
-            targets = read_points(value, name=key)
-            distances = [float(d) for d in args.distances.split(",") if d.strip()]
-            ck = cross_k_targets(
-                firms,
-                mask,
-                targets,
-                distances_m=distances,
-                permutations=args.permutations,
-                seed=args.seed,
-            )
-            report["cross_k"] = {
-                "targets": f"{key} ({value}, {ck.n_targets} points)",
-                "p": ck.p,
-                "table": ck.table.to_dict("records"),
-                **ck.parameters,
-            }
-        else:
-            other, other_described = _group(firms, spec, groupings, "--with")
-            cq = colocation_quotient(
-                firms, mask, other, permutations=args.permutations, seed=args.seed
-            )
-            report["colocation"] = {
-                "a": described,
-                "b": other_described,
-                "clq": cq.clq,
-                "p": cq.p,
-                "n_a": cq.n_a,
-                "n_b": cq.n_b,
-                **cq.parameters,
-            }
-    provenance = {
-        "tool": f"geodistrict {__version__}",
-        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
-        "source": str(path),
-        "attribution": layer.info.attribution,
-        "command": "geodistrict " + " ".join(sys.argv[1:]),
-    }
+        report |= _with(args, firms, mask, groupings, described)
+    provenance = provenance_block(layers=[layer], command=command_line())
+    # this command's own keys since it was written: the file read and its attribution
+    provenance |= {"source": str(path), "attribution": layer.info.attribution}
     report["provenance"] = provenance
     write_table(hs.grid, args.out, provenance=provenance)
     if args.outlines:
         write_table(hs.outlines, args.outlines, provenance=provenance)
     if args.report:
         write_json(args.report, report)
-    extra = ""
-    if "cross_k" in report:
-        extra = f"; cross-K with {report['cross_k']['targets']}: p = {report['cross_k']['p']:.3g}"
-    if "colocation" in report:
-        c = report["colocation"]
-        extra = f"; CLQ -> {c['b']}: {c['clq']:.3f}, p = {c['p']:.3g}"
-    print(
-        f"sector-clusters: {report['group_firms']:,} of {len(firms):,} firms with a sector in "
-        f"{described}; {report['hotspots']['hot_cells']} hot cells of "
-        f"{report['hotspots']['tested']} tested (FDR {args.fdr:g}), "
-        f"{report['hotspots']['outlines']} outlines{extra}",
-        file=sys.stderr,
-    )
+    print(_summary(report, len(firms), args.fdr), file=sys.stderr)
     return 0

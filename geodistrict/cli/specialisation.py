@@ -192,7 +192,7 @@ def run(args: argparse.Namespace) -> int:
         nomis_sector_counts,
         specialisation_indices,
     )
-    from . import _kv
+    from ._args import kv as _kv
 
     where = _kv(args.where, "--where")
     table = read_nomis(args.table, sheet=args.sheet)
