@@ -17,7 +17,8 @@ rasterio = pytest.importorskip("rasterio")
 from affine import Affine  # noqa: E402 - after the importorskip guard
 
 from geodistrict import CRSError, InputFileError, prepare_boundaries  # noqa: E402
-from geodistrict.io.raster import RasterGrid, read_raster, write_geotiff, zonal_stats  # noqa: E402
+from geodistrict.io.raster import RasterGrid, read_raster, write_geotiff  # noqa: E402
+from geodistrict.zones import zonal_stats  # noqa: E402
 
 # A 4 x 4 grid of 100 m cells in British National Grid (central London, so that a Boundaries
 # built from the zones chooses EPSG:27700 as its metric CRS). Local coordinates below are
