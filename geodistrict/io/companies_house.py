@@ -46,7 +46,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._errors import EmptyLayerError, SchemaError
+from .._errors import EmptyLayerError, ParameterError, SchemaError
 from ..layers import LayerInfo, PointLayer, reject_frame
 from .tables import points_from_frame, read_table
 
@@ -150,8 +150,8 @@ def sic_section(division: str) -> str | None:
 
     Raises
     ------
-    ValueError
-        When ``division`` is not two digits.
+    ParameterError
+        When ``division`` is not two digits (a ``ValueError``).
 
     Examples
     --------
@@ -162,7 +162,7 @@ def sic_section(division: str) -> str | None:
     """
     d = str(division).strip()
     if not re.fullmatch(r"\d\d", d):
-        raise ValueError(
+        raise ParameterError(
             f"SIC division {division!r} is not two digits; pass the first two digits of the SIC "
             "code, e.g. '62' for 62012."
         )
@@ -286,7 +286,8 @@ def _add_status(df: pd.DataFrame, source: str, notes: list[str]) -> np.ndarray:
     n = len(df)
     if STATUS_COLUMN in df.columns:
         status = df[STATUS_COLUMN].astype("string").str.strip()
-        status = status.where(status != "", pd.NA)
+        # pandas-stubs reject pd.NA as ``other``; pandas documents it
+        status = status.where(status != "", pd.NA)  # type: ignore[call-overload]
         live = is_live(status)
         df["company_status"] = status.astype(object).where(status.notna(), None)
     else:

@@ -81,7 +81,7 @@ def boundaries_dir() -> Path:
     """
     d = data_dir()
     if not (d / "districts.geojson").exists():
-        raise FileNotFoundError(
+        raise InputFileError(
             f"{d}: geodistrict's package data is missing (districts.geojson); reinstall "
             "geodistrict (pip install --force-reinstall geodistrict)."
         )

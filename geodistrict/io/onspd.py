@@ -149,11 +149,11 @@ def _columns_checksum(pcd, x: np.ndarray, y: np.ndarray, codes: np.ndarray, cats
 
     _, obuf, data = pcd.buffers()
     offsets = np.frombuffer(obuf, dtype=np.int64)[pcd.offset : pcd.offset + len(pcd) + 1]
-    crc = zlib.crc32(memoryview(offsets).cast("B"))
+    crc = zlib.crc32(np.ascontiguousarray(offsets).data.cast("B"))
     if data is not None:
         crc = zlib.crc32(memoryview(data)[int(offsets[0]) : int(offsets[-1])], crc)
     for arr in (x, y, codes):
-        crc = zlib.crc32(memoryview(np.ascontiguousarray(arr)).cast("B"), crc)
+        crc = zlib.crc32(np.ascontiguousarray(arr).data.cast("B"), crc)
     crc = zlib.crc32("\n".join(str(c) for c in cats).encode(), crc)
     return f"{crc:08x}"
 
@@ -242,15 +242,17 @@ def _read_cache(path: Path, meta: dict) -> tuple[pd.DataFrame | None, str]:
     if info is None:
         return None, why
     table = table.combine_chunks()
-    pcd, xa, ya, la = (table.column(i).chunk(0) if table.num_rows else None for i in range(4))
-    if pcd is None:
+    if not table.num_rows:
         return None, "it holds no rows"
+    pcd, xa, ya, la = (table.column(i).chunk(0) for i in range(4))
     if xa.null_count or ya.null_count:
         return None, "its coordinates hold nulls instead of NaN"
     x = xa.to_numpy()
     y = ya.to_numpy()
     # the codes as written (-1 where no LAD): the checksum covers them, the nulls must agree
-    codes = np.frombuffer(la.indices.buffers()[1], dtype=la.indices.type.to_pandas_dtype())
+    codes: np.ndarray[Any, np.dtype[np.signedinteger[Any]]] = np.frombuffer(
+        la.indices.buffers()[1], dtype=la.indices.type.to_pandas_dtype()
+    )
     codes = codes[la.indices.offset : la.indices.offset + len(la)]
     if int((codes < 0).sum()) != la.null_count or (
         len(codes) and codes.max() >= len(la.dictionary)

@@ -131,7 +131,8 @@ class RasterGrid:
     @property
     def shape(self) -> tuple[int, int]:
         """(rows, cols)."""
-        return tuple(np.shape(self.array))  # type: ignore[return-value]
+        rows, cols = np.shape(self.array)
+        return rows, cols
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:

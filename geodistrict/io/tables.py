@@ -380,7 +380,8 @@ def _to_number(
         comma = s.str.fullmatch(_DECIMAL_COMMA).fillna(False)
         if projected:
             comma &= ~s.str.fullmatch(_THOUSANDS).fillna(False)
-        s = s.where(~comma, pd.NA)  # not a number with '.' as the decimal separator
+        # not a number with '.' as the decimal separator (pandas-stubs reject pd.NA as other)
+        s = s.where(~comma, pd.NA)  # type: ignore[call-overload]
     if projected:
         thousands = s.str.fullmatch(_THOUSANDS).fillna(False)
         if thousands.any():
@@ -472,7 +473,8 @@ def points_from_frame(
         layer_crs = _coordinates_crs(xy, crs, source)
         px, py, xy_reason = _read_coordinates(df, xy, layer_crs, decimal, source, notes)
     placed = np.isfinite(px) & np.isfinite(py)
-    reasons = np.where(placed, None, xy_reason).astype(object)
+    reasons = np.array(xy_reason, dtype=object)
+    reasons[placed] = None
     geocoded = np.zeros(n, dtype=bool)
     if pc_col is not None and (~placed).any():
         geocoded = _place_by_postcode(

@@ -8,7 +8,7 @@ each of its groups. Rows without coordinates fall back to their postcode.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from pathlib import Path
 
 from ..layers import LayerInfo, PointLayer
@@ -22,7 +22,7 @@ UNIVERSITIES_ATTRIBUTION = (
 )
 
 
-def detect_universities(columns: Sequence[str]) -> bool:
+def detect_universities(columns: Iterable[object]) -> bool:
     """Whether a table has the learning-providers layout (``UKPRN`` and ``PROVIDER_NAME``)."""
     cols = {str(c).strip().upper() for c in columns}
     return {"UKPRN", "PROVIDER_NAME"} <= cols

@@ -36,7 +36,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .._errors import ParameterError, SchemaError
+from .._errors import ParameterError
+from .._validate import require_columns
 from ..boundaries import Boundaries
 from ..layers import PointLayer
 
@@ -215,6 +216,13 @@ def interpolate(
     -------
     InterpolationResult
 
+    Raises
+    ------
+    ParameterError
+        An unknown ``overlap`` or ``weights``, or ``tolerance`` outside [0, 0.5).
+    SchemaError
+        A named value column that ``values`` does not have (all are named at once).
+
     Examples
     --------
     >>> import geopandas as gpd, shapely, pandas as pd
@@ -317,9 +325,12 @@ def _value_frame(
         if extensive is not None
         else [c for c in frame.columns if c not in intensive]
     )
-    for c in extensive + intensive:
-        if c not in frame.columns:
-            raise SchemaError(f"no value column {c!r}; columns are {list(frame.columns)}")
+    require_columns(
+        frame,
+        [str(c) for c in extensive + intensive],
+        "the values to interpolate",
+        fix=f"name columns among {', '.join(map(str, frame.columns))}.",
+    )
     return frame, extensive, intensive
 
 
@@ -364,7 +375,7 @@ def _point_shares(
 
 
 def _apply_tolerance(
-    w: pd.DataFrame, tolerance: float, src_ids: pd.Index
+    w: pd.DataFrame, tolerance: float, src_ids: np.ndarray
 ) -> tuple[pd.DataFrame, int, list[str]]:
     """Drop pieces below ``tolerance``; rescale sources covered above ``1 - tolerance``.
 

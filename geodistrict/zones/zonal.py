@@ -300,9 +300,11 @@ def zonal_stats(
 
     Raises
     ------
-    ValueError
+    ParameterError
         For an unknown rule or statistic (the message lists the allowed ones) or a rotated
         raster.
+    ArgumentTypeError
+        When ``boundaries`` is neither a Boundaries nor a GeoDataFrame.
     CRSError
         If the raster or the boundaries have no CRS.
 
