@@ -19,7 +19,11 @@ from pyproj import CRS
 
 from ._errors import EmptyLayerError, ParameterError
 
-__all__ = ["LayerInfo", "PointLayer", "REJECTED_COLUMNS"]
+__all__ = ["LayerInfo", "OGL_V3", "PointLayer", "REJECTED_COLUMNS"]
+
+#: The licence of the UK government's open data (ONS, Companies House, UKRLP), as written in
+#: a layer's :attr:`LayerInfo.licence`.
+OGL_V3 = "Open Government Licence v3.0"
 
 #: Columns of :attr:`PointLayer.rejected`.
 REJECTED_COLUMNS = ["row", "id", "reason"]

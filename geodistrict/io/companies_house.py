@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import EmptyLayerError, ParameterError, SchemaError
-from ..layers import LayerInfo, PointLayer, reject_frame
+from ..layers import OGL_V3, LayerInfo, PointLayer, reject_frame
 from .tables import points_from_frame, read_table
 
 __all__ = [
@@ -69,8 +69,8 @@ __all__ = [
     "sic_section",
 ]
 
-CH_LICENCE = "Open Government Licence v3.0"
-CH_ATTRIBUTION = "Contains Companies House data licensed under the Open Government Licence v3.0"
+CH_LICENCE = OGL_V3
+CH_ATTRIBUTION = f"Contains Companies House data licensed under the {OGL_V3}"
 
 #: ``CompanyStatus`` values of companies kept by default (compared case-insensitively).
 LIVE_STATUSES = frozenset({"Active", "Active - Proposal to Strike off"})

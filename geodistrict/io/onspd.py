@@ -29,7 +29,7 @@ import pandas as pd
 from .._errors import GeodistrictWarning, MissingDependencyError, SchemaError
 from .._progress import progress
 from ..crs import BNG, transform_xy
-from ..layers import LayerInfo, PointLayer, reject_frame
+from ..layers import OGL_V3, LayerInfo, PointLayer, reject_frame
 from .store import cache_dir
 
 __all__ = [
@@ -42,9 +42,9 @@ __all__ = [
     "cache_dir",
 ]
 
-ONSPD_LICENCE = "Open Government Licence v3.0"
+ONSPD_LICENCE = OGL_V3
 ONSPD_ATTRIBUTION = (
-    "Source: Office for National Statistics licensed under the Open Government Licence v3.0. "
+    f"Source: Office for National Statistics licensed under the {OGL_V3}. "
     "Contains OS data © Crown copyright and database right 2024."
 )
 #: CRS of Northern Ireland grid references in the directory.

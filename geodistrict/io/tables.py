@@ -38,6 +38,7 @@ __all__ = [
     "sniff_content",
     "COORDINATE_PAIRS",
     "POSTCODE_COLUMNS",
+    "read_csv_cells",
     "read_table",
     "detect_xy_columns",
     "detect_postcode_column",
@@ -269,14 +270,7 @@ def _read_delimited(path: Path, what: str, notes: list[str]) -> pd.DataFrame:
     if sep != ",":
         notes.append(f"{path.name}: separator {sep!r} detected")
     try:
-        df = pd.read_csv(
-            io.StringIO(text),
-            sep=sep,
-            dtype=str,
-            keep_default_na=False,
-            na_values=[""],
-            quoting=csv.QUOTE_MINIMAL,
-        )
+        return read_csv_cells(text, sep=sep)
     except pd.errors.EmptyDataError as exc:
         raise InputFileError(
             f"{what}: no header row{' after the comment lines' if skip else ''}; export the "
@@ -287,6 +281,41 @@ def _read_delimited(path: Path, what: str, notes: list[str]) -> pd.DataFrame:
             f"{what}: not a well-formed CSV table ({str(exc).strip()}); check quoting and that "
             "every row has as many fields as the header."
         ) from exc
+
+
+def read_csv_cells(text: str, *, sep: str = ",") -> pd.DataFrame:
+    r"""Parse CSV text into a table of text cells (``None`` when empty), nothing guessed.
+
+    Parameters
+    ----------
+    text : str
+        The CSV text, header first.
+    sep : str
+        The field separator.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Object columns of str or ``None``.
+
+    Raises
+    ------
+    pandas.errors.EmptyDataError, pandas.errors.ParserError
+        As :func:`pandas.read_csv`; callers turn them into errors that name the file.
+
+    Examples
+    --------
+    >>> read_csv_cells("a,b\n1,\n").to_dict("list")
+    {'a': ['1'], 'b': [None]}
+    """
+    df = pd.read_csv(
+        io.StringIO(text),
+        sep=sep,
+        dtype=str,
+        keep_default_na=False,
+        na_values=[""],
+        quoting=csv.QUOTE_MINIMAL,
+    )
     return df.astype(object).where(df.notna(), None)
 
 

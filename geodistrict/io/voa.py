@@ -25,8 +25,6 @@ never zero, flagged per cell, and counted. Numbers may carry thousands separator
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from pathlib import Path
 
@@ -34,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import EmptyLayerError, InputFileError, SchemaError
-from .tables import read_table
+from .tables import read_csv_cells, read_table
 
 __all__ = [
     "SUPPRESSION_MARKERS",
@@ -87,18 +85,11 @@ def _read_text(path: Path) -> tuple[pd.DataFrame, list[str]]:
     if not body.strip():
         raise InputFileError(f"{path}: only note lines, no table; export the table again.")
     try:
-        df = pd.read_csv(
-            io.StringIO(body),
-            dtype=str,
-            keep_default_na=False,
-            na_values=[""],
-            quoting=csv.QUOTE_MINIMAL,
-        )
+        df = read_csv_cells(body)
     except pd.errors.ParserError as exc:
         raise InputFileError(
             f"{path}: not a well-formed CSV table ({exc}); check quoting."
         ) from exc
-    df = df.astype(object).where(df.notna(), None)
     df.index = df.index + skip  # so that line numbers in errors count the note lines
     return df, [f"{path.name}: {skip} note line(s) above the header skipped"]
 
