@@ -329,6 +329,16 @@ def test_import_raster_module_stays_light():
     assert out.stdout.split() == ["False", "False"]
 
 
+def test_zonal_module_stays_light_and_is_the_one_zonal_stats():
+    code = (
+        "import sys, geodistrict, geodistrict.zones.zonal as z; "
+        "print('rasterio' in sys.modules, 'affine' in sys.modules, "
+        "geodistrict.zonal_stats is z.zonal_stats is geodistrict.zones.zonal_stats)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False", "True"]
+
+
 # --- real data: the Cambridge postcode-density raster ----------------------------------------
 
 CAMBRIDGE = "E07000008"

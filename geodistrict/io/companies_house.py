@@ -63,6 +63,7 @@ __all__ = [
     "STATUS_COLUMN",
     "companies_house_vintage",
     "is_live",
+    "join_sic_codes",
     "detect_companies_house",
     "parse_sic",
     "read_companies_house",
@@ -227,8 +228,27 @@ def parse_sic(texts: Sequence[str | None] | pd.Series) -> pd.DataFrame:
     return _sic_columns(code, index)
 
 
-def _join_codes(codes: Sequence[np.ndarray]) -> np.ndarray:
-    """Join the codes of each row with ";" (``None`` when a row has none)."""
+def join_sic_codes(codes: Sequence[np.ndarray]) -> np.ndarray:
+    """Join the codes of each row with ``";"`` (``None`` when a row has none).
+
+    Parameters
+    ----------
+    codes : sequence of numpy.ndarray
+        One object array per SIC text column: a five-digit code or ``None`` per row.
+
+    Returns
+    -------
+    numpy.ndarray
+        Object array, one text per row.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> first = np.array(["62012", None, None], dtype=object)
+    >>> second = np.array(["72190", "70229", None], dtype=object)
+    >>> join_sic_codes([first, second]).tolist()
+    ['62012;72190', '70229', None]
+    """
     joined = [";".join(c for c in row if c is not None) for row in zip(*codes, strict=True)]
     return np.array([j or None for j in joined], dtype=object)
 
@@ -326,7 +346,7 @@ def _add_sic(df: pd.DataFrame, source: str, notes: list[str]) -> None:
     for c in sic.columns:
         df[c] = sic[c]
     df["sic_codes"] = pd.Series(
-        _join_codes(codes) if codes else np.full(n, None, dtype=object),
+        join_sic_codes(codes) if codes else np.full(n, None, dtype=object),
         index=df.index,
         dtype=object,
     )

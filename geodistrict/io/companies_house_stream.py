@@ -44,6 +44,7 @@ from .companies_house import (
     STATUS_COLUMN,
     companies_house_vintage,
     is_live,
+    join_sic_codes,
 )
 
 __all__ = [
@@ -223,8 +224,7 @@ def _chunk_frame(chunk: pd.DataFrame, include_inactive: bool) -> pd.DataFrame:
     codes = [_first_codes(chunk[c]) for c in SIC_TEXT_COLUMNS if c in chunk]
     out["sic_code"] = codes[0] if codes else None
     if codes:
-        joined = [";".join(c for c in row if c) or None for row in zip(*codes, strict=True)]
-        out["sic_codes"] = joined
+        out["sic_codes"] = join_sic_codes(codes)
     else:
         out["sic_codes"] = None
     g = geocode_postcodes(out["postcode"])
