@@ -28,7 +28,7 @@ district are not spread over its fields. Sources with no ancillary point fall ba
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import geopandas as gpd
@@ -339,16 +339,7 @@ def _in_metric_crs(targets: Boundaries, crs: Any) -> Boundaries:
     if targets.metric_crs.equals(crs):
         return targets
     targets_metric = gpd.GeoSeries(targets.metric, crs=targets.metric_crs).to_crs(crs)
-    return Boundaries(
-        data=targets.data,
-        metric=np.asarray(targets_metric.array, dtype=object),
-        metric_crs=crs,
-        info=targets.info,
-        id_field=targets.id_field,
-        name_field=targets.name_field,
-        repaired=targets.repaired,
-        overlaps=targets.overlaps,
-    )
+    return replace(targets, metric=np.asarray(targets_metric.array, dtype=object), metric_crs=crs)
 
 
 def _point_shares(
