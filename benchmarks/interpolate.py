@@ -36,7 +36,8 @@ import shapely
 
 import geodistrict as gd
 from geodistrict.io.nomis import read_nomis
-from geodistrict.io.raster import write_geotiff, zonal_stats
+from geodistrict.io.raster import write_geotiff
+from geodistrict.zones import zonal_stats
 from geodistrict.zones.interpolate import interpolate
 from geodistrict.zones.match import LEP_ALIASES, match_zones
 from geodistrict.zones.tables import zone_values

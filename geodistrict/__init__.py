@@ -61,7 +61,8 @@ from .join.points import Assignment, JoinResult, assign_points, join_points
 from .layers import LayerInfo, PointLayer
 from .metrics import location_quotients, specialisation_indices, specialisms
 from .metrics.profile import Profile, add_raster_values, add_zone_values, profile
-from .io.raster import RasterGrid, read_raster, write_geotiff, zonal_stats
+from .io.raster import RasterGrid, read_raster, write_geotiff
+from .zones.zonal import zonal_stats
 from .zones.match import aggregate_by_lookup, match_zones
 from .zones.tables import ZoneValues, zone_values
 

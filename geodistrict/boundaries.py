@@ -296,114 +296,18 @@ def prepare_boundaries(
     if len(gdf) == 0:
         raise EmptyLayerError(f"{source}: the layer has no features.")
     cols = [c for c in gdf.columns if c != gdf.geometry.name]
-    auto_id, auto_name = detect_id_name(cols)
-    for label, fld in (("--id", id), ("--name", name)):
-        if fld is not None and fld not in cols:
-            raise SchemaError(
-                f"{source}: no field {fld!r} for {label}; fields are {', '.join(map(str, cols))}."
-            )
-    id_field = id or auto_id
-    name_field = name or auto_name or id_field
-    notes: tuple[str, ...] = ()
-    if id_field is None and name_field is not None:
-        id_field = name_field  # no code field: names identify (checked unique below)
-    if id_field is None:
-        ids = pd.Series([str(i + 1) for i in range(len(gdf))])
-        notes = (f"{source}: no id field found; features numbered 1..{len(gdf)} (pass --id)",)
-    else:
-        ids = gdf[id_field].astype("string").fillna("").str.strip().reset_index(drop=True)
-        blank = ids == ""
-        if blank.any():
-            rows = ", ".join(str(i) for i in np.flatnonzero(blank.to_numpy())[:10])
-            raise SchemaError(
-                f"{source}: features at rows {rows} have an empty {id_field}; fill them or "
-                "choose another field with --id."
-            )
-        dup = ids[ids.duplicated(keep=False)]
-        if len(dup):
-            unique = [
-                c
-                for c in cols
-                if c != id_field and gdf[c].notna().all() and not gdf[c].duplicated().any()
-            ]
-            hint = f" (unique fields: {', '.join(map(str, unique[:5]))})" if unique else ""
-            raise SchemaError(
-                f"{source}: {id_field} is not unique ({', '.join(sorted(set(dup))[:10])} repeat); "
-                "dissolve the features by code first (GeoDataFrame.dissolve) or pass another "
-                f"--id field{hint}."
-            )
+    id_field, name_field = _id_name_fields(cols, id, name, source)
+    ids, notes = _feature_ids(gdf, id_field, cols, source)
     names = (
         gdf[name_field].astype("string").fillna("").reset_index(drop=True)
         if name_field
         else ids.copy()
     )
     geom = np.asarray(gdf.geometry.array, dtype=object)
-    missing = shapely.is_missing(geom) | shapely.is_empty(geom)
-    if missing.any():
-        bad = ", ".join(str(ids[i]) for i in np.flatnonzero(missing)[:10])
-        raise InvalidGeometryError(
-            f"{source}: {int(missing.sum())} features have no geometry ({bad}); drop them or "
-            "repair the file."
-        )
-    coords, owner = shapely.get_coordinates(geom, return_index=True)
-    nonfinite = np.zeros(len(geom), dtype=bool)
-    nonfinite[owner[~np.isfinite(coords).all(axis=1)]] = True
-    if nonfinite.any():
-        bad = ", ".join(str(ids[i]) for i in np.flatnonzero(nonfinite)[:10])
-        raise InvalidGeometryError(
-            f"{source}: {int(nonfinite.sum())} features have non-finite (NaN or infinite) "
-            f"coordinates ({bad}); fix the vertices or drop the features."
-        )
+    _check_geometries(geom, ids, source)
     has_z = shapely.has_z(geom)
-    types = shapely.get_type_id(geom)
-    # 3 Polygon, 6 MultiPolygon, 7 GeometryCollection
-    wrong = ~np.isin(types, [3, 6, 7])
-    if wrong.any():
-        kinds = sorted({shapely.get_type_id(g) for g in geom[wrong]})
-        names_k = {
-            0: "Point",
-            1: "LineString",
-            2: "LinearRing",
-            4: "MultiPoint",
-            5: "MultiLineString",
-        }
-        bad = ", ".join(str(ids[i]) for i in np.flatnonzero(wrong)[:10])
-        raise InvalidGeometryError(
-            f"{source}: boundaries must be polygons, but {int(wrong.sum())} features are "
-            f"{'/'.join(names_k.get(k, str(k)) for k in kinds)} ({bad}); pass point layers with "
-            "--points, or buffer lines into polygons first."
-        )
     repaired: list[str] = []
-
-    def _repair(g: np.ndarray, stage: str) -> np.ndarray:
-        gtypes = shapely.get_type_id(g)
-        invalid = ~shapely.is_valid(g) | (gtypes == 7)
-        if not invalid.any():
-            return g
-        g = g.copy()
-        for i in np.flatnonzero(invalid):
-            if gtypes[i] == 7:
-                kinds = sorted({str(p.geom_type) for p in shapely.get_parts(g[i])})
-                reason = f"a GeometryCollection of {'/'.join(kinds)}"
-                kept = ": kept its polygons"
-            else:
-                reason, kept = shapely.is_valid_reason(g[i]), ""
-            fixed = _polygonal(shapely.make_valid(g[i]))
-            if fixed is None or fixed.is_empty:
-                what_is = (
-                    f"is {reason}, with no polygon"
-                    if gtypes[i] == 7
-                    else f"is invalid ({reason}) and has no area once repaired"
-                )
-                raise InvalidGeometryError(
-                    f"{source}: feature {ids[i]} ({names[i]}) {what_is}; fix or drop it "
-                    "(boundaries must be polygons)."
-                )
-            g[i] = fixed
-            repaired.append(f"{ids[i]} ({names[i]}): {reason}{kept}{stage}")
-        return g
-
-    geom = _repair(geom, "")
+    geom = _repair(geom, "", ids=ids, names=names, source=source, repaired=repaired)
     crossing = (
         _crosses_antimeridian(geom) if gdf.crs.is_geographic else np.zeros(len(geom), dtype=bool)
     )
@@ -417,14 +321,7 @@ def prepare_boundaries(
                 f"{ids[i]} ({names[i]}): crosses the antimeridian (an edge spans more than 180° "
                 "of longitude): split at 180° and measured across it, not around the globe"
             )
-    data = gpd.GeoDataFrame(
-        {"id": ids.to_numpy(dtype=object), "name": names.to_numpy(dtype=object)},
-        geometry=gpd.GeoSeries(geom, crs=gdf.crs).values,
-        crs=gdf.crs,
-    )
-    extra = pd.DataFrame(gdf[cols]).reset_index(drop=True)
-    extra = extra.drop(columns=[c for c in extra.columns if c in ("id", "name")])
-    data = gpd.GeoDataFrame(pd.concat([data, extra], axis=1), geometry="geometry", crs=gdf.crs)
+    data = _boundary_frame(gdf, cols, ids, names, geom)
     mcrs = (
         as_crs(metric_crs, what=source)
         if metric_crs is not None
@@ -435,19 +332,10 @@ def prepare_boundaries(
             f"{source}: metric CRS {mcrs.to_string()} is in degrees; choose a projected CRS "
             "(e.g. EPSG:27700 or a UTM zone)."
         )
-    if data.crs.equals(mcrs):  # already metric (EPSG:27700 files in Great Britain)
-        metric = np.asarray(data.geometry.array, dtype=object).copy()
-    elif not has_z.any():  # the same PROJ operation, with the transformer kept for the join
-        metric = np.asarray(
-            transform_geoms(np.asarray(data.geometry.array, dtype=object), data.crs, mcrs),
-            dtype=object,
-        )
-    else:
-        metric = np.asarray(data.geometry.to_crs(mcrs).array, dtype=object)
-    for i in np.flatnonzero(crossing):
-        # the halves either side of 180° meet again in a metric CRS that spans it
-        metric[i] = _polygonal(shapely.union_all(shapely.get_parts(metric[i])))
-    metric = _repair(metric, " (after reprojection)")
+    metric = _to_metric(data, mcrs, has_z=bool(has_z.any()), crossing=crossing)
+    metric = _repair(
+        metric, " (after reprojection)", ids=ids, names=names, source=source, repaired=repaired
+    )
     if has_z.any():
         notes = (
             *notes,
@@ -478,3 +366,183 @@ def prepare_boundaries(
         repaired=tuple(repaired),
         overlaps=overlaps,
     )
+
+
+def _id_name_fields(
+    cols: list[Any], id_given: str | None, name_given: str | None, source: str
+) -> tuple[str | None, str | None]:
+    """The code and name fields: those given, else detected (names identify without codes).
+
+    Raises
+    ------
+    SchemaError
+        When a given field is not in the layer.
+    """
+    auto_id, auto_name = detect_id_name(cols)
+    for label, fld in (("--id", id_given), ("--name", name_given)):
+        if fld is not None and fld not in cols:
+            raise SchemaError(
+                f"{source}: no field {fld!r} for {label}; fields are {', '.join(map(str, cols))}."
+            )
+    id_field = id_given or auto_id
+    name_field = name_given or auto_name or id_field
+    if id_field is None and name_field is not None:
+        id_field = name_field  # no code field: names identify (checked unique below)
+    return id_field, name_field
+
+
+def _feature_ids(
+    gdf: gpd.GeoDataFrame, id_field: str | None, cols: list[Any], source: str
+) -> tuple[pd.Series, tuple[str, ...]]:
+    """Each feature's id as text (numbered 1..n without an id field), and a note if numbered.
+
+    Raises
+    ------
+    SchemaError
+        When an id is empty or repeated (the message lists fields that would be unique).
+    """
+    if id_field is None:
+        ids = pd.Series([str(i + 1) for i in range(len(gdf))])
+        return ids, (f"{source}: no id field found; features numbered 1..{len(gdf)} (pass --id)",)
+    ids = gdf[id_field].astype("string").fillna("").str.strip().reset_index(drop=True)
+    blank = ids == ""
+    if blank.any():
+        rows = ", ".join(str(i) for i in np.flatnonzero(blank.to_numpy())[:10])
+        raise SchemaError(
+            f"{source}: features at rows {rows} have an empty {id_field}; fill them or "
+            "choose another field with --id."
+        )
+    dup = ids[ids.duplicated(keep=False)]
+    if len(dup):
+        unique = [
+            c
+            for c in cols
+            if c != id_field and gdf[c].notna().all() and not gdf[c].duplicated().any()
+        ]
+        hint = f" (unique fields: {', '.join(map(str, unique[:5]))})" if unique else ""
+        raise SchemaError(
+            f"{source}: {id_field} is not unique ({', '.join(sorted(set(dup))[:10])} repeat); "
+            "dissolve the features by code first (GeoDataFrame.dissolve) or pass another "
+            f"--id field{hint}."
+        )
+    return ids, ()
+
+
+#: Names of the non-polygonal geometry type ids, for messages.
+_TYPE_NAMES = {0: "Point", 1: "LineString", 2: "LinearRing", 4: "MultiPoint", 5: "MultiLineString"}
+
+
+def _check_geometries(geom: np.ndarray, ids: pd.Series, source: str) -> None:
+    """Every feature has a geometry, finite coordinates and a polygonal type.
+
+    Raises
+    ------
+    InvalidGeometryError
+        Naming the features (the first ten) and the fix.
+    """
+    missing = shapely.is_missing(geom) | shapely.is_empty(geom)
+    if missing.any():
+        bad = ", ".join(str(ids[i]) for i in np.flatnonzero(missing)[:10])
+        raise InvalidGeometryError(
+            f"{source}: {int(missing.sum())} features have no geometry ({bad}); drop them or "
+            "repair the file."
+        )
+    coords, owner = shapely.get_coordinates(geom, return_index=True)
+    nonfinite = np.zeros(len(geom), dtype=bool)
+    nonfinite[owner[~np.isfinite(coords).all(axis=1)]] = True
+    if nonfinite.any():
+        bad = ", ".join(str(ids[i]) for i in np.flatnonzero(nonfinite)[:10])
+        raise InvalidGeometryError(
+            f"{source}: {int(nonfinite.sum())} features have non-finite (NaN or infinite) "
+            f"coordinates ({bad}); fix the vertices or drop the features."
+        )
+    types = shapely.get_type_id(geom)
+    # 3 Polygon, 6 MultiPolygon, 7 GeometryCollection
+    wrong = ~np.isin(types, [3, 6, 7])
+    if wrong.any():
+        kinds = sorted({shapely.get_type_id(g) for g in geom[wrong]})
+        bad = ", ".join(str(ids[i]) for i in np.flatnonzero(wrong)[:10])
+        raise InvalidGeometryError(
+            f"{source}: boundaries must be polygons, but {int(wrong.sum())} features are "
+            f"{'/'.join(_TYPE_NAMES.get(k, str(k)) for k in kinds)} ({bad}); pass point layers "
+            "with --points, or buffer lines into polygons first."
+        )
+
+
+def _repair(
+    g: np.ndarray,
+    stage: str,
+    *,
+    ids: pd.Series,
+    names: pd.Series,
+    source: str,
+    repaired: list[str],
+) -> np.ndarray:
+    """Invalid polygons made valid and GeometryCollections reduced to their polygons.
+
+    Each repair is appended to ``repaired`` (``stage`` says when it happened).
+
+    Raises
+    ------
+    InvalidGeometryError
+        When a feature has no polygon left once repaired.
+    """
+    gtypes = shapely.get_type_id(g)
+    invalid = ~shapely.is_valid(g) | (gtypes == 7)
+    if not invalid.any():
+        return g
+    g = g.copy()
+    for i in np.flatnonzero(invalid):
+        if gtypes[i] == 7:
+            kinds = sorted({str(p.geom_type) for p in shapely.get_parts(g[i])})
+            reason = f"a GeometryCollection of {'/'.join(kinds)}"
+            kept = ": kept its polygons"
+        else:
+            reason, kept = shapely.is_valid_reason(g[i]), ""
+        fixed = _polygonal(shapely.make_valid(g[i]))
+        if fixed is None or fixed.is_empty:
+            what_is = (
+                f"is {reason}, with no polygon"
+                if gtypes[i] == 7
+                else f"is invalid ({reason}) and has no area once repaired"
+            )
+            raise InvalidGeometryError(
+                f"{source}: feature {ids[i]} ({names[i]}) {what_is}; fix or drop it "
+                "(boundaries must be polygons)."
+            )
+        g[i] = fixed
+        repaired.append(f"{ids[i]} ({names[i]}): {reason}{kept}{stage}")
+    return g
+
+
+def _boundary_frame(
+    gdf: gpd.GeoDataFrame, cols: list[Any], ids: pd.Series, names: pd.Series, geom: np.ndarray
+) -> gpd.GeoDataFrame:
+    """``id``, ``name``, the (repaired) geometry, then the layer's other fields."""
+    data = gpd.GeoDataFrame(
+        {"id": ids.to_numpy(dtype=object), "name": names.to_numpy(dtype=object)},
+        geometry=gpd.GeoSeries(geom, crs=gdf.crs).values,
+        crs=gdf.crs,
+    )
+    extra = pd.DataFrame(gdf[cols]).reset_index(drop=True)
+    extra = extra.drop(columns=[c for c in extra.columns if c in ("id", "name")])
+    return gpd.GeoDataFrame(pd.concat([data, extra], axis=1), geometry="geometry", crs=gdf.crs)
+
+
+def _to_metric(
+    data: gpd.GeoDataFrame, mcrs: CRS, *, has_z: bool, crossing: np.ndarray
+) -> np.ndarray:
+    """The geometries in the metric CRS (halves split at the antimeridian joined again)."""
+    if data.crs.equals(mcrs):  # already metric (EPSG:27700 files in Great Britain)
+        metric = np.asarray(data.geometry.array, dtype=object).copy()
+    elif not has_z:  # the same PROJ operation, with the transformer kept for the join
+        metric = np.asarray(
+            transform_geoms(np.asarray(data.geometry.array, dtype=object), data.crs, mcrs),
+            dtype=object,
+        )
+    else:
+        metric = np.asarray(data.geometry.to_crs(mcrs).array, dtype=object)
+    for i in np.flatnonzero(crossing):
+        # the halves either side of 180° meet again in a metric CRS that spans it
+        metric[i] = _polygonal(shapely.union_all(shapely.get_parts(metric[i])))
+    return metric

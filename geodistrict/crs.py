@@ -86,7 +86,8 @@ def to_lonlat_bounds(bounds: Sequence[float], crs: CRS) -> tuple[float, float, f
     if crs.is_geographic and crs.equals(WGS84, ignore_axis_order=True):
         return tuple(float(b) for b in bounds)  # type: ignore[return-value]
     tr = transformer(crs, WGS84)
-    return tr.transform_bounds(*bounds, densify_pts=21)
+    minx, miny, maxx, maxy = (float(b) for b in bounds)
+    return tr.transform_bounds(minx, miny, maxx, maxy, densify_pts=21)
 
 
 #: The lettered squares of the British National Grid (metres): 0-700 km east, 0-1300 km north.
@@ -197,7 +198,9 @@ def transformer(src: object, dst: object) -> Transformer:
     return tr
 
 
-def transform_xy(x: np.ndarray, y: np.ndarray, src: CRS, dst: CRS) -> tuple[np.ndarray, np.ndarray]:
+def transform_xy(
+    x: np.ndarray, y: np.ndarray, src: CRS | str, dst: CRS | str
+) -> tuple[np.ndarray, np.ndarray]:
     """Transform coordinate arrays (always x=easting/longitude first)."""
     if CRS.from_user_input(src).equals(dst):
         return np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")

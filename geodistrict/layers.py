@@ -17,9 +17,13 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 
-from ._errors import EmptyLayerError
+from ._errors import EmptyLayerError, ParameterError
 
-__all__ = ["LayerInfo", "PointLayer", "REJECTED_COLUMNS"]
+__all__ = ["LayerInfo", "OGL_V3", "PointLayer", "REJECTED_COLUMNS"]
+
+#: The licence of the UK government's open data (ONS, Companies House, UKRLP), as written in
+#: a layer's :attr:`LayerInfo.licence`.
+OGL_V3 = "Open Government Licence v3.0"
 
 #: Columns of :attr:`PointLayer.rejected`.
 REJECTED_COLUMNS = ["row", "id", "reason"]
@@ -108,11 +112,11 @@ class PointLayer:
 
     def __post_init__(self) -> None:
         if len(self.x) != len(self.y) or len(self.x) != len(self.attributes):
-            raise ValueError("x, y and attributes must have the same length")
+            raise ParameterError("x, y and attributes must have the same length")
         if self.n_input < 0:
             object.__setattr__(self, "n_input", len(self.x) + len(self.rejected))
         if len(self.x) + len(self.rejected) != self.n_input:
-            raise ValueError(
+            raise ParameterError(
                 f"layer {self.info.name}: {len(self.x)} points + {len(self.rejected)} rejected "
                 f"!= {self.n_input} input rows"
             )

@@ -108,7 +108,7 @@ assert L.verdict == "clustered" and L.global_p <= 0.05  # postcodes cluster at t
 # ## The 200 m postcode raster against the point count
 
 # %%
-from geodistrict.io.raster import zonal_stats  # noqa: E402
+from geodistrict.zones import zonal_stats  # noqa: E402
 
 cam_b = gd.prepare_boundaries(cam_lad)
 z = zonal_stats(gd.datasets.path("postcodes-200m-cambridge"), cam_b, stats=("sum",), rule="centre")

@@ -37,8 +37,8 @@ from geodistrict.io.catalogue import (
     fetch,
     get_entry,
     load_catalogue,
-    read_catalogue_boundaries,
 )
+from geodistrict.io.read import read_catalogue_boundaries
 
 REQUIRED = (
     "name",

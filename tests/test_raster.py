@@ -17,7 +17,8 @@ rasterio = pytest.importorskip("rasterio")
 from affine import Affine  # noqa: E402 - after the importorskip guard
 
 from geodistrict import CRSError, InputFileError, prepare_boundaries  # noqa: E402
-from geodistrict.io.raster import RasterGrid, read_raster, write_geotiff, zonal_stats  # noqa: E402
+from geodistrict.io.raster import RasterGrid, read_raster, write_geotiff  # noqa: E402
+from geodistrict.zones import zonal_stats  # noqa: E402
 
 # A 4 x 4 grid of 100 m cells in British National Grid (central London, so that a Boundaries
 # built from the zones chooses EPSG:27700 as its metric CRS). Local coordinates below are
@@ -326,6 +327,16 @@ def test_import_raster_module_stays_light():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_zonal_module_stays_light_and_is_the_one_zonal_stats():
+    code = (
+        "import sys, geodistrict, geodistrict.zones.zonal as z; "
+        "print('rasterio' in sys.modules, 'affine' in sys.modules, "
+        "geodistrict.zonal_stats is z.zonal_stats is geodistrict.zones.zonal_stats)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False", "True"]
 
 
 # --- real data: the Cambridge postcode-density raster ----------------------------------------

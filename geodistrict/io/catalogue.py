@@ -6,8 +6,8 @@ copies geodistrict was checked against, a SHA-256 checksum. :func:`fetch` puts a
 cache (``<cache_dir>/boundaries/<name>/<file>``): from a local folder with ``from_dir`` (offline
 work) or by downloading the URL, resuming a partial download
 with an HTTP ``Range`` request, and refusing a file whose checksum differs.
-:func:`read_catalogue_boundaries` fetches and reads a set as :class:`~geodistrict.Boundaries`
-with the catalogue's fields, licence and attribution.
+:func:`geodistrict.io.read.read_catalogue_boundaries` fetches and reads a set as
+:class:`~geodistrict.Boundaries` with the catalogue's fields, licence and attribution.
 
 Examples
 --------
@@ -23,7 +23,6 @@ import contextlib
 import datetime as _dt
 import difflib
 import errno
-import hashlib
 import http.client
 import os
 import re
@@ -32,17 +31,13 @@ import socket
 import time
 import urllib.error
 import urllib.request
-import warnings
 import zipfile
-from collections.abc import Iterator
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .._errors import GeodistrictWarning, InputFileError, ParameterError, SchemaError
-
-if TYPE_CHECKING:  # pragma: no cover
-    from ..boundaries import Boundaries
+from .._errors import InputFileError, ParameterError, SchemaError
+from .store import bundled_file, cache_root, check_file, data_dir, sha256_file, walk_files
 
 __all__ = [
     "CatalogueEntry",
@@ -51,7 +46,6 @@ __all__ = [
     "fetch",
     "get_entry",
     "load_catalogue",
-    "read_catalogue_boundaries",
     "sha256_file",
 ]
 
@@ -188,8 +182,6 @@ class CatalogueEntry:
 
 def catalogue_path() -> Path:
     """Path of the shipped catalogue (``geodistrict/data/catalogue.yaml``)."""
-    from .datasets import data_dir
-
     return data_dir() / "catalogue.yaml"
 
 
@@ -198,14 +190,9 @@ def _suggest(word: str, choices: list[str] | tuple[str, ...]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def _parse_entry(raw: Any, where: str, problems: list[str]) -> CatalogueEntry | None:
-    """Check one mapping of the YAML list; append every problem found, return the entry."""
-    if not isinstance(raw, dict):
-        problems.append(f"{where} is a {type(raw).__name__}, not a mapping of keys")
-        return None
-    before = len(problems)
-    keys = [str(k) for k in raw]
-    for k in keys:
+def _check_keys(raw: dict[Any, Any], where: str, problems: list[str]) -> None:
+    """Unknown keys (with the closest known one) and missing required keys."""
+    for k in [str(k) for k in raw]:
         if k not in _REQUIRED and k not in _OPTIONAL:
             problems.append(
                 f"{where}: unknown key {k!r}{_suggest(k, _REQUIRED + _OPTIONAL)}; "
@@ -214,22 +201,40 @@ def _parse_entry(raw: Any, where: str, problems: list[str]) -> CatalogueEntry | 
     missing = [k for k in _REQUIRED if k not in raw]
     if missing:
         problems.append(f"{where}: missing required key(s) {', '.join(missing)}")
+
+
+def _check_name(raw: dict[Any, Any], where: str, problems: list[str]) -> Any:
+    """The entry's ``name`` (a slug such as ``lep2021``)."""
     name = raw.get("name")
     if "name" in raw and not (isinstance(name, str) and _NAME_RE.match(name)):
         problems.append(
             f"{where}: name {name!r} must be a slug of lower-case letters, digits and "
             "underscores starting with a letter (e.g. lep2021)"
         )
+    return name
+
+
+def _check_texts(raw: dict[Any, Any], where: str, problems: list[str]) -> None:
+    """Text keys are non-empty text (optional ones may be null)."""
     for k in _TEXT:
         if k in raw and not (isinstance(raw[k], str) and raw[k].strip()):
             if k in _OPTIONAL and raw[k] is None:
                 continue
             problems.append(f"{where}: {k} must be non-empty text, not {raw[k]!r}")
+
+
+def _check_file(raw: dict[Any, Any], where: str, problems: list[str]) -> Any:
+    """The entry's ``file``: a bare file name (no folders, not ``.part``)."""
     file = raw.get("file")
     if isinstance(file, str) and (
         "/" in file or "\\" in file or file in (".", "..") or file.endswith(".part")
     ):
         problems.append(f"{where}: file {file!r} must be a bare file name (no folders, not .part)")
+    return file
+
+
+def _check_url(raw: dict[Any, Any], where: str, problems: list[str]) -> Any:
+    """The entry's ``url``: http(s), or empty for a set derived by the project."""
     url = raw.get("url")
     if url is None:
         if "url" in raw and not raw.get("derived_from"):
@@ -239,6 +244,11 @@ def _parse_entry(raw: Any, where: str, problems: list[str]) -> CatalogueEntry | 
             )
     elif not (isinstance(url, str) and re.match(r"^https?://\S+$", url)):
         problems.append(f"{where}: url {url!r} must be an http(s) URL")
+    return url
+
+
+def _check_vintage(raw: dict[Any, Any], where: str, problems: list[str]) -> Any:
+    """The entry's ``vintage`` as text (YAML may have read a date or a year)."""
     vintage = raw.get("vintage")
     if isinstance(vintage, _dt.date):
         vintage = vintage.isoformat()
@@ -246,39 +256,85 @@ def _parse_entry(raw: Any, where: str, problems: list[str]) -> CatalogueEntry | 
         vintage = str(vintage)
     if "vintage" in raw and not (isinstance(vintage, str) and vintage.strip()):
         problems.append(f'{where}: vintage must be a date such as "2021-05", not {vintage!r}')
+    return vintage
+
+
+def _check_status(raw: dict[Any, Any], where: str, problems: list[str]) -> Any:
+    """The entry's ``status``, one of :data:`STATUSES`."""
     status = raw.get("status")
     if "status" in raw and status not in STATUSES:
         problems.append(
             f"{where}: status {status!r} is not one of {', '.join(STATUSES)}"
             f"{_suggest(str(status), STATUSES)}"
         )
-    features = raw.get("features")
-    if features is not None and (
-        isinstance(features, bool) or not isinstance(features, int) or features < 1
-    ):
-        problems.append(f"{where}: features must be a positive whole number, not {features!r}")
+    return status
+
+
+def _is_count(value: Any, least: int) -> bool:
+    """Whether ``value`` is a whole number (not a bool) of at least ``least``."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= least
+
+
+def _check_sha(raw: dict[Any, Any], where: str, problems: list[str]) -> Any:
+    """The entry's ``sha256`` in lower case (64 hexadecimal digits) or None."""
     sha = raw.get("sha256")
     if isinstance(sha, str):
         sha = sha.strip().lower()
     if sha is not None and not (isinstance(sha, str) and _SHA_RE.match(sha)):
         problems.append(f"{where}: sha256 must be 64 hexadecimal digits, not {raw['sha256']!r}")
-    checked = raw.get("url_checked", False)
-    if not isinstance(checked, bool):
-        problems.append(f"{where}: url_checked must be true or false, not {checked!r}")
+    return sha
+
+
+def _check_flag(raw: dict[Any, Any], key: str, where: str, problems: list[str]) -> Any:
+    """A true/false key (false when absent)."""
+    value = raw.get(key, False)
+    if not isinstance(value, bool):
+        problems.append(f"{where}: {key} must be true or false, not {value!r}")
+    return value
+
+
+def _check_successors(raw: dict[Any, Any], where: str, problems: list[str]) -> list[str]:
+    """The entry's ``successors``: a list of catalogue names (empty when invalid)."""
     successors = raw.get("successors") or []
     if not (isinstance(successors, list) and all(isinstance(s, str) for s in successors)):
         problems.append(f"{where}: successors must be a list of catalogue names, e.g. [lsip2023]")
         successors = []
+    return successors
+
+
+def _check_count(
+    raw: dict[Any, Any], key: str, least: int, what: str, where: str, problems: list[str]
+) -> Any:
+    """A whole-number key (``features``, ``size``) of at least ``least``, or None."""
+    value = raw.get(key)
+    if value is not None and not _is_count(value, least):
+        problems.append(f"{where}: {key} must be {what}, not {value!r}")
+    return value
+
+
+def _parse_entry(raw: Any, where: str, problems: list[str]) -> CatalogueEntry | None:
+    """Check one mapping of the YAML list; append every problem found, return the entry."""
+    if not isinstance(raw, dict):
+        problems.append(f"{where} is a {type(raw).__name__}, not a mapping of keys")
+        return None
+    before = len(problems)
+    _check_keys(raw, where, problems)
+    name = _check_name(raw, where, problems)
+    _check_texts(raw, where, problems)
+    file = _check_file(raw, where, problems)
+    url = _check_url(raw, where, problems)
+    vintage = _check_vintage(raw, where, problems)
+    status = _check_status(raw, where, problems)
+    features = _check_count(raw, "features", 1, "a positive whole number", where, problems)
+    sha = _check_sha(raw, where, problems)
+    checked = _check_flag(raw, "url_checked", where, problems)
+    successors = _check_successors(raw, where, problems)
     derived = raw.get("derived_from")
     if derived is not None and not isinstance(derived, str):
         problems.append(f"{where}: derived_from must be a catalogue name, not {derived!r}")
-    size = raw.get("size")
-    if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 0):
-        problems.append(f"{where}: size must be a number of bytes, not {size!r}")
-    bundled = raw.get("bundled", False)
-    if not isinstance(bundled, bool):
-        problems.append(f"{where}: bundled must be true or false, not {bundled!r}")
-    elif bundled and not sha:
+    size = _check_count(raw, "size", 0, "a number of bytes", where, problems)
+    bundled = _check_flag(raw, "bundled", where, problems)
+    if bundled is True and not sha:
         problems.append(f"{where}: a bundled set needs the sha256 of its shipped file")
     if len(problems) > before:
         return None
@@ -400,23 +456,6 @@ def get_entry(name: str, *, path: str | Path | None = None) -> CatalogueEntry:
     )
 
 
-def sha256_file(path: str | Path) -> str:
-    """SHA-256 of a file, as 64 lower-case hexadecimal digits."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def _cache_root(cache: str | Path | None) -> Path:
-    if cache is not None:
-        return Path(cache).expanduser()
-    from .onspd import cache_dir
-
-    return cache_dir()
-
-
 def _companions(main: Path) -> list[Path]:
     """Sidecar files of a Shapefile (``x.shp`` → ``x.dbf``, ``x.shx``, ``x.prj`` ...)."""
     if main.suffix.lower() != ".shp":
@@ -435,12 +474,6 @@ def _copy_atomic(src: Path, dest: Path) -> None:
     os.replace(tmp, dest)
 
 
-def _walk_files(root: Path, name: str) -> Iterator[Path]:
-    for dirpath, _dirs, files in os.walk(root):
-        if name in files:
-            yield Path(dirpath) / name
-
-
 def _copy_from(entry: CatalogueEntry, root: Path, dest: Path, verify: bool) -> Path:
     root = root.expanduser()
     if not root.is_dir():
@@ -449,7 +482,7 @@ def _copy_from(entry: CatalogueEntry, root: Path, dest: Path, verify: bool) -> P
             "(it is searched with its subfolders)."
         )
     found = sorted(
-        _walk_files(root, entry.file),
+        walk_files(root, entry.file),
         key=lambda p: (len(p.relative_to(root).parts), str(p)),
     )
     where = entry.page or entry.url or f"the source named in {entry.name}'s catalogue note"
@@ -518,34 +551,22 @@ def _content_range(value: str | None) -> tuple[int | None, int | None]:
     return start, total
 
 
-def _download_once(url: str, part: Path, timeout: float) -> None:
-    """Download ``url`` into ``part``, resuming from its current size with a Range request."""
-    from .._version import __version__
+def _http_failure(exc: urllib.error.HTTPError) -> Exception:
+    """A retryable failure for HTTP 408, 429 and 5xx; a final one for other statuses."""
+    if exc.code in (408, 429) or 500 <= exc.code < 600:
+        return _Transient(f"HTTP {exc.code} {exc.reason}")
+    return _HTTPFailure(exc.code, str(exc.reason))
 
-    offset = part.stat().st_size if part.exists() else 0
-    headers = {"User-Agent": f"geodistrict/{__version__}", "Accept-Encoding": "identity"}
-    if offset:
-        headers["Range"] = f"bytes={offset}-"
-    request = urllib.request.Request(url, headers=headers)
-    try:
-        resp = urllib.request.urlopen(request, timeout=timeout)  # noqa: S310 - http(s) only
-    except urllib.error.HTTPError as exc:
-        exc.close()
-        if exc.code == 416 and offset:
-            _, total = _content_range(exc.headers.get("Content-Range"))
-            if total == offset:
-                return  # the partial file was already complete
-            part.unlink()
-            return _download_once(url, part, timeout)
-        if exc.code in (408, 429) or 500 <= exc.code < 600:
-            raise _Transient(f"HTTP {exc.code} {exc.reason}") from exc
-        raise _HTTPFailure(exc.code, str(exc.reason)) from exc
-    except urllib.error.URLError as exc:
-        if _is_unreachable(exc.reason):
-            raise _Unreachable(str(exc.reason)) from exc
-        raise _Transient(str(exc.reason)) from exc
-    except (TimeoutError, ConnectionError, http.client.HTTPException) as exc:
-        raise _Transient(f"{type(exc).__name__}: {exc}") from exc
+
+def _url_failure(exc: urllib.error.URLError) -> Exception:
+    """No route to the server (not retried) or a transient network failure."""
+    if _is_unreachable(exc.reason):
+        return _Unreachable(str(exc.reason))
+    return _Transient(str(exc.reason))
+
+
+def _write_body(resp: Any, part: Path, offset: int) -> None:
+    """Write (or append, for a 206 resuming at ``offset``) the response body into ``part``."""
     with resp:
         mode = "wb"
         if offset and resp.status == 206:
@@ -566,6 +587,33 @@ def _download_once(url: str, part: Path, timeout: float) -> None:
             raise _Transient(f"the connection broke after {written} bytes ({exc!r})") from exc
         if expected is not None and written < expected:
             raise _Transient(f"the connection closed after {written} of {expected} bytes")
+
+
+def _download_once(url: str, part: Path, timeout: float) -> None:
+    """Download ``url`` into ``part``, resuming from its current size with a Range request."""
+    from .._version import __version__
+
+    offset = part.stat().st_size if part.exists() else 0
+    headers = {"User-Agent": f"geodistrict/{__version__}", "Accept-Encoding": "identity"}
+    if offset:
+        headers["Range"] = f"bytes={offset}-"
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        resp = urllib.request.urlopen(request, timeout=timeout)  # noqa: S310 - http(s) only
+    except urllib.error.HTTPError as exc:
+        exc.close()
+        if exc.code == 416 and offset:
+            _, total = _content_range(exc.headers.get("Content-Range"))
+            if total == offset:
+                return  # the partial file was already complete
+            part.unlink()
+            return _download_once(url, part, timeout)
+        raise _http_failure(exc) from exc
+    except urllib.error.URLError as exc:
+        raise _url_failure(exc) from exc
+    except (TimeoutError, ConnectionError, http.client.HTTPException) as exc:
+        raise _Transient(f"{type(exc).__name__}: {exc}") from exc
+    _write_body(resp, part, offset)
 
 
 def _looks_like_page(path: Path) -> str | None:
@@ -752,84 +800,17 @@ def fetch(
     if "/" in entry.file or "\\" in entry.file or entry.file in (".", ".."):
         raise SchemaError(f"{entry.name}: file {entry.file!r} must be a bare file name.")
     sub = "boundaries" if isinstance(entry, CatalogueEntry) else "datasets"
-    dest = _cache_root(cache) / sub / entry.name / entry.file
+    dest = cache_root(cache) / sub / entry.name / entry.file
     if dest.exists() and (not verify or not entry.sha256 or sha256_file(dest) == entry.sha256):
         return dest
     if from_dir is None and getattr(entry, "bundled", False):
-        from .datasets import check
-
-        return check(entry.name)
+        return check_file(
+            bundled_file(entry.file),
+            name=entry.name,
+            file=entry.file,
+            sha256=entry.sha256,
+            bundled=True,
+        )
     if from_dir is not None:
         return _copy_from(entry, Path(from_dir), dest, verify)
     return _download(entry, dest, timeout=float(timeout), retries=int(retries), verify=verify)
-
-
-def _resolve_field(path: Path, entry: CatalogueEntry, key: str, columns: list[str]) -> str:
-    want = getattr(entry, key)
-    if want in columns:
-        return want
-    by_lower = {c.lower(): c for c in columns}
-    if want.lower() in by_lower:
-        return by_lower[want.lower()]
-    raise SchemaError(
-        f"{path}: the catalogue's {key} {want!r} for {entry.name} is not among its fields "
-        f"({', '.join(columns)}); the publisher may have renamed it: correct {key} in "
-        "geodistrict/data/catalogue.yaml."
-    )
-
-
-def read_catalogue_boundaries(
-    name: str | CatalogueEntry,
-    *,
-    cache: str | Path | None = None,
-    from_dir: str | Path | None = None,
-    timeout: float = 30,
-    retries: int = 3,
-    verify: bool = True,
-    metric_crs: object | None = None,
-) -> Boundaries:
-    """Fetch a catalogued set and read it with the catalogue's code and name fields.
-
-    The licence, attribution and vintage of the result come from the catalogue. A file that
-    declares a wrong CRS (``declared_crs``) is read as the catalogue's ``crs``, with a warning.
-    Options are those of :func:`fetch`, plus ``metric_crs`` (see
-    :func:`geodistrict.read_boundaries`).
-
-    Examples
-    --------
-    >>> b = read_catalogue_boundaries("lep2021")  # bundled: no network needed
-    >>> len(b), b.id_field
-    (38, 'LEP21CD')
-    """
-    import pyogrio
-
-    from .read import read_boundaries
-
-    entry = name if isinstance(name, CatalogueEntry) else get_entry(name)
-    path = fetch(
-        entry, cache=cache, from_dir=from_dir, timeout=timeout, retries=retries, verify=verify
-    )
-    columns = [str(c) for c in pyogrio.read_info(str(path))["fields"]]
-    id_field = _resolve_field(path, entry, "id_field", columns)
-    name_field = _resolve_field(path, entry, "name_field", columns)
-    b = read_boundaries(
-        path,
-        id=id_field,
-        name=name_field,
-        crs=entry.crs if entry.declared_crs else None,
-        metric_crs=metric_crs,
-    )
-    if entry.features is not None and len(b) != entry.features:
-        warnings.warn(
-            f"{path}: {len(b)} features, but the catalogue lists {entry.features} for "
-            f"{entry.name}; the publisher may have re-issued the set (check its vintage).",
-            GeodistrictWarning,
-            stacklevel=2,
-        )
-    info = replace(
-        b.info,
-        licence=entry.licence,
-        attribution=entry.attribution,
-        vintage=entry.vintage,
-    )
-    return replace(b, info=info)

@@ -177,7 +177,7 @@ def read_clue_jobs(path: str | Path, *, year: int = 2022) -> pd.DataFrame:
                     f"{', '.join(years)}: pass one of them as year=."
                 )
             missing += [n for n, c in (("Year", ycol), ("Value", vcol)) if c is None]
-    if missing:
+    if missing or geo is None or cat is None or item is None:
         raise SchemaError(
             f"{path}: not a CLUE jobs table: no {', '.join(missing)} column(s); columns are "
             f"{', '.join(map(str, cols))}. Download 'Jobs forecasts by small area' from City of "

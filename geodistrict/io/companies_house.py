@@ -46,23 +46,32 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._errors import EmptyLayerError, SchemaError
-from ..layers import LayerInfo, PointLayer, reject_frame
+from .._errors import EmptyLayerError, ParameterError, SchemaError
+from ..layers import OGL_V3, LayerInfo, PointLayer, reject_frame
 from .tables import points_from_frame, read_table
 
 __all__ = [
     "CH_ATTRIBUTION",
     "CH_LICENCE",
+    "INCORPORATED_COLUMN",
     "LIVE_STATUSES",
+    "NUMBER_COLUMN",
+    "POSTCODE_COLUMN",
+    "SIC_CODE_RE",
     "SIC_SECTIONS",
+    "SIC_TEXT_COLUMNS",
+    "STATUS_COLUMN",
+    "companies_house_vintage",
+    "is_live",
+    "join_sic_codes",
     "detect_companies_house",
     "parse_sic",
     "read_companies_house",
     "sic_section",
 ]
 
-CH_LICENCE = "Open Government Licence v3.0"
-CH_ATTRIBUTION = "Contains Companies House data licensed under the Open Government Licence v3.0"
+CH_LICENCE = OGL_V3
+CH_ATTRIBUTION = f"Contains Companies House data licensed under the {OGL_V3}"
 
 #: ``CompanyStatus`` values of companies kept by default (compared case-insensitively).
 LIVE_STATUSES = frozenset({"Active", "Active - Proposal to Strike off"})
@@ -94,13 +103,36 @@ SIC_SECTIONS: tuple[tuple[str, int, int], ...] = (
 _DIVISION_SECTION = {f"{d:02d}": s for s, lo, hi in SIC_SECTIONS for d in range(lo, hi + 1)}
 _LIVE_FOLDED = frozenset(s.casefold() for s in LIVE_STATUSES)
 _DORMANT_CODE = "99999"
-_CODE_RE = re.compile(r"\s*(\d{5})(?!\d)")
+#: A five-digit SIC 2007 code at the start of a SIC text (group 1 is the code).
+SIC_CODE_RE = re.compile(r"\s*(\d{5})(?!\d)")
 
-_NUMBER = "CompanyNumber"
-_POSTCODE = "RegAddress.PostCode"
-_STATUS = "CompanyStatus"
-_SIC_TEXTS = tuple(f"SICCode.SicText_{i}" for i in range(1, 5))
-_INCORPORATED = "IncorporationDate"
+#: Columns of the BasicCompanyData files (header spaces stripped) that the readers use.
+NUMBER_COLUMN = "CompanyNumber"
+POSTCODE_COLUMN = "RegAddress.PostCode"
+STATUS_COLUMN = "CompanyStatus"
+SIC_TEXT_COLUMNS = tuple(f"SICCode.SicText_{i}" for i in range(1, 5))
+INCORPORATED_COLUMN = "IncorporationDate"
+
+
+def is_live(status: pd.Series) -> np.ndarray:
+    """Whether each ``CompanyStatus`` is one of :data:`LIVE_STATUSES` (case-insensitive).
+
+    Parameters
+    ----------
+    status : pandas.Series
+        Stripped status strings; missing values are not live.
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean array, one value per row.
+
+    Examples
+    --------
+    >>> is_live(pd.Series(["active", "Dissolved", None])).tolist()
+    [True, False, False]
+    """
+    return status.str.casefold().isin(_LIVE_FOLDED).fillna(False).to_numpy(dtype=bool)
 
 
 def sic_section(division: str) -> str | None:
@@ -119,8 +151,8 @@ def sic_section(division: str) -> str | None:
 
     Raises
     ------
-    ValueError
-        When ``division`` is not two digits.
+    ParameterError
+        When ``division`` is not two digits (a ``ValueError``).
 
     Examples
     --------
@@ -131,7 +163,7 @@ def sic_section(division: str) -> str | None:
     """
     d = str(division).strip()
     if not re.fullmatch(r"\d\d", d):
-        raise ValueError(
+        raise ParameterError(
             f"SIC division {division!r} is not two digits; pass the first two digits of the SIC "
             "code, e.g. '62' for 62012."
         )
@@ -140,7 +172,7 @@ def sic_section(division: str) -> str | None:
 
 def _codes(texts: pd.Series) -> np.ndarray:
     """Five-digit codes at the start of SIC texts (object array, ``None`` when absent)."""
-    match = _CODE_RE.match
+    match = SIC_CODE_RE.match
     out = []
     for v in texts.to_numpy(dtype=object):
         m = match(v) if isinstance(v, str) else None
@@ -196,8 +228,27 @@ def parse_sic(texts: Sequence[str | None] | pd.Series) -> pd.DataFrame:
     return _sic_columns(code, index)
 
 
-def _join_codes(codes: Sequence[np.ndarray]) -> np.ndarray:
-    """Join the codes of each row with ";" (``None`` when a row has none)."""
+def join_sic_codes(codes: Sequence[np.ndarray]) -> np.ndarray:
+    """Join the codes of each row with ``";"`` (``None`` when a row has none).
+
+    Parameters
+    ----------
+    codes : sequence of numpy.ndarray
+        One object array per SIC text column: a five-digit code or ``None`` per row.
+
+    Returns
+    -------
+    numpy.ndarray
+        Object array, one text per row.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> first = np.array(["62012", None, None], dtype=object)
+    >>> second = np.array(["72190", "70229", None], dtype=object)
+    >>> join_sic_codes([first, second]).tolist()
+    ['62012;72190', '70229', None]
+    """
     joined = [";".join(c for c in row if c is not None) for row in zip(*codes, strict=True)]
     return np.array([j or None for j in joined], dtype=object)
 
@@ -216,7 +267,7 @@ def detect_companies_house(columns: Iterable[object]) -> bool:
     False
     """
     names = {str(c).strip() for c in columns}
-    return _NUMBER in names and _POSTCODE in names
+    return NUMBER_COLUMN in names and POSTCODE_COLUMN in names
 
 
 def _strip_header(df: pd.DataFrame, source: str) -> pd.DataFrame:
@@ -235,9 +286,110 @@ def _strip_header(df: pd.DataFrame, source: str) -> pd.DataFrame:
     return df
 
 
-def _vintage(path: Path) -> str | None:
+def companies_house_vintage(path: Path) -> str | None:
+    """The vintage of a BasicCompanyData file, read from its name (None when it has none).
+
+    Examples
+    --------
+    >>> companies_house_vintage(Path("BasicCompanyData-2026-01-01-part1_7.csv"))
+    'Companies House BasicCompanyData 2026-01-01'
+    """
     m = re.search(r"BasicCompanyData\w*?-(\d{4}-\d{2}-\d{2})", path.name)
     return f"Companies House BasicCompanyData {m.group(1)}" if m else None
+
+
+def _add_status(df: pd.DataFrame, source: str, notes: list[str]) -> np.ndarray:
+    """Add ``company_status`` and ``live`` to ``df``; return ``live``.
+
+    Without a ``CompanyStatus`` column every company is live (and a note says so).
+    """
+    n = len(df)
+    if STATUS_COLUMN in df.columns:
+        status = df[STATUS_COLUMN].astype("string").str.strip()
+        # pandas-stubs reject pd.NA as ``other``; pandas documents it
+        status = status.where(status != "", pd.NA)  # type: ignore[call-overload]
+        live = is_live(status)
+        df["company_status"] = status.astype(object).where(status.notna(), None)
+    else:
+        live = np.ones(n, dtype=bool)
+        df["company_status"] = None
+        notes.append(f"{source}: no CompanyStatus column: every company kept and marked live")
+    df["live"] = live
+    return live
+
+
+def _add_sic(df: pd.DataFrame, source: str, notes: list[str]) -> None:
+    """Add ``sic_code``, ``sic_division``, ``sic_section``, ``dormant`` and ``sic_codes``."""
+    n = len(df)
+    cols = set(df.columns)
+    codes = [_codes(df[c]) for c in SIC_TEXT_COLUMNS if c in cols]
+    if SIC_TEXT_COLUMNS[0] in cols:
+        sic = _sic_columns(codes[0], df.index)
+        first = df[SIC_TEXT_COLUMNS[0]].to_numpy(dtype=object)
+        odd = np.array(
+            [
+                isinstance(t, str)
+                and c is None
+                and t.strip().casefold() not in ("", "none supplied")
+                for t, c in zip(first, codes[0], strict=True)
+            ],
+            dtype=bool,
+        )
+        if odd.any():
+            notes.append(
+                f"{source}: {int(odd.sum())} rows have a first SIC text without a five-digit "
+                f"SIC 2007 code (e.g. {first[odd][0]!r}); their sic_code is empty"
+            )
+    else:
+        sic = _sic_columns(np.full(n, None, dtype=object), df.index)
+        notes.append(f"{source}: no SICCode.SicText_1 column: sic_code and sic_section are empty")
+    for c in sic.columns:
+        df[c] = sic[c]
+    df["sic_codes"] = pd.Series(
+        join_sic_codes(codes) if codes else np.full(n, None, dtype=object),
+        index=df.index,
+        dtype=object,
+    )
+
+
+def _add_incorporation_date(df: pd.DataFrame, source: str, notes: list[str]) -> None:
+    """Add ``incorporation_date`` (``DD/MM/YYYY`` read as a date; unreadable ones are NaT)."""
+    if INCORPORATED_COLUMN not in df.columns:
+        df["incorporation_date"] = pd.NaT
+        return
+    df["incorporation_date"] = pd.to_datetime(
+        df[INCORPORATED_COLUMN], format="%d/%m/%Y", errors="coerce"
+    )
+    bad = df[INCORPORATED_COLUMN].notna().to_numpy() & df["incorporation_date"].isna().to_numpy()
+    if bad.any():
+        notes.append(
+            f"{source}: {int(bad.sum())} IncorporationDate values are not DD/MM/YYYY "
+            f"(e.g. {df.loc[bad, INCORPORATED_COLUMN].iloc[0]!r}); read as missing"
+        )
+
+
+def _excluded(
+    df: pd.DataFrame, excl_pos: np.ndarray, source: str, notes: list[str]
+) -> pd.DataFrame:
+    """The rejected-rows table of the companies at ``excl_pos`` (not live), with a note."""
+    excluded = reject_frame(
+        excl_pos,
+        df[NUMBER_COLUMN].to_numpy()[excl_pos],
+        [
+            f"excluded: CompanyStatus={s} (pass include_inactive=True to keep)"
+            if isinstance(s, str)
+            else "excluded: CompanyStatus is empty (pass include_inactive=True to keep)"
+            for s in df["company_status"].to_numpy()[excl_pos]
+        ],
+    )
+    if len(excl_pos):
+        counts = df["company_status"].iloc[excl_pos].fillna("(empty)").value_counts()
+        listed = ", ".join(f"{k} {v}" for k, v in counts.items())
+        notes.append(
+            f"{source}: {len(excl_pos)} companies that are not live excluded ({listed}); "
+            "pass include_inactive=True to keep them"
+        )
+    return excluded
 
 
 def read_companies_house(
@@ -295,11 +447,11 @@ def read_companies_house(
     df, notes = read_table(path)
     df = _strip_header(df, source)
     cols = set(df.columns)
-    required = [_NUMBER, _POSTCODE] + ([] if include_inactive else [_STATUS])
+    required = [NUMBER_COLUMN, POSTCODE_COLUMN] + ([] if include_inactive else [STATUS_COLUMN])
     missing = [c for c in required if c not in cols]
     if missing:
         fix = "check that this is a Companies House BasicCompanyData file"
-        if missing == [_STATUS]:
+        if missing == [STATUS_COLUMN]:
             fix = "pass include_inactive=True to keep every row regardless of status"
         raise SchemaError(
             f"{source}: no column {', '.join(repr(c) for c in missing)} (columns are "
@@ -309,82 +461,11 @@ def read_companies_house(
     if n == 0:
         raise EmptyLayerError(f"{source}: the table has a header but no rows.")
 
-    # status
-    if _STATUS in cols:
-        status = df[_STATUS].astype("string").str.strip()
-        status = status.where(status != "", pd.NA)
-        live = status.str.casefold().isin(_LIVE_FOLDED).fillna(False).to_numpy(dtype=bool)
-        df["company_status"] = status.astype(object).where(status.notna(), None)
-    else:
-        live = np.ones(n, dtype=bool)
-        df["company_status"] = None
-        notes.append(f"{source}: no CompanyStatus column: every company kept and marked live")
-    df["live"] = live
-
-    # SIC
-    codes = [_codes(df[c]) for c in _SIC_TEXTS if c in cols]
-    if _SIC_TEXTS[0] in cols:
-        sic = _sic_columns(codes[0], df.index)
-        first = df[_SIC_TEXTS[0]].to_numpy(dtype=object)
-        odd = np.array(
-            [
-                isinstance(t, str)
-                and c is None
-                and t.strip().casefold() not in ("", "none supplied")
-                for t, c in zip(first, codes[0], strict=True)
-            ],
-            dtype=bool,
-        )
-        if odd.any():
-            notes.append(
-                f"{source}: {int(odd.sum())} rows have a first SIC text without a five-digit "
-                f"SIC 2007 code (e.g. {first[odd][0]!r}); their sic_code is empty"
-            )
-    else:
-        sic = _sic_columns(np.full(n, None, dtype=object), df.index)
-        notes.append(f"{source}: no SICCode.SicText_1 column: sic_code and sic_section are empty")
-    for c in sic.columns:
-        df[c] = sic[c]
-    df["sic_codes"] = pd.Series(
-        _join_codes(codes) if codes else np.full(n, None, dtype=object),
-        index=df.index,
-        dtype=object,
-    )
-
-    # dates
-    if _INCORPORATED in cols:
-        df["incorporation_date"] = pd.to_datetime(
-            df[_INCORPORATED], format="%d/%m/%Y", errors="coerce"
-        )
-        bad = df[_INCORPORATED].notna().to_numpy() & df["incorporation_date"].isna().to_numpy()
-        if bad.any():
-            notes.append(
-                f"{source}: {int(bad.sum())} IncorporationDate values are not DD/MM/YYYY "
-                f"(e.g. {df.loc[bad, _INCORPORATED].iloc[0]!r}); read as missing"
-            )
-    else:
-        df["incorporation_date"] = pd.NaT
-
-    # exclusions
+    live = _add_status(df, source, notes)
+    _add_sic(df, source, notes)
+    _add_incorporation_date(df, source, notes)
     keep = live | include_inactive
-    excl_pos = np.flatnonzero(~keep)
-    excluded = reject_frame(
-        excl_pos,
-        df[_NUMBER].to_numpy()[excl_pos],
-        [
-            f"excluded: CompanyStatus={s} (pass include_inactive=True to keep)"
-            if isinstance(s, str)
-            else "excluded: CompanyStatus is empty (pass include_inactive=True to keep)"
-            for s in df["company_status"].to_numpy()[excl_pos]
-        ],
-    )
-    if len(excl_pos):
-        counts = df["company_status"].iloc[excl_pos].fillna("(empty)").value_counts()
-        listed = ", ".join(f"{k} {v}" for k, v in counts.items())
-        notes.append(
-            f"{source}: {len(excl_pos)} companies that are not live excluded ({listed}); "
-            "pass include_inactive=True to keep them"
-        )
+    excluded = _excluded(df, np.flatnonzero(~keep), source, notes)
 
     info = LayerInfo(
         name=name,
@@ -392,16 +473,16 @@ def read_companies_house(
         kind="companies_house",
         licence=CH_LICENCE,
         attribution=CH_ATTRIBUTION,
-        vintage=_vintage(path),
-        id_field=_NUMBER,
+        vintage=companies_house_vintage(path),
+        id_field=NUMBER_COLUMN,
     )
     kept_pos = np.flatnonzero(keep)
     layer = points_from_frame(
         df.iloc[kept_pos].reset_index(drop=True),
         name=name,
         source=source,
-        postcode=_POSTCODE,
-        id_field=_NUMBER,
+        postcode=POSTCODE_COLUMN,
+        id_field=NUMBER_COLUMN,
         info=info,
         notes=notes,
     )

@@ -34,14 +34,17 @@ import pandas as pd
 from .._errors import InputFileError, SchemaError
 from ..layers import LayerInfo, PointLayer, reject_frame
 from .companies_house import (
-    _CODE_RE,
-    _LIVE_FOLDED,
-    _POSTCODE,
-    _SIC_TEXTS,
-    _STATUS,
     CH_ATTRIBUTION,
     CH_LICENCE,
-    _vintage,
+    INCORPORATED_COLUMN,
+    NUMBER_COLUMN,
+    POSTCODE_COLUMN,
+    SIC_CODE_RE,
+    SIC_TEXT_COLUMNS,
+    STATUS_COLUMN,
+    companies_house_vintage,
+    is_live,
+    join_sic_codes,
 )
 
 __all__ = [
@@ -52,12 +55,18 @@ __all__ = [
     "read_firm_cache",
 ]
 
-_NUMBER = "CompanyNumber"
 _NAME = "CompanyName"
 _CATEGORY = "CompanyCategory"
-_INCORPORATED = "IncorporationDate"
 #: Source columns the cache keeps (header spaces stripped).
-_KEEP = (_NAME, _NUMBER, _POSTCODE, _CATEGORY, _STATUS, _INCORPORATED, *_SIC_TEXTS)
+_KEEP = (
+    _NAME,
+    NUMBER_COLUMN,
+    POSTCODE_COLUMN,
+    _CATEGORY,
+    STATUS_COLUMN,
+    INCORPORATED_COLUMN,
+    *SIC_TEXT_COLUMNS,
+)
 
 #: Columns of the cache, besides ``geometry``.
 CACHE_COLUMNS = (
@@ -136,7 +145,7 @@ def iter_basic_company_data(
     with _open_csv(path) as fh:
         header = pd.read_csv(fh, nrows=0, encoding="utf-8")
     present = {str(c).strip(): c for c in header.columns}
-    missing = [c for c in (_NUMBER, _POSTCODE) if c not in present]
+    missing = [c for c in (NUMBER_COLUMN, POSTCODE_COLUMN) if c not in present]
     if missing:
         raise SchemaError(
             f"{path}: no column {', '.join(map(repr, missing))} (columns: "
@@ -186,7 +195,7 @@ def _open_csv(path: Path) -> Iterator[Any]:
 
 def _first_codes(texts: pd.Series) -> np.ndarray:
     """Five-digit codes at the start of the SIC texts (object array)."""
-    code = texts.str.extract(_CODE_RE.pattern, expand=False)
+    code = texts.str.extract(SIC_CODE_RE.pattern, expand=False)
     return code.astype(object).where(code.notna(), None).to_numpy()
 
 
@@ -196,23 +205,26 @@ def _chunk_frame(chunk: pd.DataFrame, include_inactive: bool) -> pd.DataFrame:
     n = len(chunk)
     out = pd.DataFrame(index=chunk.index)
     out["row"] = chunk.index.to_numpy(dtype="int64")
-    out["CompanyNumber"] = chunk[_NUMBER].str.strip()
+    out["CompanyNumber"] = chunk[NUMBER_COLUMN].str.strip()
     out["CompanyName"] = chunk.get(_NAME)
-    out["postcode"] = chunk[_POSTCODE].str.strip()
+    out["postcode"] = chunk[POSTCODE_COLUMN].str.strip()
     out["company_category"] = chunk.get(_CATEGORY)
-    status = chunk[_STATUS].str.strip() if _STATUS in chunk else pd.Series(None, index=chunk.index)
+    status = (
+        chunk[STATUS_COLUMN].str.strip()
+        if STATUS_COLUMN in chunk
+        else pd.Series(None, index=chunk.index)
+    )
     out["company_status"] = status
-    if _INCORPORATED in chunk:
+    if INCORPORATED_COLUMN in chunk:
         out["incorporation_date"] = pd.to_datetime(
-            chunk[_INCORPORATED], format="%d/%m/%Y", errors="coerce"
+            chunk[INCORPORATED_COLUMN], format="%d/%m/%Y", errors="coerce"
         )
     else:
         out["incorporation_date"] = pd.NaT
-    codes = [_first_codes(chunk[c]) for c in _SIC_TEXTS if c in chunk]
+    codes = [_first_codes(chunk[c]) for c in SIC_TEXT_COLUMNS if c in chunk]
     out["sic_code"] = codes[0] if codes else None
     if codes:
-        joined = [";".join(c for c in row if c) or None for row in zip(*codes, strict=True)]
-        out["sic_codes"] = joined
+        out["sic_codes"] = join_sic_codes(codes)
     else:
         out["sic_codes"] = None
     g = geocode_postcodes(out["postcode"])
@@ -227,8 +239,8 @@ def _chunk_frame(chunk: pd.DataFrame, include_inactive: bool) -> pd.DataFrame:
     reason[unk] = [f"postcode {pcs[i]} is not in the ONS Postcode Directory" for i in unk]
     nog = np.flatnonzero(st == "no_grid")
     reason[nog] = [f"postcode {pcs[i]} has no grid reference" for i in nog]
-    if not include_inactive and _STATUS in chunk:
-        live = status.str.casefold().isin(_LIVE_FOLDED).fillna(False).to_numpy(dtype=bool)
+    if not include_inactive and STATUS_COLUMN in chunk:
+        live = is_live(status)
         s = status.fillna("(empty)").to_numpy(dtype=object)
         dead = np.flatnonzero(~live)
         reason[dead] = [
@@ -391,8 +403,8 @@ def read_firm_cache(path: str | Path, *, name: str = "firms") -> PointLayer:
         kind="companies_house",
         licence=CH_LICENCE,
         attribution=CH_ATTRIBUTION,
-        vintage=_vintage(path),
-        id_field=_NUMBER,
+        vintage=companies_house_vintage(path),
+        id_field=NUMBER_COLUMN,
     )
     return PointLayer(
         x=df["x"].to_numpy(dtype=float)[placed],

@@ -43,6 +43,9 @@ from pathlib import Path
 from typing import Any
 
 from .._errors import InputFileError, ParameterError, SchemaError
+from .catalogue import fetch as fetch_boundaries
+from .catalogue import get_entry, load_catalogue
+from .store import bundled_dir, bundled_file, cache_root, check_file, data_dir, walk_files
 
 __all__ = [
     "Dataset",
@@ -71,16 +74,6 @@ _NAME_RE = re.compile(r"^[a-z][a-z0-9_-]*$")
 _SHA_RE = re.compile(r"^[0-9a-f]{64}$")
 
 
-def data_dir() -> Path:
-    """The package data folder ``geodistrict/data/`` (catalogue, registry, districts)."""
-    return Path(__file__).resolve().parents[1] / "data"
-
-
-def bundled_dir() -> Path:
-    """Where the bundled datasets' files are (``geodistrict/data/bundled/``)."""
-    return data_dir() / "bundled"
-
-
 def boundaries_dir() -> Path:
     """The folder of ``districts.geojson``, ``catalogue.yaml`` and ``benchmarks.yaml``.
 
@@ -88,7 +81,7 @@ def boundaries_dir() -> Path:
     """
     d = data_dir()
     if not (d / "districts.geojson").exists():
-        raise FileNotFoundError(
+        raise InputFileError(
             f"{d}: geodistrict's package data is missing (districts.geojson); reinstall "
             "geodistrict (pip install --force-reinstall geodistrict)."
         )
@@ -253,8 +246,6 @@ def _from_catalogue(entry: Any) -> Dataset:
 def _registry() -> tuple[Dataset, ...]:
     import yaml
 
-    from .catalogue import load_catalogue
-
     out = [_from_catalogue(e) for e in load_catalogue()]
     src = registry_path()
     try:
@@ -320,13 +311,6 @@ def get(name: str) -> Dataset:
     )
 
 
-@functools.cache
-def _checked(file: str, mtime_ns: int, size: int, sha: str) -> bool:
-    from .catalogue import sha256_file
-
-    return sha256_file(file) == sha
-
-
 def check(name: str, file: str | Path | None = None) -> Path:
     """Check a dataset's file against the registry's size and SHA-256; return its path.
 
@@ -342,41 +326,19 @@ def check(name: str, file: str | Path | None = None) -> Path:
     InputFileError
         When a byte differs, naming the file, both checksums and the fix.
     """
-    from .catalogue import sha256_file
-
     d = get(name)
     p = Path(file) if file is not None else _local(d)
-    if p is None or not p.exists():
-        raise InputFileError(
-            f"{p or d.file}: {d.name} is not on this machine; run: geodistrict datasets fetch "
-            f"{d.name}"
-        )
-    if d.sha256 is None:
-        return p
-    st = p.stat()
-    if not _checked(str(p), st.st_mtime_ns, st.st_size, d.sha256):
-        got = sha256_file(p)
-        where = "reinstall geodistrict (pip install --force-reinstall geodistrict)"
-        if not d.bundled:
-            where = f"delete it and run: geodistrict datasets fetch {d.name}"
-        raise InputFileError(
-            f"{p}: sha256 {got} differs from the registry's {d.sha256} for {d.name}: the file "
-            f"was changed or damaged; {where}."
-        )
-    return p
+    return check_file(p, name=d.name, file=d.file, sha256=d.sha256, bundled=d.bundled)
 
 
 def _cache_file(d: Dataset, cache: str | Path | None = None) -> Path:
-    from .catalogue import _cache_root
-
     sub = "boundaries" if d.boundary else "datasets"
-    return _cache_root(cache) / sub / d.name / d.file
+    return cache_root(cache) / sub / d.name / d.file
 
 
 def _local(d: Dataset) -> Path | None:
     if d.bundled:
-        p = bundled_dir() / d.file
-        return p if p.exists() else data_dir() / d.file
+        return bundled_file(d.file)
     p = _cache_file(d)
     return p if p.exists() else None
 
@@ -419,9 +381,6 @@ def fetch(
     >>> fetch("lep2021").name
     'Local_Enterprise_Partnerships_(May_2021)_EN_BUC.geojson'
     """
-    from .catalogue import _walk_files, get_entry
-    from .catalogue import fetch as _fetch
-
     d = get(name)
     if d.bundled and from_dir is None:
         return check(d.name)
@@ -429,9 +388,9 @@ def fetch(
     if from_dir is None and os.environ.get(DATA_DIR_ENV):
         env_dir = Path(os.environ[DATA_DIR_ENV]).expanduser()
         cached = _cache_file(d, cache)
-        if not cached.exists() and env_dir.is_dir() and any(_walk_files(env_dir, d.file)):
+        if not cached.exists() and env_dir.is_dir() and any(walk_files(env_dir, d.file)):
             from_dir = env_dir
-    return _fetch(
+    return fetch_boundaries(
         entry,
         cache=cache,
         from_dir=from_dir,

@@ -612,6 +612,158 @@ def _number(v: Cell, markers: frozenset[str]) -> tuple[float, str | None, bool]:
     return np.nan, None, False
 
 
+def _load_rows(path: Path, sheet: str | int | None) -> tuple[list[list[Cell]], str]:
+    """The rows of a Nomis download and the source text used in messages.
+
+    Raises
+    ------
+    InputFileError
+        When the file is missing, a folder, or neither a workbook nor a CSV.
+    """
+    if not path.exists():
+        raise InputFileError(f"{path}: file not found; check the path.")
+    if path.is_dir():
+        raise InputFileError(f"{path}: is a folder; pass the downloaded .xlsx or .csv file.")
+    suffix = path.suffix.lower()
+    if suffix in {".xlsx", ".xlsm"}:
+        rows, sheet_name, skipped = _read_xlsx(path, sheet)
+        source = f"{path} [sheet {sheet_name!r}]" if sheet is not None else str(path)
+        if skipped is not None:
+            source = f"{path} [sheet {sheet_name!r}; the first sheet {skipped!r} holds no table]"
+        return rows, source
+    if suffix in {".csv", ".txt"}:
+        return _read_csv(path), str(path)
+    raise InputFileError(
+        f"{path}: cannot read {suffix or 'files without an extension'}; download the table "
+        "from Nomis as Excel (.xlsx) or CSV (.csv)."
+    )
+
+
+def _markers(footnotes: Iterable[str]) -> frozenset[str]:
+    """:data:`NOMIS_MARKERS` plus the markers the footnotes define (``"! Estimate ..."``)."""
+    markers = set(NOMIS_MARKERS)
+    for note in footnotes:
+        m = _FOOTNOTE_MARKER.match(note)
+        if m:
+            markers.add(m.group(1))
+    return frozenset(markers)
+
+
+def _dimension_names(blocks: Sequence[_Block]) -> dict[str, str]:
+    """Dimension row label -> column name (snake case, unique, clear of the base columns)."""
+    dim_names: dict[str, str] = {}
+    for b in blocks:
+        for raw in b.dims:
+            if raw in dim_names:
+                continue
+            name = _snake(raw)
+            if name in (*_BASE_COLUMNS, "row"):
+                name = f"dim_{name}"
+            base, k = name, 2
+            while name in dim_names.values():
+                name, k = f"{base}_{k}", k + 1
+            dim_names[raw] = name
+    return dim_names
+
+
+@dataclass
+class _Cells:
+    """The long table's columns, filled cell by cell, and the cells that are not numbers."""
+
+    gts: list[str | None] = field(default_factory=list)
+    areas: list[str] = field(default_factory=list)
+    block_of: list[int] = field(default_factory=list)
+    variables: list[str] = field(default_factory=list)
+    values: list[float] = field(default_factory=list)
+    flags: list[str | None] = field(default_factory=list)
+    confs: list[float] = field(default_factory=list)
+    row_of: list[int] = field(default_factory=list)
+    has_conf: bool = False
+    bad: list[str] = field(default_factory=list)
+    n_bad: int = 0
+
+    def problem(self, text: str) -> None:
+        """Count a cell that is neither a number nor a marker (the first ones are listed)."""
+        self.n_bad += 1
+        if len(self.bad) < _MAX_LISTED:
+            self.bad.append(text)
+
+
+def _area_cell(r: list[Cell]) -> tuple[str | None, str]:
+    """(geography type, area) of a data row's first cell (``"lep:Solent"``)."""
+    cell = _text(r[0]) if r[0] is not None else ""
+    gtype, sep, label = cell.partition(":")
+    return (gtype.strip() if sep else None), (label.strip() if sep else cell)
+
+
+def _read_block(
+    rows: list[list[Cell]],
+    b: _Block,
+    bi: int,
+    spec: list[tuple[str, int, int | None, int | None]],
+    markers: frozenset[str],
+    cells: _Cells,
+) -> None:
+    """Append the cells of block ``bi`` to ``cells``, one per (row, variable)."""
+    cells.has_conf = cells.has_conf or any(c is not None for *_, c in spec)
+    nan = float("nan")
+    for i in range(b.first_data, b.end):
+        r = rows[i]
+        gt, area = _area_cell(r)
+        n = len(r)
+        for var, vj, fj, cj in spec:
+            v = r[vj] if vj < n else None
+            if type(v) is int or type(v) is float:  # the common case, fast
+                value, marker = float(v), None
+            else:
+                value, marker, ok = _number(v, markers)
+                if not ok:
+                    cells.problem(f"row {i + 1}, {area!r}, column {var!r}: {v!r}")
+            flag = marker
+            if flag is None and fj is not None and fj < n and r[fj] is not None:
+                flag = _text(r[fj])
+            conf = nan
+            if cj is not None:
+                c = r[cj] if cj < n else None
+                conf, cmarker, cok = _number(c, markers)
+                if not cok:
+                    cells.problem(f"row {i + 1}, {area!r}, conf of {var!r}: {c!r}")
+                if flag is None and cmarker is not None and value == value:
+                    flag = cmarker
+            cells.gts.append(gt)
+            cells.areas.append(area)
+            cells.block_of.append(bi)
+            cells.variables.append(var)
+            cells.values.append(value)
+            cells.flags.append(flag)
+            cells.confs.append(conf)
+            cells.row_of.append(i + 1)
+
+
+def _tidy_frame(cells: _Cells, blocks: Sequence[_Block], dim_names: dict[str, str]) -> pd.DataFrame:
+    """The long table; block-level columns (dimensions, year) are spread by block number."""
+    bidx = np.asarray(cells.block_of, dtype=np.int64)
+    data = pd.DataFrame(
+        {"geography_type": pd.Series(cells.gts), "area": pd.Series(cells.areas), "block": bidx + 1}
+    )
+    for raw, name in dim_names.items():
+        per_block = [_text(b.dims[raw]) if raw in b.dims else None for b in blocks]
+        data[name] = pd.Series(per_block).take(bidx).reset_index(drop=True)
+    date_key = next((raw for raw, name in dim_names.items() if name == "date"), None)
+    block_years = [_year_of(b.dims.get(date_key)) if date_key else None for b in blocks]
+    if all(y is not None for y in block_years):
+        data["year"] = np.asarray(block_years, dtype=np.int64)[bidx]
+    else:
+        data["year"] = pd.array(block_years, dtype="Int64")[bidx]
+    data["variable"] = pd.Series(cells.variables)
+    data["value"] = np.asarray(cells.values, dtype=np.float64)
+    data["flag"] = pd.Series(cells.flags, dtype=object)
+    if cells.has_conf:
+        data["conf"] = np.asarray(cells.confs, dtype=np.float64)
+    data["row"] = np.asarray(cells.row_of, dtype=np.int64)
+    return data
+
+
 def read_nomis(path: str | Path, *, sheet: str | int | None = None) -> NomisTable:
     r"""Read a Nomis table download (Excel or CSV) into a tidy :class:`NomisTable`.
 
@@ -651,130 +803,23 @@ def read_nomis(path: str | Path, *, sheet: str | int | None = None) -> NomisTabl
     """
     from .datasets import resolve
 
-    path = Path(resolve(path))
-    if not path.exists():
-        raise InputFileError(f"{path}: file not found; check the path.")
-    if path.is_dir():
-        raise InputFileError(f"{path}: is a folder; pass the downloaded .xlsx or .csv file.")
-    suffix = path.suffix.lower()
-    if suffix in {".xlsx", ".xlsm"}:
-        rows, sheet_name, skipped = _read_xlsx(path, sheet)
-        source = f"{path} [sheet {sheet_name!r}]" if sheet is not None else str(path)
-        if skipped is not None:
-            source = f"{path} [sheet {sheet_name!r}; the first sheet {skipped!r} holds no table]"
-    elif suffix in {".csv", ".txt"}:
-        rows = _read_csv(path)
-        source = str(path)
-    else:
-        raise InputFileError(
-            f"{path}: cannot read {suffix or 'files without an extension'}; download the table "
-            "from Nomis as Excel (.xlsx) or CSV (.csv)."
-        )
+    rows, source = _load_rows(Path(resolve(path)), sheet)
     blocks = _find_blocks(rows, source)
     footnotes = _footnotes(rows, blocks)
-    markers = set(NOMIS_MARKERS)
-    for note in footnotes:
-        m = _FOOTNOTE_MARKER.match(note)
-        if m:
-            markers.add(m.group(1))
-    frozen_markers = frozenset(markers)
-
-    dim_names: dict[str, str] = {}  # dimension row label -> column name
-    for b in blocks:
-        for raw in b.dims:
-            if raw in dim_names:
-                continue
-            name = _snake(raw)
-            if name in (*_BASE_COLUMNS, "row"):
-                name = f"dim_{name}"
-            base, k = name, 2
-            while name in dim_names.values():
-                name, k = f"{base}_{k}", k + 1
-            dim_names[raw] = name
-
-    gts: list[str | None] = []
-    areas: list[str] = []
-    block_of: list[int] = []
-    variables: list[str] = []
-    values: list[float] = []
-    flags: list[str | None] = []
-    confs: list[float] = []
-    row_of: list[int] = []
-    has_conf = False
-    bad: list[str] = []
-    n_bad = 0
-    nan = float("nan")
+    markers = _markers(footnotes)
+    dim_names = _dimension_names(blocks)
+    cells = _Cells()
     for bi, b in enumerate(blocks):
-        spec = _columns(rows, b, source)
-        has_conf = has_conf or any(c is not None for *_, c in spec)
-        for i in range(b.first_data, b.end):
-            r = rows[i]
-            cell = _text(r[0]) if r[0] is not None else ""
-            gtype, sep, label = cell.partition(":")
-            gt: str | None = gtype.strip() if sep else None
-            area = label.strip() if sep else cell
-            n = len(r)
-            for var, vj, fj, cj in spec:
-                v = r[vj] if vj < n else None
-                if type(v) is int or type(v) is float:  # the common case, fast
-                    value, marker = float(v), None
-                else:
-                    value, marker, ok = _number(v, frozen_markers)
-                    if not ok:
-                        n_bad += 1
-                        if len(bad) < _MAX_LISTED:
-                            bad.append(f"row {i + 1}, {area!r}, column {var!r}: {v!r}")
-                flag = marker
-                if flag is None and fj is not None and fj < n and r[fj] is not None:
-                    flag = _text(r[fj])
-                conf = nan
-                if cj is not None:
-                    c = r[cj] if cj < n else None
-                    conf, cmarker, cok = _number(c, frozen_markers)
-                    if not cok:
-                        n_bad += 1
-                        if len(bad) < _MAX_LISTED:
-                            bad.append(f"row {i + 1}, {area!r}, conf of {var!r}: {c!r}")
-                    if flag is None and cmarker is not None and value == value:
-                        flag = cmarker
-                gts.append(gt)
-                areas.append(area)
-                block_of.append(bi)
-                variables.append(var)
-                values.append(value)
-                flags.append(flag)
-                confs.append(conf)
-                row_of.append(i + 1)
-    if bad:
-        more = f" and {n_bad - len(bad)} more" if n_bad > len(bad) else ""
+        _read_block(rows, b, bi, _columns(rows, b, source), markers, cells)
+    if cells.bad:
+        more = f" and {cells.n_bad - len(cells.bad)} more" if cells.n_bad > len(cells.bad) else ""
         raise SchemaError(
-            f"{source}: {n_bad} value cell(s) hold text that is neither a number nor a Nomis "
-            f"marker ({', '.join(sorted(frozen_markers))}): {'; '.join(bad)}{more}. Fix or clear "
-            "these cells, or download the table from Nomis again."
+            f"{source}: {cells.n_bad} value cell(s) hold text that is neither a number nor a "
+            f"Nomis marker ({', '.join(sorted(markers))}): {'; '.join(cells.bad)}{more}. Fix or "
+            "clear these cells, or download the table from Nomis again."
         )
-
-    # block-level columns (dimensions, year) are spread to the rows by the block number
-    bidx = np.asarray(block_of, dtype=np.int64)
-    data = pd.DataFrame(
-        {"geography_type": pd.Series(gts), "area": pd.Series(areas), "block": bidx + 1}
-    )
-    for raw, name in dim_names.items():
-        per_block = [_text(b.dims[raw]) if raw in b.dims else None for b in blocks]
-        data[name] = pd.Series(per_block).take(bidx).reset_index(drop=True)
-    date_key = next((raw for raw, name in dim_names.items() if name == "date"), None)
-    block_years = [_year_of(b.dims.get(date_key)) if date_key else None for b in blocks]
-    if all(y is not None for y in block_years):
-        data["year"] = np.asarray(block_years, dtype=np.int64)[bidx]
-    else:
-        data["year"] = pd.array(block_years, dtype="Int64")[bidx]
-    data["variable"] = pd.Series(variables)
-    values_arr = np.asarray(values, dtype=np.float64)
-    data["value"] = values_arr
-    data["flag"] = pd.Series(flags, dtype=object)
-    if has_conf:
-        data["conf"] = np.asarray(confs, dtype=np.float64)
-    data["row"] = np.asarray(row_of, dtype=np.int64)
-    n_suppressed = int(np.isnan(values_arr).sum())
+    data = _tidy_frame(cells, blocks, dim_names)
+    n_suppressed = int(np.isnan(data["value"].to_numpy()).sum())
     return NomisTable(
         data=data,
         source=source,

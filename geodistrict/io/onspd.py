@@ -21,14 +21,16 @@ import os
 import re
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .._errors import GeodistrictWarning, InputFileError, MissingDependencyError, SchemaError
+from .._errors import GeodistrictWarning, MissingDependencyError, SchemaError
 from .._progress import progress
 from ..crs import BNG, transform_xy
-from ..layers import LayerInfo, PointLayer, reject_frame
+from ..layers import OGL_V3, LayerInfo, PointLayer, reject_frame
+from .store import cache_dir
 
 __all__ = [
     "ONSPD_ATTRIBUTION",
@@ -40,9 +42,9 @@ __all__ = [
     "cache_dir",
 ]
 
-ONSPD_LICENCE = "Open Government Licence v3.0"
+ONSPD_LICENCE = OGL_V3
 ONSPD_ATTRIBUTION = (
-    "Source: Office for National Statistics licensed under the Open Government Licence v3.0. "
+    f"Source: Office for National Statistics licensed under the {OGL_V3}. "
     "Contains OS data © Crown copyright and database right 2024."
 )
 #: CRS of Northern Ireland grid references in the directory.
@@ -52,31 +54,6 @@ _CACHE_SCHEMA = 3
 #: Schema-metadata key of the cache's own description (JSON).
 _META_KEY = b"geodistrict_onspd"
 _memo: dict[str, pd.DataFrame] = {}
-
-
-def cache_dir() -> Path:
-    """The directory for geodistrict's caches (``GEODISTRICT_CACHE_DIR`` or the user cache).
-
-    Raises
-    ------
-    InputFileError
-        ``GEODISTRICT_CACHE_DIR`` names a file (or a path under a file), not a folder.
-    """
-    env = os.environ.get("GEODISTRICT_CACHE_DIR")
-    if env:
-        path = Path(env)
-        for p in (path, *path.parents):
-            if p.exists():
-                if not p.is_dir():
-                    raise InputFileError(
-                        f"GEODISTRICT_CACHE_DIR={env}: {p} is a file, not a folder; point "
-                        "GEODISTRICT_CACHE_DIR at a folder (created if missing) or unset it."
-                    )
-                break
-        return path
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("geodistrict"))
 
 
 def _package():
@@ -172,11 +149,11 @@ def _columns_checksum(pcd, x: np.ndarray, y: np.ndarray, codes: np.ndarray, cats
 
     _, obuf, data = pcd.buffers()
     offsets = np.frombuffer(obuf, dtype=np.int64)[pcd.offset : pcd.offset + len(pcd) + 1]
-    crc = zlib.crc32(memoryview(offsets).cast("B"))
+    crc = zlib.crc32(np.ascontiguousarray(offsets).data.cast("B"))
     if data is not None:
         crc = zlib.crc32(memoryview(data)[int(offsets[0]) : int(offsets[-1])], crc)
     for arr in (x, y, codes):
-        crc = zlib.crc32(memoryview(np.ascontiguousarray(arr)).cast("B"), crc)
+        crc = zlib.crc32(np.ascontiguousarray(arr).data.cast("B"), crc)
     crc = zlib.crc32("\n".join(str(c) for c in cats).encode(), crc)
     return f"{crc:08x}"
 
@@ -217,10 +194,35 @@ def _write_cache(df: pd.DataFrame, where: Path, meta: dict) -> None:
     _write_arrow(table, where)
 
 
-def _read_cache(path: Path, meta: dict) -> tuple[pd.DataFrame | None, str]:
-    """The cached table, or ``None`` and why the file cannot be trusted."""
+def _cache_description(table: Any, meta: dict) -> tuple[dict | None, str]:
+    """The cache's own description (JSON metadata), or ``None`` and why it does not fit.
+
+    Parameters
+    ----------
+    table : pyarrow.Table
+        The cached table.
+    meta : dict
+        What the description must say (source, schema version ...).
+    """
     import json
 
+    raw = (table.schema.metadata or {}).get(_META_KEY)
+    try:
+        info = json.loads(raw) if raw else None
+    except ValueError:
+        info = None
+    if not isinstance(info, dict):
+        return None, "no geodistrict description in its metadata"
+    for key, want in meta.items():
+        if info.get(key) != want:
+            return None, f"its {key} is {info.get(key)!r}, not {want!r}"
+    if info.get("rows") != table.num_rows:
+        return None, f"it holds {table.num_rows:,} rows, its description says {info.get('rows')}"
+    return info, ""
+
+
+def _read_cache(path: Path, meta: dict) -> tuple[pd.DataFrame | None, str]:
+    """The cached table, or ``None`` and why the file cannot be trusted."""
     import pyarrow as pa
 
     try:
@@ -236,28 +238,21 @@ def _read_cache(path: Path, meta: dict) -> tuple[pd.DataFrame | None, str]:
     )
     if index_type is None or not table.schema.equals(_expected_schema(index_type)):
         return None, f"columns {table.schema.names} are not pcd, x, y, laua of the expected types"
-    raw = (table.schema.metadata or {}).get(_META_KEY)
-    try:
-        info = json.loads(raw) if raw else None
-    except ValueError:
-        info = None
-    if not isinstance(info, dict):
-        return None, "no geodistrict description in its metadata"
-    for key, want in meta.items():
-        if info.get(key) != want:
-            return None, f"its {key} is {info.get(key)!r}, not {want!r}"
-    if info.get("rows") != table.num_rows:
-        return None, f"it holds {table.num_rows:,} rows, its description says {info.get('rows')}"
+    info, why = _cache_description(table, meta)
+    if info is None:
+        return None, why
     table = table.combine_chunks()
-    pcd, xa, ya, la = (table.column(i).chunk(0) if table.num_rows else None for i in range(4))
-    if pcd is None:
+    if not table.num_rows:
         return None, "it holds no rows"
+    pcd, xa, ya, la = (table.column(i).chunk(0) for i in range(4))
     if xa.null_count or ya.null_count:
         return None, "its coordinates hold nulls instead of NaN"
     x = xa.to_numpy()
     y = ya.to_numpy()
     # the codes as written (-1 where no LAD): the checksum covers them, the nulls must agree
-    codes = np.frombuffer(la.indices.buffers()[1], dtype=la.indices.type.to_pandas_dtype())
+    codes: np.ndarray[Any, np.dtype[np.signedinteger[Any]]] = np.frombuffer(
+        la.indices.buffers()[1], dtype=la.indices.type.to_pandas_dtype()
+    )
     codes = codes[la.indices.offset : la.indices.offset + len(la)]
     if int((codes < 0).sum()) != la.null_count or (
         len(codes) and codes.max() >= len(la.dictionary)

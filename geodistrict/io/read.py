@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import re
+import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import geopandas as gpd
 
-from .._errors import InputFileError
+from .._errors import GeodistrictWarning, InputFileError, SchemaError
 from ..boundaries import Boundaries, prepare_boundaries
 from ..crs import as_crs
 from ..layers import LayerInfo, PointLayer
+from .catalogue import CatalogueEntry, get_entry
+from .catalogue import fetch as fetch_boundaries
 from .vector import VECTOR_SUFFIXES, check_vector_crs, point_layer_from_geodataframe, read_vector
 
-__all__ = ["read_boundaries", "read_points", "read_boundaries_file", "TABLE_SUFFIXES"]
+__all__ = [
+    "read_boundaries",
+    "read_points",
+    "read_boundaries_file",
+    "read_catalogue_boundaries",
+    "TABLE_SUFFIXES",
+]
 
 TABLE_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls"}
 
@@ -193,8 +203,6 @@ def read_boundaries(
     if resolved is not path:
         d = datasets.get(str(path))
         if d.boundary:
-            from .catalogue import get_entry
-
             entry = get_entry(d.name)
             id = id or entry.id_field  # noqa: A001
             name = name or entry.name_field
@@ -220,3 +228,72 @@ def read_boundaries(
     return prepare_boundaries(
         gdf, id=id, name=name, metric_crs=metric_crs, source=str(path), info=info
     )
+
+
+def _resolve_field(path: Path, entry: CatalogueEntry, key: str, columns: list[str]) -> str:
+    want = getattr(entry, key)
+    if want in columns:
+        return want
+    by_lower = {c.lower(): c for c in columns}
+    if want.lower() in by_lower:
+        return by_lower[want.lower()]
+    raise SchemaError(
+        f"{path}: the catalogue's {key} {want!r} for {entry.name} is not among its fields "
+        f"({', '.join(columns)}); the publisher may have renamed it: correct {key} in "
+        "geodistrict/data/catalogue.yaml."
+    )
+
+
+def read_catalogue_boundaries(
+    name: str | CatalogueEntry,
+    *,
+    cache: str | Path | None = None,
+    from_dir: str | Path | None = None,
+    timeout: float = 30,
+    retries: int = 3,
+    verify: bool = True,
+    metric_crs: object | None = None,
+) -> Boundaries:
+    """Fetch a catalogued set and read it with the catalogue's code and name fields.
+
+    The licence, attribution and vintage of the result come from the catalogue. A file that
+    declares a wrong CRS (``declared_crs``) is read as the catalogue's ``crs``, with a warning.
+    Options are those of :func:`geodistrict.io.catalogue.fetch`, plus ``metric_crs`` (see
+    :func:`geodistrict.read_boundaries`).
+
+    Examples
+    --------
+    >>> b = read_catalogue_boundaries("lep2021")  # bundled: no network needed
+    >>> len(b), b.id_field
+    (38, 'LEP21CD')
+    """
+    import pyogrio
+
+    entry = name if isinstance(name, CatalogueEntry) else get_entry(name)
+    path = fetch_boundaries(
+        entry, cache=cache, from_dir=from_dir, timeout=timeout, retries=retries, verify=verify
+    )
+    columns = [str(c) for c in pyogrio.read_info(str(path))["fields"]]
+    id_field = _resolve_field(path, entry, "id_field", columns)
+    name_field = _resolve_field(path, entry, "name_field", columns)
+    b = read_boundaries(
+        path,
+        id=id_field,
+        name=name_field,
+        crs=entry.crs if entry.declared_crs else None,
+        metric_crs=metric_crs,
+    )
+    if entry.features is not None and len(b) != entry.features:
+        warnings.warn(
+            f"{path}: {len(b)} features, but the catalogue lists {entry.features} for "
+            f"{entry.name}; the publisher may have re-issued the set (check its vintage).",
+            GeodistrictWarning,
+            stacklevel=2,
+        )
+    info = replace(
+        b.info,
+        licence=entry.licence,
+        attribution=entry.attribution,
+        vintage=entry.vintage,
+    )
+    return replace(b, info=info)

@@ -24,6 +24,7 @@ import io
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -37,6 +38,7 @@ __all__ = [
     "sniff_content",
     "COORDINATE_PAIRS",
     "POSTCODE_COLUMNS",
+    "read_csv_cells",
     "read_table",
     "detect_xy_columns",
     "detect_postcode_column",
@@ -192,39 +194,51 @@ def read_table(
         raise InputFileError(f"{what}: file not found; check the path.")
     suffix = path.suffix.lower()
     if suffix in {".xlsx", ".xlsm", ".xls"}:
-        try:
-            import warnings
+        return _read_workbook(path, sheet, what), notes
+    return _read_delimited(path, what, notes), notes
 
-            with warnings.catch_warnings():
-                warnings.filterwarnings("ignore", message="Workbook contains no default style")
-                df = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=object)
-        except ValueError as exc:
-            raise InputFileError(f"{what}: cannot read sheet {sheet!r}: {exc}") from exc
-        except Exception as exc:
-            hint = sniff_content(path)
-            raise InputFileError(
-                f"{what}: not a readable Excel workbook ({hint or type(exc).__name__}); re-save "
-                "it as .xlsx or CSV."
-            ) from exc
-        unnamed = [c for c in df.columns if str(c).startswith("Unnamed:")]
-        if unnamed and suffix != ".xls":
-            merged = _merged_header(path, sheet)
-            if merged:
-                raise SchemaError(
-                    f"{what}: header cells {', '.join(merged)} are merged, so {len(unnamed)} "
-                    "column(s) have no name; unmerge them and give each column its own name "
-                    "in the first row (e.g. longitude, latitude), or save the sheet as CSV."
-                )
-        df = df.map(
-            lambda v: None if (v is None or (isinstance(v, float) and np.isnan(v))) else str(v)
-        )
-        return df, notes
-    raw = path.read_bytes()
-    if not raw.strip():
-        raise InputFileError(f"{what}: the file is empty; export the table again.")
-    text = _decode(raw, path, what, notes)
-    if not text.strip():
-        raise InputFileError(f"{what}: the file is empty; export the table again.")
+
+def _read_workbook(path: Path, sheet: str | int | None, what: str) -> pd.DataFrame:
+    """A sheet of a workbook as text cells (``None`` when empty).
+
+    Raises
+    ------
+    InputFileError
+        A missing sheet or a file that is not a readable workbook.
+    SchemaError
+        Header cells merged (columns without names).
+    """
+    suffix = path.suffix.lower()
+    try:
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Workbook contains no default style")
+            df = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=object)
+    except ValueError as exc:
+        raise InputFileError(f"{what}: cannot read sheet {sheet!r}: {exc}") from exc
+    except Exception as exc:
+        hint = sniff_content(path)
+        raise InputFileError(
+            f"{what}: not a readable Excel workbook ({hint or type(exc).__name__}); re-save "
+            "it as .xlsx or CSV."
+        ) from exc
+    unnamed = [c for c in df.columns if str(c).startswith("Unnamed:")]
+    if unnamed and suffix != ".xls":
+        merged = _merged_header(path, sheet)
+        if merged:
+            raise SchemaError(
+                f"{what}: header cells {', '.join(merged)} are merged, so {len(unnamed)} "
+                "column(s) have no name; unmerge them and give each column its own name "
+                "in the first row (e.g. longitude, latitude), or save the sheet as CSV."
+            )
+    return df.map(
+        lambda v: None if (v is None or (isinstance(v, float) and np.isnan(v))) else str(v)
+    )
+
+
+def _skip_comment_lines(text: str, path: Path, notes: list[str]) -> tuple[str, int]:
+    """``text`` without the ``#`` comment lines above the header, and how many there were."""
     lines = text.splitlines(keepends=True)
     skip = 0
     while skip < len(lines) and lines[skip].lstrip().startswith("#"):
@@ -234,18 +248,29 @@ def read_table(
             f"{path.name}: {skip} comment line(s) starting with '#' above the header skipped"
         )
         text = "".join(lines[skip:])
+    return text, skip
+
+
+def _read_delimited(path: Path, what: str, notes: list[str]) -> pd.DataFrame:
+    """A CSV (or other delimited text) file as text cells; notes what was guessed.
+
+    Raises
+    ------
+    InputFileError
+        An empty, binary or malformed file.
+    """
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise InputFileError(f"{what}: the file is empty; export the table again.")
+    text = _decode(raw, path, what, notes)
+    if not text.strip():
+        raise InputFileError(f"{what}: the file is empty; export the table again.")
+    text, skip = _skip_comment_lines(text, path, notes)
     sep = _sniff_separator(text)
     if sep != ",":
         notes.append(f"{path.name}: separator {sep!r} detected")
     try:
-        df = pd.read_csv(
-            io.StringIO(text),
-            sep=sep,
-            dtype=str,
-            keep_default_na=False,
-            na_values=[""],
-            quoting=csv.QUOTE_MINIMAL,
-        )
+        return read_csv_cells(text, sep=sep)
     except pd.errors.EmptyDataError as exc:
         raise InputFileError(
             f"{what}: no header row{' after the comment lines' if skip else ''}; export the "
@@ -256,8 +281,42 @@ def read_table(
             f"{what}: not a well-formed CSV table ({str(exc).strip()}); check quoting and that "
             "every row has as many fields as the header."
         ) from exc
-    df = df.astype(object).where(df.notna(), None)
-    return df, notes
+
+
+def read_csv_cells(text: str, *, sep: str = ",") -> pd.DataFrame:
+    r"""Parse CSV text into a table of text cells (``None`` when empty), nothing guessed.
+
+    Parameters
+    ----------
+    text : str
+        The CSV text, header first.
+    sep : str
+        The field separator.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Object columns of str or ``None``.
+
+    Raises
+    ------
+    pandas.errors.EmptyDataError, pandas.errors.ParserError
+        As :func:`pandas.read_csv`; callers turn them into errors that name the file.
+
+    Examples
+    --------
+    >>> read_csv_cells("a,b\n1,\n").to_dict("list")
+    {'a': ['1'], 'b': [None]}
+    """
+    df = pd.read_csv(
+        io.StringIO(text),
+        sep=sep,
+        dtype=str,
+        keep_default_na=False,
+        na_values=[""],
+        quoting=csv.QUOTE_MINIMAL,
+    )
+    return df.astype(object).where(df.notna(), None)
 
 
 def _find(columns: Sequence[str], wanted: str) -> str | None:
@@ -350,7 +409,8 @@ def _to_number(
         comma = s.str.fullmatch(_DECIMAL_COMMA).fillna(False)
         if projected:
             comma &= ~s.str.fullmatch(_THOUSANDS).fillna(False)
-        s = s.where(~comma, pd.NA)  # not a number with '.' as the decimal separator
+        # not a number with '.' as the decimal separator (pandas-stubs reject pd.NA as other)
+        s = s.where(~comma, pd.NA)  # type: ignore[call-overload]
     if projected:
         thousands = s.str.fullmatch(_THOUSANDS).fillna(False)
         if thousands.any():
@@ -422,21 +482,7 @@ def points_from_frame(
     """
     notes = list(notes)
     cols = list(df.columns)
-    if (x is None) != (y is None):
-        raise SchemaError(f"{source}: give both x and y columns, e.g. x='LONGITUDE', y='LATITUDE'.")
-    if x is not None:
-        for c in (x, y):
-            if c not in cols:
-                raise SchemaError(
-                    f"{source}: no column {c!r}; columns are {', '.join(map(str, cols[:30]))}."
-                )
-        implied = None
-        hit = detect_xy_columns([x, y])
-        if hit is not None:
-            implied = hit[2]
-        xy = (x, y, implied)
-    else:
-        xy = detect_xy_columns(cols)
+    xy = _coordinate_columns(cols, x, y, source)
     pc_col = postcode if postcode is not None else detect_postcode_column(cols)
     if postcode is not None and postcode not in cols:
         raise SchemaError(f"{source}: no postcode column {postcode!r}.")
@@ -453,60 +499,17 @@ def points_from_frame(
     layer_crs: CRS = BNG
     xy_reason = np.full(n, "", dtype=object)
     if xy is not None:
-        xc, yc, implied = xy
-        if crs is not None:
-            layer_crs = as_crs(crs, what=source)
-        elif implied is not None:
-            layer_crs = implied
-        else:
-            raise SchemaError(
-                f"{source}: columns {xc!r}/{yc!r} hold coordinates but their CRS is unknown; pass "
-                "crs='EPSG:4326' for lon/lat or crs='EPSG:27700' for eastings/northings "
-                "(CLI: --points-crs NAME=EPSG:4326)."
-            )
-        projected = not layer_crs.is_geographic
-        px, rx = _to_number(df[xc], projected=projected, decimal=decimal, source=source,
-                            column=xc)  # fmt: skip
-        py, ry = _to_number(df[yc], projected=projected, decimal=decimal, source=source,
-                            column=yc)  # fmt: skip
-        fixed = f"{rx} {ry}"
-        if "decimal" in fixed:
-            notes.append(f"{source}: decimal commas in {xc}/{yc} read as decimal points")
-        if "thousands" in fixed:
-            notes.append(
-                f"{source}: thousands separators in {xc}/{yc} removed (525,000 read as 525000 m)"
-            )
-        empty = df[xc].isna().to_numpy() | df[yc].isna().to_numpy()
-        xy_reason = np.where(
-            empty, f"no coordinates ({xc}/{yc} empty)", f"coordinates in {xc}/{yc} are not numbers"
-        ).astype(object)
-        check_coordinates(px, py, layer_crs, what=source, x_name=xc, y_name=yc)
+        layer_crs = _coordinates_crs(xy, crs, source)
+        px, py, xy_reason = _read_coordinates(df, xy, layer_crs, decimal, source, notes)
     placed = np.isfinite(px) & np.isfinite(py)
-    reasons = np.where(placed, None, xy_reason).astype(object)
+    reasons = np.array(xy_reason, dtype=object)
+    reasons[placed] = None
     geocoded = np.zeros(n, dtype=bool)
     if pc_col is not None and (~placed).any():
-        from .onspd import GEOCODE_REASONS, geocode_postcodes
-
-        need = np.flatnonzero(~placed)
-        pcs = df[pc_col].iloc[need]
-        geo = geocode_postcodes(pcs.reset_index(drop=True))
-        gx, gy = geo["x"].to_numpy(), geo["y"].to_numpy()
-        gx, gy = transform_xy(gx, gy, BNG, layer_crs)
-        ok = np.isfinite(gx) & np.isfinite(gy)
-        px[need[ok]] = gx[ok]
-        py[need[ok]] = gy[ok]
-        geocoded[need[ok]] = True
-        for j in np.flatnonzero(~ok):
-            st = geo["status"].iloc[j]
-            pc = pcs.iloc[j]
-            why = GEOCODE_REASONS[st].format(pc=str(pc).strip())
-            reasons[need[j]] = f"{reasons[need[j]]}; {why}" if reasons[need[j]] else why
-        if xy is None:
-            notes.append(f"{source}: placed by postcode ({pc_col}) with the ONS Postcode Directory")
-        elif ok.any():
-            notes.append(
-                f"{source}: {int(ok.sum())} rows without coordinates placed by postcode ({pc_col})"
-            )
+        geocoded = _place_by_postcode(
+            df[pc_col], px, py, reasons, layer_crs, source=source, had_xy=xy is not None,
+            notes=notes,
+        )  # fmt: skip
     placed = np.isfinite(px) & np.isfinite(py)
     attrs = df.loc[placed].drop(columns="row", errors="ignore").reset_index(drop=True)
     attrs.insert(0, "row", rows[placed])
@@ -526,6 +529,126 @@ def points_from_frame(
         rejected=rej,
         n_input=n_input if n_input is not None else n,
     )
+
+
+def _coordinate_columns(
+    cols: list[Any], x: str | None, y: str | None, source: str
+) -> tuple[str, str, CRS | None] | None:
+    """(x column, y column, CRS their names imply) given or detected; None when there are none.
+
+    Raises
+    ------
+    SchemaError
+        When only one of ``x``/``y`` is given, or a given column is missing.
+    """
+    if (x is None) != (y is None):
+        raise SchemaError(f"{source}: give both x and y columns, e.g. x='LONGITUDE', y='LATITUDE'.")
+    if x is None or y is None:
+        return detect_xy_columns(cols)
+    for c in (x, y):
+        if c not in cols:
+            raise SchemaError(
+                f"{source}: no column {c!r}; columns are {', '.join(map(str, cols[:30]))}."
+            )
+    hit = detect_xy_columns([x, y])
+    return x, y, (hit[2] if hit is not None else None)
+
+
+def _coordinates_crs(xy: tuple[str, str, CRS | None], crs: object | None, source: str) -> CRS:
+    """The CRS of the coordinate columns: ``crs`` if given, else the one their names imply.
+
+    Raises
+    ------
+    SchemaError
+        When neither tells the CRS (plain x/y columns).
+    """
+    xc, yc, implied = xy
+    if crs is not None:
+        return as_crs(crs, what=source)
+    if implied is not None:
+        return implied
+    raise SchemaError(
+        f"{source}: columns {xc!r}/{yc!r} hold coordinates but their CRS is unknown; pass "
+        "crs='EPSG:4326' for lon/lat or crs='EPSG:27700' for eastings/northings "
+        "(CLI: --points-crs NAME=EPSG:4326)."
+    )
+
+
+def _read_coordinates(
+    df: pd.DataFrame,
+    xy: tuple[str, str, CRS | None],
+    layer_crs: CRS,
+    decimal: str | None,
+    source: str,
+    notes: list[str],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """x, y (NaN where unreadable) and, per row, why a row has no coordinates.
+
+    Raises
+    ------
+    CRSError
+        When the coordinates contradict their CRS (swapped, degrees vs metres).
+    """
+    xc, yc, _ = xy
+    projected = not layer_crs.is_geographic
+    px, rx = _to_number(df[xc], projected=projected, decimal=decimal, source=source, column=xc)
+    py, ry = _to_number(df[yc], projected=projected, decimal=decimal, source=source, column=yc)
+    fixed = f"{rx} {ry}"
+    if "decimal" in fixed:
+        notes.append(f"{source}: decimal commas in {xc}/{yc} read as decimal points")
+    if "thousands" in fixed:
+        notes.append(
+            f"{source}: thousands separators in {xc}/{yc} removed (525,000 read as 525000 m)"
+        )
+    empty = df[xc].isna().to_numpy() | df[yc].isna().to_numpy()
+    xy_reason = np.where(
+        empty, f"no coordinates ({xc}/{yc} empty)", f"coordinates in {xc}/{yc} are not numbers"
+    ).astype(object)
+    check_coordinates(px, py, layer_crs, what=source, x_name=xc, y_name=yc)
+    return px, py, xy_reason
+
+
+def _place_by_postcode(
+    postcodes: pd.Series,
+    px: np.ndarray,
+    py: np.ndarray,
+    reasons: np.ndarray,
+    layer_crs: CRS,
+    *,
+    source: str,
+    had_xy: bool,
+    notes: list[str],
+) -> np.ndarray:
+    """Place the rows without coordinates at their postcode's centroid (in place).
+
+    ``px``/``py`` get the centroids (in ``layer_crs``), ``reasons`` why a postcode did not
+    place its row; returns which rows were placed by postcode.
+    """
+    from .onspd import GEOCODE_REASONS, geocode_postcodes
+
+    geocoded = np.zeros(len(px), dtype=bool)
+    need = np.flatnonzero(~(np.isfinite(px) & np.isfinite(py)))
+    pcs = postcodes.iloc[need]
+    geo = geocode_postcodes(pcs.reset_index(drop=True))
+    gx, gy = geo["x"].to_numpy(), geo["y"].to_numpy()
+    gx, gy = transform_xy(gx, gy, BNG, layer_crs)
+    ok = np.isfinite(gx) & np.isfinite(gy)
+    px[need[ok]] = gx[ok]
+    py[need[ok]] = gy[ok]
+    geocoded[need[ok]] = True
+    for j in np.flatnonzero(~ok):
+        st = geo["status"].iloc[j]
+        pc = pcs.iloc[j]
+        why = GEOCODE_REASONS[st].format(pc=str(pc).strip())
+        reasons[need[j]] = f"{reasons[need[j]]}; {why}" if reasons[need[j]] else why
+    pc_col = postcodes.name
+    if not had_xy:
+        notes.append(f"{source}: placed by postcode ({pc_col}) with the ONS Postcode Directory")
+    elif ok.any():
+        notes.append(
+            f"{source}: {int(ok.sum())} rows without coordinates placed by postcode ({pc_col})"
+        )
+    return geocoded
 
 
 def read_point_table(

@@ -8,21 +8,20 @@ each of its groups. Rows without coordinates fall back to their postcode.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from pathlib import Path
 
-from ..layers import LayerInfo, PointLayer
+from ..layers import OGL_V3, LayerInfo, PointLayer
 from .tables import points_from_frame, read_table
 
 __all__ = ["read_universities", "detect_universities", "UNIVERSITIES_ATTRIBUTION"]
 
 UNIVERSITIES_ATTRIBUTION = (
-    "UK Register of Learning Providers (UKRLP) via learning-providers.data.ac.uk; "
-    "Open Government Licence v3.0."
+    f"UK Register of Learning Providers (UKRLP) via learning-providers.data.ac.uk; {OGL_V3}."
 )
 
 
-def detect_universities(columns: Sequence[str]) -> bool:
+def detect_universities(columns: Iterable[object]) -> bool:
     """Whether a table has the learning-providers layout (``UKPRN`` and ``PROVIDER_NAME``)."""
     cols = {str(c).strip().upper() for c in columns}
     return {"UKPRN", "PROVIDER_NAME"} <= cols
@@ -51,7 +50,7 @@ def read_universities(path: str | Path, *, name: str = "universities") -> PointL
         name=name,
         source=str(path),
         kind="universities",
-        licence="Open Government Licence v3.0",
+        licence=OGL_V3,
         attribution=UNIVERSITIES_ATTRIBUTION,
         vintage="learning-providers-plus (UKRLP, names c. 2013-2020)",
         id_field="UKPRN",

@@ -189,6 +189,105 @@ def _warn_closed(rows: np.ndarray, what: str) -> None:
         )
 
 
+def _read_geoparquet(p: Path, what: str) -> gpd.GeoDataFrame:
+    """Read a GeoParquet file.
+
+    Raises
+    ------
+    SchemaError
+        A Parquet file without a geometry column.
+    InputFileError
+        A file pyarrow cannot read.
+    """
+    try:
+        return gpd.read_parquet(p)
+    except ValueError as exc:
+        raise SchemaError(
+            f"{what}: no geometry column ({_gdal_message(exc)}); write it as GeoParquet "
+            "(GeoDataFrame.to_parquet) or pass the coordinates as a table."
+        ) from exc
+    except Exception as exc:
+        raise InputFileError(
+            f"{what}: not a readable GeoParquet file ({_gdal_message(exc)})."
+        ) from exc
+
+
+def _check_layers(src: str, p: Path, layer: str | int | None, what: str) -> None:
+    """Check that the file can be listed and that the layer to read is known.
+
+    Raises
+    ------
+    InputFileError
+        An unreadable file, or several layers and none chosen.
+    SchemaError
+        A single layer without geometry.
+    """
+    import pyogrio
+
+    try:
+        layers = pyogrio.list_layers(src)
+    except Exception as exc:
+        from .tables import sniff_content
+
+        hint = sniff_content(p)
+        raise InputFileError(
+            f"{what}: not a readable vector file ({hint or _gdal_message(exc)}); "
+            "check the format or re-export it as GeoPackage or GeoJSON."
+        ) from exc
+    if layer is None and len(layers) > 1:
+        names = ", ".join(str(r[0]) for r in layers)
+        raise InputFileError(
+            f"{what} holds {len(layers)} layers ({names}); choose one with "
+            "--boundaries-layer LAYER or --points-layer NAME=LAYER (Python: layer=LAYER)."
+        )
+    if layer is None and len(layers) == 1 and layers[0][1] is None:
+        raise SchemaError(
+            f"{what}: layer {layers[0][0]!r} has no geometry column; boundaries need "
+            "polygons (GeoJSON, GeoPackage, Shapefile), a table of points needs "
+            "coordinate or postcode columns (save it as CSV)."
+        )
+
+
+def _read_ogr(p: Path, layer: str | int | None, what: str) -> gpd.GeoDataFrame:
+    """Read a file GDAL reads (GeoJSON, GeoPackage, Shapefile, zipped ...) with pyogrio.
+
+    GDAL's and pyogrio's warnings are collected and said once, naming the file; unclosed
+    polygon rings are closed (with a warning).
+    """
+    import pyogrio
+
+    suffix = p.suffix.lower()
+    if suffix == ".shp":
+        _check_shapefile(p, what)
+    elif suffix == ".zip":
+        _check_zip(p, what)
+    src = f"/vsizip/{p}" if suffix == ".zip" else str(p)
+    closed = np.zeros(0, dtype=np.int64)
+    with warnings.catch_warnings(record=True) as caught:
+        # GDAL speaks through RuntimeWarning, pyogrio through UserWarning: collect them to
+        # say them once, naming the file; other warnings keep the caller's filters
+        warnings.simplefilter("always", RuntimeWarning)
+        warnings.simplefilter("always", UserWarning)
+        _check_layers(src, p, layer, what)
+        try:
+            gdf = pyogrio.read_dataframe(src, layer=layer)
+        except Exception as exc:
+            if "closed linestring" not in str(exc):
+                raise InputFileError(
+                    f"{what}: could not read layer {layer!r} ({_gdal_message(exc)})."
+                ) from exc
+            gdf, closed = _read_closing_rings(src, layer)
+    _emit_gdal_warnings(caught, what)
+    _warn_closed(closed, what)
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        raise SchemaError(
+            f"{what}: no geometry column; boundaries need polygons (GeoJSON, GeoPackage, "
+            "Shapefile), a table of points needs coordinate or postcode columns (save it "
+            "as CSV)."
+        )
+    return gdf
+
+
 def read_vector(
     path: str | Path,
     *,
@@ -226,8 +325,6 @@ def read_vector(
     RepairWarning
         Unclosed polygon rings were closed; measured (M) coordinates were dropped.
     """
-    import pyogrio
-
     from .datasets import resolve as _resolve_dataset
 
     p = Path(_resolve_dataset(path))
@@ -238,67 +335,9 @@ def read_vector(
         raise InputFileError(f"{what}: the file is empty; export the layer again.")
     suffix = p.suffix.lower()
     if suffix in {".parquet", ".geoparquet"}:
-        try:
-            gdf = gpd.read_parquet(p)
-        except ValueError as exc:
-            raise SchemaError(
-                f"{what}: no geometry column ({_gdal_message(exc)}); write it as GeoParquet "
-                "(GeoDataFrame.to_parquet) or pass the coordinates as a table."
-            ) from exc
-        except Exception as exc:
-            raise InputFileError(
-                f"{what}: not a readable GeoParquet file ({_gdal_message(exc)})."
-            ) from exc
+        gdf = _read_geoparquet(p, what)
     else:
-        if suffix == ".shp":
-            _check_shapefile(p, what)
-        elif suffix == ".zip":
-            _check_zip(p, what)
-        src = f"/vsizip/{p}" if suffix == ".zip" else str(p)
-        closed = np.zeros(0, dtype=np.int64)
-        with warnings.catch_warnings(record=True) as caught:
-            # GDAL speaks through RuntimeWarning, pyogrio through UserWarning: collect them to
-            # say them once, naming the file; other warnings keep the caller's filters
-            warnings.simplefilter("always", RuntimeWarning)
-            warnings.simplefilter("always", UserWarning)
-            try:
-                layers = pyogrio.list_layers(src)
-            except Exception as exc:
-                from .tables import sniff_content
-
-                hint = sniff_content(p)
-                raise InputFileError(
-                    f"{what}: not a readable vector file ({hint or _gdal_message(exc)}); "
-                    "check the format or re-export it as GeoPackage or GeoJSON."
-                ) from exc
-            if layer is None and len(layers) > 1:
-                names = ", ".join(str(r[0]) for r in layers)
-                raise InputFileError(
-                    f"{what} holds {len(layers)} layers ({names}); choose one with "
-                    "--boundaries-layer LAYER or --points-layer NAME=LAYER (Python: layer=LAYER)."
-                )
-            if layer is None and len(layers) == 1 and layers[0][1] is None:
-                raise SchemaError(
-                    f"{what}: layer {layers[0][0]!r} has no geometry column; boundaries need "
-                    "polygons (GeoJSON, GeoPackage, Shapefile), a table of points needs "
-                    "coordinate or postcode columns (save it as CSV)."
-                )
-            try:
-                gdf = pyogrio.read_dataframe(src, layer=layer)
-            except Exception as exc:
-                if "closed linestring" not in str(exc):
-                    raise InputFileError(
-                        f"{what}: could not read layer {layer!r} ({_gdal_message(exc)})."
-                    ) from exc
-                gdf, closed = _read_closing_rings(src, layer)
-        _emit_gdal_warnings(caught, what)
-        _warn_closed(closed, what)
-        if not isinstance(gdf, gpd.GeoDataFrame):
-            raise SchemaError(
-                f"{what}: no geometry column; boundaries need polygons (GeoJSON, GeoPackage, "
-                "Shapefile), a table of points needs coordinate or postcode columns (save it "
-                "as CSV)."
-            )
+        gdf = _read_ogr(p, layer, what)
     if len(gdf) == 0:
         raise EmptyLayerError(f"{what}: the layer has no features.")
     if gdf.crs is None and assign_crs is not None:

@@ -25,8 +25,6 @@ never zero, flagged per cell, and counted. Numbers may carry thousands separator
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from pathlib import Path
 
@@ -34,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import EmptyLayerError, InputFileError, SchemaError
-from .tables import read_table
+from .tables import read_csv_cells, read_table
 
 __all__ = [
     "SUPPRESSION_MARKERS",
@@ -87,18 +85,11 @@ def _read_text(path: Path) -> tuple[pd.DataFrame, list[str]]:
     if not body.strip():
         raise InputFileError(f"{path}: only note lines, no table; export the table again.")
     try:
-        df = pd.read_csv(
-            io.StringIO(body),
-            dtype=str,
-            keep_default_na=False,
-            na_values=[""],
-            quoting=csv.QUOTE_MINIMAL,
-        )
+        df = read_csv_cells(body)
     except pd.errors.ParserError as exc:
         raise InputFileError(
             f"{path}: not a well-formed CSV table ({exc}); check quoting."
         ) from exc
-    df = df.astype(object).where(df.notna(), None)
     df.index = df.index + skip  # so that line numbers in errors count the note lines
     return df, [f"{path.name}: {skip} note line(s) above the header skipped"]
 
@@ -125,6 +116,116 @@ def _parse(
         )
     num[suppressed] = np.nan
     return num, suppressed
+
+
+def _find_columns(df: pd.DataFrame, path: Path) -> dict[str, str | None]:
+    """Output name -> the file's column (any spelling of :data:`VOA_COLUMNS`), or None.
+
+    Raises
+    ------
+    SchemaError
+        When a required column is missing (all are named at once).
+    """
+    by_norm: dict[str, str] = {}
+    for c in df.columns:
+        by_norm.setdefault(_norm(c), str(c))
+    found = {
+        out: next((by_norm[k] for k in keys if k in by_norm), None)
+        for out, keys in VOA_COLUMNS.items()
+    }
+    required = {
+        "code": "ons_code",
+        "name": "area_name",
+        "sector": "sector",
+        "hereditaments": "hereditaments",
+        "floorspace": "floorspace_000m2",
+    }
+    missing = [src for out, src in required.items() if found[out] is None]
+    if missing:
+        raise SchemaError(
+            f"{path}: no {', '.join(missing)} column(s); columns are "
+            f"{', '.join(map(str, df.columns))}. Reshape the VOA table to one row per area and "
+            "sector with geography, ons_code, area_name, sector, hereditaments, "
+            "floorspace_000m2."
+        )
+    return found
+
+
+def _select_year(
+    df: pd.DataFrame, lines: np.ndarray, ycol: str | None, year: str | int | None, path: Path
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The rows of ``year`` (all rows when ``year`` is None and the file holds one year).
+
+    Raises
+    ------
+    SchemaError
+        Several years and no ``year``; no rows for ``year``; ``year`` without a year column.
+    """
+    if ycol is None:
+        if year is not None:
+            raise SchemaError(
+                f"{path}: has no year column, so year={year!r} cannot be checked; omit year= "
+                "(the file holds one year) or add a year column."
+            )
+        return df, lines
+    ytext = df[ycol].astype("string").str.strip().fillna("")
+    years = list(dict.fromkeys(ytext))
+    if year is None and len(years) > 1:
+        raise SchemaError(
+            f"{path}: the table holds several years ({', '.join(years)}); pass year= to choose one."
+        )
+    if year is None:
+        return df, lines
+    keep = (ytext == str(year).strip()).to_numpy(dtype=bool)
+    if not keep.any():
+        raise SchemaError(
+            f"{path}: no rows for year {year!r}; the years in {ycol} are {', '.join(years)}."
+        )
+    return df.loc[keep], lines[keep]
+
+
+def _sectors(sector_text: pd.Series, lines: np.ndarray, path: Path) -> pd.Series:
+    """The :data:`VOA_SECTORS` name of each row's sector text.
+
+    Raises
+    ------
+    SchemaError
+        An unknown sector, naming its lines.
+    """
+    sector = sector_text.map(lambda s: _SECTOR_KEYS.get(" ".join(s.casefold().split())))
+    unknown = sector.isna().to_numpy()
+    if unknown.any():
+        shown = ", ".join(
+            f"line {ln} ({v!r})"
+            for ln, v in zip(lines[unknown][:10], sector_text[unknown][:10], strict=True)
+        )
+        raise SchemaError(
+            f"{path}: unknown sector at {shown}; sectors are {', '.join(VOA_SECTORS)}."
+        )
+    return sector
+
+
+def _check_unique(out: pd.DataFrame, lines: np.ndarray, path: Path) -> None:
+    """Each (area, sector[, year]) once.
+
+    Raises
+    ------
+    SchemaError
+        Naming the repeated lines.
+    """
+    key = ["code", "sector"] + (["year"] if "year" in out.columns else [])
+    dup = out.duplicated(key, keep=False).to_numpy()
+    if dup.any():
+        shown = ", ".join(
+            f"line {ln} ({c} {s})"
+            for ln, c, s in zip(
+                lines[dup][:10], out.loc[dup, "code"], out.loc[dup, "sector"], strict=False
+            )
+        )
+        raise SchemaError(
+            f"{path}: the same area and sector appear more than once ({shown}); keep one row "
+            "of each (or pass year= if the file holds several years)."
+        )
 
 
 def read_voa_floorspace(path: str | Path, *, year: str | int | None = None) -> pd.DataFrame:
@@ -182,51 +283,10 @@ def read_voa_floorspace(path: str | Path, *, year: str | int | None = None) -> p
         raise EmptyLayerError(
             f"{path}: the table has a header but no rows; export it again with its data."
         )
-    by_norm: dict[str, str] = {}
-    for c in df.columns:
-        by_norm.setdefault(_norm(c), str(c))
-    found = {
-        out: next((by_norm[k] for k in keys if k in by_norm), None)
-        for out, keys in VOA_COLUMNS.items()
-    }
-    required = {
-        "code": "ons_code",
-        "name": "area_name",
-        "sector": "sector",
-        "hereditaments": "hereditaments",
-        "floorspace": "floorspace_000m2",
-    }
-    missing = [src for out, src in required.items() if found[out] is None]
-    if missing:
-        raise SchemaError(
-            f"{path}: no {', '.join(missing)} column(s); columns are "
-            f"{', '.join(map(str, df.columns))}. Reshape the VOA table to one row per area and "
-            "sector with geography, ons_code, area_name, sector, hereditaments, "
-            "floorspace_000m2."
-        )
+    found = _find_columns(df, path)
     lines = df.index.to_numpy() + 2  # line 1 is the header
     ycol = found["year"]
-    if ycol is not None:
-        ytext = df[ycol].astype("string").str.strip().fillna("")
-        years = list(dict.fromkeys(ytext))
-        if year is None and len(years) > 1:
-            raise SchemaError(
-                f"{path}: the table holds several years ({', '.join(years)}); pass year= to "
-                "choose one."
-            )
-        if year is not None:
-            keep = (ytext == str(year).strip()).to_numpy(dtype=bool)
-            if not keep.any():
-                raise SchemaError(
-                    f"{path}: no rows for year {year!r}; the years in {ycol} are "
-                    f"{', '.join(years)}."
-                )
-            df, lines = df.loc[keep], lines[keep]
-    elif year is not None:
-        raise SchemaError(
-            f"{path}: has no year column, so year={year!r} cannot be checked; omit year= (the "
-            "file holds one year) or add a year column."
-        )
+    df, lines = _select_year(df, lines, ycol, year, path)
 
     def text(col: str | None) -> pd.Series:
         if col is None:
@@ -235,17 +295,7 @@ def read_voa_floorspace(path: str | Path, *, year: str | int | None = None) -> p
             df[col].astype("string").fillna("").str.strip().to_numpy(dtype=object), dtype=object
         )
 
-    sector_text = text(found["sector"])
-    sector = sector_text.map(lambda s: _SECTOR_KEYS.get(" ".join(s.casefold().split())))
-    unknown = sector.isna().to_numpy()
-    if unknown.any():
-        shown = ", ".join(
-            f"line {ln} ({v!r})"
-            for ln, v in zip(lines[unknown][:10], sector_text[unknown][:10], strict=True)
-        )
-        raise SchemaError(
-            f"{path}: unknown sector at {shown}; sectors are {', '.join(VOA_SECTORS)}."
-        )
+    sector = _sectors(text(found["sector"]), lines, path)
     code = text(found["code"])
     blank = (code == "").to_numpy()
     if blank.any():
@@ -273,19 +323,7 @@ def read_voa_floorspace(path: str | Path, *, year: str | int | None = None) -> p
     )
     if ycol is not None:
         out["year"] = text(ycol).to_numpy()
-    key = ["code", "sector"] + (["year"] if ycol is not None else [])
-    dup = out.duplicated(key, keep=False).to_numpy()
-    if dup.any():
-        shown = ", ".join(
-            f"line {ln} ({c} {s})"
-            for ln, c, s in zip(
-                lines[dup][:10], out.loc[dup, "code"], out.loc[dup, "sector"], strict=False
-            )
-        )
-        raise SchemaError(
-            f"{path}: the same area and sector appear more than once ({shown}); keep one row "
-            "of each (or pass year= if the file holds several years)."
-        )
+    _check_unique(out, lines, path)
     out.attrs["n_suppressed"] = int(hered_sup.sum() + floor_sup.sum())
     out.attrs["source"] = str(path)
     out.attrs["notes"] = list(notes)

@@ -202,7 +202,7 @@ def write_table(
         provenance = public_paths(provenance)
     prov_json = json.dumps(provenance or {}, default=str)
     is_geo = isinstance(table, gpd.GeoDataFrame)
-    if suffix == ".csv" or not is_geo:
+    if suffix == ".csv" or not isinstance(table, gpd.GeoDataFrame):
         frame = pd.DataFrame(table.drop(columns=table.geometry.name) if is_geo else table)
         if suffix != ".csv":
             raise InputFileError(f"{path}: this table has no geometry; write it as .csv.")

@@ -291,7 +291,7 @@ def add_raster_values(
     ``NAME_cells`` / ``NAME_raster_coverage`` so that a polygon reaching beyond the raster is
     visible.
     """
-    from ..io.raster import zonal_stats
+    from ..zones.zonal import zonal_stats
 
     col = f"{name}_{units}" if units else name
     z = zonal_stats(raster, boundaries, stats=("sum", "count"), rule=rule)

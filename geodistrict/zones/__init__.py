@@ -2,7 +2,8 @@
 
 - :mod:`.match`: labels and codes matched to polygons (aliases, 2023 successors, lookups);
 - :mod:`.tables`: a publisher's zone table → one value per zone polygon;
-- :mod:`.interpolate`: areal (and dasymetric) interpolation onto any target polygons.
+- :mod:`.interpolate`: areal (and dasymetric) interpolation onto any target polygons;
+- :mod:`.zonal`: a raster summarised inside each polygon (zonal statistics).
 """
 
 from .interpolate import Atoms, InterpolationResult, build_atoms, interpolate
@@ -15,6 +16,7 @@ from .match import (
     normalise_label,
 )
 from .tables import ZoneValues, zone_values
+from .zonal import zonal_stats
 
 __all__ = [
     "LAD_SUCCESSORS_2023",
@@ -28,5 +30,6 @@ __all__ = [
     "interpolate",
     "match_zones",
     "normalise_label",
+    "zonal_stats",
     "zone_values",
 ]

@@ -28,7 +28,7 @@ district are not spread over its fields. Sources with no ancillary point fall ba
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import geopandas as gpd
@@ -36,7 +36,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .._errors import ParameterError, SchemaError
+from .._errors import ParameterError
+from .._validate import require_columns
 from ..boundaries import Boundaries
 from ..layers import PointLayer
 
@@ -215,6 +216,13 @@ def interpolate(
     -------
     InterpolationResult
 
+    Raises
+    ------
+    ParameterError
+        An unknown ``overlap`` or ``weights``, or ``tolerance`` outside [0, 0.5).
+    SchemaError
+        A named value column that ``values`` does not have (all are named at once).
+
     Examples
     --------
     >>> import geopandas as gpd, shapely, pandas as pd
@@ -232,31 +240,8 @@ def interpolate(
         raise ParameterError(f"overlap={overlap!r} is not one of {sorted(modes)}")
     if not 0 <= tolerance < 0.5:
         raise ParameterError("tolerance must be in [0, 0.5)")
-    frame = values.to_frame() if isinstance(values, pd.Series) else values.copy()
-    frame.index = frame.index.astype(str)
-    intensive = list(intensive)
-    extensive = (
-        list(extensive)
-        if extensive is not None
-        else [c for c in frame.columns if c not in intensive]
-    )
-    for c in extensive + intensive:
-        if c not in frame.columns:
-            raise SchemaError(f"no value column {c!r}; columns are {list(frame.columns)}")
-    if not targets.metric_crs.equals(sources.metric_crs):
-        targets_metric = gpd.GeoSeries(targets.metric, crs=targets.metric_crs).to_crs(
-            sources.metric_crs
-        )
-        targets = Boundaries(
-            data=targets.data,
-            metric=np.asarray(targets_metric.array, dtype=object),
-            metric_crs=sources.metric_crs,
-            info=targets.info,
-            id_field=targets.id_field,
-            name_field=targets.name_field,
-            repaired=targets.repaired,
-            overlaps=targets.overlaps,
-        )
+    frame, extensive, intensive = _value_frame(values, extensive, intensive)
+    targets = _in_metric_crs(targets, sources.metric_crs)
     src_ids = sources.ids.astype(str)
     missing_ids = [i for i in frame.index if i not in set(src_ids)]
     v = frame.reindex(src_ids)
@@ -271,92 +256,27 @@ def interpolate(
     fallback: list[str] = []
     if isinstance(weights, PointLayer):
         method = f"dasymetric ({weights.name})"
-        ps, pa, pc, per_source = _point_counts(weights, sources, atoms)
-        has_pts = per_source > 0
-        key_area = si.astype(np.int64) * len(atoms.geometry) + ai
-        key_pts = ps * len(atoms.geometry) + pa
-        pt_share = pd.Series(pc / per_source[ps], index=key_pts)
-        use_pts = has_pts[si]
-        share = np.where(use_pts, pt_share.reindex(key_area).fillna(0.0).to_numpy(), share)
-        fallback = [str(src_ids[i]) for i in np.flatnonzero(~has_pts)]
+        share, fallback = _point_shares(weights, sources, atoms, si, ai, share)
     elif weights != "area":
         raise ParameterError("weights must be 'area' or a PointLayer of ancillary points")
     w = pd.DataFrame({"source": si, "atom": ai, "share": share})
-    dropped = 0
-    rescaled: list[str] = []
-    if tolerance > 0:
-        small = w["share"] < tolerance
-        dropped = int(small.sum())
-        w = w.loc[~small]
-        cov = w.groupby("source")["share"].sum()
-        full = cov[(cov >= 1 - tolerance) & (cov < 1 - 1e-12)]
-        if len(full):
-            f = w["source"].map(full)
-            w.loc[f.notna(), "share"] = w.loc[f.notna(), "share"] / f[f.notna()]
-            rescaled = [str(src_ids[i]) for i in full.index]
+    w, dropped, rescaled = _apply_tolerance(w, tolerance, src_ids)
     coverage = w.groupby("source")["share"].sum().reindex(range(len(src_ids)), fill_value=0.0)
     k = np.array([len(m) for m in atoms.members])
-    n_t = len(targets)
+    pieces = _pieces(w, atoms, src_area, len(targets))
+    t_area = shapely.area(targets.metric)
     out: dict[str, Any] = {"id": targets.ids, "name": targets.names}
     report: dict[str, Any] = {}
-    # target x pair incidence: each (source, atom) piece reaches every target of its atom
-    m_count = np.array([len(m) for m in atoms.members], dtype=np.int64)
-    m_start = np.concatenate(([0], np.cumsum(m_count)[:-1]))
-    m_flat = np.fromiter((t for m in atoms.members for t in m), dtype=np.int64)
-    piece_atom = w["atom"].to_numpy()
-    rows_p_arr = np.repeat(np.arange(len(piece_atom)), m_count[piece_atom])
-    offs = np.arange(len(rows_p_arr)) - np.repeat(
-        np.cumsum(m_count[piece_atom]) - m_count[piece_atom], m_count[piece_atom]
-    )
-    rows_t_arr = m_flat[m_start[piece_atom[rows_p_arr]] + offs]
-    share_arr = w["share"].to_numpy()
-    src_arr = w["source"].to_numpy()
-    atom_arr = w["atom"].to_numpy()
-    pair_area = share_arr * src_area[src_arr]  # area-equivalent of each (source, atom) piece
-    t_area = shapely.area(targets.metric)
     for col in extensive:
         vals = pd.to_numeric(v[col], errors="coerce").to_numpy(dtype=float)
-        vz = np.nan_to_num(vals)
-        contrib = vz[src_arr] * share_arr  # per (source, atom) pair
-        per_target = contrib[rows_p_arr]
-        if overlap == "split":
-            per_target = per_target / k[atom_arr[rows_p_arr]]
-        tv = np.bincount(rows_t_arr, weights=per_target, minlength=n_t)
-        # share of each target's area reached by sources that have a value
-        valued = ~np.isnan(vals[src_arr[rows_p_arr]])
-        reach = np.bincount(
-            rows_t_arr[valued], weights=pair_area[rows_p_arr][valued], minlength=n_t
+        tv, cov_t, report[col] = _extensive(
+            vals, pieces, k, t_area, coverage.to_numpy(), split=overlap == "split"
         )
-        with np.errstate(invalid="ignore", divide="ignore"):
-            cov_t = np.minimum(reach / t_area, 1.0)
         out[col] = np.where(cov_t > 0, tv, np.nan)
         out[f"{col}_coverage"] = cov_t
-        total = float(np.nansum(vals))
-        inside = float(contrib.sum())
-        outside = float(np.sum(vz * (1 - coverage.to_numpy())))
-        if abs(outside) <= 1e-9 * max(abs(total), 1.0):
-            outside = 0.0  # rescaled shares sum to 1 up to rounding
-        report[col] = {
-            "kind": "extensive",
-            "source_total": total,
-            "inside": inside,
-            "outside": outside,
-            "sum_over_targets": float(np.nansum(tv)),
-            "double_counted_in_overlaps": float(tv.sum() - inside),
-            "conserved": bool(abs(inside + outside - total) <= 1e-9 * max(abs(total), 1.0)),
-            "missing_sources": int(np.isnan(vals).sum()),
-        }
     for col in intensive:
         vals = pd.to_numeric(v[col], errors="coerce").to_numpy(dtype=float)
-        ok = ~np.isnan(vals[src_arr[rows_p_arr]])
-        num = np.bincount(
-            rows_t_arr[ok],
-            weights=(vals[src_arr] * pair_area)[rows_p_arr][ok],
-            minlength=n_t,
-        )
-        den = np.bincount(rows_t_arr[ok], weights=pair_area[rows_p_arr][ok], minlength=n_t)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out[col] = np.where(den > 0, num / den, np.nan)
+        out[col] = _intensive(vals, pieces)
         report[col] = {"kind": "intensive", "rule": "area-weighted mean of covering sources"}
     out["method"] = f"{method} interpolation, overlap={overlap}, tolerance={tolerance:g}"
     table = gpd.GeoDataFrame(
@@ -366,10 +286,10 @@ def interpolate(
     atom_targets = [";".join(str(tids[t]) for t in m) for m in atoms.members]
     weights_df = pd.DataFrame(
         {
-            "source": src_ids[src_arr],
-            "atom": atom_arr,
-            "targets": [atom_targets[a] for a in atom_arr],
-            "weight": share_arr,
+            "source": src_ids[pieces.source],
+            "atom": pieces.atom,
+            "targets": [atom_targets[a] for a in pieces.atom],
+            "weight": pieces.share,
         }
     )
     report["adjustments"] = {
@@ -385,3 +305,181 @@ def interpolate(
         "zones_without_value": no_value,
     }
     return InterpolationResult(table=table, weights=weights_df, report=report)
+
+
+def _value_frame(
+    values: pd.DataFrame | pd.Series, extensive: Sequence[str] | None, intensive: Sequence[str]
+) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """The values as a frame indexed by text ids, and the extensive and intensive columns.
+
+    Raises
+    ------
+    SchemaError
+        When a named column is not among the values.
+    """
+    frame = values.to_frame() if isinstance(values, pd.Series) else values.copy()
+    frame.index = frame.index.astype(str)
+    intensive = list(intensive)
+    extensive = (
+        list(extensive)
+        if extensive is not None
+        else [c for c in frame.columns if c not in intensive]
+    )
+    require_columns(
+        frame,
+        [str(c) for c in extensive + intensive],
+        "the values to interpolate",
+        fix=f"name columns among {', '.join(map(str, frame.columns))}.",
+    )
+    return frame, extensive, intensive
+
+
+def _in_metric_crs(targets: Boundaries, crs: Any) -> Boundaries:
+    """``targets`` with their metric geometries in ``crs`` (unchanged when already there)."""
+    if targets.metric_crs.equals(crs):
+        return targets
+    targets_metric = gpd.GeoSeries(targets.metric, crs=targets.metric_crs).to_crs(crs)
+    return replace(targets, metric=np.asarray(targets_metric.array, dtype=object), metric_crs=crs)
+
+
+def _point_shares(
+    points: PointLayer,
+    sources: Boundaries,
+    atoms: Atoms,
+    si: np.ndarray,
+    ai: np.ndarray,
+    share: np.ndarray,
+) -> tuple[np.ndarray, list[str]]:
+    """Dasymetric shares: each (source, atom) piece's share of the source's points.
+
+    Sources without points keep their area shares; their ids are returned.
+    """
+    ps, pa, pc, per_source = _point_counts(points, sources, atoms)
+    has_pts = per_source > 0
+    key_area = si.astype(np.int64) * len(atoms.geometry) + ai
+    key_pts = ps * len(atoms.geometry) + pa
+    pt_share = pd.Series(pc / per_source[ps], index=key_pts)
+    use_pts = has_pts[si]
+    share = np.where(use_pts, pt_share.reindex(key_area).fillna(0.0).to_numpy(), share)
+    src_ids = sources.ids.astype(str)
+    return share, [str(src_ids[i]) for i in np.flatnonzero(~has_pts)]
+
+
+def _apply_tolerance(
+    w: pd.DataFrame, tolerance: float, src_ids: np.ndarray
+) -> tuple[pd.DataFrame, int, list[str]]:
+    """Drop pieces below ``tolerance``; rescale sources covered above ``1 - tolerance``.
+
+    Returns the pieces, how many were dropped and the ids of the rescaled sources.
+    """
+    if tolerance <= 0:
+        return w, 0, []
+    small = w["share"] < tolerance
+    dropped = int(small.sum())
+    w = w.loc[~small]
+    cov = w.groupby("source")["share"].sum()
+    full = cov[(cov >= 1 - tolerance) & (cov < 1 - 1e-12)]
+    rescaled: list[str] = []
+    if len(full):
+        f = w["source"].map(full)
+        w.loc[f.notna(), "share"] = w.loc[f.notna(), "share"] / f[f.notna()]
+        rescaled = [str(src_ids[i]) for i in full.index]
+    return w, dropped, rescaled
+
+
+@dataclass(frozen=True)
+class _Pieces:
+    """The (source, atom) pieces and their incidence on targets.
+
+    ``source``, ``atom``, ``share`` and ``area`` (area-equivalent) are per piece; ``rows_p``
+    and ``rows_t`` list every (piece, target) pair: a piece reaches each target of its atom.
+    """
+
+    source: np.ndarray
+    atom: np.ndarray
+    share: np.ndarray
+    area: np.ndarray
+    rows_p: np.ndarray
+    rows_t: np.ndarray
+    n_targets: int
+
+
+def _pieces(w: pd.DataFrame, atoms: Atoms, src_area: np.ndarray, n_targets: int) -> _Pieces:
+    """The pieces of ``w`` with their target incidence (see :class:`_Pieces`)."""
+    m_count = np.array([len(m) for m in atoms.members], dtype=np.int64)
+    m_start = np.concatenate(([0], np.cumsum(m_count)[:-1]))
+    m_flat = np.fromiter((t for m in atoms.members for t in m), dtype=np.int64)
+    piece_atom = w["atom"].to_numpy()
+    rows_p_arr = np.repeat(np.arange(len(piece_atom)), m_count[piece_atom])
+    offs = np.arange(len(rows_p_arr)) - np.repeat(
+        np.cumsum(m_count[piece_atom]) - m_count[piece_atom], m_count[piece_atom]
+    )
+    rows_t_arr = m_flat[m_start[piece_atom[rows_p_arr]] + offs]
+    share_arr = w["share"].to_numpy()
+    src_arr = w["source"].to_numpy()
+    return _Pieces(
+        source=src_arr,
+        atom=w["atom"].to_numpy(),
+        share=share_arr,
+        area=share_arr * src_area[src_arr],
+        rows_p=rows_p_arr,
+        rows_t=rows_t_arr,
+        n_targets=n_targets,
+    )
+
+
+def _extensive(
+    vals: np.ndarray,
+    pieces: _Pieces,
+    k: np.ndarray,
+    t_area: np.ndarray,
+    coverage: np.ndarray,
+    *,
+    split: bool,
+) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    """Totals per target, the share of each target reached by valued sources, and the report.
+
+    ``k`` is the number of targets of each atom (a value in an overlap is divided among them
+    with ``split``); ``coverage`` the share of each source inside some target.
+    """
+    p = pieces
+    n_t = p.n_targets
+    vz = np.nan_to_num(vals)
+    contrib = vz[p.source] * p.share  # per (source, atom) pair
+    per_target = contrib[p.rows_p]
+    if split:
+        per_target = per_target / k[p.atom[p.rows_p]]
+    tv = np.bincount(p.rows_t, weights=per_target, minlength=n_t)
+    # share of each target's area reached by sources that have a value
+    valued = ~np.isnan(vals[p.source[p.rows_p]])
+    reach = np.bincount(p.rows_t[valued], weights=p.area[p.rows_p][valued], minlength=n_t)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cov_t = np.minimum(reach / t_area, 1.0)
+    total = float(np.nansum(vals))
+    inside = float(contrib.sum())
+    outside = float(np.sum(vz * (1 - coverage)))
+    if abs(outside) <= 1e-9 * max(abs(total), 1.0):
+        outside = 0.0  # rescaled shares sum to 1 up to rounding
+    report = {
+        "kind": "extensive",
+        "source_total": total,
+        "inside": inside,
+        "outside": outside,
+        "sum_over_targets": float(np.nansum(tv)),
+        "double_counted_in_overlaps": float(tv.sum() - inside),
+        "conserved": bool(abs(inside + outside - total) <= 1e-9 * max(abs(total), 1.0)),
+        "missing_sources": int(np.isnan(vals).sum()),
+    }
+    return tv, cov_t, report
+
+
+def _intensive(vals: np.ndarray, pieces: _Pieces) -> np.ndarray:
+    """Area-weighted mean of the covering sources that have a value (NaN when none)."""
+    p = pieces
+    ok = ~np.isnan(vals[p.source[p.rows_p]])
+    num = np.bincount(
+        p.rows_t[ok], weights=(vals[p.source] * p.area)[p.rows_p][ok], minlength=p.n_targets
+    )
+    den = np.bincount(p.rows_t[ok], weights=p.area[p.rows_p][ok], minlength=p.n_targets)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / den, np.nan)
