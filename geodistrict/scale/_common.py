@@ -112,9 +112,9 @@ def _shared(client: Any, obj: Any) -> Any:
 
 def _single_threaded() -> None:
     """Workers run one task per thread: keep the join's look-ups on that thread."""
-    from ..join import grid as polygon_grid
+    from ..join.grid import set_lookup_threads
 
-    polygon_grid._THREADS = 1
+    set_lookup_threads(1)
 
 
 def default_partitions(n_points: int, client: Any) -> int:
