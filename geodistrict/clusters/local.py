@@ -66,7 +66,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import GeodistrictWarning, ParameterError
-from .weights import _choice, grid_weights, weights_for
+from .weights import check_choice, grid_weights, weights_for
 
 __all__ = [
     "CORRECTIONS",
@@ -150,7 +150,7 @@ def p_threshold(p: Any, *, alpha: float = 0.05, correction: str = "fdr_bh") -> f
     >>> round(p_threshold(p, alpha=0.05, correction="bonferroni"), 6)
     0.005
     """
-    _choice(correction, CORRECTIONS, "correction")
+    check_choice(correction, CORRECTIONS, "correction")
     if not 0 < alpha < 1:
         raise ParameterError(f"alpha={alpha!r}: give a level between 0 and 1, e.g. 0.05.")
     arr = np.asarray(p, dtype="float64").ravel()
@@ -312,9 +312,9 @@ def _finish(p: np.ndarray, alpha: float, correction: str, permutations: int):
     return thr, n_tests, sig
 
 
-def _check_options(alpha: float, correction: str, alternative: str, permutations: int) -> None:
-    _choice(correction, CORRECTIONS, "correction")
-    _choice(alternative, _ALTERNATIVES, "alternative")
+def check_test_options(alpha: float, correction: str, alternative: str, permutations: int) -> None:
+    check_choice(correction, CORRECTIONS, "correction")
+    check_choice(alternative, _ALTERNATIVES, "alternative")
     if not 0 < alpha < 1:
         raise ParameterError(f"fdr={alpha!r}: give a level between 0 and 1, e.g. 0.05.")
     if not (isinstance(permutations, int | np.integer) and permutations >= 0):
@@ -572,8 +572,8 @@ def getis_ord(
     """
     if star is not True:
         raise ParameterError("star=False (Gi) is not offered: use Gi* (star=True).")
-    _check_options(fdr, correction, alternative, permutations)
-    _choice(null, GI_NULLS, "null")
+    check_test_options(fdr, correction, alternative, permutations)
+    check_choice(null, GI_NULLS, "null")
     y, index, back = _align(values, graph)
     f, nb, w, n = _pairs(graph)
     off = (f != nb) & (w != 0)
@@ -691,7 +691,7 @@ def local_moran(
     >>> r.values.loc[16, "lisa_quadrant"], r.values.loc[224, "lisa_quadrant"]
     ('HH', 'ns')
     """
-    _check_options(fdr, correction, alternative, permutations)
+    check_test_options(fdr, correction, alternative, permutations)
     y, index, back = _align(values, graph)
     f, nb, w, n = _pairs(graph)
     # esda.Moran_Local(y, w): z = standardised y, weights row-standardised

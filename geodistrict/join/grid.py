@@ -172,7 +172,9 @@ class PolygonGrid:
         y = np.ascontiguousarray(y, dtype="float64")
         n = len(x)
         if len(y) != n:
-            raise ValueError(f"x has {n} values but y has {len(y)}")
+            from .._errors import ParameterError
+
+            raise ParameterError(f"x has {n} values but y has {len(y)}; pass one y per x.")
         # capacity: every point in one polygon, plus slack for points in several
         cap = n + n // 8 + 1024
         pt = np.empty(cap, dtype=np.int64)

@@ -282,7 +282,10 @@ def join_points(
         ext = boundaries.data.total_bounds
         if not layer.crs.equals(boundaries.data.crs):
             # the (cached) transformer that usually just took the boundaries to metres
-            ext = transformer(boundaries.data.crs, layer.crs).transform_bounds(*ext, densify_pts=21)
+            minx, miny, maxx, maxy = ext
+            ext = transformer(boundaries.data.crs, layer.crs).transform_bounds(
+                minx, miny, maxx, maxy, densify_pts=21
+            )
         check_swapped_against(layer.x, layer.y, layer.crs, ext, what=layer.info.source)
     if not layer.crs.equals(boundaries.metric_crs):
         x, y = transform_xy(layer.x, layer.y, layer.crs, boundaries.metric_crs)

@@ -309,9 +309,12 @@ class JoinTally:
         )
         rej = layer.rejected
         rep["rejected_reasons"] = {str(k): int(v) for k, v in rej["reason"].value_counts().items()}
+        head = rej.head(max_rows)
         rep["rejected_rows"] = [
-            {"row": int(r.row), "id": None if pd.isna(r.id) else str(r.id), "reason": r.reason}
-            for r in rej.head(max_rows).itertuples()
+            {"row": int(row), "id": None if pd.isna(rid) else str(rid), "reason": reason}
+            for row, rid, reason in zip(
+                head["row"].tolist(), head["id"].tolist(), head["reason"].tolist(), strict=True
+            )
         ]
         if len(rej) > max_rows:
             rep["rejected_rows_truncated"] = True
@@ -339,7 +342,8 @@ def _gss_country_table(codes: Any) -> tuple[np.ndarray, pd.Categorical]:
     cat = pd.Categorical(codes)
     cats = pd.Series(cat.categories, dtype="string")
     letters = cats.str[0].where(cats.str.fullmatch(r"[EWSNLM]\d{8}").fillna(False), None)
-    return np.append(letters.to_numpy(dtype=object), None), cat  # code -1 (missing) -> None
+    # code -1 (missing) -> None
+    return np.append(letters.to_numpy(dtype=object), np.array([None], dtype=object)), cat
 
 
 _BANDS_M = (100, 500, 1000, 5000)

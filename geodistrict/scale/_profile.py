@@ -10,15 +10,15 @@ from .._errors import ArgumentTypeError, CRSError
 from ..layers import PointLayer
 from ._common import (
     RETRIES,
-    _shared,
-    _single_threaded,
-    _workdir,
+    share_with_tasks,
+    single_threaded_lookups,
+    work_folder,
 )
 from ._partitioned import (
     PartitionedPoints,
-    _as_partitioned,
-    _offsets,
-    _read_part,
+    as_partitioned,
+    partition_offsets,
+    read_partition,
 )
 
 # --------------------------------------------------------------------------------------------
@@ -33,8 +33,8 @@ def _profile_task(
 ) -> dict[str, Any]:
     from ..join.points import join_points
 
-    _single_threaded()
-    x, y, pos, attrs = _read_part(file, spec["columns"], offset)
+    single_threaded_lookups()
+    x, y, pos, attrs = read_partition(file, spec["columns"], offset)
     lo, hi = spec["swap_extent"][:2], spec["swap_extent"][2:]
     inside = (x >= lo[0]) & (x <= hi[0]) & (y >= lo[1]) & (y <= hi[1])
     swapped = (y >= lo[0]) & (y <= hi[0]) & (x >= lo[1]) & (x <= hi[1])
@@ -99,12 +99,12 @@ def profile_dask(
             "boundaries must be geodistrict Boundaries (geodistrict.read_boundaries)."
         )
     request = profile_request(layers, by, weights, snap_m=snap_m, method=method)
-    b_future = _shared(client, boundaries)
+    b_future = share_with_tasks(client, boundaries)
     tallies, crss, n_parts = {}, {}, {}
-    with _workdir(workdir) as wd:
+    with work_folder(workdir) as wd:
         for lay in request.layers:
             cols = request.columns(lay.name)
-            pp = _as_partitioned(
+            pp = as_partitioned(
                 lay, wd, client, partitions=partitions, metric_crs=boundaries.metric_crs,
                 columns=[*cols, "laua"],
             )  # fmt: skip
@@ -113,7 +113,8 @@ def profile_dask(
                 from pyproj import Transformer
 
                 tr = Transformer.from_crs(boundaries.data.crs, pp.crs, always_xy=True)
-                ext = tr.transform_bounds(*ext, densify_pts=21)
+                minx, miny, maxx, maxy = ext
+                ext = tr.transform_bounds(minx, miny, maxx, maxy, densify_pts=21)
             spec = {
                 "columns": [c for c in (*cols, "laua") if c in pp.columns],
                 "crs": pp.crs,
@@ -128,7 +129,7 @@ def profile_dask(
             n_parts[lay.name] = len(files)
             futures = [
                 client.submit(_profile_task, f, off, b_future, spec, retries=RETRIES, pure=False)
-                for f, off in zip(files, _offsets(pp), strict=True)
+                for f, off in zip(files, partition_offsets(pp), strict=True)
             ]
             parts = client.gather(futures)
             n, inside, swapped = (sum(p["swap"][i] for p in parts) for i in range(3))
