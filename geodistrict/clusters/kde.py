@@ -84,6 +84,7 @@ __all__ = [
     "SurfaceFrame",
     "ParameterError",
     "check_parameters",
+    "cic_shares",
     "default_cell",
     "discrete_kernel",
     "finish_surface",
@@ -570,16 +571,28 @@ def inside_polygons(x: np.ndarray, y: np.ndarray, polygons: np.ndarray) -> np.nd
     return inside
 
 
-def _linear_bin(
-    x: np.ndarray, y: np.ndarray, w: np.ndarray | None, x0: float, y1: float, cell: float, shape
-) -> np.ndarray:
-    """Share each point's weight among the four cell centres around it (cloud-in-cell).
+def cic_shares(
+    x: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray | None,
+    x0: float,
+    y1: float,
+    cell: float,
+    shape: tuple[int, int],
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Each point's weight shared among the four cell centres around it (cloud-in-cell).
 
     The grid's upper-left corner is (x0, y1); rows run south. Points must lie at least one
-    cell inside the grid.
+    cell inside the grid. The Dask path bins partitions with the same shares, so that its
+    sums are bit-identical (:mod:`geodistrict.scale`).
+
+    Returns
+    -------
+    list of (numpy.ndarray, numpy.ndarray)
+        Four components (north-west, north-east, south-east, south-west centre): the flat
+        cell of each point and its share.
     """
     nr, nc = shape
-    n = nr * nc
     fx = x - x0
     fx *= 1.0 / cell
     fx -= 0.5
@@ -597,15 +610,26 @@ def _linear_bin(
     north = 1.0 - fy if w is None else w - south
     east = north * fx
     north -= east
-    grid = np.bincount(idx, north, minlength=n)
-    idx += 1
-    grid += np.bincount(idx, east, minlength=n)
-    east = south * fx
-    south -= east
-    idx += nc
-    grid += np.bincount(idx, east, minlength=n)
-    idx -= 1
-    grid += np.bincount(idx, south, minlength=n)
+    south_east = south * fx
+    south = south - south_east
+    return [(idx, north), (idx + 1, east), (idx + 1 + nc, south_east), (idx + nc, south)]
+
+
+def _linear_bin(
+    x: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray | None,
+    x0: float,
+    y1: float,
+    cell: float,
+    shape: tuple[int, int],
+) -> np.ndarray:
+    """The binned grid of :func:`cic_shares`: the four components summed in that order."""
+    n = shape[0] * shape[1]
+    comps = cic_shares(x, y, w, x0, y1, cell, shape)
+    grid = np.bincount(comps[0][0], comps[0][1], minlength=n)
+    for idx, share in comps[1:]:
+        grid += np.bincount(idx, share, minlength=n)
     return grid.reshape(shape)
 
 

@@ -355,6 +355,32 @@ def _esda_quietly() -> Iterator[None]:
         yield
 
 
+def _esda_permutations(
+    name: str, y: np.ndarray, graph: Any, permutations: int, seed: int | None, **options: Any
+) -> Any:
+    """The local statistic ``name`` of esda with its permutations (one job, simulations kept)."""
+    import esda
+
+    with _esda_quietly():
+        return getattr(esda, name)(
+            y,
+            graph,
+            permutations=int(permutations),
+            seed=seed,
+            n_jobs=1,
+            keep_simulations=True,
+            **options,
+        )
+
+
+def _require_variation(varies: bool, y: np.ndarray) -> None:
+    """Raise :class:`ParameterError` unless the values vary (``varies``)."""
+    if not varies:
+        raise ParameterError(
+            f"values: all {len(y)} are equal ({y[0]:g}); there is no variation to test."
+        )
+
+
 def _seed(seed: int | None, permutations: int) -> int | None:
     if not permutations:
         return seed
@@ -588,27 +614,12 @@ def getis_ord(
         )
     mean = y.mean()
     var = (y * y).mean() - mean * mean
-    if not var > 0:
-        raise ParameterError(
-            f"values: all {n} are equal ({y[0]:g}); there is no variation to test."
-        )
+    _require_variation(var > 0, y)
     z = _gi_z(y, f, nb, card, null)
     how = "normal approximation"
     seed = _seed(seed, permutations)
     if permutations:
-        import esda
-
-        with _esda_quietly():
-            gl = esda.G_Local(
-                y,
-                graph,
-                transform="B",
-                star=True,
-                permutations=int(permutations),
-                seed=seed,
-                n_jobs=1,
-                keep_simulations=True,
-            )
+        gl = _esda_permutations("G_Local", y, graph, permutations, seed, transform="B", star=True)
         p = _permutation_p(gl.Gs, gl.rGs, gl.p_sim, alternative)
         p = np.where(card == 0, np.nan, p)  # nothing to permute around an isolate
         # the direction is that of the permutation test: observed above or below the
@@ -696,10 +707,7 @@ def local_moran(
     f, nb, w, n = _pairs(graph)
     # esda.Moran_Local(y, w): z = standardised y, weights row-standardised
     sd = y.std()
-    if not sd > 0:
-        raise ParameterError(
-            f"values: all {n} are equal ({y[0]:g}); there is no variation to test."
-        )
+    _require_variation(sd > 0, y)
     zs = (y - y.mean()) / sd
     rowsum = np.bincount(f, weights=w, minlength=n)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -718,18 +726,7 @@ def local_moran(
         z = np.where(vi > 0, (lisa - ei) / np.sqrt(vi), np.where(isolate, np.nan, 0.0))
     seed = _seed(seed, permutations)
     if permutations:
-        import esda
-
-        with _esda_quietly():
-            ml = esda.Moran_Local(
-                y,
-                graph,
-                transformation="r",
-                permutations=int(permutations),
-                seed=seed,
-                n_jobs=1,
-                keep_simulations=True,
-            )
+        ml = _esda_permutations("Moran_Local", y, graph, permutations, seed, transformation="r")
         p = _permutation_p(ml.Is, ml.rlisas, ml.p_sim, alternative)
         p = np.where(isolate, np.nan, p)  # isolates: nothing to permute
     else:

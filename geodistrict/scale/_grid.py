@@ -9,21 +9,10 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 
-from .._errors import (
-    ParameterError,
-)
+from .._errors import ParameterError
 from ..layers import PointLayer
-from ._common import (
-    RETRIES,
-    share_with_tasks,
-    work_folder,
-)
-from ._partitioned import (
-    PartitionedPoints,
-    as_partitioned,
-    partition_offsets,
-    read_partition,
-)
+from ._common import RETRIES, share_with_tasks, work_folder
+from ._partitioned import PartitionedPoints, as_partitioned, partition_offsets, read_partition
 
 # --------------------------------------------------------------------------------------------
 # grid counts

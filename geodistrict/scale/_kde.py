@@ -10,24 +10,10 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 
-from .._errors import (
-    EmptyLayerError,
-    ParameterError,
-    SchemaError,
-)
+from .._errors import EmptyLayerError, ParameterError, SchemaError
 from ..layers import PointLayer
-from ._common import (
-    RETRIES,
-    share_with_tasks,
-    single_threaded_lookups,
-    work_folder,
-)
-from ._partitioned import (
-    PartitionedPoints,
-    as_partitioned,
-    partition_offsets,
-    read_partition,
-)
+from ._common import RETRIES, share_with_tasks, single_threaded_lookups, work_folder
+from ._partitioned import PartitionedPoints, as_partitioned, partition_offsets, read_partition
 
 # --------------------------------------------------------------------------------------------
 # kernel density
@@ -62,38 +48,12 @@ def _kde_points(
     return x[keep], y[keep], pos[keep], (None if w is None else w[keep]), n_excl
 
 
-def _shares(x, y, w, x0, y1, cell, shape):
-    """The four cloud-in-cell components of ``clusters.kde._linear_bin``: (cells, shares).
-
-    The same operations in the same order, so every share is bit-identical.
-    """
-    nr, nc = shape
-    fx = x - x0
-    fx *= 1.0 / cell
-    fx -= 0.5
-    fy = y1 - y
-    fy *= 1.0 / cell
-    fy -= 0.5
-    ix = np.floor(fx)
-    fx -= ix
-    iy = np.floor(fy)
-    fy -= iy
-    idx = iy.astype(np.intp)
-    idx *= nc
-    idx += ix.astype(np.intp)
-    south = fy if w is None else fy * w
-    north = 1.0 - fy if w is None else w - south
-    east = north * fx
-    north -= east
-    east2 = south * fx
-    south = south - east2
-    return [(idx, north), (idx + 1, east), (idx + 1 + nc, east2), (idx + nc, south)]
-
-
 def _bin_task(file: str, offset: int, spec: dict[str, Any]) -> dict[str, Any]:
     """Bin one partition: per component, the partition's fold over each cell it touches."""
+    from ..clusters.kde import cic_shares
+
     x, y, pos, w, n_excl = _kde_points(file, offset, spec)
-    comps = _shares(x, y, w, *spec["frame"])
+    comps = cic_shares(x, y, w, *spec["frame"])
     out = []
     for idx, val in comps:
         cells, inv = np.unique(idx, return_inverse=True)
@@ -120,9 +80,11 @@ def _contrib_task(
     file: str, offset: int, spec: dict[str, Any], shared: list[np.ndarray]
 ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """The partition's contributions (position, cell, share) to cells shared with others."""
+    from ..clusters.kde import cic_shares
+
     x, y, pos, w, _ = _kde_points(file, offset, spec)
     out = []
-    for (idx, val), cells in zip(_shares(x, y, w, *spec["frame"]), shared, strict=True):
+    for (idx, val), cells in zip(cic_shares(x, y, w, *spec["frame"]), shared, strict=True):
         sel = np.isin(idx, cells) & (val != 0)
         out.append((pos[sel], idx[sel], val[sel]))
     return out
