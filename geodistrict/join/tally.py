@@ -86,11 +86,9 @@ def category_counts(
 
     Examples
     --------
-    >>> category_counts(pd.Series(["a", "b", ""]), np.array([0, 1, 2]), np.array([0, 0, 1]), 2)
-    cat  a  b  missing
-    poly
-    0    1  1        0
-    1    0  0        1
+    >>> t = category_counts(pd.Series(["a", "b", ""]), np.array([0, 1, 2]), np.array([0, 0, 1]), 2)
+    >>> t.columns.tolist(), t.to_numpy().tolist()
+    (['a', 'b', 'missing'], [[1, 1, 0], [0, 0, 1]])
     """
     vals = values.astype("string").str.strip()
     vals = vals.mask(vals == "", pd.NA)
