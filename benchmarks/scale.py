@@ -74,7 +74,7 @@ def in_memory(data: Path, reps: int) -> list[tuple]:
                 t = time.perf_counter()
                 s = gpd.sjoin(pts, frame, predicate="within", how="inner")
                 best["sjoin"] = min(best["sjoin"], time.perf_counter() - t)
-            polygon_grid._CACHE.clear()
+            polygon_grid.clear_grid_cache()
             t = time.perf_counter()
             gd.assign_points(x, y, polys)
             best["cold"] = min(best["cold"], time.perf_counter() - t)

@@ -22,7 +22,7 @@ from geodistrict import PointLayer, assign_points, profile
 from geodistrict.clusters.grids import count_points, square_grid
 from geodistrict.clusters.kde import kde
 from geodistrict.clusters.local import hotspots
-from geodistrict.join.points import cached_polygon_grid, grid_side, polygon_grid
+from geodistrict.join.grid import cached_polygon_grid, grid_side, polygon_grid
 
 # Cells coarser than bandwidth/8 (quartic) warn with the expected peak error (issue 18). The
 # grids here are coarse on purpose — small hand-checkable surfaces and fast simulations whose

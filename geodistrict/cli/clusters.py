@@ -279,7 +279,7 @@ def _point_problems(args: argparse.Namespace) -> list[str]:
 def _kde_problems(args: argparse.Namespace) -> list[str]:
     """Problems with the options of --method kde."""
     from ..clusters.kde import check_parameters
-    from ..clusters.prime import _check_options as check_prime
+    from ..clusters.prime import check_prime_options as check_prime
 
     problems = []
     if args.bandwidth is None:

@@ -25,29 +25,26 @@ import pandas as pd
 import shapely
 
 from .._errors import ParameterError, SchemaError
-from ..boundaries import Boundaries, prepare_boundaries
+from .._validate import as_boundaries, as_point_layer
 from ..crs import WGS84, transform_xy
+from ..join.tally import category_counts, weight_sums
 from ..layers import PointLayer
 
-__all__ = ["MAX_CELLS", "count_points", "hex_grid", "hex_resolution", "square_grid"]
+__all__ = [
+    "MAX_CELLS",
+    "cell_lookup",
+    "cells_of_points",
+    "count_points",
+    "grid_spec",
+    "hex_grid",
+    "hex_resolution",
+    "locate_cells",
+    "square_grid",
+]
 
 #: Largest grid we build: beyond it, ask for larger cells rather than exhaust memory.
 MAX_CELLS = 5_000_000
 _CHUNK = 250_000
-
-
-def _as_boundaries(within: Any, *, what: str = "within") -> Boundaries:
-    """A :class:`Boundaries` from a Boundaries or a polygon GeoDataFrame/GeoSeries."""
-    if isinstance(within, Boundaries):
-        return within
-    if isinstance(within, gpd.GeoSeries):
-        within = gpd.GeoDataFrame(geometry=within)
-    if isinstance(within, gpd.GeoDataFrame):
-        return prepare_boundaries(within, source=what)
-    raise TypeError(
-        f"{what} must be Boundaries (geodistrict.read_boundaries) or a polygon GeoDataFrame, "
-        f"not {type(within).__name__}."
-    )
 
 
 def _format_coord(v: np.ndarray) -> list[str]:
@@ -100,7 +97,7 @@ def square_grid(within: Any, *, cell_m: float, clip: bool = False) -> gpd.GeoDat
     """
     if not cell_m > 0:
         raise ParameterError(f"cell_m={cell_m!r}: give a positive cell size in metres, e.g. 250.")
-    b = _as_boundaries(within)
+    b = as_boundaries(within, "within", paths=False)
     cell = float(cell_m)
     polys = b.metric
     minx, miny, maxx, maxy = shapely.total_bounds(polys)
@@ -225,7 +222,7 @@ def hex_grid(within: Any, *, resolution: int) -> gpd.GeoDataFrame:
 
     if not (isinstance(resolution, int | np.integer) and 0 <= int(resolution) <= 15):
         raise ParameterError(f"resolution={resolution!r}: give an H3 resolution from 0 to 15.")
-    b = _as_boundaries(within)
+    b = as_boundaries(within, "within", paths=False)
     lonlat = gpd.GeoSeries(b.metric, crs=b.metric_crs).to_crs(WGS84)
     cells: set[str] = set()
     for geom in lonlat:
@@ -243,7 +240,7 @@ def hex_grid(within: Any, *, resolution: int) -> gpd.GeoDataFrame:
     return grid
 
 
-def _grid_spec(grid: gpd.GeoDataFrame) -> dict[str, Any]:
+def grid_spec(grid: gpd.GeoDataFrame) -> dict[str, Any]:
     """The ``attrs["grid"]`` description of a grid, or a :class:`SchemaError` with the fix."""
     spec = grid.attrs.get("grid")
     if not spec or spec.get("kind") not in ("square", "hex"):
@@ -254,26 +251,62 @@ def _grid_spec(grid: gpd.GeoDataFrame) -> dict[str, Any]:
     return spec
 
 
-def _as_layer(points: Any) -> PointLayer:
-    if isinstance(points, PointLayer):
-        return points
-    if isinstance(points, gpd.GeoDataFrame):
-        from ..io.vector import point_layer_from_geodataframe
+def cell_lookup(grid: gpd.GeoDataFrame) -> dict[str, Any]:
+    """What places points in the cells of ``grid``, without the cell geometries.
 
-        return point_layer_from_geodataframe(points, name="points", source="points")
-    raise TypeError(
-        "points must be a PointLayer (geodistrict.read_points) or a point GeoDataFrame, not "
-        f"{type(points).__name__}."
-    )
+    Small and picklable: the Dask path sends it to every task (:mod:`geodistrict.scale`).
+
+    Parameters
+    ----------
+    grid : geopandas.GeoDataFrame
+        From :func:`square_grid` or :func:`hex_grid` (with its ``attrs["grid"]``).
+
+    Returns
+    -------
+    dict
+        ``spec`` (the grid's description), ``bounds``, ``n`` (cells), and for squares the
+        sorted keys ``row * ncols + col`` with their cell positions (``gkey_sorted``,
+        ``order``), for hexagons the ``cell_ids``. Read by :func:`locate_cells`.
+    """
+    spec = dict(grid_spec(grid))
+    lookup: dict[str, Any] = {
+        "spec": spec,
+        "bounds": tuple(float(v) for v in grid.total_bounds),
+        "n": len(grid),
+    }
+    if spec["kind"] == "square":
+        ncols = int(spec["ncols"])
+        gkey = grid["row"].to_numpy(np.int64) * ncols + grid["col"].to_numpy(np.int64)
+        order = np.argsort(gkey, kind="stable")
+        lookup["gkey_sorted"] = gkey[order]
+        lookup["order"] = order
+    else:
+        lookup["cell_ids"] = grid["cell_id"].to_numpy()
+    return lookup
 
 
-def _cells_of_points(grid: gpd.GeoDataFrame, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Position in ``grid`` of the cell holding each point (metric CRS), -1 outside all."""
-    spec = _grid_spec(grid)
+def locate_cells(lookup: dict[str, Any], x: np.ndarray, y: np.ndarray, crs: Any) -> np.ndarray:
+    """Position of the cell holding each point (whole cells), -1 outside all.
+
+    Parameters
+    ----------
+    lookup : dict
+        From :func:`cell_lookup`.
+    x, y : numpy.ndarray
+        Point coordinates in the grid's CRS ``crs``.
+    crs : pyproj.CRS
+        The grid's CRS (hexagons are found from longitude and latitude).
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 positions; a clipped square's cut is not tested here (:func:`cells_of_points`).
+    """
+    spec = lookup["spec"]
     pos = np.full(len(x), -1, dtype=np.int64)
-    if len(grid) == 0 or len(x) == 0:
+    if lookup["n"] == 0 or len(x) == 0:
         return pos
-    minx, miny, maxx, maxy = grid.total_bounds
+    minx, miny, maxx, maxy = lookup["bounds"]
     near = np.flatnonzero((x >= minx) & (x <= maxx) & (y >= miny) & (y <= maxy))
     if spec["kind"] == "square":
         cell = float(spec["cell_m"])
@@ -283,47 +316,41 @@ def _cells_of_points(grid: gpd.GeoDataFrame, x: np.ndarray, y: np.ndarray) -> np
         row = np.floor((y[near] - y0) / cell).astype(np.int64)
         ok = (col >= 0) & (col < ncols) & (row >= 0)
         key = row * ncols + col
-        gkey = grid["row"].to_numpy(np.int64) * ncols + grid["col"].to_numpy(np.int64)
-        order = np.argsort(gkey, kind="stable")
-        at = np.clip(np.searchsorted(gkey[order], key), 0, len(gkey) - 1)
-        found = ok & (gkey[order][at] == key)
-        pos[near[found]] = order[at[found]]
-        if spec.get("clip"):
-            # clipped edge cells hold only the points inside the polygons
-            geom = np.asarray(grid.geometry.array, dtype=object)
-            xs0 = x0 + grid["col"].to_numpy() * cell
-            ys0 = y0 + grid["row"].to_numpy() * cell
-            whole = shapely.equals(geom, shapely.box(xs0, ys0, xs0 + cell, ys0 + cell))
-            p = np.flatnonzero(pos >= 0)
-            p = p[~whole[pos[p]]]
-            shapely.prepare(geom)
-            pos[p[~shapely.contains_xy(geom[pos[p]], x[p], y[p])]] = -1
+        gs = lookup["gkey_sorted"]
+        at = np.clip(np.searchsorted(gs, key), 0, len(gs) - 1)
+        found = ok & (gs[at] == key)
+        pos[near[found]] = lookup["order"][at[found]]
         return pos
     import h3
 
     res = int(spec["resolution"])
-    lon, lat = transform_xy(x[near], y[near], grid.crs, WGS84)
+    lon, lat = transform_xy(x[near], y[near], crs, WGS84)
     pairs = zip(lat.tolist(), lon.tolist(), strict=True)
     cells = pd.Index([h3.latlng_to_cell(a, b, res) for a, b in pairs])
-    pos[near] = pd.Index(grid["cell_id"]).get_indexer(cells)
+    pos[near] = pd.Index(lookup["cell_ids"]).get_indexer(cells)
     return pos
 
 
-def _category_counts(layer: PointLayer, point: np.ndarray, cell: np.ndarray, column: str, n: int):
-    """Points per cell (rows) and category (columns), as :meth:`JoinResult.counts_by` counts."""
-    vals = layer.attributes[column].astype("string").str.strip()
-    vals = vals.mask(vals == "", pd.NA)
-    pairs = pd.DataFrame({"point": point, "cell": cell})
-    if column in layer.info.multivalued:
-        exploded = vals.str.split(",").explode().str.strip()
-        exploded = exploded.mask(exploded == "", pd.NA)
-        cat = pd.DataFrame({"point": exploded.index.to_numpy(), "cat": exploded.to_numpy()})
-        pairs = pairs.merge(cat.drop_duplicates(), on="point", how="left")
-    else:
-        pairs["cat"] = vals.to_numpy()[point]
-    pairs["cat"] = pairs["cat"].fillna("missing")
-    table = pd.crosstab(pairs["cell"], pairs["cat"]).reindex(range(n), fill_value=0)
-    return table.sort_index(axis=1)
+def cells_of_points(grid: gpd.GeoDataFrame, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Position in ``grid`` of the cell holding each point (metric CRS), -1 outside all.
+
+    A clipped edge cell of a square grid holds only the points inside its polygon.
+    """
+    lookup = cell_lookup(grid)
+    pos = locate_cells(lookup, x, y, grid.crs)
+    spec = lookup["spec"]
+    if spec["kind"] == "square" and spec.get("clip") and len(grid) and len(x):
+        cell = float(spec["cell_m"])
+        x0, y0 = spec["origin"]
+        geom = np.asarray(grid.geometry.array, dtype=object)
+        xs0 = x0 + grid["col"].to_numpy() * cell
+        ys0 = y0 + grid["row"].to_numpy() * cell
+        whole = shapely.equals(geom, shapely.box(xs0, ys0, xs0 + cell, ys0 + cell))
+        p = np.flatnonzero(pos >= 0)
+        p = p[~whole[pos[p]]]
+        shapely.prepare(geom)
+        pos[p[~shapely.contains_xy(geom[pos[p]], x[p], y[p])]] = -1
+    return pos
 
 
 def count_points(
@@ -374,8 +401,8 @@ def count_points(
     >>> {k: c.attrs["count"][k] for k in ("input", "in_cells", "outside_cells", "rejected")}
     {'input': 4, 'in_cells': 3, 'outside_cells': 1, 'rejected': 0}
     """
-    spec = _grid_spec(grid)
-    layer = _as_layer(points)
+    spec = grid_spec(grid)
+    layer = as_point_layer(points, "points")
     if not layer.crs.equals(grid.crs):
         layer = layer.to_crs(grid.crs)
     for col in (weight, by):
@@ -385,7 +412,7 @@ def count_points(
                 f"{', '.join(map(str, layer.attributes.columns))}."
             )
     n = len(grid)
-    pos = _cells_of_points(grid, layer.x, layer.y)
+    pos = cells_of_points(grid, layer.x, layer.y)
     inside = np.flatnonzero(pos >= 0)
     cell = pos[inside]
     out = grid.copy()
@@ -417,12 +444,12 @@ def count_points(
         ],
     }
     if weight is not None:
-        w = pd.to_numeric(layer.attributes[weight], errors="coerce").to_numpy(dtype="float64")
-        wp = w[inside]
-        out[f"sum_{weight}"] = np.bincount(cell, weights=np.nan_to_num(wp), minlength=n)
-        report[f"sum_{weight}_missing"] = int(np.isnan(wp).sum())
+        sums, missing = weight_sums(layer.attributes[weight], inside, cell, n)
+        out[f"sum_{weight}"] = sums
+        report[f"sum_{weight}_missing"] = missing
     if by is not None:
-        table = _category_counts(layer, inside, cell, by, n)
+        multivalued = by in layer.info.multivalued
+        table = category_counts(layer.attributes[by], inside, cell, n, multivalued=multivalued)
         for c in table.columns:
             out[f"count__{c}"] = table[c].to_numpy()
     out.attrs["grid"] = dict(spec)

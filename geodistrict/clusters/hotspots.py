@@ -6,16 +6,27 @@ the cells in partitions (:func:`geodistrict.scale.hotspots_dask`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
 
 from .._errors import EmptyLayerError, ParameterError
-from .grids import _as_boundaries, _as_layer, count_points, hex_grid, hex_resolution, square_grid
-from .local import _check_options, _choice, getis_ord, local_moran
+from .._validate import as_boundaries, as_point_layer
+from .grids import count_points, hex_grid, hex_resolution, square_grid
+from .local import check_choice, check_test_options, getis_ord, local_moran
 from .weights import grid_weights
 
-__all__ = ["GRIDS", "STATISTICS", "VALUES", "cell_grid", "cell_statistics", "hotspots"]
+__all__ = [
+    "GRIDS",
+    "STATISTICS",
+    "VALUES",
+    "HotspotOptions",
+    "cell_grid",
+    "cell_statistics",
+    "hotspots",
+    "populated_land",
+]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -34,7 +45,7 @@ LAND_BLOCK_M = 1000.0
 _POSTCODES: dict[str, Any] = {}
 
 
-def _postcode_xy() -> tuple[Any, Any]:
+def _postcode_xy() -> tuple[Any, Any, Any]:
     if "xy" not in _POSTCODES:
         from ..io.onspd import read_onspd
 
@@ -43,7 +54,7 @@ def _postcode_xy() -> tuple[Any, Any]:
     return _POSTCODES["xy"]
 
 
-def _land(layer: Any, cell_m: float):
+def populated_land(layer: Any, cell_m: float) -> Any:
     """The default study area: the populated land of the UK around the points, as Boundaries.
 
     The squares of :data:`LAND_BLOCK_M` (or of ``cell_m`` when larger), aligned to their
@@ -173,32 +184,12 @@ def hotspots(
     >>> h.attrs["hotspots"]["n_tests"] == len(h)
     True
     """
-    _choice(statistic, STATISTICS, "statistic")
-    _choice(value, VALUES, "value")
-    _choice(grid, GRIDS, "grid")
-    _check_options(fdr, correction, alternative, permutations)
-    if not cell_m > 0:
-        raise ParameterError(f"cell_m={cell_m!r}: give a positive cell size in metres, e.g. 250.")
-    if grid == "hex" and clip:
-        raise ParameterError("clip=True cuts square cells only; use grid='square' or clip=False.")
-    if grid == "square" and resolution is not None:
-        raise ParameterError(
-            "resolution is the H3 resolution of grid='hex'; leave it out for squares."
-        )
-    layer = _as_layer(points).require_points()
-    b = _as_boundaries(within) if within is not None else _land(layer, cell_m)
-    cells, size = cell_grid(b, cell_m=cell_m, grid=grid, resolution=resolution, clip=clip)
-    counted = count_points(cells, layer)
-    return cell_statistics(
-        counted,
-        b,
-        source=layer.info.source,
-        n_points=len(layer),
-        size=size,
+    options = HotspotOptions(
+        cell_m=cell_m,
         statistic=statistic,
         value=value,
         grid=grid,
-        cell_m=cell_m,
+        resolution=resolution,
         contiguity=contiguity,
         clip=clip,
         permutations=permutations,
@@ -207,7 +198,56 @@ def hotspots(
         correction=correction,
         alternative=alternative,
         null=null,
+    ).checked()
+    layer = as_point_layer(points, "points").require_points()
+    if within is not None:
+        b = as_boundaries(within, "within", paths=False)
+    else:
+        b = populated_land(layer, cell_m)
+    cells, size = cell_grid(b, cell_m=cell_m, grid=grid, resolution=resolution, clip=clip)
+    counted = count_points(cells, layer)
+    return cell_statistics(
+        counted, b, source=layer.info.source, n_points=len(layer), size=size, options=options
     )
+
+
+@dataclass(frozen=True)
+class HotspotOptions:
+    """The options of :func:`hotspots` (as documented there), shared with the Dask path."""
+
+    cell_m: float
+    statistic: str = "gi"
+    value: str = "count"
+    grid: str = "square"
+    resolution: int | None = None
+    contiguity: str = "queen"
+    clip: bool = False
+    permutations: int = 0
+    seed: int | None = None
+    fdr: float = 0.05
+    correction: str = "fdr_bh"
+    alternative: str = "two-sided"
+    null: str = "conditional"
+
+    def checked(self) -> HotspotOptions:
+        """These options, or a :class:`ParameterError` naming the first bad one and the fix."""
+        check_choice(self.statistic, STATISTICS, "statistic")
+        check_choice(self.value, VALUES, "value")
+        check_choice(self.grid, GRIDS, "grid")
+        check_test_options(self.fdr, self.correction, self.alternative, self.permutations)
+        if not self.cell_m > 0:
+            raise ParameterError(
+                f"cell_m={self.cell_m!r}: give a positive cell size in metres, e.g. 250."
+            )
+        if self.grid == "hex" and self.clip:
+            raise ParameterError(
+                "clip=True cuts square cells only; use grid='square' or clip=False."
+            )
+        if self.grid == "square" and self.resolution is not None:
+            raise ParameterError(
+                "resolution is the H3 resolution of grid='hex'; leave it out for squares."
+            )
+        return self
 
 
 def cell_grid(
@@ -227,25 +267,16 @@ def cell_statistics(
     source: str,
     n_points: int,
     size: str,
-    statistic: str,
-    value: str,
-    grid: str,
-    cell_m: float,
-    contiguity: str,
-    clip: bool,
-    permutations: int,
-    seed: int | None,
-    fdr: float,
-    correction: str,
-    alternative: str,
-    null: str = "conditional",
+    options: HotspotOptions,
 ) -> gpd.GeoDataFrame:
     """Weights, local statistic and the result frame of counted cells.
 
     The steps of :func:`hotspots` after counting, shared with the Dask path (which counts in
-    partitions); parameters as in :func:`hotspots`, ``source`` and ``n_points`` naming the
-    points.
+    partitions); ``options`` as in :func:`hotspots`, ``source`` and ``n_points`` naming the
+    points and ``size`` describing the grid (:func:`cell_grid`).
     """
+    o = options
+    statistic, value, grid, contiguity = o.statistic, o.value, o.grid, o.contiguity
     rep = counted.attrs["count"]
     if rep["in_cells"] == 0:
         raise EmptyLayerError(
@@ -253,15 +284,15 @@ def cell_statistics(
             f"{b.info.source}; check that they overlap (and the points' CRS)."
         )
     graph = grid_weights(counted, contiguity=contiguity)
-    extra = {"null": null} if statistic == "gi" else {}
+    extra = {"null": o.null} if statistic == "gi" else {}
     result = STATISTICS[statistic](
         counted[value],
         graph,
-        permutations=permutations,
-        seed=seed,
-        fdr=fdr,
-        correction=correction,
-        alternative=alternative,
+        permutations=o.permutations,
+        seed=o.seed,
+        fdr=o.fdr,
+        correction=o.correction,
+        alternative=o.alternative,
         **extra,
     )
     v = result.values
@@ -290,10 +321,10 @@ def cell_statistics(
             "statistic": statistic,
             "local_statistic": result.statistic,
             "value": value,
-            "cell_m": float(cell_m),
+            "cell_m": float(o.cell_m),
             "grid": grid,
             "contiguity": kind,
-            "clip": bool(clip),
+            "clip": bool(o.clip),
             "within": b.info.source,
         },
     }

@@ -59,6 +59,7 @@ import pandas as pd
 from pyproj import CRS
 
 from .._errors import (
+    ArgumentTypeError,
     EmptyLayerError,
     GeodistrictWarning,
     InputFileError,
@@ -80,11 +81,24 @@ __all__ = [
     "KERNELS",
     "KDEResult",
     "Kernel",
+    "SurfaceFrame",
     "ParameterError",
     "check_parameters",
+    "cic_shares",
     "default_cell",
+    "discrete_kernel",
+    "finish_surface",
+    "grid_frame",
+    "inside_polygons",
     "kde",
+    "layer_metric_crs",
     "peak_error",
+    "point_weights",
+    "scipy_fft",
+    "study_bounds",
+    "study_crs",
+    "surface_frame",
+    "within_polygons",
     "xy_layer",
 ]
 
@@ -269,7 +283,8 @@ def xy_layer(
     )
 
 
-def _scipy_fft() -> Any:
+def scipy_fft() -> Any:
+    """``scipy.fft``, or a :class:`MissingDependencyError` with the install hint."""
     try:
         import scipy.fft
     except ImportError as exc:
@@ -465,7 +480,7 @@ class KDEResult:
         if isinstance(levels, Mapping):
             items = [(str(k), float(v)) for k, v in levels.items()]
         else:
-            seq = [levels] if np.isscalar(levels) else list(levels)  # type: ignore[arg-type]
+            seq: list[Any] = [levels] if np.isscalar(levels) else list(levels)  # type: ignore[arg-type]
             items = [(f"{float(v):g}", float(v)) for v in seq]
         flat = self.array.ravel()
         rows: list[dict[str, Any]] = []
@@ -496,7 +511,7 @@ class KDEResult:
         return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=self.crs).values)
 
 
-def _weights(layer: PointLayer, weights: Any) -> tuple[np.ndarray | None, str | None]:
+def point_weights(layer: PointLayer, weights: Any) -> tuple[np.ndarray | None, str | None]:
     """The weight array (None for counts) and what it is called."""
     if weights is None:
         return None, None
@@ -529,27 +544,25 @@ def _weights(layer: PointLayer, weights: Any) -> tuple[np.ndarray | None, str | 
     return w, label
 
 
-def _within_geoms(within: Any, metric_crs: CRS | None) -> tuple[np.ndarray, CRS]:
+def within_polygons(within: Any, metric_crs: CRS | None) -> tuple[np.ndarray, CRS]:
     """``within``'s polygons in the metric CRS (its own unless ``metric_crs`` overrides)."""
     import geopandas as gpd
 
-    from ..boundaries import Boundaries, prepare_boundaries
+    from .._validate import as_boundaries
+    from ..boundaries import prepare_boundaries
 
     if isinstance(within, gpd.GeoDataFrame | gpd.GeoSeries):
+        # prepared in metric_crs (repaired there too), not reprojected afterwards
         gdf = within if isinstance(within, gpd.GeoDataFrame) else gpd.GeoDataFrame(geometry=within)
         within = prepare_boundaries(gdf, metric_crs=metric_crs, source="within")
-    if not isinstance(within, Boundaries):
-        raise TypeError(
-            "within must be a Boundaries (geodistrict.read_boundaries) or a GeoDataFrame of "
-            f"polygons with a CRS, not {type(within).__name__}."
-        )
+    within = as_boundaries(within, "within", paths=False)  # refuses anything else
     if metric_crs is None or within.metric_crs.equals(metric_crs):
         return np.asarray(within.metric, dtype=object), within.metric_crs
     geoms = within.data.geometry.to_crs(metric_crs)
     return np.asarray(geoms.array, dtype=object), metric_crs
 
 
-def _inside_polygons(x: np.ndarray, y: np.ndarray, polygons: np.ndarray) -> np.ndarray:
+def inside_polygons(x: np.ndarray, y: np.ndarray, polygons: np.ndarray) -> np.ndarray:
     """True for points inside (the interior of) any polygon."""
     from ..join.points import assign_points
 
@@ -558,16 +571,28 @@ def _inside_polygons(x: np.ndarray, y: np.ndarray, polygons: np.ndarray) -> np.n
     return inside
 
 
-def _linear_bin(
-    x: np.ndarray, y: np.ndarray, w: np.ndarray | None, x0: float, y1: float, cell: float, shape
-) -> np.ndarray:
-    """Share each point's weight among the four cell centres around it (cloud-in-cell).
+def cic_shares(
+    x: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray | None,
+    x0: float,
+    y1: float,
+    cell: float,
+    shape: tuple[int, int],
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Each point's weight shared among the four cell centres around it (cloud-in-cell).
 
     The grid's upper-left corner is (x0, y1); rows run south. Points must lie at least one
-    cell inside the grid.
+    cell inside the grid. The Dask path bins partitions with the same shares, so that its
+    sums are bit-identical (:mod:`geodistrict.scale`).
+
+    Returns
+    -------
+    list of (numpy.ndarray, numpy.ndarray)
+        Four components (north-west, north-east, south-east, south-west centre): the flat
+        cell of each point and its share.
     """
     nr, nc = shape
-    n = nr * nc
     fx = x - x0
     fx *= 1.0 / cell
     fx -= 0.5
@@ -585,19 +610,30 @@ def _linear_bin(
     north = 1.0 - fy if w is None else w - south
     east = north * fx
     north -= east
-    grid = np.bincount(idx, north, minlength=n)
-    idx += 1
-    grid += np.bincount(idx, east, minlength=n)
-    east = south * fx
-    south -= east
-    idx += nc
-    grid += np.bincount(idx, east, minlength=n)
-    idx -= 1
-    grid += np.bincount(idx, south, minlength=n)
+    south_east = south * fx
+    south = south - south_east
+    return [(idx, north), (idx + 1, east), (idx + 1 + nc, south_east), (idx + nc, south)]
+
+
+def _linear_bin(
+    x: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray | None,
+    x0: float,
+    y1: float,
+    cell: float,
+    shape: tuple[int, int],
+) -> np.ndarray:
+    """The binned grid of :func:`cic_shares`: the four components summed in that order."""
+    n = shape[0] * shape[1]
+    comps = cic_shares(x, y, w, x0, y1, cell, shape)
+    grid = np.bincount(comps[0][0], comps[0][1], minlength=n)
+    for idx, share in comps[1:]:
+        grid += np.bincount(idx, share, minlength=n)
     return grid.reshape(shape)
 
 
-def _discrete_kernel(kernel: Kernel, bandwidth_m: float, cell_m: float) -> np.ndarray:
+def discrete_kernel(kernel: Kernel, bandwidth_m: float, cell_m: float) -> np.ndarray:
     """The kernel at cell-centre offsets, scaled so its cells sum to 1."""
     r = int(math.ceil(kernel.support * bandwidth_m / cell_m))
     off = np.arange(-r, r + 1) * cell_m
@@ -612,7 +648,7 @@ def _convolve(binned: np.ndarray, k: np.ndarray) -> np.ndarray:
     What ``scipy.signal.fftconvolve(binned, k, mode="same")`` computes, through ``scipy.fft``
     alone: importing ``scipy.signal`` takes over a second.
     """
-    fft = _scipy_fft()
+    fft = scipy_fft()
     full = [a + b - 1 for a, b in zip(binned.shape, k.shape, strict=True)]
     fshape = [fft.next_fast_len(n, real=True) for n in full]
     spec = fft.rfftn(binned, fshape)
@@ -624,13 +660,30 @@ def _convolve(binned: np.ndarray, k: np.ndarray) -> np.ndarray:
     return out
 
 
-def _metric_crs(layer: PointLayer, metric_crs: object | None) -> CRS:
+def layer_metric_crs(points: Any, metric_crs: object | None) -> CRS:
+    """``metric_crs``, or the metric CRS of the points' bounds; never one in degrees.
+
+    Parameters
+    ----------
+    points : PointLayer or PartitionedPoints
+        The points (a layer's bounds come from its coordinates, partitioned points carry
+        theirs in ``bounds``).
+    metric_crs : str, int, pyproj.CRS or None
+        A CRS given by the caller.
+
+    Raises
+    ------
+    ParameterError
+        The CRS is geographic (degrees).
+    """
     if metric_crs is not None:
         crs = as_crs(metric_crs, what="metric_crs")
-    else:
+    elif isinstance(points, PointLayer):
         crs = choose_metric_crs(
-            (layer.x.min(), layer.y.min(), layer.x.max(), layer.y.max()), layer.crs
+            (points.x.min(), points.y.min(), points.x.max(), points.y.max()), points.crs
         )
+    else:
+        crs = choose_metric_crs(points.bounds, points.crs)
     if crs.is_geographic:
         raise ParameterError(
             f"metric_crs {crs.to_string()} is in degrees; choose a projected CRS such as "
@@ -730,7 +783,7 @@ def kde(
     if edge not in EDGES:
         raise ParameterError(f"edge={edge!r}: choose one of {', '.join(map(repr, EDGES))}.")
     if not isinstance(points, PointLayer):
-        raise TypeError(
+        raise ArgumentTypeError(
             f"points must be a PointLayer (geodistrict.read_points), not {type(points).__name__}; "
             "wrap coordinate arrays with geodistrict.clusters.kde.xy_layer(x, y, crs=...)."
         )
@@ -738,12 +791,8 @@ def kde(
 
     bandwidth_m, cell_m = float(bandwidth_m), float(cell_m)
     points.require_points()
-    w, wlabel = _weights(points, weights)
-    polys = None
-    if within is not None:
-        polys, mcrs = _within_geoms(within, as_crs(metric_crs) if metric_crs is not None else None)
-    else:
-        mcrs = _metric_crs(points, metric_crs)
+    w, wlabel = point_weights(points, weights)
+    polys, mcrs = study_crs(points, within, metric_crs)
     x, y = transform_xy(points.x, points.y, points.crs, mcrs)
 
     (minx, miny, maxx, maxy), area = study_bounds(
@@ -751,7 +800,7 @@ def kde(
     )
     keep = (x >= minx) & (x <= maxx) & (y >= miny) & (y <= maxy)
     if polys is not None:
-        keep[keep] = _inside_polygons(x[keep], y[keep], polys)
+        keep[keep] = inside_polygons(x[keep], y[keep], polys)
     n_excluded = int((~keep).sum())
     if not keep.any():
         raise EmptyLayerError(
@@ -762,28 +811,22 @@ def kde(
         x, y = x[keep], y[keep]
         w = None if w is None else w[keep]
 
-    x0, y1, shape, pad = grid_frame(
-        (minx, miny, maxx, maxy), kernel=kernel, bandwidth_m=bandwidth_m, cell_m=cell_m,
-        name=points.name,
+    frame = surface_frame(
+        (minx, miny, maxx, maxy), area, polys, mcrs,
+        kernel=kernel, bandwidth_m=bandwidth_m, cell_m=cell_m, name=points.name,
     )  # fmt: skip
+    x0, y1 = frame.origin
+    shape = frame.shape
     study = None
     if edge == "renormalise":
-        study = _study_mask(x0, y1, shape, cell_m, (minx, miny, maxx, maxy), polys)
+        study = _study_mask(x0, y1, shape, cell_m, frame.bounds, polys)
     binned = _linear_bin(x, y, w, x0, y1, cell_m, shape)
     result = finish_surface(
         binned,
-        kernel=kernel,
-        bandwidth_m=bandwidth_m,
-        cell_m=cell_m,
-        origin=(x0, y1),
-        bounds=(minx, miny, maxx, maxy),
-        pad=pad,
-        area=area,
-        polys=polys,
+        frame,
         total=float(len(x) if w is None else w.sum()),
         n_points=int(len(x)),
         n_excluded=n_excluded,
-        crs=mcrs,
         weight=wlabel,
         source=points.info.as_dict(),
     )
@@ -791,7 +834,7 @@ def kde(
         return result
     import dataclasses
 
-    e = _convolve(study.astype("float64"), _discrete_kernel(KERNELS[kernel], bandwidth_m, cell_m))
+    e = _convolve(study.astype("float64"), discrete_kernel(KERNELS[kernel], bandwidth_m, cell_m))
     share = np.clip(e, MIN_EDGE_SHARE, 1.0)
     arr = np.where(study, result.array / share, 0.0)
     inside = float(arr.sum()) * result.cell_km2
@@ -813,7 +856,7 @@ def _study_mask(x0, y1, shape, cell, bounds, polys) -> np.ndarray:
     gx, gy = np.meshgrid(cx, cy)
     mask = (gx >= minx) & (gx <= maxx) & (gy >= miny) & (gy <= maxy)
     if polys is not None and mask.any():
-        mask[mask] = _inside_polygons(gx[mask], gy[mask], polys)
+        mask[mask] = inside_polygons(gx[mask], gy[mask], polys)
     return mask
 
 
@@ -876,21 +919,91 @@ def grid_frame(
     return float(x0), float(y1), shape, float(pad)
 
 
-def finish_surface(
-    binned: np.ndarray,
+class SurfaceFrame(NamedTuple):
+    """The grid of a density surface over its study area (:func:`surface_frame`).
+
+    Attributes
+    ----------
+    kernel, bandwidth_m, cell_m
+        As in :func:`kde`.
+    origin : (float, float)
+        ``(x0, y1)``: the grid's west and north edges in ``crs``.
+    shape : (int, int)
+        Rows and columns.
+    bounds : (float, float, float, float)
+        The study area's ``(minx, miny, maxx, maxy)``.
+    pad : float
+        How far the grid reaches beyond the bounds (kernel support plus a cell).
+    area : str or None
+        What limited the study area (``"extent"``, ``"within polygons"`` ...), or ``None``.
+    polys : numpy.ndarray or None
+        Study-area polygons in ``crs``.
+    crs : pyproj.CRS
+        The metric CRS of the grid.
+    """
+
+    kernel: str
+    bandwidth_m: float
+    cell_m: float
+    origin: tuple[float, float]
+    shape: tuple[int, int]
+    bounds: tuple[float, float, float, float]
+    pad: float
+    area: str | None
+    polys: Any
+    crs: CRS
+
+
+def surface_frame(
+    bounds: tuple[float, float, float, float],
+    area: str | None,
+    polys: Any,
+    crs: CRS,
     *,
     kernel: str,
     bandwidth_m: float,
     cell_m: float,
-    origin: tuple[float, float],
-    bounds: tuple[float, float, float, float],
-    pad: float,
-    area: str | None,
-    polys: Any,
+    name: str,
+) -> SurfaceFrame:
+    """The density grid (:func:`grid_frame`) over a study area (:func:`study_bounds`).
+
+    Shared by :func:`kde` and the Dask path (:func:`geodistrict.scale.kde_dask`).
+    """
+    x0, y1, shape, pad = grid_frame(
+        bounds, kernel=kernel, bandwidth_m=bandwidth_m, cell_m=cell_m, name=name
+    )
+    return SurfaceFrame(
+        kernel=kernel,
+        bandwidth_m=bandwidth_m,
+        cell_m=cell_m,
+        origin=(x0, y1),
+        shape=shape,
+        bounds=bounds,
+        pad=pad,
+        area=area,
+        polys=polys,
+        crs=crs,
+    )
+
+
+def study_crs(points: Any, within: Any, metric_crs: object | None) -> tuple[Any, CRS]:
+    """The study-area polygons (None without ``within``) and the metric CRS of a density.
+
+    The CRS is ``metric_crs`` if given, else ``within``'s own, else the points' (from their
+    bounds: a :class:`PointLayer` or partitioned points with ``bounds`` and ``crs``).
+    """
+    if within is not None:
+        return within_polygons(within, as_crs(metric_crs) if metric_crs is not None else None)
+    return None, layer_metric_crs(points, metric_crs)
+
+
+def finish_surface(
+    binned: np.ndarray,
+    frame: SurfaceFrame,
+    *,
     total: float,
     n_points: int,
     n_excluded: int,
-    crs: CRS,
     weight: str | None,
     source: dict[str, Any],
 ) -> KDEResult:
@@ -902,24 +1015,14 @@ def finish_surface(
     ----------
     binned : numpy.ndarray
         Counts (or weights) linearly binned to cell centres, north row first.
-    kernel, bandwidth_m, cell_m
-        As in :func:`kde`.
-    origin : (float, float)
-        ``(x0, y1)``: the grid's west and north edges in ``crs``.
-    bounds : (float, float, float, float)
-        The study area's ``(minx, miny, maxx, maxy)``.
-    pad : float
-        How far the grid reaches beyond the bounds (kernel support plus a cell).
-    area : str or None
-        What limited the study area (``"extent"``, ``"within polygons"`` ...), or ``None``.
-    polys : numpy.ndarray or None
-        Study-area polygons in ``crs``.
+    frame : SurfaceFrame
+        The grid and its study area.
     total : float
         Points (or weight) binned.
     n_points, n_excluded : int
         Points binned, and points left out as outside the study area.
-    crs : pyproj.CRS
     weight : str or None
+        The weight column's name (None for counts).
     source : dict
         Provenance of the points.
 
@@ -929,11 +1032,13 @@ def finish_surface(
     """
     from affine import Affine
 
+    kernel, bandwidth_m, cell_m = frame.kernel, frame.bandwidth_m, frame.cell_m
+    area, polys, crs, pad = frame.area, frame.polys, frame.crs, frame.pad
     spec = KERNELS[kernel]
-    x0, y1 = origin
-    minx, miny, maxx, maxy = bounds
+    x0, y1 = frame.origin
+    minx, miny, maxx, maxy = frame.bounds
     shape = binned.shape
-    surface = _convolve(binned, _discrete_kernel(spec, bandwidth_m, cell_m)) * (1e6 / cell_m**2)
+    surface = _convolve(binned, discrete_kernel(spec, bandwidth_m, cell_m)) * (1e6 / cell_m**2)
     cell_km2 = cell_m * cell_m / 1e6
     lost = total - float(surface.sum()) * cell_km2
     if abs(lost) <= 1e-9 * max(total, 1.0):
@@ -947,7 +1052,7 @@ def finish_surface(
         if polys is not None:
             sel = inside & (surface > 0)
             inside = np.zeros(shape, dtype=bool)
-            inside[sel] = _inside_polygons(gx[sel], gy[sel], polys)
+            inside[sel] = inside_polygons(gx[sel], gy[sel], polys)
         spill = max(total - float(surface[inside].sum()) * cell_km2, 0.0)
     return KDEResult(
         array=surface,

@@ -66,7 +66,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import GeodistrictWarning, ParameterError
-from .weights import _choice, grid_weights, weights_for
+from .weights import check_choice, grid_weights, weights_for
 
 __all__ = [
     "CORRECTIONS",
@@ -150,7 +150,7 @@ def p_threshold(p: Any, *, alpha: float = 0.05, correction: str = "fdr_bh") -> f
     >>> round(p_threshold(p, alpha=0.05, correction="bonferroni"), 6)
     0.005
     """
-    _choice(correction, CORRECTIONS, "correction")
+    check_choice(correction, CORRECTIONS, "correction")
     if not 0 < alpha < 1:
         raise ParameterError(f"alpha={alpha!r}: give a level between 0 and 1, e.g. 0.05.")
     arr = np.asarray(p, dtype="float64").ravel()
@@ -312,9 +312,9 @@ def _finish(p: np.ndarray, alpha: float, correction: str, permutations: int):
     return thr, n_tests, sig
 
 
-def _check_options(alpha: float, correction: str, alternative: str, permutations: int) -> None:
-    _choice(correction, CORRECTIONS, "correction")
-    _choice(alternative, _ALTERNATIVES, "alternative")
+def check_test_options(alpha: float, correction: str, alternative: str, permutations: int) -> None:
+    check_choice(correction, CORRECTIONS, "correction")
+    check_choice(alternative, _ALTERNATIVES, "alternative")
     if not 0 < alpha < 1:
         raise ParameterError(f"fdr={alpha!r}: give a level between 0 and 1, e.g. 0.05.")
     if not (isinstance(permutations, int | np.integer) and permutations >= 0):
@@ -353,6 +353,32 @@ def _esda_quietly() -> Iterator[None]:
         # 0 for a unit at the mean
         warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"esda\.")
         yield
+
+
+def _esda_permutations(
+    name: str, y: np.ndarray, graph: Any, permutations: int, seed: int | None, **options: Any
+) -> Any:
+    """The local statistic ``name`` of esda with its permutations (one job, simulations kept)."""
+    import esda
+
+    with _esda_quietly():
+        return getattr(esda, name)(
+            y,
+            graph,
+            permutations=int(permutations),
+            seed=seed,
+            n_jobs=1,
+            keep_simulations=True,
+            **options,
+        )
+
+
+def _require_variation(varies: bool, y: np.ndarray) -> None:
+    """Raise :class:`ParameterError` unless the values vary (``varies``)."""
+    if not varies:
+        raise ParameterError(
+            f"values: all {len(y)} are equal ({y[0]:g}); there is no variation to test."
+        )
 
 
 def _seed(seed: int | None, permutations: int) -> int | None:
@@ -572,8 +598,8 @@ def getis_ord(
     """
     if star is not True:
         raise ParameterError("star=False (Gi) is not offered: use Gi* (star=True).")
-    _check_options(fdr, correction, alternative, permutations)
-    _choice(null, GI_NULLS, "null")
+    check_test_options(fdr, correction, alternative, permutations)
+    check_choice(null, GI_NULLS, "null")
     y, index, back = _align(values, graph)
     f, nb, w, n = _pairs(graph)
     off = (f != nb) & (w != 0)
@@ -588,27 +614,12 @@ def getis_ord(
         )
     mean = y.mean()
     var = (y * y).mean() - mean * mean
-    if not var > 0:
-        raise ParameterError(
-            f"values: all {n} are equal ({y[0]:g}); there is no variation to test."
-        )
+    _require_variation(var > 0, y)
     z = _gi_z(y, f, nb, card, null)
     how = "normal approximation"
     seed = _seed(seed, permutations)
     if permutations:
-        import esda
-
-        with _esda_quietly():
-            gl = esda.G_Local(
-                y,
-                graph,
-                transform="B",
-                star=True,
-                permutations=int(permutations),
-                seed=seed,
-                n_jobs=1,
-                keep_simulations=True,
-            )
+        gl = _esda_permutations("G_Local", y, graph, permutations, seed, transform="B", star=True)
         p = _permutation_p(gl.Gs, gl.rGs, gl.p_sim, alternative)
         p = np.where(card == 0, np.nan, p)  # nothing to permute around an isolate
         # the direction is that of the permutation test: observed above or below the
@@ -691,15 +702,12 @@ def local_moran(
     >>> r.values.loc[16, "lisa_quadrant"], r.values.loc[224, "lisa_quadrant"]
     ('HH', 'ns')
     """
-    _check_options(fdr, correction, alternative, permutations)
+    check_test_options(fdr, correction, alternative, permutations)
     y, index, back = _align(values, graph)
     f, nb, w, n = _pairs(graph)
     # esda.Moran_Local(y, w): z = standardised y, weights row-standardised
     sd = y.std()
-    if not sd > 0:
-        raise ParameterError(
-            f"values: all {n} are equal ({y[0]:g}); there is no variation to test."
-        )
+    _require_variation(sd > 0, y)
     zs = (y - y.mean()) / sd
     rowsum = np.bincount(f, weights=w, minlength=n)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -718,18 +726,7 @@ def local_moran(
         z = np.where(vi > 0, (lisa - ei) / np.sqrt(vi), np.where(isolate, np.nan, 0.0))
     seed = _seed(seed, permutations)
     if permutations:
-        import esda
-
-        with _esda_quietly():
-            ml = esda.Moran_Local(
-                y,
-                graph,
-                transformation="r",
-                permutations=int(permutations),
-                seed=seed,
-                n_jobs=1,
-                keep_simulations=True,
-            )
+        ml = _esda_permutations("Moran_Local", y, graph, permutations, seed, transformation="r")
         p = _permutation_p(ml.Is, ml.rlisas, ml.p_sim, alternative)
         p = np.where(isolate, np.nan, p)  # isolates: nothing to permute
     else:

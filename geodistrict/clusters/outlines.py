@@ -23,8 +23,8 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
-from .._errors import CRSError, EmptyLayerError, ParameterError
-from .ripley import _as_window, _inside, _points_xy
+from .._errors import ArgumentTypeError, CRSError, EmptyLayerError, ParameterError
+from .ripley import as_window, inside_window, points_xy
 
 __all__ = [
     "ClusterResult",
@@ -138,7 +138,7 @@ def _metric_points(
 
     src_crs = points.crs if isinstance(points, PointLayer) else getattr(points, "crs", None)
     if within is not None:
-        win = _as_window(within, crs=within_crs, boundary=boundary, fallback=src_crs)
+        win = as_window(within, crs=within_crs, boundary=boundary, fallback=src_crs)
         crs, desc = win.crs, win.description
     elif metric_crs is not None:
         crs, desc = as_crs(metric_crs, what="metric_crs"), None
@@ -151,7 +151,7 @@ def _metric_points(
         if isinstance(points, PointLayer):
             x0, y0 = points.x, points.y
         else:
-            x0, y0 = _points_xy(points, src)
+            x0, y0 = points_xy(points, src)
         ok0 = np.isfinite(x0) & np.isfinite(y0)
         if not ok0.any():
             raise EmptyLayerError("points: no usable coordinates; check the layer.")
@@ -159,11 +159,11 @@ def _metric_points(
         crs, desc = choose_metric_crs(bounds, src), None
     if crs.is_geographic:
         raise CRSError(f"metric_crs {crs.to_string()} is in degrees; use a projected CRS.")
-    x, y = _points_xy(points, crs)
+    x, y = points_xy(points, crs)
     ok = np.isfinite(x) & np.isfinite(y)
     use = ok.copy()
     if within is not None:
-        use &= _inside(win.geometry, np.where(ok, x, 0.0), np.where(ok, y, 0.0))
+        use &= inside_window(win.geometry, np.where(ok, x, 0.0), np.where(ok, y, 0.0))
     return x, y, use, crs, desc
 
 
@@ -490,7 +490,7 @@ def outline_cells(grid: Any, selected: Any) -> Any:
             )
         sel = sel.astype(bool)
     cells = np.asarray(grid.geometry.array, dtype=object)[sel]
-    columns = {"outline": [], "cells": [], "area_km2": []}
+    columns: dict[str, list[Any]] = {"outline": [], "cells": [], "area_km2": []}
     if len(cells) == 0:
         return gpd.GeoDataFrame(columns, geometry=[], crs=grid.crs)
     parts = shapely.get_parts(shapely.union_all(cells))
@@ -527,7 +527,7 @@ def _as_geometry(obj: Any, crs: object | None, what: str) -> tuple[Any, CRS]:
         return shapely.union_all(np.asarray(gs.array, dtype=object)), gs.crs
     if isinstance(obj, shapely.Geometry):
         return obj, as_crs(crs, what=f"{what} (a bare shapely geometry: pass crs=)")
-    raise TypeError(
+    raise ArgumentTypeError(
         f"{what} must be Boundaries, a GeoDataFrame/GeoSeries, a ClusterResult or a shapely "
         f"geometry, not {type(obj).__name__}"
     )

@@ -62,7 +62,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from pyproj import CRS
 
-from .._errors import EmptyLayerError, ParameterError, SchemaError
+from .._errors import ArgumentTypeError, EmptyLayerError, ParameterError, SchemaError
+from .._validate import as_point_layer
 from .kde import KDEResult, check_parameters, kde
 
 if TYPE_CHECKING:
@@ -253,8 +254,23 @@ class PrimeResult:
 # shared steps
 
 
-def _check_options(simulations: int, quantile: float, seed: int | None) -> None:
-    """Raise one :class:`ParameterError` listing every bad option."""
+def check_prime_options(simulations: int, quantile: float, seed: int | None) -> None:
+    """Check the options of :func:`prime_locations`, as its CLI does before reading data.
+
+    Parameters
+    ----------
+    simulations : int
+        Monte Carlo simulations (at least 1, and enough to test at ``quantile``).
+    quantile : float
+        The quantile of the simulated maxima, between 0 and 1.
+    seed : int or None
+        Seed of the simulations.
+
+    Raises
+    ------
+    ParameterError
+        One error listing every bad option.
+    """
     problems = []
     try:
         q = float(quantile)
@@ -279,32 +295,16 @@ def _check_options(simulations: int, quantile: float, seed: int | None) -> None:
         raise ParameterError("prime_locations: " + "; ".join(problems) + ".")
 
 
-def _point_layer(obj: Any, what: str) -> PointLayer:
-    """A PointLayer from a PointLayer or a point GeoDataFrame."""
-    from ..layers import PointLayer
-
-    if isinstance(obj, PointLayer):
-        return obj.require_points()
-    if hasattr(obj, "geometry") and hasattr(obj, "crs"):
-        from ..io.vector import point_layer_from_geodataframe
-
-        return point_layer_from_geodataframe(obj, name=what, source=what).require_points()
-    raise TypeError(
-        f"{what} must be a PointLayer (geodistrict.read_points, geodistrict.read_onspd) or a "
-        f"point GeoDataFrame, not {type(obj).__name__}."
-    )
-
-
 def _in_study_area(
     x: np.ndarray, y: np.ndarray, extent: tuple[float, ...], polys: np.ndarray | None
 ) -> np.ndarray:
     """True for coordinates in the extent (edges included) and inside a polygon, as kde does."""
-    from .kde import _inside_polygons
+    from .kde import inside_polygons
 
     minx, miny, maxx, maxy = extent
     keep = (x >= minx) & (x <= maxx) & (y >= miny) & (y <= maxy)
     if polys is not None and keep.any():
-        keep[keep] = _inside_polygons(x[keep], y[keep], polys)
+        keep[keep] = inside_polygons(x[keep], y[keep], polys)
     return keep
 
 
@@ -324,9 +324,9 @@ def _bin_index(x: np.ndarray, y: np.ndarray, result: KDEResult) -> tuple[np.ndar
 
 def _kernel_spectrum(result: KDEResult, k: np.ndarray, batch: int):
     """Rfftn of the kernel on the padded grid, and a function convolving a stack of grids."""
-    from .kde import _scipy_fft
+    from .kde import scipy_fft
 
-    fft = _scipy_fft()
+    fft = scipy_fft()
     shape = result.array.shape
     fshape = [fft.next_fast_len(a + b - 1, real=True) for a, b in zip(shape, k.shape, strict=True)]
     spec = fft.rfftn(k, fshape)
@@ -346,9 +346,9 @@ def _null_moments(
 
     Both are 0 where the populated land cannot reach.
     """
-    from .kde import KERNELS, _discrete_kernel
+    from .kde import KERNELS, discrete_kernel
 
-    k = _discrete_kernel(KERNELS[observed.kernel], observed.bandwidth_m, observed.cell_m)
+    k = discrete_kernel(KERNELS[observed.kernel], observed.bandwidth_m, observed.cell_m)
     scale = 1e6 / observed.cell_m**2
     idx, w = _bin_index(px, py, observed)
     size = observed.array.size
@@ -413,9 +413,9 @@ def _simulated_maxima(
     extent: tuple[float, ...],
 ) -> np.ndarray:
     """The largest score over the tested cells of each simulated map."""
-    from .kde import KERNELS, _discrete_kernel
+    from .kde import KERNELS, discrete_kernel
 
-    k = _discrete_kernel(KERNELS[observed.kernel], observed.bandwidth_m, observed.cell_m)
+    k = discrete_kernel(KERNELS[observed.kernel], observed.bandwidth_m, observed.cell_m)
     scale = 1e6 / observed.cell_m**2
     shape = observed.array.shape
     size = observed.array.size
@@ -584,22 +584,22 @@ def prime_locations(
     check_parameters(
         bandwidth_m=bandwidth_m, cell_m=1.0 if cell_m is None else cell_m, kernel=kernel
     )
-    _check_options(simulations, quantile, seed)
+    check_prime_options(simulations, quantile, seed)
     from ..crs import transform_xy
-    from .kde import _metric_crs, _within_geoms, default_cell
+    from .kde import default_cell, layer_metric_crs, within_polygons
 
     cell_m = default_cell(bandwidth_m, kernel) if cell_m is None else cell_m
     bandwidth_m, cell_m, quantile = float(bandwidth_m), float(cell_m), float(quantile)
     simulations = int(simulations)
     seed = int(np.random.default_rng().integers(12345, 12345000)) if seed is None else int(seed)
-    pts = _point_layer(points, "points")
-    land = _point_layer(populated, "populated")
+    pts = as_point_layer(points, "points").require_points()
+    land = as_point_layer(populated, "populated").require_points()
 
     polys = None
     if within is not None:
         import shapely
 
-        polys, mcrs = _within_geoms(within, None)
+        polys, mcrs = within_polygons(within, None)
         b = shapely.bounds(polys)
         extent = (
             float(np.nanmin(b[:, 0])),
@@ -610,7 +610,7 @@ def prime_locations(
         study_km2 = float(shapely.area(shapely.union_all(polys))) / 1e6
         study = f"within polygons ({getattr(getattr(within, 'info', None), 'source', 'within')})"
     else:
-        mcrs = _metric_crs(land, None)
+        mcrs = layer_metric_crs(land, None)
         lx, ly = transform_xy(land.x, land.y, land.crs, mcrs)
         extent = (float(lx.min()), float(ly.min()), float(lx.max()), float(ly.max()))
         study_km2 = (extent[2] - extent[0]) * (extent[3] - extent[1]) / 1e6
@@ -814,7 +814,7 @@ def significance_outline(
         )
         return out
     if not (hasattr(grid_or_kde, "geometry") and hasattr(grid_or_kde, "columns")):
-        raise TypeError(
+        raise ArgumentTypeError(
             "significance_outline takes a grid GeoDataFrame (geodistrict.hotspots) or a "
             f"KDEResult (geodistrict.kde), not {type(grid_or_kde).__name__}."
         )
@@ -833,8 +833,8 @@ def significance_outline(
     if "count" in grid.columns:
         count = grid["count"].to_numpy(dtype="float64")[sel]
         sums = np.bincount(owner[owner >= 0], weights=count[owner >= 0], minlength=len(outlines))
-    else:
-        sums = np.zeros(len(outlines))
+    else:  # numpy's stubs type a weighted bincount as integers: it is float64, as this
+        sums = np.zeros(len(outlines))  # type: ignore[assignment]
     out = _finish(outlines, sums)
     out.attrs["selection"] = rule
     return out

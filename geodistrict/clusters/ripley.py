@@ -72,9 +72,24 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
-from .._errors import CRSError, EmptyLayerError, InvalidGeometryError, ParameterError
+from .._errors import (
+    ArgumentTypeError,
+    CRSError,
+    EmptyLayerError,
+    InvalidGeometryError,
+    ParameterError,
+)
 
-__all__ = ["GLOBAL_TESTS", "RipleyResult", "ripley", "uniform_points_in"]
+__all__ = [
+    "GLOBAL_TESTS",
+    "RipleyResult",
+    "Window",
+    "as_window",
+    "inside_window",
+    "points_xy",
+    "ripley",
+    "uniform_points_in",
+]
 
 #: Functions and the edge corrections each accepts (the first is the default).
 CORRECTIONS: dict[str, tuple[str, ...]] = {
@@ -298,15 +313,27 @@ class RipleyResult:
 
 
 @dataclass(frozen=True)
-class _Window:
-    geometry: Any  # shapely Polygon / MultiPolygon in crs
+class Window:
+    """A study window in a metric CRS (:func:`as_window`).
+
+    Attributes
+    ----------
+    geometry : shapely.Polygon or shapely.MultiPolygon
+        The window, valid, in ``crs``.
+    crs : pyproj.CRS
+        A projected CRS.
+    description : str
+        What the window is, its area and CRS (for reports).
+    """
+
+    geometry: Any
     crs: CRS
     description: str
 
 
-def _as_window(
+def as_window(
     window: Any, *, crs: object | None = None, boundary: str | None = None, fallback: Any = None
-) -> _Window:
+) -> Window:
     """Turn Boundaries, a GeoDataFrame/GeoSeries or a shapely polygon into a metric window.
 
     ``crs`` labels a bare shapely geometry; without it the geometry is taken to be in
@@ -314,62 +341,15 @@ def _as_window(
     feature of a Boundaries or GeoDataFrame by id or name; otherwise every feature is united.
     """
     from ..boundaries import Boundaries
-    from ..crs import as_crs, choose_metric_crs_for
 
     if isinstance(window, Boundaries):
-        geoms = np.asarray(window.metric, dtype=object)
-        ids = window.ids.astype(str)
-        names = window.names.astype(str)
-        wcrs = window.metric_crs
-        src = window.info.source
-        if boundary is not None:
-            hit = (ids == str(boundary)) | (names == str(boundary))
-            if not hit.any():
-                raise EmptyLayerError(
-                    f"{src}: no boundary with id or name {boundary!r}; names include "
-                    f"{', '.join(names[:8])}."
-                )
-            geoms = geoms[hit]
-            label = f"{names[hit][0]} ({ids[hit][0]})"
-        elif len(geoms) == 1:
-            label = f"{names[0]} ({ids[0]})"
-        else:
-            label = f"union of {len(geoms)} boundaries"
-        geom = shapely.union_all(geoms) if len(geoms) > 1 else geoms[0]
-        desc = f"{label} from {src}"
+        geom, wcrs, desc = _boundaries_window(window, boundary)
     elif hasattr(window, "geometry") and hasattr(window, "crs"):  # GeoDataFrame / GeoSeries
-        import geopandas as gpd
-
-        gs = window.geometry if isinstance(window, gpd.GeoDataFrame) else window
-        if gs.crs is None:
-            raise CRSError("window has no CRS: set one first, e.g. window.set_crs('EPSG:27700').")
-        if boundary is not None and isinstance(window, gpd.GeoDataFrame):
-            hit = np.zeros(len(window), dtype=bool)
-            for col in window.columns:
-                if col != window.geometry.name:
-                    hit |= window[col].astype(str).to_numpy() == str(boundary)
-            if not hit.any():
-                raise EmptyLayerError(f"window: no feature has a field equal to {boundary!r}.")
-            gs = gs[hit]
-        wcrs = gs.crs if gs.crs.is_projected else choose_metric_crs_for(gs.array, gs.crs)
-        geom = shapely.union_all(np.asarray(gs.to_crs(wcrs).array, dtype=object))
-        desc = f"{len(gs)} polygon(s)" + (f" ({boundary})" if boundary else "")
+        geom, wcrs, desc = _frame_window(window, boundary)
     elif isinstance(window, shapely.Geometry):
-        geom = window
-        if crs is not None:
-            wcrs = as_crs(crs, what="window")
-        elif fallback is not None:
-            wcrs = as_crs(fallback, what="window")
-        else:
-            raise CRSError("window is a bare shapely geometry: give its CRS, e.g. crs=27700.")
-        if wcrs.is_geographic:
-            raise CRSError(
-                f"window is a shapely geometry in {wcrs.to_string()} (degrees): give it in a "
-                "projected CRS (e.g. EPSG:27700) with window_crs=, or pass a GeoDataFrame."
-            )
-        desc = "polygon"
+        geom, wcrs, desc = _shapely_window(window, crs, fallback)
     else:
-        raise TypeError(
+        raise ArgumentTypeError(
             "window must be Boundaries, a GeoDataFrame/GeoSeries or a shapely polygon, not "
             f"{type(window).__name__}"
         )
@@ -384,10 +364,73 @@ def _as_window(
         geom = shapely.make_valid(geom)
     area = float(geom.area)
     desc += f", {area / 1e6:.4g} km² in {wcrs.to_string()}"
-    return _Window(geom, wcrs, desc)
+    return Window(geom, wcrs, desc)
 
 
-def _points_xy(points: Any, crs: CRS) -> tuple[np.ndarray, np.ndarray]:
+def _boundaries_window(window: Any, boundary: str | None) -> tuple[Any, CRS, str]:
+    """The window of Boundaries: the boundary named ``boundary``, or all of them united."""
+    geoms = np.asarray(window.metric, dtype=object)
+    ids = window.ids.astype(str)
+    names = window.names.astype(str)
+    src = window.info.source
+    if boundary is not None:
+        hit = (ids == str(boundary)) | (names == str(boundary))
+        if not hit.any():
+            raise EmptyLayerError(
+                f"{src}: no boundary with id or name {boundary!r}; names include "
+                f"{', '.join(names[:8])}."
+            )
+        geoms = geoms[hit]
+        label = f"{names[hit][0]} ({ids[hit][0]})"
+    elif len(geoms) == 1:
+        label = f"{names[0]} ({ids[0]})"
+    else:
+        label = f"union of {len(geoms)} boundaries"
+    geom = shapely.union_all(geoms) if len(geoms) > 1 else geoms[0]
+    return geom, window.metric_crs, f"{label} from {src}"
+
+
+def _frame_window(window: Any, boundary: str | None) -> tuple[Any, CRS, str]:
+    """The window of a GeoDataFrame/GeoSeries: the features with a field equal to ``boundary``."""
+    import geopandas as gpd
+
+    from ..crs import choose_metric_crs_for
+
+    gs = window.geometry if isinstance(window, gpd.GeoDataFrame) else window
+    if gs.crs is None:
+        raise CRSError("window has no CRS: set one first, e.g. window.set_crs('EPSG:27700').")
+    if boundary is not None and isinstance(window, gpd.GeoDataFrame):
+        hit = np.zeros(len(window), dtype=bool)
+        for col in window.columns:
+            if col != window.geometry.name:
+                hit |= window[col].astype(str).to_numpy() == str(boundary)
+        if not hit.any():
+            raise EmptyLayerError(f"window: no feature has a field equal to {boundary!r}.")
+        gs = gs[hit]
+    wcrs = gs.crs if gs.crs.is_projected else choose_metric_crs_for(gs.array, gs.crs)
+    geom = shapely.union_all(np.asarray(gs.to_crs(wcrs).array, dtype=object))
+    return geom, wcrs, f"{len(gs)} polygon(s)" + (f" ({boundary})" if boundary else "")
+
+
+def _shapely_window(window: Any, crs: object | None, fallback: Any) -> tuple[Any, CRS, str]:
+    """A bare shapely window, in ``crs`` (else ``fallback``), which must be projected."""
+    from ..crs import as_crs
+
+    if crs is not None:
+        wcrs = as_crs(crs, what="window")
+    elif fallback is not None:
+        wcrs = as_crs(fallback, what="window")
+    else:
+        raise CRSError("window is a bare shapely geometry: give its CRS, e.g. crs=27700.")
+    if wcrs.is_geographic:
+        raise CRSError(
+            f"window is a shapely geometry in {wcrs.to_string()} (degrees): give it in a "
+            "projected CRS (e.g. EPSG:27700) with window_crs=, or pass a GeoDataFrame."
+        )
+    return window, wcrs, "polygon"
+
+
+def points_xy(points: Any, crs: CRS) -> tuple[np.ndarray, np.ndarray]:
     """Coordinates of ``points`` in ``crs``.
 
     ``points`` is a PointLayer, a GeoDataFrame/GeoSeries of points, or an (n, 2) array
@@ -412,14 +455,14 @@ def _points_xy(points: Any, crs: CRS) -> tuple[np.ndarray, np.ndarray]:
         return xy[:, 0].copy(), xy[:, 1].copy()
     arr = np.asarray(points, dtype="float64")
     if arr.ndim != 2 or arr.shape[1] != 2:
-        raise TypeError(
+        raise ArgumentTypeError(
             "points must be a PointLayer, a GeoDataFrame of points or an (n, 2) array of "
             f"metric coordinates, not shape {arr.shape}"
         )
     return arr[:, 0].copy(), arr[:, 1].copy()
 
 
-def _inside(geom: Any, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+def inside_window(geom: Any, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Points in the closed window (boundary included), bounding box tested first."""
     minx, miny, maxx, maxy = geom.bounds
     box = (x >= minx) & (x <= maxx) & (y >= miny) & (y <= maxy)
@@ -809,6 +852,78 @@ def _default_distances(function: str, geom: Any, n: int, n_distances: int) -> np
 # public entry point
 
 
+def _checked_options(
+    function: str,
+    edge_correction: str | None,
+    envelopes: int,
+    isotropic: str,
+    global_test: str,
+    alpha: float,
+) -> str:
+    """The edge correction of :func:`ripley`, once its options are checked."""
+    if function not in CORRECTIONS:
+        raise ParameterError(f"function={function!r} is not one of {sorted(CORRECTIONS)}")
+    allowed = CORRECTIONS[function]
+    correction = allowed[0] if edge_correction is None else edge_correction
+    if correction not in allowed:
+        raise ParameterError(
+            f"edge_correction={correction!r} does not apply to {function}; choose one of "
+            f"{', '.join(map(repr, allowed))}."
+        )
+    if int(envelopes) < 0:
+        raise ParameterError(f"envelopes={envelopes} must be 0 or more")
+    if isotropic not in ("auto", "exact", "grid"):
+        raise ParameterError(f"isotropic={isotropic!r} is not one of ['auto', 'exact', 'grid']")
+    if global_test not in GLOBAL_TESTS:
+        raise ParameterError(f"global_test={global_test!r} is not one of {list(GLOBAL_TESTS)}")
+    if not 0 < float(alpha) < 1:
+        raise ParameterError(f"alpha={alpha!r}: give a level between 0 and 1, e.g. 0.05.")
+    return correction
+
+
+def _distances(function: str, geom: Any, n: int, n_distances: int, distances_m: Any) -> np.ndarray:
+    """The distances of :func:`ripley`: given (checked) or the default range."""
+    if distances_m is None:
+        return _default_distances(function, geom, n, n_distances)
+    dist = np.asarray(distances_m, dtype="float64").ravel()
+    if len(dist) == 0 or not np.all(np.isfinite(dist)) or (dist < 0).any():
+        raise ParameterError("distances_m must be finite, non-negative distances in metres")
+    if np.any(np.diff(dist) <= 0):
+        raise ParameterError("distances_m must be strictly increasing")
+    return dist
+
+
+def _context(
+    function: str,
+    correction: str,
+    geom: Any,
+    xy: np.ndarray,
+    dist: np.ndarray,
+    isotropic: str,
+    n_test_points: int,
+    rng: np.random.Generator,
+) -> dict[str, Any]:
+    """What the statistic needs beside the points: border distances, edge tables, F's points."""
+    ctx: dict[str, Any] = {}
+    boundary_line = geom.boundary
+
+    def border(pts: np.ndarray) -> np.ndarray:
+        return shapely.distance(boundary_line, shapely.points(pts))
+
+    ctx["border"] = border
+    if function in ("K", "L") and correction == "ripley":
+        ctx["edges"] = _window_edges(geom)
+        ctx["iso_mode"] = (
+            isotropic if isotropic != "auto" else _isotropic_mode(xy, float(dist[-1]), border(xy))
+        )
+    if function in ("K", "L") and correction == "translation":
+        ctx["cov"] = _set_covariance(geom, float(dist[-1]))
+    if function == "F":
+        ctx["test_points"] = uniform_points_in(geom, n_test_points, rng=rng)
+        ctx["test_border"] = border(ctx["test_points"])
+    return ctx
+
+
 def ripley(
     points: Any,
     window: Any,
@@ -895,31 +1010,17 @@ def ripley(
     >>> np.round(r.observed, 1).tolist()
     [0.0, 6666.7, 10000.0]
     """
-    if function not in CORRECTIONS:
-        raise ParameterError(f"function={function!r} is not one of {sorted(CORRECTIONS)}")
-    allowed = CORRECTIONS[function]
-    correction = allowed[0] if edge_correction is None else edge_correction
-    if correction not in allowed:
-        raise ParameterError(
-            f"edge_correction={correction!r} does not apply to {function}; choose one of "
-            f"{', '.join(map(repr, allowed))}."
-        )
-    if int(envelopes) < 0:
-        raise ParameterError(f"envelopes={envelopes} must be 0 or more")
-    if isotropic not in ("auto", "exact", "grid"):
-        raise ParameterError(f"isotropic={isotropic!r} is not one of ['auto', 'exact', 'grid']")
-    if global_test not in GLOBAL_TESTS:
-        raise ParameterError(f"global_test={global_test!r} is not one of {list(GLOBAL_TESTS)}")
-    if not 0 < float(alpha) < 1:
-        raise ParameterError(f"alpha={alpha!r}: give a level between 0 and 1, e.g. 0.05.")
+    correction = _checked_options(
+        function, edge_correction, envelopes, isotropic, global_test, alpha
+    )
     from ..layers import PointLayer
 
     fallback = points.crs if isinstance(points, PointLayer) else getattr(points, "crs", None)
-    win = _as_window(window, crs=window_crs, boundary=boundary, fallback=fallback)
+    win = as_window(window, crs=window_crs, boundary=boundary, fallback=fallback)
     geom = win.geometry
-    x, y = _points_xy(points, win.crs)
+    x, y = points_xy(points, win.crs)
     ok = np.isfinite(x) & np.isfinite(y)
-    inside = ok & _inside(geom, np.where(ok, x, 0.0), np.where(ok, y, 0.0))
+    inside = ok & inside_window(geom, np.where(ok, x, 0.0), np.where(ok, y, 0.0))
     xy = np.column_stack([x[inside], y[inside]])
     n = len(xy)
     n_outside = int(len(x) - n)
@@ -929,34 +1030,9 @@ def ripley(
             "point-pattern test needs at least 2: check the window and the points' CRS."
         )
     area = float(geom.area)
-    if distances_m is None:
-        dist = _default_distances(function, geom, n, int(n_distances))
-    else:
-        dist = np.asarray(distances_m, dtype="float64").ravel()
-        if len(dist) == 0 or not np.all(np.isfinite(dist)) or (dist < 0).any():
-            raise ParameterError("distances_m must be finite, non-negative distances in metres")
-        if np.any(np.diff(dist) <= 0):
-            raise ParameterError("distances_m must be strictly increasing")
+    dist = _distances(function, geom, n, int(n_distances), distances_m)
     rng = np.random.default_rng(seed)
-
-    ctx: dict[str, Any] = {}
-    boundary_line = geom.boundary
-
-    def border(pts: np.ndarray) -> np.ndarray:
-        return shapely.distance(boundary_line, shapely.points(pts))
-
-    ctx["border"] = border
-    if function in ("K", "L") and correction == "ripley":
-        ctx["edges"] = _window_edges(geom)
-        ctx["iso_mode"] = (
-            isotropic if isotropic != "auto" else _isotropic_mode(xy, float(dist[-1]), border(xy))
-        )
-    if function in ("K", "L") and correction == "translation":
-        ctx["cov"] = _set_covariance(geom, float(dist[-1]))
-    if function == "F":
-        ctx["test_points"] = uniform_points_in(geom, int(n_test_points), rng=rng)
-        ctx["test_border"] = border(ctx["test_points"])
-
+    ctx = _context(function, correction, geom, xy, dist, isotropic, int(n_test_points), rng)
     observed = _statistic(function, xy, dist, area, correction, geom, ctx)
     if envelopes:
         sims = np.empty((int(envelopes), len(dist)))

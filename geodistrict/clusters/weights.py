@@ -14,12 +14,12 @@ import numpy as np
 import pandas as pd
 
 from .._errors import EmptyLayerError, ParameterError
-from .grids import _grid_spec
+from .grids import grid_spec
 
 __all__ = ["grid_weights", "weights_for"]
 
 
-def _choice(value: str, allowed: Any, option: str) -> str:
+def check_choice(value: str, allowed: Any, option: str) -> str:
     """``value`` if it is one of ``allowed``, else a :class:`ParameterError` listing them."""
     if value not in allowed:
         raise ParameterError(f"{option}={value!r} is not one of {', '.join(map(repr, allowed))}.")
@@ -60,8 +60,8 @@ def _graph(ids: pd.Index, focal: np.ndarray, neighbor: np.ndarray, row_standardi
         with np.errstate(divide="ignore", invalid="ignore"):
             w = np.where(w > 0, 1.0 / card[focal], 0.0)
     index = pd.MultiIndex(
-        levels=[ids, ids],
-        codes=[focal, neighbor],
+        levels=[ids, ids],  # type: ignore[list-item]  # pandas-stubs: an Index is a sequence
+        codes=[focal, neighbor],  # type: ignore[list-item]
         names=["focal", "neighbor"],
         verify_integrity=False,
     )
@@ -152,8 +152,8 @@ def grid_weights(
     >>> grid_weights(g, contiguity="rook").cardinalities.tolist()
     [2, 3, 2, 3, 4, 3, 2, 3, 2]
     """
-    _choice(contiguity, _OFFSETS, "contiguity")
-    spec = _grid_spec(grid)
+    check_choice(contiguity, _OFFSETS, "contiguity")
+    spec = grid_spec(grid)
     if not grid.index.is_unique:
         raise ParameterError("grid: the index has repeated labels; reset it (grid.reset_index()).")
     if len(grid) == 0:
@@ -219,8 +219,8 @@ def weights_for(
     from ..crs import choose_metric_crs_for
 
     kinds = {"contiguity", "knn", "distance_band"}
-    _choice(kind, sorted(kinds), "kind")
-    _choice(contiguity, _OFFSETS, "contiguity")
+    check_choice(kind, sorted(kinds), "kind")
+    check_choice(contiguity, _OFFSETS, "contiguity")
     if gdf.crs is None:
         from .._errors import CRSError
 

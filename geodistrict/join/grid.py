@@ -16,12 +16,20 @@ import os
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import shapely
 
-__all__ = ["PolygonGrid", "cached_polygon_grid", "grid_side", "polygon_grid"]
+__all__ = [
+    "PolygonGrid",
+    "assign_with_grid",
+    "cached_polygon_grid",
+    "clear_grid_cache",
+    "grid_side",
+    "polygon_grid",
+    "set_lookup_threads",
+]
 
 
 def _csr_expand(keys: np.ndarray, csr_start: np.ndarray, csr_count: np.ndarray):
@@ -164,7 +172,9 @@ class PolygonGrid:
         y = np.ascontiguousarray(y, dtype="float64")
         n = len(x)
         if len(y) != n:
-            raise ValueError(f"x has {n} values but y has {len(y)}")
+            from .._errors import ParameterError
+
+            raise ParameterError(f"x has {n} values but y has {len(y)}; pass one y per x.")
         # capacity: every point in one polygon, plus slack for points in several
         cap = n + n // 8 + 1024
         pt = np.empty(cap, dtype=np.int64)
@@ -348,6 +358,15 @@ def _check_finite(lo: float, hi: float) -> None:
 _THREADS: int | None = None
 
 
+def set_lookup_threads(threads: int | None) -> None:
+    """Threads of the table look-ups when a call does not say (``None``: one per core, up to 4).
+
+    Dask workers set 1: their tasks already run one per core.
+    """
+    global _THREADS
+    _THREADS = threads
+
+
 def _threads(threads: int | None, n_points: int) -> int:
     if threads is None:
         threads = _THREADS
@@ -387,15 +406,15 @@ _CACHE_LOCK = threading.Lock()
 _CACHE_SIZE = 4
 
 
-def _cache_get(polygons: np.ndarray, side: int) -> PolygonGrid | None | bool:
-    """The kept table of these geometries at least as fine as ``side``; False if none."""
+def _cache_get(polygons: np.ndarray, side: int) -> tuple[bool, PolygonGrid | None]:
+    """Whether a table of these geometries at least as fine as ``side`` is kept, and it."""
     key = tuple(map(id, polygons))
     with _CACHE_LOCK:
         hit = _CACHE.get(key)
         if hit is not None and hit[0] >= side:
             _CACHE.move_to_end(key)
-            return hit[1]
-    return False
+            return True, hit[1]
+    return False, None
 
 
 def _cache_put(polygons: np.ndarray, side: int, grid: PolygonGrid | None) -> None:
@@ -408,6 +427,56 @@ def _cache_put(polygons: np.ndarray, side: int, grid: PolygonGrid | None) -> Non
             _CACHE.popitem(last=False)
 
 
+def clear_grid_cache() -> None:
+    """Forget the kept tables (:func:`cached_polygon_grid`), e.g. to time a cold join."""
+    with _CACHE_LOCK:
+        _CACHE.clear()
+
+
+def assign_with_grid(
+    x: np.ndarray, y: np.ndarray, polygons: np.ndarray
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """(point, polygon) pairs of the points inside each polygon, through the kept table.
+
+    The table of these polygons at the resolution :func:`grid_side` gives for ``len(x)``
+    points is taken from the cache or built (and kept); while it is built, the points' cells
+    are computed on this thread for large batches.
+
+    Parameters
+    ----------
+    x, y : numpy.ndarray
+        Finite float64 coordinates in the polygons' CRS.
+    polygons : numpy.ndarray
+        Shapely (Multi)Polygons (object array).
+
+    Returns
+    -------
+    tuple of numpy.ndarray or None
+        The pairs as :meth:`PolygonGrid.assign`; ``None`` when the polygons cannot be tabled
+        (see :func:`polygon_grid`): test them exactly instead.
+    """
+    side = grid_side(len(x))
+    kept, grid = _cache_get(polygons, side)
+    if kept:
+        return None if grid is None else grid.assign(x, y)
+    from concurrent.futures import ThreadPoolExecutor
+
+    bounds = shapely.total_bounds(polygons)
+    cells, frame = None, None
+    with ThreadPoolExecutor(1) as ex:
+        future = ex.submit(polygon_grid, polygons.copy(), side=side)
+        if np.isfinite(bounds).all() and len(x) >= 200_000:
+            frame = _grid_frame(bounds, side)
+            cells = _cells_of(frame, x, y)
+        built = future.result()
+    _cache_put(polygons, side, built)
+    if built is None:
+        return None
+    if frame != (built.x0, built.y0, built.cell, built.nx, built.ny):
+        cells = None
+    return built.assign(x, y, cells=cells)
+
+
 def cached_polygon_grid(polygons: np.ndarray, *, side: int) -> PolygonGrid | None:
     """:func:`polygon_grid` of these polygons, kept for the next call on the same geometries.
 
@@ -416,8 +485,8 @@ def cached_polygon_grid(polygons: np.ndarray, *, side: int) -> PolygonGrid | Non
     geometries; a table at least as fine as ``side`` is reused.
     """
     polygons = np.asarray(polygons, dtype=object)
-    grid = _cache_get(polygons, side)
-    if grid is False:
+    kept, grid = _cache_get(polygons, side)
+    if not kept:
         grid = polygon_grid(polygons.copy(), side=side)
         _cache_put(polygons, side, grid)
     return grid
@@ -444,6 +513,12 @@ def polygon_grid(
     A cell that no boundary touches lies wholly inside or wholly outside each polygon, so its
     centre decides for every point in it.
 
+    The steps: :func:`_segments` (oriented ring segments in cell units), :func:`_segment_rows`
+    (the rows each segment passes), :func:`_edge_pairs` (step 1), :func:`_crossings` and
+    :func:`_windings` (step 2), :func:`_centre_sides` (whether an edge cell's centre vouches
+    for its winding), :func:`_holding_polygons` (the polygons holding whole complex cells)
+    and :func:`_assemble` (the table).
+
     Parameters
     ----------
     polygons : numpy.ndarray
@@ -458,6 +533,43 @@ def polygon_grid(
         polygon can wind twice or negatively): test those exactly (``method="prepared"``).
     """
     polygons = np.asarray(polygons, dtype=object)
+    frame = _table_frame(polygons, side)
+    if frame is None:
+        return None
+    seg = _segments(polygons, frame)
+    rows = _segment_rows(seg)
+    edges = _edge_pairs(seg, rows, frame)
+    windings = _windings(polygons, seg, rows, edges, frame)
+    if windings is None:
+        return None
+    sides, sure = _centre_sides(seg, edges, frame)
+    holding = _holding_polygons(polygons, edges, windings, frame)
+    return _assemble(polygons, frame, seg, edges, windings, sides, sure, holding)
+
+
+class _Frame(NamedTuple):
+    """The table's frame (:func:`_grid_frame`) and its number of cells."""
+
+    x0: float
+    y0: float
+    cell: float
+    nx: int
+    ny: int
+
+    @property
+    def ncell(self) -> int:
+        return self.nx * self.ny
+
+    def centres(self, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Coordinates of the centres of ``cells`` (row-major positions)."""
+        return (
+            self.x0 + (cells % self.nx + 0.5) * self.cell,
+            self.y0 + (cells // self.nx + 0.5) * self.cell,
+        )
+
+
+def _table_frame(polygons: np.ndarray, side: int) -> _Frame | None:
+    """The frame of the table, or None when the polygons cannot be tabled."""
     n = len(polygons)
     if n == 0 or n >= 1 << 30:
         return None
@@ -466,76 +578,173 @@ def polygon_grid(
     bounds = shapely.total_bounds(polygons)
     if not np.isfinite(bounds).all():
         return None
-    x0, y0, cell, nx, ny = _grid_frame(bounds, side)
-    ncell = nx * ny
-    if ncell >= 1 << 31:
+    frame = _Frame(*_grid_frame(bounds, side))
+    if frame.ncell >= 1 << 31:
         return None
+    return frame
+
+
+class _Segments(NamedTuple):
+    """The ring segments (a repeated vertex is no segment), numbered polygon by polygon."""
+
+    xy: np.ndarray  # x1, y1, x2, y2 in the polygons' CRS
+    u1: np.ndarray  # ends in cell units from the frame's corner
+    v1: np.ndarray
+    u2: np.ndarray
+    v2: np.ndarray
+    poly: np.ndarray  # polygon of each segment
+    orient: np.ndarray  # +1 on shells anticlockwise and holes clockwise, else -1
+
+    @property
+    def n(self) -> int:
+        return len(self.poly)
+
+
+def _segments(polygons: np.ndarray, frame: _Frame) -> _Segments:
+    """The polygons' ring segments, and their orientation (sign of the ring's area)."""
     parts, part_owner = shapely.get_parts(polygons, return_index=True)
     rings, ring_part = shapely.get_rings(parts, return_index=True)
     xy, ring_of = shapely.get_coordinates(rings, return_index=True)
-    u = (xy[:, 0] - x0) / cell
-    v = (xy[:, 1] - y0) / cell
-    # segments of each ring (a repeated vertex is no segment)
+    u = (xy[:, 0] - frame.x0) / frame.cell
+    v = (xy[:, 1] - frame.y0) / frame.cell
     s = np.flatnonzero((ring_of[1:] == ring_of[:-1]) & (xy[1:] != xy[:-1]).any(axis=1))
-    n_seg = max(len(s), 1)
-    seg_xy = np.column_stack([xy[s], xy[s + 1]])  # x1, y1, x2, y2 in the polygons' CRS
     u1, v1, u2, v2 = u[s], v[s], u[s + 1], v[s + 1]
     ring = ring_of[s]
-    poly = part_owner[ring_part[ring]].astype(np.int64)
     # orient: shells anticlockwise, holes clockwise (sign of twice the ring's area)
     area2 = np.bincount(ring, weights=u1 * v2 - u2 * v1, minlength=len(rings))
     shell = np.ones(len(rings), dtype=bool)
     shell[1:] = ring_part[1:] != ring_part[:-1]
-    orient = np.where(shell == (area2 > 0), 1, -1)[ring]
+    return _Segments(
+        xy=np.column_stack([xy[s], xy[s + 1]]),
+        u1=u1,
+        v1=v1,
+        u2=u2,
+        v2=v2,
+        poly=part_owner[ring_part[ring]].astype(np.int64),
+        orient=np.where(shell == (area2 > 0), 1, -1)[ring],
+    )
 
-    # (segment, row) pairs: every grid row a segment passes within _MARGIN of
+
+class _Rows(NamedTuple):
+    """(segment, row) pairs: every grid row a segment passes within ``_MARGIN`` of."""
+
+    sid: np.ndarray
+    row: np.ndarray
+    u1: np.ndarray
+    v1: np.ndarray
+    slope: np.ndarray  # du / dv of the segment (0 where flat)
+    umin: np.ndarray
+    umax: np.ndarray
+    vlo: np.ndarray
+    vhi: np.ndarray
+    flat: np.ndarray
+
+
+def _segment_rows(seg: _Segments) -> _Rows:
+    """The rows each segment passes within ``_MARGIN`` of, with the segment's values."""
     m = _MARGIN
+    u1, v1, u2, v2 = seg.u1, seg.v1, seg.u2, seg.v2
     vlo, vhi = np.minimum(v1, v2), np.maximum(v1, v2)
     r0 = np.floor(vlo - m).astype(np.int64)
     nr = np.floor(vhi + m).astype(np.int64) - r0 + 1
-    sid = np.repeat(np.arange(len(s)), nr)
+    sid = np.repeat(np.arange(seg.n), nr)
     row = np.repeat(r0 - (np.cumsum(nr) - nr), nr) + np.arange(len(sid))
     du, dv = u2 - u1, v2 - v1
     steep = np.abs(dv) > 1e-9
     slope = np.zeros_like(du)
     np.divide(du, dv, out=slope, where=steep)
-    s_u1, s_v1, s_slope = u1[sid], v1[sid], slope[sid]
-    umin, umax = np.minimum(u1, u2)[sid], np.maximum(u1, u2)[sid]
-    s_vlo, s_vhi = vlo[sid], vhi[sid]
+    return _Rows(
+        sid=sid,
+        row=row,
+        u1=u1[sid],
+        v1=v1[sid],
+        slope=slope[sid],
+        umin=np.minimum(u1, u2)[sid],
+        umax=np.maximum(u1, u2)[sid],
+        vlo=vlo[sid],
+        vhi=vhi[sid],
+        flat=~steep[sid],
+    )
 
-    # 1. edge cells: in each of its rows, the columns a segment's stretch spans (+ margin)
-    ua = s_u1 + (np.maximum(row - m, s_vlo) - s_v1) * s_slope
-    ub = s_u1 + (np.minimum(row + 1 + m, s_vhi) - s_v1) * s_slope
-    flat = ~steep[sid]
-    lo = np.where(flat, umin, np.clip(np.minimum(ua, ub), umin, umax))
-    hi = np.where(flat, umax, np.clip(np.maximum(ua, ub), umin, umax))
+
+class _Edges(NamedTuple):
+    """(cell, segment) pairs by cell then segment, grouped into (cell, polygon) pairs."""
+
+    cs_cell: np.ndarray
+    cs_seg: np.ndarray
+    seg_start: np.ndarray  # first (cell, segment) pair of each (cell, polygon) pair
+    seg_count: np.ndarray
+    e_cell: np.ndarray  # the (cell, polygon) pairs, by cell then polygon
+    e_poly: np.ndarray
+
+
+def _edge_pairs(seg: _Segments, r: _Rows, frame: _Frame) -> _Edges:
+    """Step 1: in each of its rows, the columns a segment's stretch spans (+ margin)."""
+    m = _MARGIN
+    ua = r.u1 + (np.maximum(r.row - m, r.vlo) - r.v1) * r.slope
+    ub = r.u1 + (np.minimum(r.row + 1 + m, r.vhi) - r.v1) * r.slope
+    lo = np.where(r.flat, r.umin, np.clip(np.minimum(ua, ub), r.umin, r.umax))
+    hi = np.where(r.flat, r.umax, np.clip(np.maximum(ua, ub), r.umin, r.umax))
     c0 = np.floor(lo - m).astype(np.int64)
     nc = np.floor(hi + m).astype(np.int64) - c0 + 1
-    base = row * nx + c0 - (np.cumsum(nc) - nc)
+    base = r.row * frame.nx + c0 - (np.cumsum(nc) - nc)
     cs = np.repeat(base, nc) + np.arange(int(nc.sum()))
-    cs = _unique_sorted(cs * n_seg + np.repeat(sid, nc))  # (cell, segment): by cell, segment
+    n_seg = max(seg.n, 1)
+    cs = _unique_sorted(cs * n_seg + np.repeat(r.sid, nc))  # (cell, segment): by cell, segment
     cs_cell, cs_seg = np.divmod(cs, n_seg)
-    cs_poly = poly[cs_seg]  # segments are numbered polygon by polygon
+    cs_poly = seg.poly[cs_seg]  # segments are numbered polygon by polygon
     brk = np.ones(len(cs), dtype=bool)
     brk[1:] = (cs_cell[1:] != cs_cell[:-1]) | (cs_poly[1:] != cs_poly[:-1])
     seg_start = np.flatnonzero(brk)  # edge pairs (cell, polygon), by cell then polygon
-    seg_count = np.diff(np.append(seg_start, len(cs)))
-    e_cell, e_poly = cs_cell[seg_start], cs_poly[seg_start]
+    return _Edges(
+        cs_cell=cs_cell,
+        cs_seg=cs_seg,
+        seg_start=seg_start,
+        seg_count=np.diff(np.append(seg_start, len(cs))),
+        e_cell=cs_cell[seg_start],
+        e_poly=cs_poly[seg_start],
+    )
 
-    # 2. scanline crossings through the cell centres (half-open in v: each vertex once)
-    yc = row + 0.5
-    hit = np.flatnonzero((s_vlo <= yc) & (yc < s_vhi))
-    uc = np.clip(s_u1[hit] + (yc[hit] - s_v1[hit]) * s_slope[hit], umin[hit], umax[hit])
-    ev_cell = row[hit] * nx + np.floor(uc - 0.5).astype(np.int64) + 1
-    hs = sid[hit]
-    ev_poly = poly[hs]
-    ev_up = (v2[hs] < v1[hs]) == (orient[hs] > 0)  # the winding steps up here
+
+def _crossings(seg: _Segments, r: _Rows, nx: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Step 2: scanline crossings through the cell centres (half-open in v: each vertex once).
+
+    Returns the cell after each crossing, the crossing's polygon and whether the winding
+    steps up there.
+    """
+    yc = r.row + 0.5
+    hit = np.flatnonzero((r.vlo <= yc) & (yc < r.vhi))
+    uc = np.clip(r.u1[hit] + (yc[hit] - r.v1[hit]) * r.slope[hit], r.umin[hit], r.umax[hit])
+    ev_cell = r.row[hit] * nx + np.floor(uc - 0.5).astype(np.int64) + 1
+    hs = r.sid[hit]
+    ev_up = (seg.v2[hs] < seg.v1[hs]) == (seg.orient[hs] > 0)  # the winding steps up here
+    return ev_cell, seg.poly[hs], ev_up
+
+
+class _Windings(NamedTuple):
+    """Winding numbers: per polygon (``pk``/``pw``) and packed over all polygons (``rk``/``rv``)."""
+
+    pk: np.ndarray  # polygon * ncell + cell after each crossing, sorted
+    pw: np.ndarray  # the polygon's winding from there
+    w: np.ndarray  # each polygon's winding at the centres of its edge cells
+    rk: np.ndarray  # cells starting runs between crossings, sorted
+    rv: np.ndarray  # packed winding of each run: count + (sum of polygon + 1) << 16
+    run_code: np.ndarray  # table code of each run
+    multi: np.ndarray  # the runs where polygons overlap
+
+
+def _windings(
+    polygons: np.ndarray, seg: _Segments, r: _Rows, e: _Edges, frame: _Frame
+) -> _Windings | None:
+    """Step 2: the winding numbers of the cell centres; None if a polygon winds other than once."""
+    n, ncell = len(polygons), frame.ncell
+    ev_cell, ev_poly, ev_up = _crossings(seg, r, frame.nx)
     # per polygon: the winding after each crossing; a valid polygon winds 0 or 1
     pk, pw = _runs(ev_poly * ncell + ev_cell, ev_up)
     if len(pw) and (pw.min() < 0 or pw.max() > 1):
         return None
     # each polygon's winding at the centres of its edge cells
-    key = e_poly * ncell + e_cell
+    key = e.e_poly * ncell + e.e_cell
     order = np.argsort(key)
     w = np.empty(len(key), dtype=np.int64)
     w[order] = _winding_at(pk, pw, key[order])
@@ -547,50 +756,73 @@ def polygon_grid(
     count = rv & _PACK_MASK
     if len(rv) and (rv.min() < 0 or count.max() > n or rv[-1] != 0):
         return None
-    dtype = np.int8 if n < 127 else np.int16 if n < 32767 else np.int32
     run_code = np.where(count == 1, (rv >> _PACK_BITS) - 1, _NONE)
     multi = np.flatnonzero(count >= 2)
     run_code[multi] = _COMPLEX
+    return _Windings(pk=pk, pw=pw, w=w, rk=rk, rv=rv, run_code=run_code, multi=multi)
 
-    # the cell centre's side of each segment through the cell, and whether the centre is
-    # clear of them (then its winding is exact, and the crossings decide a point's)
-    ccx = x0 + (cs_cell % nx + 0.5) * cell
-    ccy = y0 + (cs_cell // nx + 0.5) * cell
-    sx = seg_xy[cs_seg]
+
+def _centre_sides(seg: _Segments, e: _Edges, frame: _Frame) -> tuple[np.ndarray, np.ndarray]:
+    """The cell centre's side of each segment through the cell, and whether it is clear.
+
+    A centre clear of the segments of a (cell, polygon) pair has an exact winding, and the
+    crossings of a walk from it decide a point's.
+    """
+    ccx, ccy = frame.centres(e.cs_cell)
+    sx = seg.xy[e.cs_seg]
     cs_side, det = _orient(sx[:, 0], sx[:, 1], sx[:, 2], sx[:, 3], ccx, ccy, det=True)
     # |det| / length is the centre's distance to the segment's line, at most its distance
     # to the segment: a centre far from every line is clear (closer ones are left to GEOS)
-    d = (_CLEAR * cell) ** 2 * ((sx[:, 2] - sx[:, 0]) ** 2 + (sx[:, 3] - sx[:, 1]) ** 2)
+    d = (_CLEAR * frame.cell) ** 2 * ((sx[:, 2] - sx[:, 0]) ** 2 + (sx[:, 3] - sx[:, 1]) ** 2)
     near = det * det <= d
-    e_sure = ~np.logical_or.reduceat(near, seg_start) if len(cs) else np.zeros(0, dtype=bool)
-    first = np.ones(len(e_cell), dtype=bool)
-    first[1:] = e_cell[1:] != e_cell[:-1]
+    if len(e.cs_cell):
+        sure = ~np.logical_or.reduceat(near, e.seg_start)
+    else:
+        sure = np.zeros(0, dtype=bool)
+    return cs_side, sure
+
+
+class _Holding(NamedTuple):
+    """The complex cells' entries and the polygons holding each whole cell."""
+
+    cells: np.ndarray  # the edge cells, sorted (entries 0 .. len - 1)
+    edge_start: np.ndarray  # per entry: its first (cell, polygon) edge pair
+    edge_count: np.ndarray
+    in_start: np.ndarray  # per entry: its polygons holding the whole cell
+    in_count: np.ndarray
+    in_poly: np.ndarray
+
+
+def _holding_polygons(polygons: np.ndarray, e: _Edges, wd: _Windings, frame: _Frame) -> _Holding:
+    """The polygons that hold the whole of each complex cell (edge cells, then overlap runs)."""
+    ncell = frame.ncell
+    first = np.ones(len(e.e_cell), dtype=bool)
+    first[1:] = e.e_cell[1:] != e.e_cell[:-1]
     edge_start = np.flatnonzero(first)
-    cells = e_cell[edge_start]
+    cells = e.e_cell[edge_start]
     n_edge = len(cells)
-    edge_count = np.diff(np.append(edge_start, len(e_cell)))
+    edge_count = np.diff(np.append(edge_start, len(e.e_cell)))
     # polygons holding a whole edge cell: the packed winding at its centre less that of the
     # polygons whose boundary passes there
-    rest = _winding_at(rk, rv, cells)
-    rest -= np.add.reduceat(w * (1 + ((e_poly + 1) << _PACK_BITS)), edge_start)
+    rest = _winding_at(wd.rk, wd.rv, cells)
+    rest -= np.add.reduceat(wd.w * (1 + ((e.e_poly + 1) << _PACK_BITS)), edge_start)
     rest_count = rest & _PACK_MASK
     one = np.flatnonzero(rest_count == 1)
     in_entry = [one]
     in_poly = [(rest[one] >> _PACK_BITS) - 1]
     # rare (overlaps): several polygons hold the cell; ask each candidate for its winding
     many = np.flatnonzero(rest_count >= 2)
-    probe_entry = np.concatenate([many, n_edge + np.arange(len(multi))])
-    probe_cell = np.concatenate([cells[many], rk[multi]])
+    probe_entry = np.concatenate([many, n_edge + np.arange(len(wd.multi))])
+    probe_cell = np.concatenate([cells[many], wd.rk[wd.multi]])
     if len(probe_entry):
-        cx = x0 + (probe_cell % nx + 0.5) * cell
-        cy = y0 + (probe_cell // nx + 0.5) * cell
+        cx, cy = frame.centres(probe_cell)
         qi, qp = shapely.STRtree(polygons).query(shapely.points(cx, cy))
         qkey = qp * ncell + probe_cell[qi]
         order = np.argsort(qkey)
         qi, qp, qkey = qi[order], qp[order], qkey[order]
-        inside = _winding_at(pk, pw, qkey) == 1
+        inside = _winding_at(wd.pk, wd.pw, qkey) == 1
         # a polygon whose boundary passes through an edge cell is tested, not listed
-        ekey = e_poly * ncell + e_cell
+        ekey = e.e_poly * ncell + e.e_cell
         ekey.sort()
         at = np.minimum(np.searchsorted(ekey, qkey), max(len(ekey) - 1, 0))
         tested = (qi < len(many)) & (ekey[at] == qkey) if len(ekey) else qi < 0
@@ -601,40 +833,59 @@ def polygon_grid(
     ipoly = np.concatenate(in_poly)
     order = np.lexsort((ipoly, entry))
     entry, ipoly = entry[order], ipoly[order]
-    in_count = np.bincount(entry, minlength=n_edge + len(multi))
-    in_start = np.cumsum(in_count) - in_count
-    edge_count = np.append(edge_count, np.zeros(len(multi), dtype=np.int64))
-    edge_start = np.append(edge_start, np.full(len(multi), len(e_cell), dtype=np.int64))
-    run_stop = np.append(rk, ncell)[multi + 1]
-
-    lengths = np.diff(np.concatenate(([0], rk, [ncell])))
-    table = np.repeat(np.concatenate(([_NONE], run_code)).astype(dtype), lengths)
-    table[cells] = _COMPLEX
-    return PolygonGrid(
-        polygons=polygons,
-        x0=float(x0),
-        y0=float(y0),
-        cell=float(cell),
-        nx=int(nx),
-        ny=int(ny),
-        table=table,
-        edge_cells=cells,
-        run_start=rk[multi],
-        run_stop=run_stop,
-        in_start=in_start,
+    n_multi = len(wd.multi)
+    in_count = np.bincount(entry, minlength=n_edge + n_multi)
+    return _Holding(
+        cells=cells,
+        edge_start=np.append(edge_start, np.full(n_multi, len(e.e_cell), dtype=np.int64)),
+        edge_count=np.append(edge_count, np.zeros(n_multi, dtype=np.int64)),
+        in_start=np.cumsum(in_count) - in_count,
         in_count=in_count,
         in_poly=ipoly,
-        edge_start=edge_start,
-        edge_count=edge_count,
-        edge_poly=e_poly,
-        edge_w=w.astype(np.int8),
-        edge_sure=e_sure,
-        seg_start=seg_start,
-        seg_count=seg_count,
-        seg_id=cs_seg,
-        seg_side=cs_side,
-        seg_xy=seg_xy,
-        seg_orient=orient.astype(np.int8),
+    )
+
+
+def _assemble(
+    polygons: np.ndarray,
+    frame: _Frame,
+    seg: _Segments,
+    e: _Edges,
+    wd: _Windings,
+    sides: np.ndarray,
+    sure: np.ndarray,
+    h: _Holding,
+) -> PolygonGrid:
+    """The table (``numpy.repeat`` of the runs, complex edge cells marked) and its lists."""
+    n, ncell = len(polygons), frame.ncell
+    dtype = np.int8 if n < 127 else np.int16 if n < 32767 else np.int32
+    lengths = np.diff(np.concatenate(([0], wd.rk, [ncell])))
+    table = np.repeat(np.concatenate(([_NONE], wd.run_code)).astype(dtype), lengths)
+    table[h.cells] = _COMPLEX
+    return PolygonGrid(
+        polygons=polygons,
+        x0=float(frame.x0),
+        y0=float(frame.y0),
+        cell=float(frame.cell),
+        nx=int(frame.nx),
+        ny=int(frame.ny),
+        table=table,
+        edge_cells=h.cells,
+        run_start=wd.rk[wd.multi],
+        run_stop=np.append(wd.rk, ncell)[wd.multi + 1],
+        in_start=h.in_start,
+        in_count=h.in_count,
+        in_poly=h.in_poly,
+        edge_start=h.edge_start,
+        edge_count=h.edge_count,
+        edge_poly=e.e_poly,
+        edge_w=wd.w.astype(np.int8),
+        edge_sure=sure,
+        seg_start=e.seg_start,
+        seg_count=e.seg_count,
+        seg_id=e.cs_seg,
+        seg_side=sides,
+        seg_xy=seg.xy,
+        seg_orient=seg.orient.astype(np.int8),
     )
 
 

@@ -24,6 +24,7 @@ profile over batches of points, exactly (the Dask path, :mod:`geodistrict.scale`
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,46 +36,21 @@ from .._progress import progress, progress_enabled
 from ..boundaries import Boundaries
 from ..crs import check_swapped_against, transform_xy, transformer
 from ..layers import PointLayer
-from .grid import (
-    PolygonGrid,
-    _cache_get,
-    _cache_put,
-    _cells_of,
-    _grid_frame,
-    cached_polygon_grid,
-    grid_side,
-    polygon_grid,
-)
+from .grid import assign_with_grid
 from .tally import (
     MATCHED,
     MULTI,
     SNAPPED,
     UNMATCHED,
     JoinTally,
-    _country_raw,
-    _country_report,
-    _counts_by,
-    _multi_combos,
-    _multi_list,
-    _status_counts,
-    _sums,
+    category_counts,
+    country_counts,
+    country_report,
+    status_counts,
+    weight_sums,
 )
 
-__all__ = [
-    "UNMATCHED",
-    "MATCHED",
-    "MULTI",
-    "SNAPPED",
-    "Assignment",
-    "JoinResult",
-    "JoinTally",
-    "PolygonGrid",
-    "assign_points",
-    "cached_polygon_grid",
-    "grid_side",
-    "join_points",
-    "polygon_grid",
-]
+__all__ = ["Assignment", "JoinResult", "assign_points", "join_points"]
 
 _STATUS_NAMES = {UNMATCHED: "unmatched", MATCHED: "matched", MULTI: "multi", SNAPPED: "snapped"}
 
@@ -177,28 +153,10 @@ def _assign_prepared(x, y, polygons, show_progress):
 
 
 def _assign_grid(x, y, polygons, show_progress):
-    side = grid_side(len(x))
-    grid = _cache_get(polygons, side)
-    if grid is False:  # not kept: build the table while the points' cells are computed
-        from concurrent.futures import ThreadPoolExecutor
-
-        bounds = shapely.total_bounds(polygons)
-        cells, frame = None, None
-        with ThreadPoolExecutor(1) as ex:
-            future = ex.submit(polygon_grid, polygons.copy(), side=side)
-            if np.isfinite(bounds).all() and len(x) >= 200_000:
-                frame = _grid_frame(bounds, side)
-                cells = _cells_of(frame, x, y)
-            grid = future.result()
-        _cache_put(polygons, side, grid)
-        if grid is None:  # not a set of valid (Multi)Polygons: test every candidate exactly
-            return _assign_prepared(x, y, polygons, show_progress)
-        if frame != (grid.x0, grid.y0, grid.cell, grid.nx, grid.ny):
-            cells = None
-        return grid.assign(x, y, cells=cells)
-    if grid is None:
+    pairs = assign_with_grid(x, y, polygons)
+    if pairs is None:  # not a set of valid (Multi)Polygons: test every candidate exactly
         return _assign_prepared(x, y, polygons, show_progress)
-    return grid.assign(x, y)
+    return pairs
 
 
 @dataclass(frozen=True)
@@ -221,6 +179,9 @@ class JoinResult:
         Distance to the boundary each snapped point was assigned to (NaN elsewhere).
     checks : dict
         Consistency checks (e.g. LAD country of postcodes vs the boundary they fell in).
+    country_tally : dict
+        The raw counts behind ``checks`` (:func:`geodistrict.join.tally.country_counts`),
+        which sum over batches of points.
     """
 
     layer: PointLayer
@@ -230,7 +191,7 @@ class JoinResult:
     snap_m: float | None = None
     snap_distance_m: np.ndarray = field(default_factory=lambda: np.empty(0))
     checks: dict[str, Any] = field(default_factory=dict)
-    _country: dict[str, Any] = field(default_factory=dict, repr=False)
+    country_tally: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def counts(self) -> np.ndarray:
         """Number of points in each boundary (multi points count in each of theirs)."""
@@ -238,7 +199,8 @@ class JoinResult:
 
     def sums(self, column: str) -> tuple[np.ndarray, int]:
         """Sum of a numeric attribute per boundary, and how many assigned points lacked it."""
-        return _sums(self.layer, self.assignment, column, len(self.boundaries))
+        a = self.assignment
+        return weight_sums(self.layer.attributes[column], a.point, a.polygon, len(self.boundaries))
 
     def counts_by(self, column: str) -> pd.DataFrame:
         """Counts per boundary (rows, in boundary order) and category (columns).
@@ -246,22 +208,46 @@ class JoinResult:
         Missing values count under ``"missing"``; a multi-valued column (declared by the
         reader, e.g. university ``GROUPS``) counts a point once in each of its values.
         """
-        return _counts_by(self.layer, self.assignment, column, len(self.boundaries))
+        return category_counts(
+            self.layer.attributes[column],
+            self.assignment.point,
+            self.assignment.polygon,
+            len(self.boundaries),
+            multivalued=column in self.layer.info.multivalued,
+        )
 
     def status_counts(self) -> dict[str, int]:
         """Points per status, plus the layer's rejected rows."""
-        return _status_counts(
+        return status_counts(
             np.bincount(self.status, minlength=4), self.layer.n_input, len(self.layer.rejected)
+        )
+
+    def tally(self, *, by: Sequence[str] = (), weights: Sequence[str] = ()) -> JoinTally:
+        """What this join adds to a profile (:class:`~geodistrict.join.tally.JoinTally`).
+
+        Parameters
+        ----------
+        by : sequence of str
+            Columns counted per boundary and category.
+        weights : sequence of str
+            Numeric columns summed per boundary.
+        """
+        return JoinTally.from_arrays(
+            self.layer,
+            len(self.boundaries),
+            self.assignment.point,
+            self.assignment.polygon,
+            self.status,
+            country=self.country_tally,
+            by=by,
+            weights=weights,
         )
 
     def report(self, *, max_rows: int = 100) -> dict[str, Any]:
         """The accounting report of this layer (JSON-ready)."""
-        return JoinTally.of(self).report(
+        return self.tally().report(
             self.layer, self.boundaries, crs=self.layer.crs, snap_m=self.snap_m, max_rows=max_rows
         )
-
-    def _multi_pairs(self) -> list[dict[str, Any]]:
-        return _multi_list(_multi_combos(self.assignment, self.status), self.boundaries.ids)
 
 
 def join_points(
@@ -296,7 +282,10 @@ def join_points(
         ext = boundaries.data.total_bounds
         if not layer.crs.equals(boundaries.data.crs):
             # the (cached) transformer that usually just took the boundaries to metres
-            ext = transformer(boundaries.data.crs, layer.crs).transform_bounds(*ext, densify_pts=21)
+            minx, miny, maxx, maxy = ext
+            ext = transformer(boundaries.data.crs, layer.crs).transform_bounds(
+                minx, miny, maxx, maxy, densify_pts=21
+            )
         check_swapped_against(layer.x, layer.y, layer.crs, ext, what=layer.info.source)
     if not layer.crs.equals(boundaries.metric_crs):
         x, y = transform_xy(layer.x, layer.y, layer.crs, boundaries.metric_crs)
@@ -327,7 +316,7 @@ def join_points(
             pt = np.concatenate([a.point, got])
             pg = np.concatenate([a.polygon, idx[1].astype(np.int64)])
             a = Assignment(pt, pg, a.n_points)
-    country = _country_raw(layer, boundaries, a, status)
+    country = country_counts(layer, boundaries, a.point, a.polygon, status)
     return JoinResult(
         layer=layer,
         boundaries=boundaries,
@@ -335,6 +324,6 @@ def join_points(
         status=status,
         snap_m=snap_m,
         snap_distance_m=snap_dist,
-        checks=_country_report(country),
-        _country=country,
+        checks=country_report(country),
+        country_tally=country,
     )

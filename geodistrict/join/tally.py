@@ -18,25 +18,82 @@ from pyproj import CRS
 if TYPE_CHECKING:
     from ..boundaries import Boundaries
     from ..layers import PointLayer
-    from .points import Assignment, JoinResult
 
-__all__ = ["UNMATCHED", "MATCHED", "MULTI", "SNAPPED", "JoinTally"]
+__all__ = [
+    "UNMATCHED",
+    "MATCHED",
+    "MULTI",
+    "SNAPPED",
+    "JoinTally",
+    "category_counts",
+    "country_combine",
+    "country_counts",
+    "country_report",
+    "multi_combos",
+    "multi_list",
+    "status_counts",
+    "weight_sums",
+]
 
 UNMATCHED, MATCHED, MULTI, SNAPPED = 0, 1, 2, 3
 
 
-def _sums(layer: PointLayer, a: Assignment, column: str, n: int) -> tuple[np.ndarray, int]:
-    w = pd.to_numeric(layer.attributes[column], errors="coerce").to_numpy(dtype="float64")
-    wp = w[a.point]
+def weight_sums(
+    values: pd.Series, point: np.ndarray, polygon: np.ndarray, n: int
+) -> tuple[np.ndarray, int]:
+    """Sum of a numeric attribute per boundary, and how many assigned points lack it.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        The attribute of every point of the layer (coerced to numbers; others are missing).
+    point, polygon : numpy.ndarray
+        The (point, boundary) pairs of the join.
+    n : int
+        Number of boundaries.
+
+    Returns
+    -------
+    tuple
+        The sums (float64, one per boundary; a missing value adds nothing) and the number of
+        pairs whose point has no value.
+
+    Examples
+    --------
+    >>> s, missing = weight_sums(pd.Series([1, 2, None]), np.array([0, 1, 2]),
+    ...                          np.array([0, 0, 1]), 2)
+    >>> s.tolist(), missing
+    ([3.0, 0.0], 1)
+    """
+    w = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64")
+    wp = w[point]
     missing = int(np.isnan(wp).sum())
-    return np.bincount(a.polygon, weights=np.nan_to_num(wp), minlength=n), missing
+    return np.bincount(polygon, weights=np.nan_to_num(wp), minlength=n), missing
 
 
-def _counts_by(layer: PointLayer, a: Assignment, column: str, n: int) -> pd.DataFrame:
-    vals = layer.attributes[column].astype("string").str.strip()
+def category_counts(
+    values: pd.Series,
+    point: np.ndarray,
+    polygon: np.ndarray,
+    n: int,
+    *,
+    multivalued: bool = False,
+) -> pd.DataFrame:
+    """Counts per boundary (rows ``0 .. n - 1``) and category (columns, sorted).
+
+    Missing or blank values count under ``"missing"``; a multi-valued attribute (values
+    separated by commas) counts a point once in each of its distinct values.
+
+    Examples
+    --------
+    >>> t = category_counts(pd.Series(["a", "b", ""]), np.array([0, 1, 2]), np.array([0, 0, 1]), 2)
+    >>> t.columns.tolist(), t.to_numpy().tolist()
+    (['a', 'b', 'missing'], [[1, 1, 0], [0, 0, 1]])
+    """
+    vals = values.astype("string").str.strip()
     vals = vals.mask(vals == "", pd.NA)
-    pairs = pd.DataFrame({"point": a.point, "poly": a.polygon})
-    if column in layer.info.multivalued:
+    pairs = pd.DataFrame({"point": point, "poly": polygon})
+    if multivalued:
         exploded = vals.str.split(",").explode().str.strip()
         exploded = exploded.mask(exploded == "", pd.NA)
         cat = pd.DataFrame({"point": exploded.index.to_numpy(), "cat": exploded.to_numpy()})
@@ -50,7 +107,15 @@ def _counts_by(layer: PointLayer, a: Assignment, column: str, n: int) -> pd.Data
     return table.sort_index(axis=1)
 
 
-def _status_counts(c: np.ndarray, n_input: int, n_rejected: int) -> dict[str, int]:
+def status_counts(per_status: np.ndarray, n_input: int, n_rejected: int) -> dict[str, int]:
+    """Points per status name from the points per status code, with the input and rejected.
+
+    Examples
+    --------
+    >>> status_counts(np.array([1, 5, 2, 1]), 10, 1)
+    {'input': 10, 'matched': 6, 'multi': 2, 'unmatched': 1, 'rejected': 1, 'snapped': 1}
+    """
+    c = per_status
     return {
         "input": int(n_input),
         "matched": int(c[MATCHED] + c[SNAPPED]),
@@ -61,13 +126,21 @@ def _status_counts(c: np.ndarray, n_input: int, n_rejected: int) -> dict[str, in
     }
 
 
-def _multi_combos(a: Assignment, status: np.ndarray) -> dict[tuple[int, ...], int]:
-    """Points per set of boundaries, for the points in several (sorted sets)."""
+def multi_combos(
+    point: np.ndarray, polygon: np.ndarray, status: np.ndarray
+) -> dict[tuple[int, ...], int]:
+    """Points per set of boundaries, for the points in several (sorted sets of positions).
+
+    Examples
+    --------
+    >>> multi_combos(np.array([0, 1, 1]), np.array([0, 1, 0]), np.array([MATCHED, MULTI]))
+    {(0, 1): 1}
+    """
     multi = status == MULTI
     if not multi.any():
         return {}
-    sel = multi[a.point]
-    pt, pg = a.point[sel], a.polygon[sel]
+    sel = multi[point]
+    pt, pg = point[sel], polygon[sel]
     order = np.lexsort((pg, pt))
     pt, pg = pt[order], pg[order]
     _, start, k = np.unique(pt, return_index=True, return_counts=True)
@@ -78,7 +151,14 @@ def _multi_combos(a: Assignment, status: np.ndarray) -> dict[tuple[int, ...], in
     return {tuple(int(j) for j in row if j >= 0): int(c) for row, c in zip(combos, n, strict=True)}
 
 
-def _multi_list(combos: dict[tuple[int, ...], int], ids: np.ndarray) -> list[dict[str, Any]]:
+def multi_list(combos: dict[tuple[int, ...], int], ids: np.ndarray) -> list[dict[str, Any]]:
+    """The sets of :func:`multi_combos` as boundary ids, the most frequent first.
+
+    Examples
+    --------
+    >>> multi_list({(0, 1): 1, (1, 2): 3}, np.array(["a", "b", "c"]))
+    [{'ids': ['b', 'c'], 'points': 3}, {'ids': ['a', 'b'], 'points': 1}]
+    """
     # tuples sort as the -1-padded rows of np.unique did: a prefix before its extensions
     out = [
         {"ids": [str(ids[j]) for j in key], "points": int(combos[key])} for key in sorted(combos)
@@ -121,20 +201,56 @@ class JoinTally:
     country: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, j: JoinResult, *, by: Sequence[str] = (), weights: Sequence[str] = ()) -> JoinTally:
-        """The tally of a join result, with category counts and weight sums of some columns."""
-        n = len(j.boundaries)
+    def from_arrays(
+        cls,
+        layer: PointLayer,
+        n_boundaries: int,
+        point: np.ndarray,
+        polygon: np.ndarray,
+        status: np.ndarray,
+        *,
+        country: dict[str, Any] | None = None,
+        by: Sequence[str] = (),
+        weights: Sequence[str] = (),
+    ) -> JoinTally:
+        """The tally of a join given as arrays, with category counts and weight sums.
+
+        Parameters
+        ----------
+        layer : PointLayer
+            The joined points (their attributes give ``by`` and ``weights``).
+        n_boundaries : int
+            Number of boundaries.
+        point, polygon : numpy.ndarray
+            The (point, boundary) pairs of the join.
+        status : numpy.ndarray
+            Status code of each point (:data:`UNMATCHED`, :data:`MATCHED`, ...).
+        country : dict, optional
+            The :func:`country_counts` of the join.
+        by, weights : sequence of str
+            Columns to count per category, and numeric columns to sum.
+        """
+        n = n_boundaries
         sums, missing = {}, {}
         for col in weights:
-            sums[col], missing[col] = j.sums(col)
+            sums[col], missing[col] = weight_sums(layer.attributes[col], point, polygon, n)
         return cls(
-            counts=j.counts(),
-            status=np.bincount(j.status, minlength=4).astype(np.int64),
-            multi=_multi_combos(j.assignment, j.status),
-            by={col: _counts_by(j.layer, j.assignment, col, n) for col in by},
+            counts=np.bincount(polygon, minlength=n),
+            status=np.bincount(status, minlength=4).astype(np.int64),
+            multi=multi_combos(point, polygon, status),
+            by={
+                col: category_counts(
+                    layer.attributes[col],
+                    point,
+                    polygon,
+                    n,
+                    multivalued=col in layer.info.multivalued,
+                )
+                for col in by
+            },
             sums=sums,
             missing=missing,
-            country=j._country,
+            country=dict(country or {}),
         )
 
     @classmethod
@@ -164,7 +280,7 @@ class JoinTally:
             by=by,
             sums=sums,
             missing={col: sum(t.missing[col] for t in tallies) for col in first.missing},
-            country=_country_combine([t.country for t in tallies]),
+            country=country_combine([t.country for t in tallies]),
         )
 
     def report(
@@ -181,7 +297,7 @@ class JoinTally:
         ``layer`` gives the input count, the rejected rows and the provenance (its points
         need not be loaded); ``crs`` is the CRS the points were joined in.
         """
-        rep: dict[str, Any] = _status_counts(self.status, layer.n_input, len(layer.rejected))
+        rep: dict[str, Any] = status_counts(self.status, layer.n_input, len(layer.rejected))
         rep["balanced"] = (
             rep["matched"] + rep["multi"] + rep["unmatched"] + rep["rejected"] == rep["input"]
         )
@@ -191,18 +307,21 @@ class JoinTally:
         )
         rej = layer.rejected
         rep["rejected_reasons"] = {str(k): int(v) for k, v in rej["reason"].value_counts().items()}
+        head = rej.head(max_rows)
         rep["rejected_rows"] = [
-            {"row": int(r.row), "id": None if pd.isna(r.id) else str(r.id), "reason": r.reason}
-            for r in rej.head(max_rows).itertuples()
+            {"row": int(row), "id": None if pd.isna(rid) else str(rid), "reason": reason}
+            for row, rid, reason in zip(
+                head["row"].tolist(), head["id"].tolist(), head["reason"].tolist(), strict=True
+            )
         ]
         if len(rej) > max_rows:
             rep["rejected_rows_truncated"] = True
-        rep["multi_by_boundaries"] = _multi_list(self.multi, boundaries.ids)
+        rep["multi_by_boundaries"] = multi_list(self.multi, boundaries.ids)
         if snap_m is not None:
             rep["snap_m"] = snap_m
         rep["layer"] = layer.info.as_dict()
         rep["crs"] = crs.to_string()
-        rep["checks"] = _country_report(self.country)
+        rep["checks"] = country_report(self.country)
         return rep
 
 
@@ -221,7 +340,8 @@ def _gss_country_table(codes: Any) -> tuple[np.ndarray, pd.Categorical]:
     cat = pd.Categorical(codes)
     cats = pd.Series(cat.categories, dtype="string")
     letters = cats.str[0].where(cats.str.fullmatch(r"[EWSNLM]\d{8}").fillna(False), None)
-    return np.append(letters.to_numpy(dtype=object), None), cat  # code -1 (missing) -> None
+    # code -1 (missing) -> None
+    return np.append(letters.to_numpy(dtype=object), np.array([None], dtype=object)), cat
 
 
 _BANDS_M = (100, 500, 1000, 5000)
@@ -276,12 +396,16 @@ def _distance_to_polygons(
     return dist
 
 
-def _country_raw(
-    layer: PointLayer, b: Boundaries, a: Assignment, status: np.ndarray
+def country_counts(
+    layer: PointLayer,
+    b: Boundaries,
+    point: np.ndarray,
+    polygon: np.ndarray,
+    status: np.ndarray,
 ) -> dict[str, Any]:
     """Counts comparing each point's own GSS LAD code (``laua``) with the boundary it fell in.
 
-    Combinable over batches of points (:func:`_country_combine`); ``first`` holds the position
+    Combinable over batches of points (:func:`country_combine`); ``first`` holds the position
     in ``layer`` of the first point of each country placed in another one. Countries are
     compared as small integers, one look-up per LAD code; distances are measured only for the
     points outside every boundary.
@@ -301,9 +425,9 @@ def _country_raw(
     own_n = np.array([c in countries for c in letters] + [False])
     codes = cat.codes
     bcode = np.array([number.get(str(c), -1) for c in bcountry], dtype=np.int16)
-    pcode_pairs = table_n[codes[a.point]]
-    mism = pcode_pairs != bcode[a.polygon]
-    mism_pts = np.unique(a.point[mism])
+    pcode_pairs = table_n[codes[point]]
+    mism = pcode_pairs != bcode[polygon]
+    mism_pts = np.unique(point[mism])
     keys_n = table_n[codes[mism_pts]]
     present, first_at, n_at = np.unique(keys_n, return_index=True, return_counts=True)
     by: dict[str, list[int]] = {}
@@ -330,7 +454,8 @@ def _country_raw(
     }
 
 
-def _country_combine(raws: Sequence[dict[str, Any]]) -> dict[str, Any]:
+def country_combine(raws: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The :func:`country_counts` of the union of batches of points (empty if not checked)."""
     if not raws or not raws[0]:
         return {}
     by: dict[str, list[int]] = {}
@@ -351,8 +476,8 @@ def _country_combine(raws: Sequence[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _country_report(raw: dict[str, Any]) -> dict[str, Any]:
-    """The ``checks`` block of a join report from :func:`_country_raw` counts."""
+def country_report(raw: dict[str, Any]) -> dict[str, Any]:
+    """The ``checks`` block of a join report from :func:`country_counts` (empty if none)."""
     if not raw:
         return {}
     # value_counts of the mismatched points' countries, in the order pandas gives the whole

@@ -13,11 +13,12 @@ import pandas as pd
 
 from .._errors import SchemaError
 from ..boundaries import Boundaries
-from ..join.points import JoinResult, JoinTally, join_points
+from ..join.points import JoinResult, join_points
+from ..join.tally import JoinTally
 from ..layers import PointLayer
 from ..provenance import provenance_block
 
-__all__ = ["Profile", "assemble_profile", "profile"]
+__all__ = ["Profile", "ProfileRequest", "assemble_profile", "profile", "profile_request"]
 
 
 @dataclass(frozen=True)
@@ -95,36 +96,70 @@ def profile(
     >>> p.report["layers"]["firms"]["unmatched"]
     1
     """
-    named, by_, weights_ = _checked_layers(layers, by, weights)
+    request = profile_request(layers, by, weights, snap_m=snap_m, method=method)
     joins: dict[str, JoinResult] = {}
     tallies: dict[str, JoinTally] = {}
     crss: dict[str, Any] = {}
-    for lay in named:
+    for lay in request.layers:
         j = join_points(lay, boundaries, snap_m=snap_m, method=method)
         joins[lay.name] = j
-        tallies[lay.name] = JoinTally.of(
-            j, by=[by_[lay.name]] if lay.name in by_ else [], weights=weights_.get(lay.name, [])
+        tallies[lay.name] = j.tally(
+            by=request.by_columns(lay.name), weights=request.weights.get(lay.name, [])
         )
         crss[lay.name] = j.layer.crs
-    return assemble_profile(
-        boundaries,
-        named,
-        tallies,
-        crss,
-        by=by_,
-        weights=weights_,
-        snap_m=snap_m,
-        method=method,
-        joins=joins,
-    )
+    return assemble_profile(boundaries, request, tallies, crss, joins=joins)
 
 
-def _checked_layers(
+@dataclass(frozen=True)
+class ProfileRequest:
+    """The checked layers and options of a profile (:func:`profile_request`).
+
+    Attributes
+    ----------
+    layers : list
+        The point layers (PointLayer or PartitionedPoints), under their final names.
+    by : dict of str to str
+        ``{layer name: column}`` counted per category.
+    weights : dict of str to list of str
+        ``{layer name: columns}`` summed per boundary.
+    snap_m : float or None
+        See :func:`geodistrict.join_points`.
+    method : str
+        Join algorithm (see :func:`geodistrict.assign_points`).
+    """
+
+    layers: list[Any]
+    by: dict[str, str]
+    weights: dict[str, list[str]]
+    snap_m: float | None = None
+    method: str = "grid"
+
+    def by_columns(self, name: str) -> list[str]:
+        """The column counted per category for layer ``name`` (a list of at most one)."""
+        return [self.by[name]] if name in self.by else []
+
+    def columns(self, name: str) -> list[str]:
+        """Every attribute column the profile reads from layer ``name``."""
+        return self.by_columns(name) + self.weights.get(name, [])
+
+
+def profile_request(
     layers: Sequence[Any] | Mapping[str, Any],
     by: Mapping[str, str] | None,
     weights: Mapping[str, Sequence[str] | str] | None,
-) -> tuple[list[Any], dict[str, str], dict[str, list[str]]]:
-    """The named layers, ``by`` and ``weights`` checked against them (names and columns)."""
+    *,
+    snap_m: float | None = None,
+    method: str = "grid",
+) -> ProfileRequest:
+    """The named layers, with ``by`` and ``weights`` checked against them (names, columns).
+
+    Shared by :func:`profile` and :func:`geodistrict.scale.profile_dask`.
+
+    Raises
+    ------
+    SchemaError
+        Two layers share a name, or ``by``/``weights`` name a missing layer or column.
+    """
     if isinstance(layers, Mapping):
         named = [lay.renamed(k) for k, lay in layers.items()]
     else:
@@ -139,36 +174,35 @@ def _checked_layers(
         for lname in mapping:
             if lname not in names:
                 raise SchemaError(f"{key} names layer {lname!r}, but the layers are {names}.")
+    request = ProfileRequest(named, by_, weights_, snap_m=snap_m, method=method)
     for lay in named:
         cols = lay.attributes.columns
-        for col in ([by_[lay.name]] if lay.name in by_ else []) + weights_.get(lay.name, []):
+        for col in request.columns(lay.name):
             if col not in cols:
                 shown = ", ".join(str(c) for c in cols if c != "row")
                 raise SchemaError(
                     f"{lay.info.source}: no column {col!r} in layer {lay.name!r}; "
                     f"columns are {shown}."
                 )
-    return named, by_, weights_
+    return request
 
 
 def assemble_profile(
     boundaries: Boundaries,
-    layers: Sequence[Any],
+    request: ProfileRequest,
     tallies: Mapping[str, JoinTally],
     crss: Mapping[str, Any],
     *,
-    by: Mapping[str, str],
-    weights: Mapping[str, list[str]],
-    snap_m: float | None,
-    method: str,
     joins: dict[str, JoinResult] | None = None,
 ) -> Profile:
-    """The profile table and report from each layer's :class:`~geodistrict.join.points.JoinTally`.
+    """The profile table and report from each layer's :class:`~geodistrict.join.tally.JoinTally`.
 
     Shared by :func:`profile` (one tally per layer) and
     :func:`geodistrict.scale.profile_dask` (the combined tallies of the partitions), so both
     give the same table and report. ``crss`` holds the CRS each layer was joined in.
     """
+    layers, by, weights = request.layers, request.by, request.weights
+    snap_m, method = request.snap_m, request.method
     area = boundaries.area_km2
     out: dict[str, Any] = {
         "id": boundaries.ids,

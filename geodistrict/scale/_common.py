@@ -14,12 +14,26 @@ from .._errors import (
     ParameterError,
 )
 
+__all__ = [
+    "POINTS_PER_PARTITION",
+    "POS_COLUMN",
+    "RETRIES",
+    "SIDECAR",
+    "dask_client",
+    "default_partitions",
+    "share_with_tasks",
+    "single_threaded_lookups",
+    "work_folder",
+]
+
 #: Retries of a task that raised (a worker that dies is handled by the scheduler).
 RETRIES = 2
 #: Points per partition when the number of partitions is not given.
 POINTS_PER_PARTITION = 1_000_000
-_SIDECAR = "_geodistrict.json"
-_POS = "_pos"
+#: File of a partitioned dataset's provenance and rejected rows (Parquet readers skip it).
+SIDECAR = "_geodistrict.json"
+#: Column of each stored point's position in the source layer.
+POS_COLUMN = "_pos"
 
 
 def _distributed() -> Any:
@@ -88,7 +102,8 @@ def dask_client(
 
 
 @contextmanager
-def _workdir(workdir: str | Path | None) -> Iterator[str]:
+def work_folder(workdir: str | Path | None) -> Iterator[str]:
+    """``workdir`` (created if missing), or a temporary folder removed on exit."""
     if workdir is not None:
         Path(workdir).mkdir(parents=True, exist_ok=True)
         yield str(workdir)
@@ -101,7 +116,7 @@ def _identity(obj: Any) -> Any:
     return obj
 
 
-def _shared(client: Any, obj: Any) -> Any:
+def share_with_tasks(client: Any, obj: Any) -> Any:
     """A future of ``obj`` for every task of a computation (fetched once per worker).
 
     A task rather than scattered data: if the worker holding it dies, the scheduler runs
@@ -110,11 +125,11 @@ def _shared(client: Any, obj: Any) -> Any:
     return client.submit(_identity, obj, pure=False)
 
 
-def _single_threaded() -> None:
-    """Workers run one task per thread: keep the join's look-ups on that thread."""
-    from ..join import grid as polygon_grid
+def single_threaded_lookups() -> None:
+    """Keep the join's look-ups on the task's thread (workers run one task per thread)."""
+    from ..join.grid import set_lookup_threads
 
-    polygon_grid._THREADS = 1
+    set_lookup_threads(1)
 
 
 def default_partitions(n_points: int, client: Any) -> int:

@@ -9,21 +9,10 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 
-from .._errors import (
-    ParameterError,
-)
+from .._errors import ParameterError
 from ..layers import PointLayer
-from ._common import (
-    RETRIES,
-    _shared,
-    _workdir,
-)
-from ._partitioned import (
-    PartitionedPoints,
-    _as_partitioned,
-    _offsets,
-    _read_part,
-)
+from ._common import RETRIES, share_with_tasks, work_folder
+from ._partitioned import PartitionedPoints, as_partitioned, partition_offsets, read_partition
 
 # --------------------------------------------------------------------------------------------
 # grid counts
@@ -31,72 +20,23 @@ from ._partitioned import (
 
 def _grid_lookup(grid: Any) -> dict[str, Any]:
     """What a task needs to place points in a grid's cells (not the cell geometries)."""
-    from ..clusters.grids import _grid_spec
+    from ..clusters.grids import cell_lookup, grid_spec
 
-    spec = dict(_grid_spec(grid))
-    if spec["kind"] == "square":
-        if spec.get("clip"):
-            raise ParameterError(
-                "grid_counts_dask: clipped square grids are counted on one machine only; "
-                "build the grid with clip=False (or leave out --cluster)."
-            )
-        ncols = int(spec["ncols"])
-        gkey = grid["row"].to_numpy(np.int64) * ncols + grid["col"].to_numpy(np.int64)
-        order = np.argsort(gkey, kind="stable")
-        return {
-            "spec": spec,
-            "bounds": tuple(float(v) for v in grid.total_bounds),
-            "gkey_sorted": gkey[order],
-            "order": order,
-            "n": len(grid),
-        }
-    return {
-        "spec": spec,
-        "bounds": tuple(float(v) for v in grid.total_bounds),
-        "cell_ids": grid["cell_id"].to_numpy(),
-        "n": len(grid),
-    }
-
-
-def _cells(lookup: dict[str, Any], x: np.ndarray, y: np.ndarray, crs: Any) -> np.ndarray:
-    """Position of each point's cell (``clusters.grids._cells_of_points``), -1 outside."""
-    spec = lookup["spec"]
-    pos = np.full(len(x), -1, dtype=np.int64)
-    if lookup["n"] == 0 or len(x) == 0:
-        return pos
-    minx, miny, maxx, maxy = lookup["bounds"]
-    near = np.flatnonzero((x >= minx) & (x <= maxx) & (y >= miny) & (y <= maxy))
-    if spec["kind"] == "square":
-        cell = float(spec["cell_m"])
-        x0, y0 = spec["origin"]
-        ncols = int(spec["ncols"])
-        col = np.floor((x[near] - x0) / cell).astype(np.int64)
-        row = np.floor((y[near] - y0) / cell).astype(np.int64)
-        ok = (col >= 0) & (col < ncols) & (row >= 0)
-        key = row * ncols + col
-        gs = lookup["gkey_sorted"]
-        at = np.clip(np.searchsorted(gs, key), 0, len(gs) - 1)
-        found = ok & (gs[at] == key)
-        pos[near[found]] = lookup["order"][at[found]]
-        return pos
-    import h3
-
-    from ..crs import WGS84, transform_xy
-
-    res = int(spec["resolution"])
-    lon, lat = transform_xy(x[near], y[near], crs, WGS84)
-    pairs = zip(lat.tolist(), lon.tolist(), strict=True)
-    cells = pd.Index([h3.latlng_to_cell(a, b, res) for a, b in pairs])
-    pos[near] = pd.Index(lookup["cell_ids"]).get_indexer(cells)
-    return pos
+    if grid_spec(grid)["kind"] == "square" and grid_spec(grid).get("clip"):
+        raise ParameterError(
+            "grid_counts_dask: clipped square grids are counted on one machine only; "
+            "build the grid with clip=False (or leave out --cluster)."
+        )
+    return cell_lookup(grid)
 
 
 def _grid_task(file: str, offset: int, lookup: dict[str, Any], spec: dict[str, Any]) -> dict:
+    from ..clusters.grids import locate_cells
     from ..crs import transform_xy
 
-    x, y, pos, _ = _read_part(file, (), offset)
+    x, y, pos, _ = read_partition(file, (), offset)
     x, y = transform_xy(x, y, spec["crs"], spec["grid_crs"])
-    cellpos = _cells(lookup, x, y, spec["grid_crs"])
+    cellpos = locate_cells(lookup, x, y, spec["grid_crs"])
     inside = np.flatnonzero(cellpos >= 0)
     cell = cellpos[inside]
     n = lookup["n"]
@@ -168,14 +108,14 @@ def grid_counts_dask(
     """
     lookup = _grid_lookup(grid)
     gcrs = CRS.from_user_input(grid.crs)
-    with _workdir(workdir) as wd:
-        pp = _as_partitioned(points, wd, client, partitions=partitions, metric_crs=gcrs, columns=())
+    with work_folder(workdir) as wd:
+        pp = as_partitioned(points, wd, client, partitions=partitions, metric_crs=gcrs, columns=())
         _check_same_partition_crs(pp, gcrs, "grid_counts_dask")
-        lk = _shared(client, lookup)
+        lk = share_with_tasks(client, lookup)
         spec = {"crs": pp.crs, "grid_crs": gcrs}
         futures = [
             client.submit(_grid_task, f, off, lk, spec, retries=RETRIES, pure=False)
-            for f, off in zip(pp.file_paths(), _offsets(pp), strict=True)
+            for f, off in zip(pp.file_paths(), partition_offsets(pp), strict=True)
         ]
         parts = client.gather(futures)
     n = len(grid)
@@ -233,25 +173,27 @@ def hotspots_dask(
     from identical counts, in the same steps as :func:`~geodistrict.clusters.hotspots.hotspots`
     (without ``clip``), so the cells, z-scores and classes are identical.
     """
-    from ..clusters import local
-    from ..clusters.grids import _as_boundaries
-    from ..clusters.hotspots import GRIDS, STATISTICS, VALUES, _land, cell_grid, cell_statistics
+    from .._validate import as_boundaries
+    from ..clusters.hotspots import HotspotOptions, cell_grid, cell_statistics, populated_land
 
-    local._choice(statistic, STATISTICS, "statistic")
-    local._choice(value, VALUES, "value")
-    local._choice(grid, GRIDS, "grid")
-    local._check_options(fdr, correction, alternative, permutations)
-    if not cell_m > 0:
-        raise ParameterError(f"cell_m={cell_m!r}: give a positive cell size in metres, e.g. 250.")
-    if grid == "square" and resolution is not None:
-        raise ParameterError(
-            "resolution is the H3 resolution of grid='hex'; leave it out for squares."
-        )
+    options = HotspotOptions(
+        cell_m=cell_m,
+        statistic=statistic,
+        value=value,
+        grid=grid,
+        resolution=resolution,
+        contiguity=contiguity,
+        permutations=permutations,
+        seed=seed,
+        fdr=fdr,
+        correction=correction,
+        alternative=alternative,
+    ).checked()
     points.require_points()
     if within is not None:
-        b = _as_boundaries(within)
+        b = as_boundaries(within, "within", paths=False)
     elif isinstance(points, PointLayer):
-        b = _land(points, cell_m)
+        b = populated_land(points, cell_m)
     else:
         raise ParameterError(
             "hotspots_dask: give within= (the study area) for partitioned points, or pass "
@@ -260,20 +202,5 @@ def hotspots_dask(
     cells, size = cell_grid(b, cell_m=cell_m, grid=grid, resolution=resolution)
     counted = grid_counts_dask(cells, points, client=client, partitions=partitions, workdir=workdir)
     return cell_statistics(
-        counted,
-        b,
-        source=points.info.source,
-        n_points=len(points),
-        size=size,
-        statistic=statistic,
-        value=value,
-        grid=grid,
-        cell_m=cell_m,
-        contiguity=contiguity,
-        clip=False,
-        permutations=permutations,
-        seed=seed,
-        fdr=fdr,
-        correction=correction,
-        alternative=alternative,
+        counted, b, source=points.info.source, n_points=len(points), size=size, options=options
     )

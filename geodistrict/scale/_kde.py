@@ -10,24 +10,10 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 
-from .._errors import (
-    EmptyLayerError,
-    ParameterError,
-    SchemaError,
-)
+from .._errors import EmptyLayerError, ParameterError, SchemaError
 from ..layers import PointLayer
-from ._common import (
-    RETRIES,
-    _shared,
-    _single_threaded,
-    _workdir,
-)
-from ._partitioned import (
-    PartitionedPoints,
-    _as_partitioned,
-    _offsets,
-    _read_part,
-)
+from ._common import RETRIES, share_with_tasks, single_threaded_lookups, work_folder
+from ._partitioned import PartitionedPoints, as_partitioned, partition_offsets, read_partition
 
 # --------------------------------------------------------------------------------------------
 # kernel density
@@ -37,12 +23,12 @@ def _kde_points(
     file: str, offset: int, spec: dict[str, Any]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None, int]:
     """A partition's points in the study area (metric CRS), positions, weights, excluded."""
-    from ..clusters.kde import _inside_polygons
+    from ..clusters.kde import inside_polygons
     from ..crs import transform_xy
 
-    _single_threaded()
+    single_threaded_lookups()
     wcol = spec["weights"]
-    x, y, pos, attrs = _read_part(file, [wcol] if wcol else [], offset)
+    x, y, pos, attrs = read_partition(file, [wcol] if wcol else [], offset)
     w = None
     if wcol:
         w = pd.to_numeric(attrs[wcol], errors="coerce").to_numpy(dtype="float64")
@@ -57,43 +43,17 @@ def _kde_points(
     minx, miny, maxx, maxy = spec["area"]
     keep = (x >= minx) & (x <= maxx) & (y >= miny) & (y <= maxy)
     if spec["polys"] is not None:
-        keep[keep] = _inside_polygons(x[keep], y[keep], spec["polys"])
+        keep[keep] = inside_polygons(x[keep], y[keep], spec["polys"])
     n_excl = int((~keep).sum())
     return x[keep], y[keep], pos[keep], (None if w is None else w[keep]), n_excl
 
 
-def _shares(x, y, w, x0, y1, cell, shape):
-    """The four cloud-in-cell components of ``clusters.kde._linear_bin``: (cells, shares).
-
-    The same operations in the same order, so every share is bit-identical.
-    """
-    nr, nc = shape
-    fx = x - x0
-    fx *= 1.0 / cell
-    fx -= 0.5
-    fy = y1 - y
-    fy *= 1.0 / cell
-    fy -= 0.5
-    ix = np.floor(fx)
-    fx -= ix
-    iy = np.floor(fy)
-    fy -= iy
-    idx = iy.astype(np.intp)
-    idx *= nc
-    idx += ix.astype(np.intp)
-    south = fy if w is None else fy * w
-    north = 1.0 - fy if w is None else w - south
-    east = north * fx
-    north -= east
-    east2 = south * fx
-    south = south - east2
-    return [(idx, north), (idx + 1, east), (idx + 1 + nc, east2), (idx + nc, south)]
-
-
 def _bin_task(file: str, offset: int, spec: dict[str, Any]) -> dict[str, Any]:
     """Bin one partition: per component, the partition's fold over each cell it touches."""
+    from ..clusters.kde import cic_shares
+
     x, y, pos, w, n_excl = _kde_points(file, offset, spec)
-    comps = _shares(x, y, w, *spec["frame"])
+    comps = cic_shares(x, y, w, *spec["frame"])
     out = []
     for idx, val in comps:
         cells, inv = np.unique(idx, return_inverse=True)
@@ -120,9 +80,11 @@ def _contrib_task(
     file: str, offset: int, spec: dict[str, Any], shared: list[np.ndarray]
 ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """The partition's contributions (position, cell, share) to cells shared with others."""
+    from ..clusters.kde import cic_shares
+
     x, y, pos, w, _ = _kde_points(file, offset, spec)
     out = []
-    for (idx, val), cells in zip(_shares(x, y, w, *spec["frame"]), shared, strict=True):
+    for (idx, val), cells in zip(cic_shares(x, y, w, *spec["frame"]), shared, strict=True):
         sel = np.isin(idx, cells) & (val != 0)
         out.append((pos[sel], idx[sel], val[sel]))
     return out
@@ -131,7 +93,7 @@ def _contrib_task(
 def _bounds_task(file: str, offset: int, crs: Any, mcrs: Any) -> tuple[float, ...]:
     from ..crs import transform_xy
 
-    x, y, _, _ = _read_part(file, (), offset)
+    x, y, _, _ = read_partition(file, (), offset)
     x, y = transform_xy(x, y, crs, mcrs)
     return float(x.min()), float(y.min()), float(x.max()), float(y.max())
 
@@ -142,7 +104,7 @@ def _bounds(client: Any, pp: PartitionedPoints, mcrs: CRS) -> tuple[float, ...]:
         return pp.bounds
     parts = [
         client.submit(_bounds_task, f, off, pp.crs, mcrs, retries=RETRIES, pure=False)
-        for f, off in zip(pp.file_paths(), _offsets(pp), strict=True)
+        for f, off in zip(pp.file_paths(), partition_offsets(pp), strict=True)
     ]
     b = np.array(client.gather(parts))
     return float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()), float(b[:, 3].max())
@@ -188,49 +150,22 @@ def kde_dask(
     KDEResult
     """
     from ..clusters.kde import (
-        _metric_crs,
-        _weights,
-        _within_geoms,
         check_parameters,
         finish_surface,
-        grid_frame,
         study_bounds,
+        study_crs,
+        surface_frame,
     )
-    from ..crs import as_crs, choose_metric_crs
 
     check_parameters(bandwidth_m=bandwidth_m, cell_m=cell_m, kernel=kernel)
     if weights is not None and not isinstance(weights, str):
         raise ParameterError("kde_dask: weights must be a column name.")
     bandwidth_m, cell_m = float(bandwidth_m), float(cell_m)
     points.require_points()
-    wlabel = None
-    if weights is not None:
-        if isinstance(points, PointLayer):
-            _weights(points, weights)  # the single-machine checks and messages
-        elif weights not in points.columns:
-            raise SchemaError(
-                f"{points.name}: no column {weights!r} for weights; columns are "
-                f"{', '.join(points.columns)}."
-            )
-        wlabel = weights
-    polys = None
-    if within is not None:
-        polys, mcrs = _within_geoms(within, as_crs(metric_crs) if metric_crs is not None else None)
-    elif isinstance(points, PointLayer):
-        mcrs = _metric_crs(points, metric_crs)
-    else:
-        mcrs = (
-            as_crs(metric_crs, what="metric_crs")
-            if metric_crs is not None
-            else choose_metric_crs(points.bounds, points.crs)
-        )
-        if mcrs.is_geographic:
-            raise ParameterError(
-                f"metric_crs {mcrs.to_string()} is in degrees; choose a projected CRS such as "
-                "EPSG:27700 or a UTM zone."
-            )
-    with _workdir(workdir) as wd:
-        pp = _as_partitioned(
+    _check_weight_column(points, weights)
+    polys, mcrs = study_crs(points, within, metric_crs)
+    with work_folder(workdir) as wd:
+        pp = as_partitioned(
             points,
             wd,
             client,
@@ -238,42 +173,33 @@ def kde_dask(
             metric_crs=mcrs,
             columns=[weights] if weights else [],
         )
-        (minx, miny, maxx, maxy), area = study_bounds(
-            extent, polys, mcrs, lambda: _bounds(client, pp, mcrs)
-        )
-        x0, y1, shape, pad = grid_frame(
-            (minx, miny, maxx, maxy), kernel=kernel, bandwidth_m=bandwidth_m, cell_m=cell_m,
-            name=pp.name,
+        bounds, area = study_bounds(extent, polys, mcrs, lambda: _bounds(client, pp, mcrs))
+        frame = surface_frame(
+            bounds, area, polys, mcrs,
+            kernel=kernel, bandwidth_m=bandwidth_m, cell_m=cell_m, name=pp.name,
         )  # fmt: skip
         spec = {
             "crs": pp.crs,
             "mcrs": mcrs,
-            "area": (minx, miny, maxx, maxy),
+            "area": bounds,
             "polys": polys,
             "weights": weights,
             "name": pp.name,
-            "frame": (x0, y1, cell_m, shape),
+            "frame": (*frame.origin, cell_m, frame.shape),
         }
-        sp = _shared(client, spec)
-        items = list(zip(pp.file_paths(), _offsets(pp), strict=True))
+        sp = share_with_tasks(client, spec)
+        items = list(zip(pp.file_paths(), partition_offsets(pp), strict=True))
         futures = [
             client.submit(_bin_task, f, off, sp, retries=RETRIES, pure=False) for f, off in items
         ]
         parts = client.gather(futures)
         n_points = sum(p["n"] for p in parts)
-        n_excluded = sum(p["excluded"] for p in parts)
         if n_points == 0:
             raise EmptyLayerError(
                 f"{pp.name}: none of its {len(pp)} points lies in the study area ({area}); "
                 "check that the points and the boundaries cover the same place."
             )
-        ncell = shape[0] * shape[1]
-        # cells binned by one partition take its sum; shared cells are re-summed in order
-        shared = []
-        for k in range(4):
-            cells = np.concatenate([p["components"][k][0] for p in parts])
-            uniq, times = np.unique(cells, return_counts=True)
-            shared.append(uniq[times > 1])
+        shared = _shared_cells(parts)
         need = [
             i
             for i, p in enumerate(parts)
@@ -285,19 +211,68 @@ def kde_dask(
                 for i in need
             ]
         )
-        if weights is None:
-            total = float(n_points)
-        elif all(p["weight_sum"] is not None for p in parts) and (
-            sum(p["weight_sum"] for p in parts) < 2**53
-        ):
-            total = float(sum(p["weight_sum"] for p in parts))
-        else:  # fractional weights: numpy's sum of the layer's weights, in layer order
-            pw = client.gather(
-                [client.submit(_weights_task, *it, sp, retries=RETRIES, pure=False) for it in items]
-            )
-            pos = np.concatenate([q[0] for q in pw])
-            w_all = np.concatenate([q[1] for q in pw])
-            total = float(w_all[np.argsort(pos, kind="stable")].sum())
+        total = _total_weight(client, parts, items, sp, weighted=weights is not None)
+    ncell = frame.shape[0] * frame.shape[1]
+    return finish_surface(
+        _merge_bins(parts, contrib, shared, ncell).reshape(frame.shape),
+        frame,
+        total=total,
+        n_points=int(n_points),
+        n_excluded=sum(p["excluded"] for p in parts),
+        weight=weights,
+        source=pp.info.as_dict(),
+    )
+
+
+def _check_weight_column(points: PointLayer | PartitionedPoints, weights: str | None) -> None:
+    """The single-machine checks of a weight column (its values are checked per partition)."""
+    from ..clusters.kde import point_weights
+
+    if weights is None:
+        return
+    if isinstance(points, PointLayer):
+        point_weights(points, weights)  # the single-machine checks and messages
+    elif weights not in points.columns:
+        raise SchemaError(
+            f"{points.name}: no column {weights!r} for weights; columns are "
+            f"{', '.join(points.columns)}."
+        )
+
+
+def _shared_cells(parts: list[dict[str, Any]]) -> list[np.ndarray]:
+    """Per component, the cells binned by more than one partition."""
+    shared = []
+    for k in range(4):
+        cells = np.concatenate([p["components"][k][0] for p in parts])
+        uniq, times = np.unique(cells, return_counts=True)
+        shared.append(uniq[times > 1])
+    return shared
+
+
+def _total_weight(
+    client: Any, parts: list[dict[str, Any]], items: list, sp: Any, *, weighted: bool
+) -> float:
+    """The points' total weight, summed as one machine sums it."""
+    n_points = sum(p["n"] for p in parts)
+    if not weighted:
+        return float(n_points)
+    if all(p["weight_sum"] is not None for p in parts) and (
+        sum(p["weight_sum"] for p in parts) < 2**53
+    ):
+        return float(sum(p["weight_sum"] for p in parts))
+    # fractional weights: numpy's sum of the layer's weights, in layer order
+    pw = client.gather(
+        [client.submit(_weights_task, *it, sp, retries=RETRIES, pure=False) for it in items]
+    )
+    pos = np.concatenate([q[0] for q in pw])
+    w_all = np.concatenate([q[1] for q in pw])
+    return float(w_all[np.argsort(pos, kind="stable")].sum())
+
+
+def _merge_bins(
+    parts: list[dict[str, Any]], contrib: list, shared: list[np.ndarray], ncell: int
+) -> np.ndarray:
+    """The binned grid (flat): each partition's cells, shared cells re-summed in layer order."""
     binned = np.zeros(ncell)
     for k in range(4):
         comp = np.zeros(ncell)
@@ -316,20 +291,4 @@ def kde_dask(
             binned = comp
         else:
             binned += comp
-    return finish_surface(
-        binned.reshape(shape),
-        kernel=kernel,
-        bandwidth_m=bandwidth_m,
-        cell_m=cell_m,
-        origin=(x0, y1),
-        bounds=(minx, miny, maxx, maxy),
-        pad=pad,
-        area=area,
-        polys=polys,
-        total=total,
-        n_points=int(n_points),
-        n_excluded=n_excluded,
-        crs=mcrs,
-        weight=wlabel,
-        source=pp.info.as_dict(),
-    )
+    return binned

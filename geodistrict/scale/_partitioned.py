@@ -14,6 +14,7 @@ import pandas as pd
 from pyproj import CRS
 
 from .._errors import (
+    ArgumentTypeError,
     EmptyLayerError,
     InputFileError,
     ParameterError,
@@ -21,11 +22,21 @@ from .._errors import (
 )
 from ..layers import LayerInfo, PointLayer
 from ._common import (
-    _POS,
-    _SIDECAR,
     POINTS_PER_PARTITION,
+    POS_COLUMN,
+    SIDECAR,
     default_partitions,
 )
+
+__all__ = [
+    "PartitionedPoints",
+    "as_partitioned",
+    "hilbert_distance",
+    "partition_offsets",
+    "read_partition",
+    "read_partitioned",
+    "write_partitioned",
+]
 
 # --------------------------------------------------------------------------------------------
 # Hilbert curve and partitioned GeoParquet
@@ -256,7 +267,7 @@ def write_partitioned(
             ],
         )
         attrs = layer.attributes.iloc[idx][cols].reset_index(drop=True)
-        attrs[_POS] = idx.astype(np.int64)
+        attrs[POS_COLUMN] = idx.astype(np.int64)
         table = pa.Table.from_pandas(attrs, preserve_index=False)
         table = table.append_column("geometry", geom)
         bbox = (float(x.min()), float(y.min()), float(x.max()), float(y.max()))
@@ -290,7 +301,7 @@ def write_partitioned(
         "bounds": list(bounds),
         "rejected": rejected,
     }
-    (out / _SIDECAR).write_text(json.dumps(side, indent=1, default=str))
+    (out / SIDECAR).write_text(json.dumps(side, indent=1, default=str))
     return read_partitioned(out)
 
 
@@ -306,7 +317,7 @@ def read_partitioned(path: str | Path, *, name: str | None = None) -> Partitione
     path = Path(path)
     if not path.is_dir():
         raise InputFileError(f"{path}: not a directory of GeoParquet partitions.")
-    side = path / _SIDECAR
+    side = path / SIDECAR
     if side.exists():
         meta = json.loads(side.read_text())
         info = dict(meta["info"])
@@ -360,8 +371,12 @@ def read_partitioned(path: str | Path, *, name: str | None = None) -> Partitione
             ]  # fmt: skip
         schema_names = md.schema.to_arrow_schema().names
         columns = [
-            c for c in schema_names if c not in (geo["primary_column"], _POS, "__index_level_0__")
+            c
+            for c in schema_names
+            if c not in (geo["primary_column"], POS_COLUMN, "__index_level_0__")
         ]
+    if crs is None:  # pragma: no cover - files is not empty
+        raise InputFileError(f"{path}: no .parquet files in this directory.")
     return PartitionedPoints(
         path=path,
         files=tuple(files),
@@ -372,13 +387,30 @@ def read_partitioned(path: str | Path, *, name: str | None = None) -> Partitione
         n_input=int(sum(counts)),
         rejected=pd.DataFrame({"row": pd.Series(dtype="int64"), "id": [], "reason": []}),
         columns=tuple(columns or ()),
-        bounds=tuple(bounds) if bounds else (np.nan,) * 4,  # type: ignore[arg-type]
+        bounds=tuple(bounds) if bounds else (np.nan,) * 4,
         positions=False,
     )
 
 
-def _read_part(file: str, columns: Sequence[str], offset: int) -> tuple:
-    """x, y (stored CRS), positions and attribute columns of one partition file."""
+def read_partition(
+    file: str, columns: Sequence[str], offset: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFrame]:
+    """x, y (stored CRS), positions and attribute columns of one partition file.
+
+    Parameters
+    ----------
+    file : str
+        Path of a GeoParquet file of points (native point encoding or WKB).
+    columns : sequence of str
+        Attribute columns to read (those absent from the file are left out).
+    offset : int
+        Position in the layer of the file's first point, for files without ``_pos``.
+
+    Raises
+    ------
+    SchemaError
+        Some points have no finite coordinates.
+    """
     import pyarrow.parquet as pq
 
     pf = pq.ParquetFile(file)
@@ -387,7 +419,7 @@ def _read_part(file: str, columns: Sequence[str], offset: int) -> tuple:
     enc = geo.get("columns", {}).get(gcol, {}).get("encoding", "WKB")
     names = pf.schema_arrow.names
     want = [c for c in columns if c in names]
-    table = pf.read(columns=[gcol, *([_POS] if _POS in names else []), *want])
+    table = pf.read(columns=[gcol, *([POS_COLUMN] if POS_COLUMN in names else []), *want])
     g = table.column(gcol).combine_chunks()
     if enc.lower() == "point":
         x = g.field("x").to_numpy(zero_copy_only=False)
@@ -405,19 +437,20 @@ def _read_part(file: str, columns: Sequence[str], offset: int) -> tuple:
             f"{file}: {int(bad.sum())} points without usable coordinates; drop them (or read "
             "the layer with geodistrict.read_points and let --cluster partition it)."
         )
-    if _POS in names:
-        pos = table.column(_POS).to_numpy()
+    if POS_COLUMN in names:
+        pos = table.column(POS_COLUMN).to_numpy()
     else:
         pos = np.arange(offset, offset + len(x), dtype=np.int64)
     attrs = table.select(want).to_pandas() if want else pd.DataFrame(index=range(len(x)))
     return x, y, np.asarray(pos, dtype=np.int64), attrs
 
 
-def _offsets(points: PartitionedPoints) -> list[int]:
+def partition_offsets(points: PartitionedPoints) -> list[int]:
+    """Position in the layer of each partition's first point."""
     return [0, *np.cumsum(points.counts)[:-1].tolist()]
 
 
-def _as_partitioned(
+def as_partitioned(
     points: PointLayer | PartitionedPoints,
     workdir: str,
     client: Any,
@@ -426,10 +459,32 @@ def _as_partitioned(
     metric_crs: CRS,
     columns: Sequence[str],
 ) -> PartitionedPoints:
+    """``points`` as partitioned GeoParquet: as they are, or written to a folder of ``workdir``.
+
+    Parameters
+    ----------
+    points : PointLayer or PartitionedPoints
+        The points.
+    workdir : str
+        The folder of this computation (:func:`~._common.work_folder`).
+    client : distributed.Client
+        Gives the default number of partitions (:func:`~._common.default_partitions`).
+    partitions : int, optional
+        Number of partitions written.
+    metric_crs : pyproj.CRS
+        CRS of the Hilbert order (see :func:`write_partitioned`).
+    columns : sequence of str
+        Attribute columns to store (those the layer lacks are left out).
+
+    Raises
+    ------
+    ArgumentTypeError
+        ``points`` is neither.
+    """
     if isinstance(points, PartitionedPoints):
         return points
     if not isinstance(points, PointLayer):
-        raise TypeError(
+        raise ArgumentTypeError(
             "points must be a PointLayer (geodistrict.read_points) or PartitionedPoints "
             f"(geodistrict.scale.read_partitioned), not {type(points).__name__}."
         )

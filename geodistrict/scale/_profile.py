@@ -6,22 +6,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .._errors import (
-    CRSError,
-)
+from .._errors import ArgumentTypeError, CRSError
 from ..layers import PointLayer
-from ._common import (
-    RETRIES,
-    _shared,
-    _single_threaded,
-    _workdir,
-)
-from ._partitioned import (
-    PartitionedPoints,
-    _as_partitioned,
-    _offsets,
-    _read_part,
-)
+from ._common import RETRIES, share_with_tasks, single_threaded_lookups, work_folder
+from ._partitioned import PartitionedPoints, as_partitioned, partition_offsets, read_partition
 
 # --------------------------------------------------------------------------------------------
 # profile
@@ -33,10 +21,10 @@ def _profile_task(
     boundaries: Any,
     spec: dict[str, Any],
 ) -> dict[str, Any]:
-    from ..join.points import JoinTally, join_points
+    from ..join.points import join_points
 
-    _single_threaded()
-    x, y, pos, attrs = _read_part(file, spec["columns"], offset)
+    single_threaded_lookups()
+    x, y, pos, attrs = read_partition(file, spec["columns"], offset)
     lo, hi = spec["swap_extent"][:2], spec["swap_extent"][2:]
     inside = (x >= lo[0]) & (x <= hi[0]) & (y >= lo[1]) & (y <= hi[1])
     swapped = (y >= lo[0]) & (y <= hi[0]) & (x >= lo[1]) & (x <= hi[1])
@@ -46,7 +34,7 @@ def _profile_task(
     j = join_points(
         layer, boundaries, snap_m=spec["snap_m"], method=spec["method"], check_swap=False
     )
-    t = JoinTally.of(j, by=spec["by"], weights=spec["weights"])
+    t = j.tally(by=spec["by"], weights=spec["weights"])
     if t.country:  # positions of first points: in the partition -> in the layer
         for v in t.country["by_country"].values():
             v[1] = int(pos[v[1]])
@@ -69,7 +57,7 @@ def profile_dask(
 
     Each layer is written as Hilbert-partitioned GeoParquet (unless it already is one), each
     partition is joined by one task against the boundaries (sent to every worker once) and
-    the partitions' :class:`~geodistrict.join.points.JoinTally` are summed exactly.
+    the partitions' :class:`~geodistrict.join.tally.JoinTally` are summed exactly.
 
     Parameters
     ----------
@@ -93,17 +81,20 @@ def profile_dask(
         Its ``joins`` is empty: the per-point assignments stay on the workers.
     """
     from ..boundaries import Boundaries
-    from ..metrics.profile import _checked_layers, assemble_profile
+    from ..join.tally import JoinTally
+    from ..metrics.profile import assemble_profile, profile_request
 
     if not isinstance(boundaries, Boundaries):
-        raise TypeError("boundaries must be geodistrict Boundaries (geodistrict.read_boundaries).")
-    named, by_, weights_ = _checked_layers(layers, by, weights)
-    b_future = _shared(client, boundaries)
+        raise ArgumentTypeError(
+            "boundaries must be geodistrict Boundaries (geodistrict.read_boundaries)."
+        )
+    request = profile_request(layers, by, weights, snap_m=snap_m, method=method)
+    b_future = share_with_tasks(client, boundaries)
     tallies, crss, n_parts = {}, {}, {}
-    with _workdir(workdir) as wd:
-        for lay in named:
-            cols = ([by_[lay.name]] if lay.name in by_ else []) + weights_.get(lay.name, [])
-            pp = _as_partitioned(
+    with work_folder(workdir) as wd:
+        for lay in request.layers:
+            cols = request.columns(lay.name)
+            pp = as_partitioned(
                 lay, wd, client, partitions=partitions, metric_crs=boundaries.metric_crs,
                 columns=[*cols, "laua"],
             )  # fmt: skip
@@ -112,22 +103,23 @@ def profile_dask(
                 from pyproj import Transformer
 
                 tr = Transformer.from_crs(boundaries.data.crs, pp.crs, always_xy=True)
-                ext = tr.transform_bounds(*ext, densify_pts=21)
+                minx, miny, maxx, maxy = ext
+                ext = tr.transform_bounds(minx, miny, maxx, maxy, densify_pts=21)
             spec = {
                 "columns": [c for c in (*cols, "laua") if c in pp.columns],
                 "crs": pp.crs,
                 "info": pp.info,
                 "snap_m": snap_m,
                 "method": method,
-                "by": [by_[lay.name]] if lay.name in by_ else [],
-                "weights": weights_.get(lay.name, []),
+                "by": request.by_columns(lay.name),
+                "weights": request.weights.get(lay.name, []),
                 "swap_extent": [float(v) for v in ext],
             }
             files = pp.file_paths()
             n_parts[lay.name] = len(files)
             futures = [
                 client.submit(_profile_task, f, off, b_future, spec, retries=RETRIES, pure=False)
-                for f, off in zip(files, _offsets(pp), strict=True)
+                for f, off in zip(files, partition_offsets(pp), strict=True)
             ]
             parts = client.gather(futures)
             n, inside, swapped = (sum(p["swap"][i] for p in parts) for i in range(3))
@@ -138,22 +130,11 @@ def profile_dask(
                     "(or easting and northing) columns look swapped; swap them (e.g. "
                     "--xy NAME=LONCOL,LATCOL with longitude first)."
                 )
-            from ..join.points import JoinTally
-
             tallies[lay.name] = JoinTally.combine([p["tally"] for p in parts])
             crss[lay.name] = (
                 pp.crs if pp.crs.equals(boundaries.metric_crs) else boundaries.metric_crs
             )
-    p = assemble_profile(
-        boundaries,
-        named,
-        tallies,
-        crss,
-        by=by_,
-        weights=weights_,
-        snap_m=snap_m,
-        method=method,
-    )
+    p = assemble_profile(boundaries, request, tallies, crss)
     p.report["scale"] = {
         "engine": "dask",
         "partitions": n_parts,
