@@ -4,141 +4,119 @@ Layers of firms, universities, floorspace and jobs are joined to LEP, local-auth
 district boundaries to measure density and clustering, always in metres, with every input
 record accounted for.
 
+The names here are the ones most sessions need; the rest of the library is reached through
+its concept packages, as namespaces (``geodistrict.clusters.local_moran``,
+``geodistrict.zones.match_zones``, ``geodistrict.districts.card``): see ARCHITECTURE.md.
+
 The top-level import stays light: folium, panel, esda, libpysal, scikit-learn, rasterio and
-dask are imported only by the functions that need them.
+dask are imported only by the functions (and the namespaces ``maps``, ``figures``,
+``reports``, ``scale``) that need them.
 """
 
 from . import _sigint  # noqa: F401, I001 - first: Ctrl-C while the CLI imports is one line, exit 130
-from .io import datasets
+from . import clusters, districts, io, join, metrics, zones
 from ._errors import (
     CRSError,
-    EmptyLayerError,
     GeodistrictError,
     GeodistrictWarning,
     InputFileError,
-    InvalidGeometryError,
-    MissingDependencyError,
+    ParameterError,
     RepairWarning,
     SchemaError,
 )
 from ._version import __version__
-from .boundaries import Boundaries, detect_id_name, find_overlaps, prepare_boundaries
-from .io.read import read_boundaries
-from .clusters import (
-    KDEResult,
-    compare_outline,
-    dbscan_outlines,
-    getis_ord,
-    hdbscan_outlines,
-    hex_grid,
-    hotspots,
-    kde,
-    local_moran,
-    outline_cells,
-    prime_locations,
-    ripley,
-    significance_outline,
-    square_grid,
-)
+from .boundaries import Boundaries, prepare_boundaries
+from .clusters import dbscan_outlines, hotspots, kde, prime_locations, ripley
 from .crs import choose_metric_crs
-from .io.inspect import describe
-from .zones.interpolate import InterpolationResult, interpolate
 from .io import (
+    datasets,
     geocode_postcodes,
-    load_postcodes,
+    read_boundaries,
+    read_companies_house,
+    read_nomis,
     read_onspd,
-    read_point_table,
     read_points,
-    read_universities,
+    read_raster,
     read_vector,
     write_table,
 )
-from .io.clue import clue_jobs_by_area, clue_jobs_density, read_clue_areas, read_clue_jobs
-from .io.companies_house import read_companies_house
-from .io.nomis import NomisTable, read_nomis
-from .io.voa import read_voa_floorspace
-from .join.points import Assignment, JoinResult, assign_points, join_points
-from .layers import LayerInfo, PointLayer
+from .io.inspect import describe
+from .join import assign_points, join_points
+from .layers import PointLayer
 from .metrics import location_quotients, specialisation_indices, specialisms
-from .metrics.profile import Profile, add_raster_values, add_zone_values, profile
-from .io.raster import RasterGrid, read_raster, write_geotiff
-from .zones.zonal import zonal_stats
-from .zones.match import aggregate_by_lookup, match_zones
-from .zones.tables import ZoneValues, zone_values
+from .metrics.profile import Profile, profile
+from .zones import interpolate, zonal_stats, zone_values
 
-read_layer = read_points  # the name used in the design notes
+# maps, figures, reports and scale need folium, matplotlib or dask: imported on first use
+_LAZY = ("figures", "maps", "reports", "scale")
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "__version__",
+    # the concept packages, as namespaces
+    "clusters",
     "datasets",
-    "Assignment",
+    "districts",
+    "figures",
+    "io",
+    "join",
+    "maps",
+    "metrics",
+    "reports",
+    "scale",
+    "zones",
+    # the data model
     "Boundaries",
-    "CRSError",
-    "EmptyLayerError",
-    "GeodistrictError",
-    "GeodistrictWarning",
-    "InputFileError",
-    "InvalidGeometryError",
-    "InterpolationResult",
-    "KDEResult",
-    "compare_outline",
-    "dbscan_outlines",
-    "getis_ord",
-    "hdbscan_outlines",
-    "hex_grid",
+    "PointLayer",
+    "prepare_boundaries",
+    "choose_metric_crs",
+    # reading and writing
+    "read_boundaries",
+    "read_points",
+    "read_onspd",
+    "geocode_postcodes",
+    "read_vector",
+    "read_nomis",
+    "read_companies_house",
+    "read_raster",
+    "describe",
+    "write_table",
+    # joining, profiling, zones
+    "join_points",
+    "assign_points",
+    "profile",
+    "Profile",
+    "interpolate",
+    "zone_values",
+    "zonal_stats",
+    # specialisation
+    "location_quotients",
+    "specialisms",
+    "specialisation_indices",
+    # clusters
     "hotspots",
     "kde",
-    "local_moran",
-    "location_quotients",
-    "outline_cells",
-    "prime_locations",
-    "significance_outline",
     "ripley",
-    "specialisation_indices",
-    "specialisms",
-    "square_grid",
-    "JoinResult",
-    "NomisTable",
-    "RasterGrid",
-    "ZoneValues",
-    "add_raster_values",
-    "add_zone_values",
-    "aggregate_by_lookup",
-    "clue_jobs_by_area",
-    "clue_jobs_density",
-    "interpolate",
-    "match_zones",
-    "read_clue_areas",
-    "read_clue_jobs",
-    "read_nomis",
-    "read_raster",
-    "read_voa_floorspace",
-    "write_geotiff",
-    "zonal_stats",
-    "zone_values",
-    "LayerInfo",
-    "MissingDependencyError",
-    "PointLayer",
-    "Profile",
-    "RepairWarning",
+    "dbscan_outlines",
+    "prime_locations",
+    # errors and warnings
+    "GeodistrictError",
+    "InputFileError",
+    "CRSError",
     "SchemaError",
-    "assign_points",
-    "choose_metric_crs",
-    "describe",
-    "detect_id_name",
-    "find_overlaps",
-    "geocode_postcodes",
-    "join_points",
-    "load_postcodes",
-    "prepare_boundaries",
-    "profile",
-    "read_boundaries",
-    "read_companies_house",
-    "read_layer",
-    "read_onspd",
-    "read_point_table",
-    "read_points",
-    "read_universities",
-    "read_vector",
-    "write_table",
+    "ParameterError",
+    "GeodistrictWarning",
+    "RepairWarning",
 ]

@@ -25,6 +25,10 @@ fi
 echo "== ruff"
 "$VENV/bin/ruff" check geodistrict tests benchmarks boundaries apps
 "$VENV/bin/ruff" format --check geodistrict tests benchmarks boundaries apps
+echo "== mypy"
+"$VENV/bin/mypy"
+echo "== import contracts"
+"$VENV/bin/lint-imports" --no-cache
 echo "== pytest"
 "$VENV/bin/python" -m pytest --doctest-modules geodistrict tests "$@"
 if [ $# -eq 0 ] || [ "${GEODISTRICT_CHECK_WHEEL:-}" = 1 ]; then

@@ -18,7 +18,7 @@ import pytest
 import shapely
 from conftest import UNIS
 
-from geodistrict import LayerInfo, PointLayer, prepare_boundaries, read_points
+from geodistrict import PointLayer, prepare_boundaries, read_points
 from geodistrict._errors import ParameterError
 from geodistrict.cli import main
 from geodistrict.districts import (
@@ -32,6 +32,7 @@ from geodistrict.districts import (
     knowledge_intensive_share,
 )
 from geodistrict.districts.registry import load_registry
+from geodistrict.layers import LayerInfo
 
 DATA = Path(__file__).parent / "data"
 X0, Y0 = 530_000.0, 180_000.0

@@ -5,8 +5,9 @@ import pytest
 import shapely
 from conftest import LEP21
 
-from geodistrict import LayerInfo, PointLayer, prepare_boundaries, read_boundaries
+from geodistrict import PointLayer, prepare_boundaries, read_boundaries
 from geodistrict.crs import BNG
+from geodistrict.layers import LayerInfo
 from geodistrict.zones.interpolate import build_atoms, interpolate
 
 

@@ -5,15 +5,9 @@ import pytest
 import shapely
 from conftest import random_polygons
 
-from geodistrict import (
-    LayerInfo,
-    PointLayer,
-    assign_points,
-    join_points,
-    prepare_boundaries,
-    profile,
-)
+from geodistrict import PointLayer, assign_points, join_points, prepare_boundaries, profile
 from geodistrict.crs import BNG
+from geodistrict.layers import LayerInfo
 
 
 def _layer(df: pd.DataFrame, name: str = "pts") -> PointLayer:

@@ -21,7 +21,8 @@ pytest.importorskip("mapclassify")
 import mapclassify  # noqa: E402
 
 import geodistrict  # noqa: E402
-from geodistrict import LayerInfo, PointLayer, prepare_boundaries  # noqa: E402
+from geodistrict import PointLayer, prepare_boundaries
+from geodistrict.layers import LayerInfo  # noqa: E402
 from geodistrict.maps import (  # noqa: E402
     INERT_URLS,
     MapSizeError,

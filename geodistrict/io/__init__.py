@@ -7,15 +7,34 @@ checksums) < :mod:`.catalogue` (boundary sets, downloads) < :mod:`.datasets` (th
 role) < :mod:`.clue`, :mod:`.firms` and :mod:`.inspect`.
 """
 
+from . import datasets
+from .clue import clue_jobs_by_area, clue_jobs_density, read_clue_areas, read_clue_jobs
+from .companies_house import read_companies_house
 from .firms import firm_accounting, read_firms
+from .nomis import NomisTable, read_nomis
 from .onspd import geocode_postcodes, load_postcodes, normalise_postcode, read_onspd
-from .read import read_boundaries_file, read_points
+from .raster import RasterGrid, read_raster, write_geotiff
+from .read import read_boundaries, read_boundaries_file, read_points
 from .tables import read_point_table, read_table
 from .universities import read_universities
 from .vector import read_vector
+from .voa import read_voa_floorspace
 from .write import write_table
 
 __all__ = [
+    "datasets",
+    "NomisTable",
+    "RasterGrid",
+    "clue_jobs_by_area",
+    "clue_jobs_density",
+    "read_boundaries",
+    "read_clue_areas",
+    "read_clue_jobs",
+    "read_companies_house",
+    "read_nomis",
+    "read_raster",
+    "read_voa_floorspace",
+    "write_geotiff",
     "firm_accounting",
     "read_firms",
     "geocode_postcodes",
