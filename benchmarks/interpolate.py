@@ -3,7 +3,7 @@
 Three measurements, each against a named baseline on the same data (all in EPSG:27700):
 
 1. Speed of areal interpolation: Manchester's LSOAs (a seeded synthetic ``jobs`` count) onto a
-   250 m grid, ``geodistrict.zones.interpolate(overlap="split", tolerance=0)`` vs
+   250 m grid, ``geodistrict.interpolate(overlap="split", tolerance=0)`` vs
    ``tobler.area_weighted.area_interpolate(allocate_total=False)``; both are pure area shares
    on disjoint cells, so the per-cell values must agree.
 2. Correctness on the issue's trap: UK Business Counts 2022 per LAD carried onto the 38 LEPs of

@@ -174,7 +174,7 @@ def test_classify_unknown_scheme_lists_the_allowed_ones():
 def test_choropleth_from_a_profile_table(tmp_path):
     b = grid_boundaries()
     pts = point_layer(["a", "b", "c"], [X0 + 500, X0 + 600, X0 + 1500], [Y0 + 500] * 3)
-    p = geodistrict.metrics.profile(b, [pts])
+    p = geodistrict.profile(b, [pts])
     text = render(
         make_map(boundaries=b, choropleth=(p, "firms_count"), k=2, basemap="none"), tmp_path
     )
@@ -406,7 +406,7 @@ def test_over_budget_with_markers_says_to_aggregate(tmp_path):
 @NUMBA
 def test_national_map_is_small_and_credited(tmp_path, shared_file, lep21, universities, onspd):
     assert len(lep21) == 38
-    p = geodistrict.metrics.profile(lep21, [universities])
+    p = geodistrict.profile(lep21, [universities])
     col = p.table.set_index("id")["universities_per_km2"]
     r = geodistrict.kde(onspd, bandwidth_m=5000, cell_m=2000, within=lep21)
     m = make_map(
