@@ -257,7 +257,7 @@ def knowledge_intensive_share(
 # helpers
 
 
-def safe_ratio(num: float, den: float) -> float | None:
+def safe_ratio(num: float | None, den: float | None) -> float | None:
     """Return num / den, or None when den is 0 or either is not finite."""
     if den is None or num is None or not (math.isfinite(num) and math.isfinite(den)) or den == 0:
         return None
@@ -290,7 +290,7 @@ def distance_tag(metres: float) -> str:
     return f"{metres:g}m"
 
 
-def _citation(row: Mapping[str, Any]) -> str:
+def _citation(row: pd.Series) -> str:
     parts = [str(row[k]) for k in ("publisher", "title") if pd.notna(row.get(k))]
     text = ", ".join(parts) or "benchmark registry"
     yr = row.get("source_year")
@@ -444,7 +444,7 @@ def point_indicators(
     ratio = safe_ratio(d0, dr)
     add(
         f"{name}_density_ratio",
-        safe_ratio,
+        ratio,
         "ratio",
         f"district density ÷ density in {region_label}; the Global Institute on Innovation "
         "Districts looks for ≈50×"
@@ -574,7 +574,7 @@ def _unique_name(base: str, year: int | None, seen: set[str]) -> str:
     return name
 
 
-def _figure_note(row: Mapping[str, Any], kind: str) -> str:
+def _figure_note(row: pd.Series, kind: str) -> str:
     """The registry's note and boundary of a figure; a flow says it is never divided by area."""
     note = "; ".join(
         str(x) for x in (row["note"], f"boundary: {row['boundary']}") if pd.notna(x) and x

@@ -116,15 +116,17 @@ class DistrictDiff:
         ``change``, ``change_pct``.
         """
         b, p = self.baseline["area_ha"], self.proposed["area_ha"]
-        rows = [("area_ha", "ha", b, p, self.area_added_ha, self.area_removed_ha)]
+        rows: list[tuple[Any, ...]] = [
+            ("area_ha", "ha", b, p, self.area_added_ha, self.area_removed_ha)
+        ]
         for name, r in self.layers.iterrows():
             rows.append((f"{name}_count", str(name), r["baseline_count"], r["proposed_count"],
                          r["added_count"], r["removed_count"]))  # fmt: skip
             rows.append((f"{name}_per_km2", f"{name}/km2", r["baseline_per_km2"],
                          r["proposed_per_km2"], np.nan, np.nan))  # fmt: skip
-        for r in self.sectors.itertuples():
-            rows.append((f"{r.layer}_count__{safe_label(r.sector)}", str(r.layer), r.baseline_count,
-                         r.proposed_count, r.added_count, r.removed_count))  # fmt: skip
+        for s in self.sectors.itertuples():
+            rows.append((f"{s.layer}_count__{safe_label(s.sector)}", str(s.layer), s.baseline_count,
+                         s.proposed_count, s.added_count, s.removed_count))  # fmt: skip
         f = pd.DataFrame(rows, columns=["measure", "unit", "baseline", "proposed", "added",
                                         "removed"])  # fmt: skip
         f["change"] = f["proposed"].astype(float) - f["baseline"].astype(float)

@@ -308,6 +308,7 @@ def as_layer(obj: Any, i: int) -> PointLayer:
 def choropleth_values(b: Boundaries, choropleth: Any) -> tuple[np.ndarray, str | None]:
     """Values aligned with the boundaries, and the name they came under."""
     src = b.info.source
+    name: str | None
     if isinstance(choropleth, str):
         if choropleth not in b.data.columns:
             cols = ", ".join(str(c) for c in b.data.columns if c != "geometry")

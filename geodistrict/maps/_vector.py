@@ -77,8 +77,8 @@ def _choropleth_values(choropleth: Any, b: Any) -> tuple[np.ndarray, str]:
             )
         series = pd.Series(b.data[choropleth].to_numpy(), index=ids, name=choropleth)
     elif isinstance(choropleth, tuple) and len(choropleth) == 2:
-        table, column = choropleth
-        table = getattr(table, "table", table)  # a Profile
+        table: Any = getattr(choropleth[0], "table", choropleth[0])  # a Profile
+        column = choropleth[1]
         for col in ("id", column):
             if col not in table.columns:
                 numeric = [str(c) for c in table.columns if pd.api.types.is_numeric_dtype(table[c])]
