@@ -129,7 +129,7 @@ class Classification:
         --------
         >>> c = classify([1, 2, 3, 4, 100], scheme="equal_interval", k=2)
         >>> c.labels(), c.labels("decimals")
-        (['1 – 50.5', '50.5 – 100'], ['1.00 – 50.50', '50.50 – 100.00'])
+        (['1 – 50.5', '50.5 – 100'], ['1.0 – 50.5', '50.5 – 100.0'])
         """
         if style == "decimals":
             d = _decimals([self.minimum, *self.bins.tolist()])

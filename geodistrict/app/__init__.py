@@ -8,36 +8,15 @@ validated :class:`~geodistrict.Boundaries` without trusting it (:func:`parse_upl
 imports no Panel (only :mod:`.pages` does), so every function is testable without a browser;
 ``import geodistrict`` does not import it.
 
-The names of the app's state are listed once, in ``_state.__all__``; :func:`resize_pool` and
-:func:`run_in_background` are the worker pool's (:mod:`geodistrict.app._work`), for the
-``geodistrict app`` command.
+The names of the app's state and uploads are listed once, in ``_state.__all__`` and
+``_upload.__all__``; :func:`resize_pool` and :func:`run_in_background` are the worker pool's
+(:mod:`geodistrict.app._work`), for the ``geodistrict app`` command.
 """
 
-from . import _state
+from . import _state, _upload
 from ._state import *  # noqa: F403 - the names of _state.__all__ (listed once, there)
-from ._upload import (
-    MAX_FEATURES,
-    MAX_UPLOAD_BYTES,
-    UPLOAD_SUFFIXES,
-    UploadError,
-    esc_html,
-    esc_md,
-    one_district,
-    parse_upload,
-)
+from ._upload import *  # noqa: F403 - the names of _upload.__all__ (listed once, there)
 from ._work import resize as resize_pool
 from ._work import run_in_background
 
-__all__ = [
-    *_state.__all__,
-    "MAX_FEATURES",
-    "MAX_UPLOAD_BYTES",
-    "UPLOAD_SUFFIXES",
-    "UploadError",
-    "esc_html",
-    "esc_md",
-    "one_district",
-    "parse_upload",
-    "resize_pool",
-    "run_in_background",
-]
+__all__ = [*_state.__all__, *_upload.__all__, "resize_pool", "run_in_background"]

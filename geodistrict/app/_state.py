@@ -833,14 +833,24 @@ def map_html(
     if chosen is None:
         all_districts = True
     try:
-        from ..maps import make_map, save_map
+        from ..maps import make_map
     except ImportError:
         return _folium_html(data, chosen, basemap, all_districts), "folium"
     m = make_map(boundaries=chosen, districts=data.districts if all_districts else None,
                  basemap=basemap, simplify_m=5.0)  # fmt: skip
+    return _map_document(m, self_contained), "geodistrict.maps.make_map"
+
+
+def _map_document(m: Any, self_contained: bool) -> str:
+    """A map of :func:`geodistrict.maps.make_map` as one HTML document (:func:`save_map`).
+
+    Self-contained (Leaflet inlined, so that it draws with no network) when ``self_contained``.
+    """
+    from ..maps import save_map
+
     with tempfile.TemporaryDirectory(prefix="geodistrict-map-") as tmp:
         path = save_map(m, Path(tmp) / "map.html", self_contained=self_contained, budget_mb=None)
-        return path.read_text(encoding="utf-8"), "geodistrict.maps.make_map"
+        return path.read_text(encoding="utf-8")
 
 
 def _folium_html(data: AppData, chosen: Any, basemap: str, all_districts: bool) -> str:
@@ -1068,7 +1078,7 @@ def proposal_map_html(
     around it counted on squares (a density), and the universities as points; legend and
     sources footer by :func:`geodistrict.maps.make_map`.
     """
-    from ..maps import Styled, make_map, save_map
+    from ..maps import Styled, make_map
 
     one = p.boundaries
     styled = []
@@ -1102,9 +1112,7 @@ def proposal_map_html(
     m = make_map(styled=styled, districts=districts, points=points, basemap=basemap,
                  focus=one, simplify_m=5.0, max_markers=300, cluster_max=300,
                  title=f"Proposed district: {p.card.name}")  # fmt: skip
-    with tempfile.TemporaryDirectory(prefix="geodistrict-map-") as tmp:
-        path = save_map(m, Path(tmp) / "map.html", self_contained=self_contained, budget_mb=None)
-        return path.read_text(encoding="utf-8")
+    return _map_document(m, self_contained)
 
 
 def _warm_journey(data: AppData) -> None:
@@ -1307,7 +1315,7 @@ def with_draw_control(doc: str) -> str:
 def draw_start_map_html(data: AppData) -> str:
     """The map a planner draws on before any proposal: the shipped districts in the UK."""
     if "draw_start_map" not in data.cache:
-        from ..maps import make_map, save_map
+        from ..maps import make_map
 
         d = data.districts
         uk = [i for i, g in enumerate(shapely.centroid(_in_metric(d, "EPSG:4326")))
@@ -1317,9 +1325,7 @@ def draw_start_map_html(data: AppData) -> str:
         shown = gpd.GeoDataFrame(d.data.iloc[uk][["id", "name", "geometry"]])
         m = make_map(districts=shown, basemap="osm", simplify_m=5.0,
                      title="Draw a proposed district")  # fmt: skip
-        with tempfile.TemporaryDirectory(prefix="geodistrict-map-") as tmp:
-            path = save_map(m, Path(tmp) / "map.html", self_contained=True, budget_mb=None)
-            data.cache["draw_start_map"] = path.read_text(encoding="utf-8")
+        data.cache["draw_start_map"] = _map_document(m, self_contained=True)
     return data.cache["draw_start_map"]
 
 
