@@ -18,6 +18,7 @@ import shapely
 from pyproj import CRS
 
 from .._errors import (
+    ArgumentTypeError,
     CRSError,
     InputFileError,
     MissingDependencyError,
@@ -361,7 +362,7 @@ def frame_in(gdf: Any, dst: CRS, what: str) -> np.ndarray:
     if isinstance(gdf, Boundaries):
         return in_crs(gdf.metric, gdf.metric_crs, dst)
     if not isinstance(gdf, gpd.GeoDataFrame | gpd.GeoSeries):
-        raise TypeError(f"{what} must be a GeoDataFrame, not {type(gdf).__name__}.")
+        raise ArgumentTypeError(f"{what} must be a GeoDataFrame, not {type(gdf).__name__}.")
     if gdf.crs is None:
         raise CRSError(f"{what} has no CRS; set it (gdf.set_crs(...)) before drawing.")
     geo = gdf.geometry if isinstance(gdf, gpd.GeoDataFrame) else gdf

@@ -167,21 +167,28 @@ class _Plan:
     dpi: float
 
 
-def _plan(districts, *, width_m, titles, panel_in, dpi, margin) -> _Plan:
+def _plan(
+    districts: Any,
+    *,
+    width_m: float | None,
+    titles: Sequence[str] | None,
+    panel_in: float,
+    dpi: float,
+    margin: float,
+) -> _Plan:
+    """The districts, titles and same-scale limits of the panels; warns of a cropped district."""
     if not (panel_in > 0 and dpi > 0):
         raise ParameterError(f"panel_in={panel_in!r}, dpi={dpi!r}: both must be positive.")
     ds = _districts(districts)
     bounds = [shapely.total_bounds(b.metric) for b in ds]
     if titles is None:
         titles = [" / ".join(str(n) for n in b.names) for b in ds]
-    titles = [str(t) for t in titles]
-    if len(titles) != len(ds):
-        raise ParameterError(
-            f"titles: {len(titles)} titles for {len(ds)} districts; give one each."
-        )
+    names = [str(t) for t in titles]
+    if len(names) != len(ds):
+        raise ParameterError(f"titles: {len(names)} titles for {len(ds)} districts; give one each.")
     mpp, lims = same_scale_limits(bounds, panel_px=panel_in * dpi, width_m=width_m, margin=margin)
     width = mpp * panel_in * dpi
-    for t, bd in zip(titles, bounds, strict=True):
+    for t, bd in zip(names, bounds, strict=True):
         side = max(bd[2] - bd[0], bd[3] - bd[1])
         if side > width:
             warnings.warn(
@@ -190,7 +197,7 @@ def _plan(districts, *, width_m, titles, panel_in, dpi, margin) -> _Plan:
                 GeodistrictWarning,
                 stacklevel=3,
             )
-    return _Plan(ds, titles, lims, mpp, width, panel_in, dpi)
+    return _Plan(ds, names, lims, mpp, width, panel_in, dpi)
 
 
 def _panel_layers(points: Sequence[Any]) -> list[PointLayer]:

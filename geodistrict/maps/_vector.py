@@ -13,6 +13,7 @@ from .._errors import ParameterError, SchemaError
 from .._validate import as_boundaries as validate_boundaries
 from ..boundaries import Boundaries
 from ._common import (
+    State,
     features,
     hint_simplify,
     lonlat,
@@ -126,7 +127,7 @@ def _polygons_in_lonlat(
     shown: str,
     simplify_m: float | None,
     precision: int,
-    state: Any,
+    state: State,
     *,
     coverage: bool = False,
 ) -> tuple[Any, float]:
@@ -148,7 +149,19 @@ def _polygons_in_lonlat(
     return geoms, tol
 
 
-def add_boundaries(m, b, choropleth, *, scheme, k, label, simplify_m, precision, state):
+def add_boundaries(
+    m: Any,
+    b: Boundaries,
+    choropleth: Any,
+    *,
+    scheme: str,
+    k: int,
+    label: str | None,
+    simplify_m: float | None,
+    precision: int,
+    state: State,
+) -> None:
+    """The boundaries outlined, with their names in tooltips; filled by class with a choropleth."""
     geoms, tol = _polygons_in_lonlat(
         b, "areas of the boundaries", "boundaries", simplify_m, precision, state, coverage=True
     )
@@ -191,7 +204,10 @@ def add_boundaries(m, b, choropleth, *, scheme, k, label, simplify_m, precision,
     layer.add_to(m)
 
 
-def add_districts(m, d, *, simplify_m, precision, state):
+def add_districts(
+    m: Any, d: Boundaries, *, simplify_m: float | None, precision: int, state: State
+) -> None:
+    """Districts as dashed outlines, named in tooltips, with a legend line."""
     geoms, tol = _polygons_in_lonlat(d, "district areas", "districts", simplify_m, precision, state)
     props = [
         {"t": f"<b>{esc(n)}</b>" + (f" ({esc(i)})" if str(i) != str(n) else "")}
@@ -211,7 +227,9 @@ def add_districts(m, d, *, simplify_m, precision, state):
     )
 
 
-def add_styled(m, layer, *, simplify_m, precision, state):
+def add_styled(
+    m: Any, layer: Any, *, simplify_m: float | None, precision: int, state: State
+) -> None:
     """Polygons drawn in one style of their own, with a legend line (:class:`Styled`)."""
     b = as_boundaries(layer.boundaries, layer.label)
     geoms, tol = _polygons_in_lonlat(
@@ -228,7 +246,10 @@ def add_styled(m, layer, *, simplify_m, precision, state):
     state.legend.append(swatch_block(layer.label, [(layer.colour, "line", names)]))
 
 
-def add_outlines(m, outlines, *, simplify_m, precision, state):
+def add_outlines(
+    m: Any, outlines: Any, *, simplify_m: float | None, precision: int, state: State
+) -> None:
+    """Cluster outlines (a ClusterResult or a GeoDataFrame), with their method in the footer."""
     from ..clusters.outlines import ClusterResult
 
     if isinstance(outlines, ClusterResult):
@@ -282,7 +303,8 @@ def add_outlines(m, outlines, *, simplify_m, precision, state):
     )
 
 
-def add_hotspots(m, h, *, precision, state):
+def add_hotspots(m: Any, h: Any, *, precision: int, state: State) -> None:
+    """Significant hot-spot cells, with the test, correction and threshold in the legend."""
     meta = getattr(h, "attrs", {}).get("hotspots")
     if not meta or "significant" not in getattr(h, "columns", ()):
         raise SchemaError(
