@@ -23,6 +23,7 @@ import shapely
 from .._errors import GeodistrictError, InputFileError
 from .._paths import public_text
 from ..boundaries import Boundaries, prepare_boundaries
+from ..crs import WGS84
 from ..layers import PointLayer
 from ._upload import MAX_FEATURES, MAX_UPLOAD_BYTES, UPLOAD_SUFFIXES, esc_html, one_district
 
@@ -156,7 +157,9 @@ def data_dir_from_env() -> Path | None:
     return Path(value) if value else None
 
 
-def load_app_data(data_dir: str | Path | None = None, *, bundled: bool = True) -> AppData:
+def load_app_data(
+    data_dir: str | os.PathLike[str] | None = None, *, bundled: bool = True
+) -> AppData:
     """Load the shipped districts, the registry, the postcodes and the other layers.
 
     Parameters
@@ -274,11 +277,13 @@ _STEP: dict[str, str] = {}  # what the loader of each folder is reading now
 _FAILED: dict[str, BaseException] = {}
 
 
-def _key(data_dir: str | Path | None) -> str:
+def _key(data_dir: str | os.PathLike[str] | None) -> str:
     return str(Path(data_dir).resolve()) if data_dir is not None else ""
 
 
-def get_app_data(data_dir: str | Path | None = None, *, load: bool = True) -> AppData | None:
+def get_app_data(
+    data_dir: str | os.PathLike[str] | None = None, *, load: bool = True
+) -> AppData | None:
     """The :class:`AppData` of this process for ``data_dir`` (loaded on first use, then cached).
 
     With ``load=False`` returns ``None`` instead of loading (to tell a warm start from a cold
@@ -296,7 +301,7 @@ def get_app_data(data_dir: str | Path | None = None, *, load: bool = True) -> Ap
     return _LOADED[key]
 
 
-def load_in_background(data_dir: str | Path | None = None) -> None:
+def load_in_background(data_dir: str | os.PathLike[str] | None = None) -> None:
     """Start loading and warming the data of ``data_dir`` in a thread (once per process).
 
     The server answers meanwhile; :func:`loading_status` tells sessions what is being read.
@@ -322,14 +327,14 @@ def load_in_background(data_dir: str | Path | None = None) -> None:
 
 
 def loading_status(
-    data_dir: str | Path | None = None,
+    data_dir: str | os.PathLike[str] | None = None,
 ) -> tuple[AppData | None, str, BaseException | None]:
     """(the data when loaded, what is being read now, the error that stopped loading)."""
     key = _key(data_dir)
     return _LOADED.get(key), _STEP.get(key, "not started"), _FAILED.get(key)
 
 
-def warm(data_dir: str | Path | None = None) -> AppData:
+def warm(data_dir: str | os.PathLike[str] | None = None) -> AppData:
     """Load the data, compute the featured cards and draw a chart and a map once.
 
     Run before serving so that no visitor waits for an import or a national layer.
@@ -409,7 +414,11 @@ def place_boundaries(data: AppData, key: str) -> Boundaries | None:
         return cache[key]
     kind, _, code = key.partition(":")
     source = {"district": data.districts, "lep": data.leps, "lad": data.lads}.get(kind)
-    hit = np.flatnonzero(source.ids.astype(str) == code) if source is not None else []
+    hit = (
+        np.flatnonzero(source.ids.astype(str) == code)
+        if source is not None
+        else np.empty(0, dtype=np.intp)
+    )
     if kind == "district" and not len(hit) and code in set(data.registry["slug"]):
         cache[key] = None
         return None
@@ -775,7 +784,8 @@ def sources_table(data: AppData) -> pd.DataFrame:
 
 def parameters_in_use(data: AppData) -> pd.DataFrame:
     """The parameters the app passes to the library, and its upload limits."""
-    year = data.cache.get("lq").attrs.get("year") if "lq" in data.cache else "latest"
+    lq = data.cache.get("lq")
+    year = lq.attrs.get("year") if lq is not None else "latest"
     rows = [
         ("buffers_m", ", ".join(f"{b:g}" for b in BUFFERS_M), "buffer counts around a card"),
         ("region_buffer_m", f"{REGION_BUFFER_M:g}", "default region: the district + this"),
@@ -823,14 +833,24 @@ def map_html(
     if chosen is None:
         all_districts = True
     try:
-        from ..maps import make_map, save_map
+        from ..maps import make_map
     except ImportError:
         return _folium_html(data, chosen, basemap, all_districts), "folium"
     m = make_map(boundaries=chosen, districts=data.districts if all_districts else None,
                  basemap=basemap, simplify_m=5.0)  # fmt: skip
+    return _map_document(m, self_contained), "geodistrict.maps.make_map"
+
+
+def _map_document(m: Any, self_contained: bool) -> str:
+    """A map of :func:`geodistrict.maps.make_map` as one HTML document (:func:`save_map`).
+
+    Self-contained (Leaflet inlined, so that it draws with no network) when ``self_contained``.
+    """
+    from ..maps import save_map
+
     with tempfile.TemporaryDirectory(prefix="geodistrict-map-") as tmp:
         path = save_map(m, Path(tmp) / "map.html", self_contained=self_contained, budget_mb=None)
-        return path.read_text(encoding="utf-8"), "geodistrict.maps.make_map"
+        return path.read_text(encoding="utf-8")
 
 
 def _folium_html(data: AppData, chosen: Any, basemap: str, all_districts: bool) -> str:
@@ -865,7 +885,7 @@ def _folium_html(data: AppData, chosen: Any, basemap: str, all_districts: bool) 
 #: Shipped districts within this distance of a proposal are drawn on its map.
 NEARBY_M = 25_000.0
 #: Styles of the proposal map (proposal, baseline, the LAD and LEP it lies in).
-PROPOSAL_STYLES = {
+PROPOSAL_STYLES: dict[str, dict[str, Any]] = {
     "proposal": {"colour": "#e31a1c", "weight": 3.5, "dash": None, "fill_opacity": 0.15},
     "baseline": {"colour": "#1f78b4", "weight": 3.0, "dash": "8 5", "fill_opacity": 0.04},
     "lad": {"colour": "#4d4d4d", "weight": 1.5, "dash": None, "fill_opacity": 0.0},
@@ -912,8 +932,8 @@ def default_baseline(data: AppData, b: Boundaries) -> tuple[str, str]:
     from ..crs import transform_geoms
 
     c = shapely.centroid(shapely.union_all(one.metric))
-    pts = transform_geoms(np.array([c], dtype=object), one.metric_crs, "EPSG:4326")[0]
-    cent = transform_geoms(shapely.centroid(d.metric), d.metric_crs, "EPSG:4326")
+    pts = transform_geoms(np.array([c], dtype=object), one.metric_crs, WGS84)[0]
+    cent = transform_geoms(shapely.centroid(d.metric), d.metric_crs, WGS84)
     # great-circle distance from the proposal's centroid to each district's
     lon1, lat1 = np.radians(pts.x), np.radians(pts.y)
     lon2 = np.radians(shapely.get_x(cent))
@@ -1058,7 +1078,7 @@ def proposal_map_html(
     around it counted on squares (a density), and the universities as points; legend and
     sources footer by :func:`geodistrict.maps.make_map`.
     """
-    from ..maps import Styled, make_map, save_map
+    from ..maps import Styled, make_map
 
     one = p.boundaries
     styled = []
@@ -1092,9 +1112,7 @@ def proposal_map_html(
     m = make_map(styled=styled, districts=districts, points=points, basemap=basemap,
                  focus=one, simplify_m=5.0, max_markers=300, cluster_max=300,
                  title=f"Proposed district: {p.card.name}")  # fmt: skip
-    with tempfile.TemporaryDirectory(prefix="geodistrict-map-") as tmp:
-        path = save_map(m, Path(tmp) / "map.html", self_contained=self_contained, budget_mb=None)
-        return path.read_text(encoding="utf-8")
+    return _map_document(m, self_contained)
 
 
 def _warm_journey(data: AppData) -> None:
@@ -1297,7 +1315,7 @@ def with_draw_control(doc: str) -> str:
 def draw_start_map_html(data: AppData) -> str:
     """The map a planner draws on before any proposal: the shipped districts in the UK."""
     if "draw_start_map" not in data.cache:
-        from ..maps import make_map, save_map
+        from ..maps import make_map
 
         d = data.districts
         uk = [i for i, g in enumerate(shapely.centroid(_in_metric(d, "EPSG:4326")))
@@ -1307,9 +1325,7 @@ def draw_start_map_html(data: AppData) -> str:
         shown = gpd.GeoDataFrame(d.data.iloc[uk][["id", "name", "geometry"]])
         m = make_map(districts=shown, basemap="osm", simplify_m=5.0,
                      title="Draw a proposed district")  # fmt: skip
-        with tempfile.TemporaryDirectory(prefix="geodistrict-map-") as tmp:
-            path = save_map(m, Path(tmp) / "map.html", self_contained=True, budget_mb=None)
-            data.cache["draw_start_map"] = path.read_text(encoding="utf-8")
+        data.cache["draw_start_map"] = _map_document(m, self_contained=True)
     return data.cache["draw_start_map"]
 
 
@@ -1386,7 +1402,7 @@ def benchmark_rank(data: AppData, p: Proposed) -> pd.DataFrame:
 def _lonlat_vertices(b: Boundaries) -> np.ndarray:
     from ..crs import transform_geoms
 
-    g = transform_geoms(b.metric, b.metric_crs, "EPSG:4326")
+    g = transform_geoms(b.metric, b.metric_crs, WGS84)
     return shapely.get_coordinates(g)
 
 

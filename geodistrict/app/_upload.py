@@ -576,9 +576,6 @@ def parse_upload(
     >>> list(b.ids), list(b.names), b.metric_crs.to_epsg()
     (['core'], ['Core'], 27700)
     """
-    import pyogrio
-
-    from ..crs import check_coordinates
     from ..io.vector import read_vector
 
     name = _display_name(filename)
@@ -593,38 +590,69 @@ def parse_upload(
                 notes.append("GeoJSON without a crs member: longitude/latitude (RFC 7946)")
             path = tmp / "upload.geojson"
             path.write_bytes(bytes(data))
-        elif kind == "sqlite":
-            path = tmp / "upload.gpkg"
-            path.write_bytes(bytes(data))
-            try:
-                layers = pyogrio.list_layers(str(path))
-            except Exception:  # noqa: BLE001 - GDAL's error types vary
-                raise UploadError(f"{name}: not a readable GeoPackage; export it again.") from None
-            spatial = [str(r[0]) for r in layers if r[1] is not None]
-            if len(spatial) != 1:
-                shown = ", ".join(spatial) or "none"
-                raise UploadError(
-                    f"{name}: a GeoPackage with {len(spatial)} layers with geometry ({shown}); "
-                    "save the proposed district alone in its own GeoPackage."
-                )
         else:
-            path = _extract_shapefile(data, name, tmp, max_bytes, max_vertices, max_features)
-        if kind != "json":
-            try:
-                n = int(pyogrio.read_info(str(path))["features"])
-            except Exception:  # noqa: BLE001 - GDAL's error types vary
-                raise UploadError(
-                    f"{name}: GDAL cannot read it as a vector layer; export the district again."
-                ) from None
-            if n > max_features:
-                raise UploadError(
-                    f"{name}: {n:,} features, more than the {max_features:,} an upload may hold; "
-                    "upload only the proposed district."
-                )
+            if kind == "sqlite":
+                path = _write_geopackage(data, name, tmp)
+            else:
+                path = _extract_shapefile(data, name, tmp, max_bytes, max_vertices, max_features)
+            _check_feature_count(path, name, max_features)
         gdf = read_vector(path, what=name)
     if len(gdf) > max_features:
         raise UploadError(f"{name}: {len(gdf):,} features, over the {max_features:,} limit.")
     _check_size(gdf, name, max_vertices, max_parts)
+    ids, names = _ids_and_names(gdf, name)
+    _check_polygons(gdf, names, name)
+    _check_upload_coordinates(gdf, name)
+    import geopandas as gpd
+
+    clean = gpd.GeoDataFrame({"id": ids, "name": names}, geometry=gdf.geometry.values, crs=gdf.crs)
+    if gdf.crs.to_epsg() != 4326:
+        notes.append(f"declared CRS {gdf.crs.to_string()}")
+    return _prepare_upload(clean, name, notes)
+
+
+def _write_geopackage(data: bytes, name: str, tmp: Path) -> Path:
+    """The uploaded GeoPackage written to ``tmp``; refused unless it has one spatial layer."""
+    import pyogrio
+
+    path = tmp / "upload.gpkg"
+    path.write_bytes(bytes(data))
+    try:
+        layers = pyogrio.list_layers(str(path))
+    except Exception:  # noqa: BLE001 - GDAL's error types vary
+        raise UploadError(f"{name}: not a readable GeoPackage; export it again.") from None
+    spatial = [str(r[0]) for r in layers if r[1] is not None]
+    if len(spatial) != 1:
+        shown = ", ".join(spatial) or "none"
+        raise UploadError(
+            f"{name}: a GeoPackage with {len(spatial)} layers with geometry ({shown}); "
+            "save the proposed district alone in its own GeoPackage."
+        )
+    return path
+
+
+def _check_feature_count(path: Path, name: str, max_features: int) -> None:
+    """Refuse a file GDAL cannot read, or one of more than ``max_features``, before reading it."""
+    import pyogrio
+
+    try:
+        n = int(pyogrio.read_info(str(path))["features"])
+    except Exception:  # noqa: BLE001 - GDAL's error types vary
+        raise UploadError(
+            f"{name}: GDAL cannot read it as a vector layer; export the district again."
+        ) from None
+    if n > max_features:
+        raise UploadError(
+            f"{name}: {n:,} features, more than the {max_features:,} an upload may hold; "
+            "upload only the proposed district."
+        )
+
+
+def _ids_and_names(gdf: Any, name: str) -> tuple[list[str], list[str]]:
+    """Ids from the file's stem and names from its name field (else the stem).
+
+    Several features get ids ``stem-1``, ``stem-2`` ...; names they share are numbered.
+    """
     stem = re.sub(r"[^\w-]+", "_", PurePosixPath(name).stem).strip("_").lower() or "proposed"
     cols = [c for c in gdf.columns if c != gdf.geometry.name]
     _, name_field = detect_id_name(cols)
@@ -636,7 +664,13 @@ def parse_upload(
     if len(gdf) > 1 and len(set(names)) < len(names):
         names = [f"{n} #{k + 1}" for k, n in enumerate(names)]
     ids = [stem] if len(gdf) == 1 else [f"{stem}-{k + 1}" for k in range(len(gdf))]
-    _check_polygons(gdf, names, name)
+    return ids, names
+
+
+def _check_upload_coordinates(gdf: Any, name: str) -> None:
+    """Refuse coordinates that contradict the file's CRS (e.g. metres labelled degrees)."""
+    from ..crs import check_coordinates
+
     b = gdf.geometry.bounds.to_numpy()
     check_coordinates(
         np.concatenate([b[:, 0], b[:, 2]]),
@@ -646,11 +680,10 @@ def parse_upload(
         relabel="re-export it in longitude/latitude (EPSG:4326, as GeoJSON requires) or as a "
         "GeoPackage declaring {crs}",
     )
-    import geopandas as gpd
 
-    clean = gpd.GeoDataFrame({"id": ids, "name": names}, geometry=gdf.geometry.values, crs=gdf.crs)
-    if gdf.crs.to_epsg() != 4326:
-        notes.append(f"declared CRS {gdf.crs.to_string()}")
+
+def _prepare_upload(clean: Any, name: str, notes: list[str]) -> Boundaries:
+    """The upload as Boundaries; a polygon repaired once reprojected is said in its notes."""
     info = LayerInfo(name="proposed", source=name, kind="polygons", licence="uploaded by the user",
                      notes=tuple(notes))  # fmt: skip
     with warnings.catch_warnings(record=True) as caught:

@@ -25,18 +25,22 @@ import logging
 import os
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import panel as pn
 import param
 from bokeh.models.widgets.tables import NumberFormatter
 from panel.custom import JSComponent
 
-from .. import GeodistrictError, __version__
 from .. import app as ga
+from .._errors import GeodistrictError
 from .._paths import public_text
+from .._version import __version__
 from ..io.write import csv_safe
 from ._work import off_loop
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 TITLE = "geodistrict — innovation districts"
 log = logging.getLogger("geodistrict.app")
@@ -160,7 +164,7 @@ class GeodistrictApp:
         self.options = ga.place_options(data)
         self.labels = {v: k for k, v in self.options.items()}
         self.proposed: ga.Proposed | None = None
-        self.table = None
+        self.table: pd.DataFrame | None = None
         self._map_stale = True
         self._busy = False
         self._gen = {"compare": 0, "map": 0, "proposed": 0}  # a newer request wins
@@ -195,7 +199,8 @@ class GeodistrictApp:
     def _open(self, index: int) -> None:
         builder = self._lazy.pop(index, None)
         if builder is not None and self.tabs is not None:
-            self.tabs[index].objects = [builder()]
+            tab: Any = self.tabs[index]
+            tab.objects = [builder()]
 
     # ---------------------------------------------------------------- compare
     def _compare_view(self) -> pn.viewable.Viewable:
@@ -308,9 +313,10 @@ class GeodistrictApp:
         return None
 
     def _show_compare(self, keys: list[str], result: tuple[Any, bytes | None, str]) -> None:
-        self.table, png, why = result
+        table, png, why = result
+        self.table = table
         self.compare_msg.objects = []
-        view = ga.table_view(self.table)
+        view = ga.table_view(table)
         self.compare_table.param.update(
             value=view, formatters={c: _NUM for c in view.columns if c != "name"}
         )
@@ -727,7 +733,7 @@ class GeodistrictApp:
             out["map_error"] = str(exc)
         return out
 
-    async def _update_journey(self, p: Any, gen: int | None = None) -> None:
+    async def _update_journey(self, p: ga.Proposed, gen: int | None = None) -> None:
         """Fill the map, reference, sectors and ranking once the card and diff are shown."""
         shown = list(self.prop_msg.objects)
         self.prop_msg.objects = [*shown, _working("Mapping the district, estimating its sectors …")]
@@ -901,7 +907,8 @@ def create_app(data_dir: str | os.PathLike[str] | None = None) -> pn.template.Ba
         main_max_width="1400px",
     )  # fmt: skip
     holder = pn.Column(sizing_mode="stretch_width")
-    template.main.append(holder)
+    main: Any = template.main
+    main.append(holder)
     data = ga.get_app_data(data_dir, load=False)
     if data is not None:
         holder.objects = [GeodistrictApp(data).tabs]

@@ -105,12 +105,11 @@ def run(args: argparse.Namespace) -> int:
             "geodistrict app needs panel: pip install 'geodistrict[app]'."
         ) from exc
     from .. import app as ga
-    from ..app import _work
 
     if args.workers is not None:
         if not 1 <= args.workers <= 32:
             raise ParameterError(f"--workers {args.workers}: give 1 to 32 threads, e.g. 4.")
-        _work.resize(args.workers)
+        ga.resize_pool(args.workers)
     data_dir = args.data if args.data is not None else ga.data_dir_from_env()
     if data_dir is not None and not Path(data_dir).is_dir():
         from .._errors import InputFileError
@@ -136,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
         report()
     else:
         ga.load_in_background(data_dir)
-        _work.run_in_background(report, name="geodistrict-load-report")
+        ga.run_in_background(report, name="geodistrict-load-report")
     origins = sorted({f"{args.address}:{args.port}", f"localhost:{args.port}",
                       f"127.0.0.1:{args.port}"})  # fmt: skip
     server = pn.serve(

@@ -21,11 +21,33 @@ from .._errors import (
     ParameterError,
     SchemaError,
 )
+from .._validate import as_boundaries as validate_boundaries
 from ..boundaries import Boundaries, prepare_boundaries
 from ..crs import transform_xy
-from ..io.read import read_boundaries
 from ..join.points import join_points
 from ..layers import PointLayer
+
+__all__ = [
+    "KNOWLEDGE_INTENSIVE_DIVISIONS",
+    "BUFFER_EXACT_VERTICES",
+    "Card",
+    "Indicator",
+    "buffer_m",
+    "distance_tag",
+    "district_and_slug",
+    "is_knowledge_intensive",
+    "knowledge_intensive_share",
+    "named_layers",
+    "point_indicators",
+    "region_polygon",
+    "registry_indicators",
+    "ring_boundaries",
+    "safe_label",
+    "safe_ratio",
+    "sector_column",
+    "single_polygon",
+    "zone_indicators",
+]
 
 #: SIC 2007 divisions counted as knowledge-intensive: 21 (pharmaceuticals) and 26 (computer,
 #: electronic and optical products), Eurostat's high-tech manufacturing; 58–63 (information and
@@ -235,14 +257,15 @@ def knowledge_intensive_share(
 # helpers
 
 
-def _ratio(num: float, den: float) -> float | None:
+def safe_ratio(num: float | None, den: float | None) -> float | None:
     """Return num / den, or None when den is 0 or either is not finite."""
     if den is None or num is None or not (math.isfinite(num) and math.isfinite(den)) or den == 0:
         return None
     return float(num) / float(den)
 
 
-def _safe(cat: object) -> str:
+def safe_label(cat: object) -> str:
+    """A category as a column-name fragment: whitespace to ``_``, ``missing`` when blank."""
     return re.sub(r"\s+", "_", str(cat).strip()) or "missing"
 
 
@@ -262,18 +285,20 @@ def _ranges(values: Sequence[int]) -> str:
     return ", ".join(f"{r[0]}–{r[-1]}" if len(r) > 2 else ", ".join(map(str, r)) for r in runs)
 
 
-def _tag(metres: float) -> str:
+def distance_tag(metres: float) -> str:
+    """A distance as a column-name tag: ``800`` → ``800m``."""
     return f"{metres:g}m"
 
 
-def _citation(row: Mapping[str, Any]) -> str:
+def _citation(row: pd.Series) -> str:
     parts = [str(row[k]) for k in ("publisher", "title") if pd.notna(row.get(k))]
     text = ", ".join(parts) or "benchmark registry"
     yr = row.get("source_year")
     return f"{text} ({int(yr)})" if pd.notna(yr) else text
 
 
-def _single(b: Boundaries, what: str) -> tuple[Any, CRS]:
+def single_polygon(b: Boundaries, what: str) -> tuple[Any, CRS]:
+    """The one polygon of ``b`` and its metric CRS; refused when ``b`` holds several or none."""
     if len(b) != 1:
         raise ParameterError(
             f"{what}: {b.info.source} holds {len(b)} polygons ({', '.join(map(str, b.ids[:5]))}"
@@ -286,20 +311,22 @@ def _single(b: Boundaries, what: str) -> tuple[Any, CRS]:
     return poly, b.metric_crs
 
 
-def _resolve(district: Boundaries | str | Path, what: str) -> tuple[Boundaries | None, str]:
+def district_and_slug(
+    district: Boundaries | str | Path, what: str
+) -> tuple[Boundaries | None, str]:
     """(polygon or None for a registry-only slug, the id used to look up the registry)."""
     from ..io.datasets import is_name
     from .registry import district_boundaries, district_slugs, load_registry
 
-    if isinstance(district, Boundaries):
-        b = district
+    if not isinstance(district, str | Path):
+        b = validate_boundaries(district, what, paths=False)
     else:
         s = str(district)
         shipped = district_slugs()
         if s in shipped:
             b = district_boundaries([s])
         elif Path(s).exists() or is_name(s):
-            b = read_boundaries(s)
+            b = validate_boundaries(s, what)
         else:
             published = list(dict.fromkeys(load_registry()["slug"]))
             if s in published:
@@ -309,11 +336,12 @@ def _resolve(district: Boundaries | str | Path, what: str) -> tuple[Boundaries |
                 f"benchmark registry ({', '.join(published)}) nor an existing file; give one of "
                 "those slugs or the path of a polygon file."
             )
-    _single(b, what)
+    single_polygon(b, what)
     return b, str(b.ids[0])
 
 
-def _rings(polys: list[Any], labels: list[str], crs: CRS) -> Boundaries:
+def ring_boundaries(polys: list[Any], labels: list[str], crs: CRS) -> Boundaries:
+    """Polygons (district, rings, region) as Boundaries in the district's metric CRS."""
     gdf = gpd.GeoDataFrame({"id": labels}, geometry=polys, crs=crs)
     return prepare_boundaries(gdf, metric_crs=crs, source="district and its surroundings")
 
@@ -336,7 +364,8 @@ def buffer_m(poly: Any, distance_m: float) -> Any:
     return shapely.buffer(poly, distance_m, quad_segs=64)
 
 
-def _region_polygon(region: Any, poly: Any, crs: CRS, region_buffer_m: float) -> tuple[Any, str]:
+def region_polygon(region: Any, poly: Any, crs: CRS, region_buffer_m: float) -> tuple[Any, str]:
+    """The surroundings of a district and how they were made, in words."""
     if region is None:
         return buffer_m(poly, region_buffer_m), (f"the district buffered by {region_buffer_m:g} m")
     if isinstance(region, Boundaries):
@@ -355,7 +384,8 @@ def _region_polygon(region: Any, poly: Any, crs: CRS, region_buffer_m: float) ->
     )
 
 
-def _sector_column(by_sector: str | Mapping[str, str] | None, name: str, layer: PointLayer):
+def sector_column(by_sector: str | Mapping[str, str] | None, name: str, layer: PointLayer):
+    """The column of ``layer`` that holds its sectors for the card (or ``None``)."""
     if by_sector is None:
         return None
     if isinstance(by_sector, str):
@@ -383,7 +413,7 @@ def _divisions(layer: PointLayer) -> pd.Series | None:
 # the card
 
 
-def _point_indicators(
+def point_indicators(
     name: str,
     layer: PointLayer,
     rings: Boundaries,
@@ -392,6 +422,7 @@ def _point_indicators(
     sector_col: str | None,
     knowledge_intensive: Sequence[int],
 ) -> tuple[list[Indicator], list[str]]:
+    """Counts and densities of a point layer in the district, its rings and its region."""
     j = join_points(layer, rings)
     counts = j.counts()
     areas = rings.area_km2
@@ -406,11 +437,11 @@ def _point_indicators(
     add(f"{name}_per_km2", d0, f"{name}/km2", f"{name}_count / {areas[0]:.4f} km²")
     for k, b in enumerate(buffers_m, start=1):
         note = f"within {b:g} m of the district, the district included ({areas[k]:.4f} km²)"
-        add(f"{name}_count_{_tag(b)}", int(counts[k]), name, note)
-        add(f"{name}_per_km2_{_tag(b)}", float(counts[k] / areas[k]), f"{name}/km2", note)
+        add(f"{name}_count_{distance_tag(b)}", int(counts[k]), name, note)
+        add(f"{name}_per_km2_{distance_tag(b)}", float(counts[k] / areas[k]), f"{name}/km2", note)
     add(f"{name}_region_count", nr, name, f"in {region_label} ({areas[-1]:.2f} km²)")
     add(f"{name}_region_per_km2", dr, f"{name}/km2", f"in {region_label}")
-    ratio = _ratio(d0, dr)
+    ratio = safe_ratio(d0, dr)
     add(
         f"{name}_density_ratio",
         ratio,
@@ -453,10 +484,10 @@ def _sector_indicators(name: str, table: pd.DataFrame, col: str) -> list[Indicat
     )
     out = []
     for c in cats:
-        s = _safe(c)
+        s = safe_label(c)
         out.append(Indicator(f"{name}_count__{s}", int(d[c]), name, "computed",
                              note=f"{col} = {c}, inside the district"))  # fmt: skip
-        share = _ratio(d[c], d.sum())
+        share = safe_ratio(d[c], d.sum())
         why = note_share if share is not None else f"undefined: no {name}"
         out.append(Indicator(f"{name}_share__{s}", share, "share", "computed", note=why))
         v = lq[c]
@@ -487,12 +518,13 @@ def _ki_indicators(
         Indicator(f"{name}_region_knowledge_intensive_share", sr, "share", "computed",
                   note=f"of {len(fr)} in {region_label}" if sr is not None
                   else f"undefined: no record with a known division in {region_label}"),
-        Indicator(f"{name}_knowledge_intensive_lq", _ratio(sd, sr) if sd is not None else None,
+        Indicator(f"{name}_knowledge_intensive_lq", safe_ratio(sd, sr) if sd is not None else None,
                   "lq", "computed", note="district share ÷ regional share"),
     ]  # fmt: skip
 
 
-def _zone_indicators(name: str, zones: Boundaries, values: pd.Series, b: Boundaries, area: float):
+def zone_indicators(name: str, zones: Boundaries, values: pd.Series, b: Boundaries, area: float):
+    """A zone layer's values interpolated onto the district, and their density."""
     from ..zones.interpolate import interpolate
 
     r = interpolate(zones, pd.Series(values, name=name), b)
@@ -513,10 +545,83 @@ def _zone_indicators(name: str, zones: Boundaries, values: pd.Series, b: Boundar
     return out
 
 
-def _registry_indicators(
+def _published_area(figs: pd.DataFrame) -> tuple[float | None, str | None]:
+    """The latest published area of a district in km², and its citation (or ``None``)."""
+    areas = figs[(figs["indicator"] == "area") & figs["unit"].isin(list(_AREA_KM2))]
+    if not len(areas):
+        return None, None
+    top = areas.iloc[0]
+    return float(top["value"]) * _AREA_KM2[str(top["unit"])], _citation(top)
+
+
+def _denominator(
+    pub_km2: float | None, pub_src: str | None, polygon_km2: float | None, crs: str | None
+) -> tuple[float | None, str]:
+    """The area published figures are divided by (km²), and how it is said in notes."""
+    if pub_km2 is not None:
+        return pub_km2, f"the published area {pub_km2 * 100:,.2f} ha ({pub_src})"
+    if polygon_km2 is not None:
+        return polygon_km2, f"the polygon's area {polygon_km2 * 100:,.2f} ha measured in {crs}"
+    return None, ""
+
+
+def _unique_name(base: str, year: int | None, seen: set[str]) -> str:
+    """``published_<indicator>``, with its year (and underscores) when that name is taken."""
+    name = base if base not in seen else f"{base}_{year}"
+    while name in seen:
+        name += "_"
+    seen.add(name)
+    return name
+
+
+def _figure_note(row: pd.Series, kind: str) -> str:
+    """The registry's note and boundary of a figure; a flow says it is never divided by area."""
+    note = "; ".join(
+        str(x) for x in (row["note"], f"boundary: {row['boundary']}") if pd.notna(x) and x
+    )
+    if kind == "flow":
+        note = (note + "; " if note else "") + "a flow over a period: never divided by area"
+    return note
+
+
+def _derived(
+    name: str, value: float, unit: str, src: str, year: int | None, den: float | None, how: str
+) -> Indicator:
+    """A published stock divided by the district's area (a floor-area ratio for m²)."""
+    if unit == "m2":
+        dname, dunit = f"{name}_floor_area_ratio", "m2/m2"
+        dval = safe_ratio(value, den * 1e6) if den else None
+    else:
+        dname, dunit = f"{name}_per_km2", f"{unit}/km2"
+        dval = safe_ratio(value, den) if den else None
+    dnote = (
+        f"{_num(value)} {unit} ({year}) ÷ {how}"
+        if den
+        else "undefined: the registry states no area and there is no polygon"
+    )
+    return Indicator(dname, dval, dunit, src, year, "derived", dnote)
+
+
+def _jobs_per_firm(latest: Mapping[tuple[str, int], tuple[float, str]]) -> list[Indicator]:
+    """Published jobs ÷ published firms of the latest year that has both (or nothing)."""
+    common = sorted({y for i, y in latest if i == "firms"} & {y for i, y in latest if i == "jobs"})
+    if not common:
+        return []
+    y = common[-1]
+    (jobs, jsrc), (firms, fsrc) = latest[("jobs", y)], latest[("firms", y)]
+    return [Indicator("published_jobs_per_firm", safe_ratio(jobs, firms), "jobs/firm",
+                      jsrc if jsrc == fsrc else f"{jsrc}; {fsrc}", y or None, "derived",
+                      f"published jobs ÷ published firms ({y})")]  # fmt: skip
+
+
+def registry_indicators(
     slug: str, polygon_km2: float | None, crs: str | None
 ) -> tuple[list[Indicator], list[str], float | None, str | None]:
-    """Published figures, derived densities, warnings, published area (km²) and its source."""
+    """Published figures, derived densities, warnings, published area (km²) and its source.
+
+    Stocks (not areas) are divided by the published area when the registry states one, else by
+    the polygon's; flows never are. A warning says when the two areas differ by over 10 %.
+    """
     from .registry import registry_figures
 
     figs = registry_figures(slug)
@@ -524,58 +629,23 @@ def _registry_indicators(
         return [], [], None, None
     figs = figs.assign(_y=pd.to_numeric(figs["year"], errors="coerce").fillna(-1))
     figs = figs.sort_values(["indicator", "_y"], ascending=[True, False], kind="stable")
-    areas = figs[(figs["indicator"] == "area") & figs["unit"].isin(list(_AREA_KM2))]
-    pub_km2 = pub_src = None
-    if len(areas):
-        top = areas.iloc[0]
-        pub_km2 = float(top["value"]) * _AREA_KM2[str(top["unit"])]
-        pub_src = _citation(top)
-    if pub_km2 is not None:
-        den, how = pub_km2, f"the published area {pub_km2 * 100:,.2f} ha ({pub_src})"
-    elif polygon_km2 is not None:
-        den, how = polygon_km2, f"the polygon's area {polygon_km2 * 100:,.2f} ha measured in {crs}"
-    else:
-        den, how = None, ""
+    pub_km2, pub_src = _published_area(figs)
+    den, how = _denominator(pub_km2, pub_src, polygon_km2, crs)
     out: list[Indicator] = []
     seen: set[str] = set()
     latest: dict[tuple[str, int], tuple[float, str]] = {}
     for _, row in figs.iterrows():
         ind, unit, kind = str(row["indicator"]), str(row["unit"]), str(row["kind"])
         year = int(row["_y"]) if row["_y"] >= 0 else None
-        base = f"published_{ind}" if f"published_{ind}" not in seen else f"published_{ind}_{year}"
-        while base in seen:
-            base += "_"
-        seen.add(base)
+        name = _unique_name(f"published_{ind}", year, seen)
         src, value = _citation(row), float(row["value"])
-        note = "; ".join(
-            str(x) for x in (row["note"], f"boundary: {row['boundary']}") if pd.notna(x) and x
-        )
-        if kind == "flow":
-            note = (note + "; " if note else "") + "a flow over a period: never divided by area"
-        out.append(Indicator(base, value, unit, src, year, "flow" if kind == "flow" else "stock",
-                             note))  # fmt: skip
+        out.append(Indicator(name, value, unit, src, year, "flow" if kind == "flow" else "stock",
+                             _figure_note(row, kind)))  # fmt: skip
         if kind != "stock" or ind == "area" or unit in ("ha", "km2"):
             continue
         latest.setdefault((ind, year or 0), (value, src))
-        if unit == "m2":
-            dname, dunit = f"{base}_floor_area_ratio", "m2/m2"
-            dval = _ratio(value, den * 1e6) if den else None
-        else:
-            dname, dunit = f"{base}_per_km2", f"{unit}/km2"
-            dval = _ratio(value, den) if den else None
-        dnote = (
-            f"{_num(value)} {unit} ({year}) ÷ {how}"
-            if den
-            else "undefined: the registry states no area and there is no polygon"
-        )
-        out.append(Indicator(dname, dval, dunit, src, year, "derived", dnote))
-    common = sorted({y for i, y in latest if i == "firms"} & {y for i, y in latest if i == "jobs"})
-    if common:
-        y = common[-1]
-        (jobs, jsrc), (firms, fsrc) = latest[("jobs", y)], latest[("firms", y)]
-        out.append(Indicator("published_jobs_per_firm", _ratio(jobs, firms), "jobs/firm",
-                             jsrc if jsrc == fsrc else f"{jsrc}; {fsrc}", y or None, "derived",
-                             f"published jobs ÷ published firms ({y})"))  # fmt: skip
+        out.append(_derived(name, value, unit, src, year, den, how))
+    out += _jobs_per_firm(latest)
     warnings = []
     if pub_km2 is not None and polygon_km2 is not None:
         gap = polygon_km2 / pub_km2 - 1
@@ -588,7 +658,8 @@ def _registry_indicators(
     return out, warnings, pub_km2, pub_src
 
 
-def _named_layers(layers: Any) -> dict[str, Any]:
+def named_layers(layers: Any) -> dict[str, Any]:
+    """Layers by name: a mapping as given, a sequence of PointLayers by their names."""
     if isinstance(layers, Mapping):
         return dict(layers)
     out: dict[str, Any] = {}

@@ -18,18 +18,18 @@ from ._common import (
     KNOWLEDGE_INTENSIVE_DIVISIONS,
     Card,
     Indicator,
-    _named_layers,
-    _point_indicators,
-    _ratio,
-    _region_polygon,
-    _registry_indicators,
-    _resolve,
-    _rings,
-    _sector_column,
-    _single,
-    _tag,
-    _zone_indicators,
     buffer_m,
+    distance_tag,
+    district_and_slug,
+    named_layers,
+    point_indicators,
+    region_polygon,
+    registry_indicators,
+    ring_boundaries,
+    safe_ratio,
+    sector_column,
+    single_polygon,
+    zone_indicators,
 )
 
 __all__ = ["district_card"]
@@ -103,8 +103,8 @@ def district_card(
             f"buffers_m={list(buffers_m)} / region_buffer_m={region_buffer_m}: distances must "
             "be positive metres, e.g. buffers_m=(800, 1600)."
         )
-    named = _named_layers(layers)
-    b, slug = _resolve(district, "district_card")
+    named = named_layers(layers)
+    b, slug = district_and_slug(district, "district_card")
     params: dict[str, Any] = {
         "buffers_m": buffers,
         "by_sector": by_sector if isinstance(by_sector, str | None) else dict(by_sector),
@@ -120,7 +120,7 @@ def district_card(
                 f"{slug} has published figures but no shipped polygon to count layers in; pass "
                 "a polygon file of the district instead of the slug."
             )
-        reg, w, pub_km2, pub_src = _registry_indicators(slug, None, None)
+        reg, w, pub_km2, pub_src = registry_indicators(slug, None, None)
         warnings.append(f"{slug}: no shipped polygon; the card holds the published figures only.")
         return Card(
             id=slug,
@@ -133,25 +133,25 @@ def district_card(
             area_source=pub_src or "unknown",
             parameters=params,
         )
-    poly, crs = _single(b, "district_card")
+    poly, crs = single_polygon(b, "district_card")
     area_km2 = float(shapely.area(poly)) / 1e6
     crs_text = crs.to_string()
-    reg_poly, region_label = _region_polygon(region, poly, crs, region_buffer_m)
+    reg_poly, region_label = region_polygon(region, poly, crs, region_buffer_m)
     params["region"] = region_label
-    rings = _rings(
+    rings = ring_boundaries(
         [poly, *(buffer_m(poly, d) for d in buffers), reg_poly],
-        ["district", *(_tag(d) for d in buffers), "region"],
+        ["district", *(distance_tag(d) for d in buffers), "region"],
         crs,
     )
     for name, lay in named.items():
         if isinstance(lay, PointLayer):
             params["layers"][name] = lay.info.source
-            col = _sector_column(by_sector, name, lay)
-            got, w = _point_indicators(name, lay, rings, buffers, region_label, col,
+            col = sector_column(by_sector, name, lay)
+            got, w = point_indicators(name, lay, rings, buffers, region_label, col,
                                        knowledge_intensive)  # fmt: skip
         elif isinstance(lay, tuple) and len(lay) == 2 and isinstance(lay[0], Boundaries):
             params["layers"][name] = lay[0].info.source
-            got, w = _zone_indicators(name, lay[0], lay[1], b, area_km2), []
+            got, w = zone_indicators(name, lay[0], lay[1], b, area_km2), []
         else:
             raise ParameterError(
                 f"layer {name!r} is a {type(lay).__name__}; pass a PointLayer or a "
@@ -162,11 +162,11 @@ def district_card(
     have = {i.name: i for i in indicators}
     if "jobs" in have and "firms_count" in have:
         n = have["firms_count"].value
-        indicators.append(Indicator("jobs_per_firm", _ratio(have["jobs"].value, n), "jobs/firm",
+        indicators.append(Indicator("jobs_per_firm", safe_ratio(have["jobs"].value, n), "jobs/firm",
                                     "computed", note="jobs ÷ firms_count" if n
                                     else "undefined: no firms in the district"))  # fmt: skip
     if registry:
-        reg, w, _, _ = _registry_indicators(slug, area_km2, crs_text)
+        reg, w, _, _ = registry_indicators(slug, area_km2, crs_text)
         indicators += reg
         warnings += w
     return Card(

@@ -63,7 +63,9 @@ def compare_cards(cards: Sequence[Card], *, baseline: Card | str | None = None) 
     """
     if not cards:
         raise ParameterError("compare_cards needs at least one card.")
-    rows, sources, units = [], {}, {}
+    rows: list[dict[str, Any]] = []
+    sources: dict[str, list[str]] = {}
+    units: dict[str, str] = {}
     for c in cards:
         row: dict[str, Any] = {"id": c.id, "name": c.name, "area_km2": c.area_km2,
                                "area_ha": c.area_ha}  # fmt: skip
@@ -86,7 +88,7 @@ def compare_cards(cards: Sequence[Card], *, baseline: Card | str | None = None) 
     cols = list(table.columns)
     for col in [c for c in cols if "_per_km2" in c]:
         twin = col.replace("_per_km2", "_per_ha")
-        table.insert(table.columns.get_loc(col) + 1, twin, table[col] / 100.0)
+        table.insert(list(table.columns).index(col) + 1, twin, table[col] / 100.0)
         sources[twin] = sources.get(col, [])
         units[twin] = units.get(col, "").replace("/km2", "/ha")
     dens = [c for c in table.columns if c.endswith("_per_km2") and "_region_" not in c]

@@ -20,11 +20,11 @@ from ..boundaries import Boundaries
 from ..join.points import join_points
 from ..layers import PointLayer
 from ._common import (
-    _named_layers,
-    _resolve,
-    _rings,
-    _safe,
-    _sector_column,
+    district_and_slug,
+    named_layers,
+    ring_boundaries,
+    safe_label,
+    sector_column,
 )
 
 __all__ = ["DistrictDiff", "diff_districts"]
@@ -116,15 +116,17 @@ class DistrictDiff:
         ``change``, ``change_pct``.
         """
         b, p = self.baseline["area_ha"], self.proposed["area_ha"]
-        rows = [("area_ha", "ha", b, p, self.area_added_ha, self.area_removed_ha)]
+        rows: list[tuple[Any, ...]] = [
+            ("area_ha", "ha", b, p, self.area_added_ha, self.area_removed_ha)
+        ]
         for name, r in self.layers.iterrows():
             rows.append((f"{name}_count", str(name), r["baseline_count"], r["proposed_count"],
                          r["added_count"], r["removed_count"]))  # fmt: skip
             rows.append((f"{name}_per_km2", f"{name}/km2", r["baseline_per_km2"],
                          r["proposed_per_km2"], np.nan, np.nan))  # fmt: skip
-        for r in self.sectors.itertuples():
-            rows.append((f"{r.layer}_count__{_safe(r.sector)}", str(r.layer), r.baseline_count,
-                         r.proposed_count, r.added_count, r.removed_count))  # fmt: skip
+        for s in self.sectors.itertuples():
+            rows.append((f"{s.layer}_count__{safe_label(s.sector)}", str(s.layer), s.baseline_count,
+                         s.proposed_count, s.added_count, s.removed_count))  # fmt: skip
         f = pd.DataFrame(rows, columns=["measure", "unit", "baseline", "proposed", "added",
                                         "removed"])  # fmt: skip
         f["change"] = f["proposed"].astype(float) - f["baseline"].astype(float)
@@ -168,11 +170,11 @@ def diff_districts(
     >>> d.area_added_ha, d.area_removed_ha, d.area_common_ha
     (100.0, 0.0, 100.0)
     """
-    named = _named_layers(layers)
+    named = named_layers(layers)
     geoms, info = [], []
     crs: CRS | None = None
     for what, spec in (("proposed", proposed), ("baseline", baseline)):
-        b, _ = _resolve(spec, f"diff_districts {what}")
+        b, _ = district_and_slug(spec, f"diff_districts {what}")
         if b is None:
             raise ParameterError(
                 f"diff_districts {what}: {spec} has published figures but no polygon; pass a "
@@ -195,7 +197,7 @@ def diff_districts(
     warnings = []
     if common == 0:
         warnings.append("the proposed and baseline polygons share no area; check both.")
-    rings = _rings([p, q], ["proposed", "baseline"], crs)
+    rings = ring_boundaries([p, q], ["proposed", "baseline"], crs)
     area_km2 = rings.area_km2
     rows, sector_rows = {}, []
     for name, lay in named.items():
@@ -220,7 +222,7 @@ def diff_districts(
         }
         if inp.sum() + inb.sum() == 0:
             warnings.append(f"{name}: no points in either polygon.")
-        col = _sector_column(by_sector, name, lay)
+        col = sector_column(by_sector, name, lay)
         if col is not None:
             cat = j.layer.attributes[col].astype("string").str.strip().fillna("missing")
             cat = cat.mask(cat == "", "missing").to_numpy(dtype=object)

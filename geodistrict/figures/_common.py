@@ -18,15 +18,19 @@ import shapely
 from pyproj import CRS
 
 from .._errors import (
+    ArgumentTypeError,
     CRSError,
-    EmptyLayerError,
     InputFileError,
     MissingDependencyError,
     ParameterError,
     SchemaError,
 )
+from .._validate import as_boundaries as validate_boundaries
+from .._validate import as_point_layer
 from .._version import __version__
-from ..boundaries import Boundaries, prepare_boundaries
+from ..boundaries import Boundaries
+from ..classify import SCHEMES
+from ..classify import classify as classify_values
 from ..layers import PointLayer
 
 if TYPE_CHECKING:
@@ -34,36 +38,62 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 
+__all__ = [
+    "EDGE",
+    "FORMATS",
+    "HOT",
+    "POINT_COLOURS",
+    "QUADRANTS",
+    "ROUND_STEPS",
+    "SCHEMES",
+    "Classes",
+    "as_boundaries",
+    "as_layer",
+    "check_path",
+    "choropleth_values",
+    "classify",
+    "crs_label",
+    "draw_geoms",
+    "draw_north_arrow",
+    "draw_scale_bar",
+    "fill_box",
+    "format_length",
+    "frame_in",
+    "grid_north",
+    "import_matplotlib",
+    "in_crs",
+    "map_crs",
+    "metres_per_pixel",
+    "nice_length",
+    "sidecar_path",
+    "source_lines",
+    "units_label",
+    "wrap_footer",
+    "write_figure",
+]
+
 #: File formats of :func:`static_map` and :func:`compare_panels`, by extension.
 FORMATS = (".png", ".svg", ".pdf")
 
-#: Classification schemes: name -> (mapclassify class, whether it takes ``k``).
-SCHEMES: dict[str, tuple[str, bool]] = {
-    "quantiles": ("Quantiles", True),
-    "equal_interval": ("EqualInterval", True),
-    "fisher_jenks": ("FisherJenks", True),
-    "natural_breaks": ("FisherJenks", True),  # the name used by the maps and the CLI
-    "jenks_caspall": ("JenksCaspall", True),
-    "maximum_breaks": ("MaximumBreaks", True),
-    "headtail_breaks": ("HeadTailBreaks", False),
-    "box_plot": ("BoxPlot", False),
-    "std_mean": ("StdMean", False),
-}
-
-# ground resolutions offered by default in compare panels: "6 m per pixel", never "6.13"
-_ROUND_STEPS = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
-_HOT = {"hot": ("#d7301f", "hot spot"), "cold": ("#2b8cbe", "cold spot")}
-_QUADRANTS = {
+#: Ground resolutions offered by default in compare panels: "6 m per pixel", never "6.13".
+ROUND_STEPS = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+#: Colour and legend label of Gi* hot and cold spots.
+HOT = {"hot": ("#d7301f", "hot spot"), "cold": ("#2b8cbe", "cold spot")}
+#: Colour and legend label of the LISA quadrants.
+QUADRANTS = {
     "HH": ("#d7301f", "high–high"),
     "HL": ("#fc9272", "high–low"),
     "LH": ("#9ecae1", "low–high"),
     "LL": ("#2b8cbe", "low–low"),
 }
-_POINT_COLOURS = ("#111111", "#6a3d9a", "#1b9e77", "#d95f02", "#e7298a")
-_EDGE = "#1d3557"
+#: Colours of point layers, in turn.
+POINT_COLOURS = ("#111111", "#6a3d9a", "#1b9e77", "#d95f02", "#e7298a")
+#: Colour of boundary edges and their labels.
+EDGE = "#1d3557"
 
 
-def _mpl() -> Any:
+def import_matplotlib() -> Any:
+    """matplotlib, imported on first use (with an install hint when it is missing)."""
     try:
         import matplotlib
     except ImportError as exc:  # pragma: no cover - depends on the environment
@@ -178,17 +208,6 @@ def grid_north(crs: CRS, x: float, y: float) -> tuple[float, str]:
     )
 
 
-def _decimals(values: Sequence[float]) -> int:
-    """Decimals that show about four significant figures and keep distinct values distinct."""
-    finite = [abs(float(v)) for v in values if math.isfinite(float(v))]
-    top = max(finite, default=0.0)
-    d = 0 if top == 0 or top >= 1000 else min(6, 3 - math.floor(math.log10(top)))
-    distinct = len({float(v) for v in values})
-    while d < 10 and len({f"{float(v):.{d}f}" for v in values}) < distinct:
-        d += 1
-    return d
-
-
 @dataclass(frozen=True, eq=False)
 class Classes:
     """Classes of a choropleth, as mapclassify made them.
@@ -234,6 +253,9 @@ class Classes:
 def classify(values: Any, *, scheme: str = "quantiles", k: int = 5) -> Classes:
     """Classify values with mapclassify; missing values get class -1.
 
+    The classes of :func:`geodistrict.classify.classify` (any scheme of :data:`SCHEMES`, from
+    one class up) as the record a figure writes beside it, labelled with one number of decimals.
+
     Parameters
     ----------
     values : array-like
@@ -249,39 +271,16 @@ def classify(values: Any, *, scheme: str = "quantiles", k: int = 5) -> Classes:
     >>> [round(b, 2) for b in c.bins], c.labels[0], int(c.yb[-1])
     ([2.8, 4.6, 6.4, 8.2, 10.0], '1.00 – 2.80', -1)
     """
-    if scheme not in SCHEMES:
-        raise ParameterError(
-            f"scheme={scheme!r} is not one of {', '.join(map(repr, SCHEMES))}; e.g. "
-            "scheme='quantiles'."
-        )
-    try:
-        import mapclassify
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise MissingDependencyError(
-            'choropleth classes need mapclassify: pip install "geodistrict[maps]"'
-        ) from exc
-    y = np.asarray(values, dtype="float64").ravel()
-    ok = np.isfinite(y)
-    if not ok.any():
-        raise EmptyLayerError("choropleth: no value is a finite number; nothing to classify.")
-    cls_name, takes_k = SCHEMES[scheme]
-    if takes_k and not (isinstance(k, int | np.integer) and k >= 1):
-        raise ParameterError(f"k={k!r}: give a whole number of classes, e.g. k=5.")
-    cls = getattr(mapclassify, cls_name)
-    if takes_k:
-        distinct = int(np.unique(y[ok]).size)
-        if int(k) > distinct:  # mapclassify would warn and shrink k itself: say so instead
-            k = distinct
-    c = cls(y[ok], k=int(k)) if takes_k else cls(y[ok])
-    bins = tuple(float(b) for b in np.asarray(c.bins, dtype="float64"))
-    lower = float(y[ok].min())
-    d = _decimals([lower, *bins])
-    bounds = [min(lower, bins[0]), *bins]
-    labels = tuple(f"{bounds[i]:,.{d}f} – {bounds[i + 1]:,.{d}f}" for i in range(len(bins)))
-    yb = np.full(len(y), -1, dtype=np.int64)
-    yb[ok] = np.asarray(c.yb, dtype=np.int64)
-    counts = tuple(int(v) for v in np.bincount(yb[ok], minlength=len(bins)))
-    return Classes(scheme, int(k) if takes_k else None, bins, lower, labels, counts, yb)
+    c = classify_values(values, scheme=scheme, k=k, min_k=1)
+    return Classes(
+        c.scheme,
+        c.k_asked,
+        tuple(float(b) for b in c.bins),
+        c.minimum,
+        tuple(c.labels("decimals")),
+        tuple(int(n) for n in c.counts),
+        c.yb,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -289,35 +288,28 @@ def classify(values: Any, *, scheme: str = "quantiles", k: int = 5) -> Classes:
 # ---------------------------------------------------------------------------------------------
 
 
-def _as_boundaries(obj: Any, what: str) -> Boundaries:
-    if isinstance(obj, Boundaries):
-        return obj
-    if isinstance(obj, gpd.GeoSeries):
-        obj = gpd.GeoDataFrame(geometry=obj)
-    if isinstance(obj, gpd.GeoDataFrame):
-        return prepare_boundaries(obj, source=what)
-    raise TypeError(
-        f"{what} must be Boundaries (geodistrict.read_boundaries) or a polygon GeoDataFrame, "
-        f"not {type(obj).__name__}."
-    )
+def as_boundaries(obj: Any, what: str) -> Boundaries:
+    """Boundaries from Boundaries or a polygon GeoDataFrame.
+
+    Through :func:`geodistrict._validate.as_boundaries` (no paths); anything else raises
+    :class:`~geodistrict.ArgumentTypeError` (a ``TypeError``).
+    """
+    return validate_boundaries(obj, what, paths=False)
 
 
-def _as_layer(obj: Any, i: int) -> PointLayer:
-    if isinstance(obj, PointLayer):
-        return obj
-    if isinstance(obj, gpd.GeoDataFrame):
-        from ..io.vector import point_layer_from_geodataframe
+def as_layer(obj: Any, i: int) -> PointLayer:
+    """The ``i``-th point layer of a figure, from a PointLayer or a point GeoDataFrame.
 
-        return point_layer_from_geodataframe(obj, name=f"points{i + 1}", source=f"points[{i}]")
-    raise TypeError(
-        f"points[{i}] must be a PointLayer (geodistrict.read_points) or a point GeoDataFrame, "
-        f"not {type(obj).__name__}."
-    )
+    A GeoDataFrame becomes a layer named ``points{i + 1}``
+    (:func:`geodistrict._validate.as_point_layer`).
+    """
+    return as_point_layer(obj, f"points[{i}]", name=f"points{i + 1}")
 
 
-def _choropleth_values(b: Boundaries, choropleth: Any) -> tuple[np.ndarray, str | None]:
+def choropleth_values(b: Boundaries, choropleth: Any) -> tuple[np.ndarray, str | None]:
     """Values aligned with the boundaries, and the name they came under."""
     src = b.info.source
+    name: str | None
     if isinstance(choropleth, str):
         if choropleth not in b.data.columns:
             cols = ", ".join(str(c) for c in b.data.columns if c != "geometry")
@@ -359,23 +351,25 @@ def _choropleth_values(b: Boundaries, choropleth: Any) -> tuple[np.ndarray, str 
     return values, name
 
 
-def _in_crs(geoms: Any, src: CRS, dst: CRS) -> np.ndarray:
+def in_crs(geoms: Any, src: CRS, dst: CRS) -> np.ndarray:
+    """Geometries in ``src`` as an array in ``dst`` (not copied when the two are equal)."""
     s = gpd.GeoSeries(np.asarray(geoms, dtype=object), crs=src)
     return np.asarray((s if CRS.from_user_input(src).equals(dst) else s.to_crs(dst)).array)
 
 
-def _frame_in(gdf: Any, dst: CRS, what: str) -> np.ndarray:
+def frame_in(gdf: Any, dst: CRS, what: str) -> np.ndarray:
+    """A GeoDataFrame's (or Boundaries') geometries in ``dst``; refused without a CRS."""
     if isinstance(gdf, Boundaries):
-        return _in_crs(gdf.metric, gdf.metric_crs, dst)
+        return in_crs(gdf.metric, gdf.metric_crs, dst)
     if not isinstance(gdf, gpd.GeoDataFrame | gpd.GeoSeries):
-        raise TypeError(f"{what} must be a GeoDataFrame, not {type(gdf).__name__}.")
+        raise ArgumentTypeError(f"{what} must be a GeoDataFrame, not {type(gdf).__name__}.")
     if gdf.crs is None:
         raise CRSError(f"{what} has no CRS; set it (gdf.set_crs(...)) before drawing.")
     geo = gdf.geometry if isinstance(gdf, gpd.GeoDataFrame) else gdf
-    return _in_crs(geo.array, gdf.crs, dst)
+    return in_crs(geo.array, gdf.crs, dst)
 
 
-def _map_crs(boundaries, density, hotspots, outlines, layers) -> CRS:
+def map_crs(boundaries, density, hotspots, outlines, layers) -> CRS:
     """The metric CRS the map is drawn in (a raster is not resampled: its CRS wins)."""
     if density is not None:
         return density.crs
@@ -395,7 +389,8 @@ def _map_crs(boundaries, density, hotspots, outlines, layers) -> CRS:
     )
 
 
-def _check_path(path: str | Path, what: str) -> Path:
+def check_path(path: str | Path, what: str) -> Path:
+    """``path`` checked for a figure: a known extension and an existing folder."""
     p = Path(path)
     if p.suffix.lower() not in FORMATS:
         raise ParameterError(
@@ -448,7 +443,7 @@ def _path_of(geom: Any) -> Any:
     return MPath(np.concatenate(verts), np.concatenate(codes))
 
 
-def _draw_geoms(ax: Axes, geoms: Any, *, gid: str, **style: Any) -> Any:
+def draw_geoms(ax: Axes, geoms: Any, *, gid: str, **style: Any) -> Any:
     """Draw polygons/lines as one PatchCollection (no pyplot, no geopandas plotting)."""
     from matplotlib.collections import PatchCollection
     from matplotlib.patches import PathPatch
@@ -468,7 +463,9 @@ def _draw_geoms(ax: Axes, geoms: Any, *, gid: str, **style: Any) -> Any:
     return coll
 
 
-def _scale_bar(ax: Axes, xlim: tuple[float, float], ylim: tuple[float, float]) -> dict[str, Any]:
+def draw_scale_bar(
+    ax: Axes, xlim: tuple[float, float], ylim: tuple[float, float]
+) -> dict[str, Any]:
     """A black bar of a round length at the lower left, its label above it."""
     from matplotlib.patches import Rectangle
 
@@ -495,7 +492,8 @@ def _scale_bar(ax: Axes, xlim: tuple[float, float], ylim: tuple[float, float]) -
     return {"length_m": length, "label": label}
 
 
-def _north_arrow(ax: Axes) -> None:
+def draw_north_arrow(ax: Axes) -> None:
+    """An arrow and ``N`` at the upper right of the axes (grid north)."""
     a = ax.annotate(
         "N",
         xy=(0.93, 0.96),
@@ -511,7 +509,7 @@ def _north_arrow(ax: Axes) -> None:
     a.set_gid("north-arrow")
 
 
-def _source_lines(infos: Sequence[Mapping[str, Any]]) -> list[str]:
+def source_lines(infos: Sequence[Mapping[str, Any]]) -> list[str]:
     """One line per distinct source: name, attribution (or file), licence, vintage."""
     out: list[str] = []
     for s in infos:
@@ -528,7 +526,8 @@ def _source_lines(infos: Sequence[Mapping[str, Any]]) -> list[str]:
     return out
 
 
-def _footer(lines: Sequence[str], width_in: float, fontsize: float) -> tuple[str, int]:
+def wrap_footer(lines: Sequence[str], width_in: float, fontsize: float) -> tuple[str, int]:
+    """Footer lines wrapped to the figure's width; the text and its number of lines."""
     chars = max(40, int(width_in * 72 / (0.52 * fontsize)))
     text = "\n".join(
         textwrap.fill(line, width=chars, subsequent_indent="  ", break_on_hyphens=False)
@@ -537,8 +536,8 @@ def _footer(lines: Sequence[str], width_in: float, fontsize: float) -> tuple[str
     return text, text.count("\n") + 1
 
 
-def _save(fig: Figure, path: Path, dpi: float, *, title: str, description: str) -> None:
-    mpl = _mpl()
+def _save_figure(fig: Figure, path: Path, dpi: float, *, title: str, description: str) -> None:
+    mpl = import_matplotlib()
     ext = path.suffix.lower()
     tool = f"geodistrict {__version__}"
     meta = {
@@ -552,6 +551,19 @@ def _save(fig: Figure, path: Path, dpi: float, *, title: str, description: str) 
 
 def _write_record(path: Path, record: Mapping[str, Any]) -> None:
     sidecar_path(path).write_text(json.dumps(record, indent=2, default=str), encoding="utf-8")
+
+
+def write_figure(
+    fig: Figure, record: dict[str, Any], path: Path, dpi: float, *, title: str, description: str
+) -> Path:
+    """Save a figure (with its title and description as metadata) and its record beside it.
+
+    The record gains ``path``; it is written to :func:`sidecar_path`.
+    """
+    record["path"] = str(path)
+    _save_figure(fig, path, dpi, title=title, description=description)
+    _write_record(path, record)
+    return path
 
 
 def metres_per_pixel(ax: Axes) -> tuple[float, float]:
@@ -572,14 +584,14 @@ def metres_per_pixel(ax: Axes) -> tuple[float, float]:
 # ---------------------------------------------------------------------------------------------
 
 
-def _fill_box(
+def fill_box(
     xlim: tuple[float, float], ylim: tuple[float, float], box_w: float, box_h: float
 ) -> tuple[tuple[float, float], tuple[float, float]]:
     """Widen the shorter side of the view about its centre to the box's shape (same metres).
 
     Examples
     --------
-    >>> _fill_box((0.0, 1100.0), (0.0, 200.0), 4.0, 2.0)  # a strip in a 2:1 box
+    >>> fill_box((0.0, 1100.0), (0.0, 200.0), 4.0, 2.0)  # a strip in a 2:1 box
     ((0.0, 1100.0), (-175.0, 375.0))
     """
     w, h = xlim[1] - xlim[0], ylim[1] - ylim[0]

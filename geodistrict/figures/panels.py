@@ -31,31 +31,30 @@ if TYPE_CHECKING:
 
 
 from ._common import (
-    _EDGE,
-    _POINT_COLOURS,
-    _ROUND_STEPS,
-    _as_boundaries,
-    _as_layer,
-    _check_path,
-    _draw_geoms,
-    _footer,
-    _mpl,
-    _north_arrow,
-    _save,
-    _scale_bar,
-    _source_lines,
-    _write_record,
+    EDGE,
+    POINT_COLOURS,
+    ROUND_STEPS,
+    as_boundaries,
+    as_layer,
+    check_path,
     crs_label,
+    draw_geoms,
+    draw_north_arrow,
+    draw_scale_bar,
     format_length,
     grid_north,
+    import_matplotlib,
     metres_per_pixel,
+    source_lines,
+    wrap_footer,
+    write_figure,
 )
 
 
 def _round_up(value: float) -> float:
     """The smallest of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10ⁿ at least ``value``."""
     power = 10.0 ** math.floor(math.log10(value))
-    return next(s * power for s in _ROUND_STEPS if s * power >= value * (1 - 1e-12))
+    return next(s * power for s in ROUND_STEPS if s * power >= value * (1 - 1e-12))
 
 
 def same_scale_limits(
@@ -150,7 +149,7 @@ def _districts(districts: Any) -> list[Boundaries]:
         out.append(
             resolve_district(d)
             if isinstance(d, str | Path)
-            else _as_boundaries(d, f"districts[{i}]")
+            else as_boundaries(d, f"districts[{i}]")
         )
     if not out:
         raise ParameterError("compare: give at least one district (a slug, a file or Boundaries).")
@@ -168,21 +167,28 @@ class _Plan:
     dpi: float
 
 
-def _plan(districts, *, width_m, titles, panel_in, dpi, margin) -> _Plan:
+def _plan(
+    districts: Any,
+    *,
+    width_m: float | None,
+    titles: Sequence[str] | None,
+    panel_in: float,
+    dpi: float,
+    margin: float,
+) -> _Plan:
+    """The districts, titles and same-scale limits of the panels; warns of a cropped district."""
     if not (panel_in > 0 and dpi > 0):
         raise ParameterError(f"panel_in={panel_in!r}, dpi={dpi!r}: both must be positive.")
     ds = _districts(districts)
     bounds = [shapely.total_bounds(b.metric) for b in ds]
     if titles is None:
         titles = [" / ".join(str(n) for n in b.names) for b in ds]
-    titles = [str(t) for t in titles]
-    if len(titles) != len(ds):
-        raise ParameterError(
-            f"titles: {len(titles)} titles for {len(ds)} districts; give one each."
-        )
+    names = [str(t) for t in titles]
+    if len(names) != len(ds):
+        raise ParameterError(f"titles: {len(names)} titles for {len(ds)} districts; give one each.")
     mpp, lims = same_scale_limits(bounds, panel_px=panel_in * dpi, width_m=width_m, margin=margin)
     width = mpp * panel_in * dpi
-    for t, bd in zip(titles, bounds, strict=True):
+    for t, bd in zip(names, bounds, strict=True):
         side = max(bd[2] - bd[0], bd[3] - bd[1])
         if side > width:
             warnings.warn(
@@ -191,26 +197,26 @@ def _plan(districts, *, width_m, titles, panel_in, dpi, margin) -> _Plan:
                 GeodistrictWarning,
                 stacklevel=3,
             )
-    return _Plan(ds, titles, lims, mpp, width, panel_in, dpi)
+    return _Plan(ds, names, lims, mpp, width, panel_in, dpi)
 
 
 def _panel_layers(points: Sequence[Any]) -> list[PointLayer]:
-    return [_as_layer(p, i) for i, p in enumerate(points)]
+    return [as_layer(p, i) for i, p in enumerate(points)]
 
 
 def _draw_panel(ax: Axes, b: Boundaries, lims, layers: list[PointLayer]) -> dict[str, Any]:
     (x0, x1), (y0, y1) = lims
-    _draw_geoms(
+    draw_geoms(
         ax,
         b.metric,
         gid="district",
         facecolors="#3b6ea8",
-        edgecolors=_EDGE,
+        edgecolors=EDGE,
         linewidths=1.0,
         alpha=0.25,
         zorder=2,
     )
-    _draw_geoms(ax, b.metric, gid="district-edge", edgecolors=_EDGE, linewidths=1.0, zorder=3)
+    draw_geoms(ax, b.metric, gid="district-edge", edgecolors=EDGE, linewidths=1.0, zorder=3)
     drawn = False
     for i, lay in enumerate(layers):
         # cut the layer to the panel first (a national layer need not be reprojected whole)
@@ -225,7 +231,7 @@ def _draw_panel(ax: Axes, b: Boundaries, lims, layers: list[PointLayer]) -> dict
 
         px, py = transform_xy(lay.x[near], lay.y[near], lay.crs, b.metric_crs)
         inside = (px >= x0) & (px <= x1) & (py >= y0) & (py <= y1)
-        colour = _POINT_COLOURS[i % len(_POINT_COLOURS)]
+        colour = POINT_COLOURS[i % len(POINT_COLOURS)]
         ax.scatter(
             px[inside],
             py[inside],
@@ -242,8 +248,8 @@ def _draw_panel(ax: Axes, b: Boundaries, lims, layers: list[PointLayer]) -> dict
     ax.set_ylim(y0, y1)
     ax.set_xticks([])
     ax.set_yticks([])
-    bar = _scale_bar(ax, (x0, x1), (y0, y1))
-    _north_arrow(ax)
+    bar = draw_scale_bar(ax, (x0, x1), (y0, y1))
+    draw_north_arrow(ax)
     deg, north = grid_north(b.metric_crs, (x0 + x1) / 2, (y0 + y1) / 2)
     return {"scale_bar": bar, "convergence_deg": deg, "north": north}
 
@@ -251,7 +257,7 @@ def _draw_panel(ax: Axes, b: Boundaries, lims, layers: list[PointLayer]) -> dict
 def _compare_draw(
     plan: _Plan, idx: Sequence[int], layers: list[PointLayer], *, ncols: int | None, footer: bool
 ) -> tuple[Figure, dict[str, Any]]:
-    _mpl()
+    import_matplotlib()
     from matplotlib.figure import Figure
 
     n = len(idx)
@@ -279,7 +285,7 @@ def _compare_draw(
             statement,
             "Each panel is centred on its district and drawn in its own metric CRS; north "
             "arrows show grid north.",
-            "Sources: " + " | ".join(_source_lines(infos)),
+            "Sources: " + " | ".join(source_lines(infos)),
             f"Made with geodistrict {__version__}.",
         ]
     # the footer's height depends on the north notes, known once the panels are drawn: lay out
@@ -295,7 +301,7 @@ def _compare_draw(
         if footer:
             lines.insert(-2, f"{plan.titles[i]}: {rec['north']}.")
     if footer:
-        text, nl = _footer(lines, figw - 2 * pad, fontsize)
+        text, nl = wrap_footer(lines, figw - 2 * pad, fontsize)
         foot_h = nl * fontsize * 1.35 / 72 + pad
         fig.text(pad / figw, 0.004, text, fontsize=fontsize, ha="left", va="bottom", gid="footer")
     figh = math.ceil((body_h + foot_h) * plan.dpi - 1e-9) / plan.dpi
@@ -413,7 +419,7 @@ def compare_panels(
     -------
     pathlib.Path
     """
-    p = _check_path(path, "compare_panels")
+    p = check_path(path, "compare_panels")
     fig, record = compare_figure(
         districts,
         width_m=width_m,
@@ -424,10 +430,8 @@ def compare_panels(
         panel_in=panel_in,
         margin=margin,
     )
-    record["path"] = str(p)
-    _save(fig, p, dpi, title="districts at the same scale", description=record["statement"])
-    _write_record(p, record)
-    return p
+    return write_figure(fig, record, p, dpi, title="districts at the same scale",
+                        description=record["statement"])  # fmt: skip
 
 
 def compare_panels_html(
@@ -494,7 +498,7 @@ def compare_panels_html(
         "sources": infos,
         "geodistrict_version": __version__,
     }
-    sources = "".join(f"<li>{html.escape(s)}</li>" for s in _source_lines(infos))
+    sources = "".join(f"<li>{html.escape(s)}</li>" for s in source_lines(infos))
     # JSON in a script element is not entity-decoded: only "</" needs breaking up
     blob = json.dumps(record, default=str).replace("</", "<\\/")
     page = f"""<!DOCTYPE html>

@@ -215,30 +215,12 @@ def make_map(
     ['firms per km²']
     """
     folium = _folium()
-    if not isinstance(precision, int) or not 0 <= precision <= 10:
-        raise ParameterError(f"precision={precision!r}: give decimals from 0 to 10, e.g. 6.")
-    for label, v in (("max_markers", max_markers), ("cluster_max", cluster_max)):
-        if not isinstance(v, int) or v < 0:
-            raise ParameterError(f"{label}={v!r}: give a whole number >= 0.")
-    if simplify_m is not None and not (math.isfinite(simplify_m) and simplify_m >= 0):
-        raise ParameterError(f"simplify_m={simplify_m!r}: give metres >= 0 (0: no simplifying).")
+    _check_options(precision, max_markers, cluster_max, simplify_m)
     if choropleth is not None and boundaries is None:
         raise ParameterError("choropleth needs boundaries=... to draw the values on.")
-    if isinstance(points, PointLayer):
-        points = [points]
-    layers = (
-        [lay.renamed(k_) for k_, lay in points.items()]
-        if isinstance(points, Mapping)
-        else list(points)
-    )
+    layers = _point_layers(points)
     state = State()
-    # maxZoom on the map itself: without a tile layer Leaflet has none, and markercluster
-    # refuses to start without one
-    m = folium.Map(location=[0, 0], zoom_start=2, tiles=None, control_scale=True, maxZoom=19)
-    m.default_js = [("leaflet", ASSETS["leaflet"].url)]
-    m.default_css = [("leaflet_css", ASSETS["leaflet_css"].url)]
-    _add_basemap(m, folium, basemap, state)
-
+    m = _new_map(folium, basemap, state)
     b = as_boundaries(boundaries, "boundaries") if boundaries is not None else None
     if b is not None:
         add_boundaries(
@@ -252,20 +234,19 @@ def make_map(
             precision=precision,
             state=state,
         )
-    if density is not None:
-        add_density(m, density, scale=density_scale, state=state, show=choropleth is None)
-    if hotspots is not None:
-        add_hotspots(m, hotspots, precision=precision, state=state)
-    if outlines is not None:
-        add_outlines(m, outlines, simplify_m=simplify_m, precision=precision, state=state)
-    if districts is not None:
-        d = as_boundaries(districts, "districts")
-        add_districts(m, d, simplify_m=simplify_m, precision=precision, state=state)
+    _add_results(
+        m,
+        density,
+        hotspots,
+        outlines,
+        districts,
+        state,
+        show_density=choropleth is None,
+        density_scale=density_scale,
+        simplify_m=simplify_m,
+        precision=precision,
+    )
     for i, lay in enumerate(layers):
-        if not isinstance(lay, PointLayer):
-            raise ParameterError(
-                f"points: expected PointLayer (geodistrict.read_points), not {type(lay).__name__}."
-            )
         add_points(
             m,
             lay,
@@ -281,7 +262,81 @@ def make_map(
         add_styled(m, sty, simplify_m=simplify_m, precision=precision, state=state)
     for info in sources:
         state.source(info)
+    _add_page(m, folium, title, basemap, precision, state)
+    _fit_view(m, focus, precision, state)
+    return m
 
+
+def _check_options(
+    precision: Any, max_markers: Any, cluster_max: Any, simplify_m: float | None
+) -> None:
+    """Refuse display options out of range, naming the parameter and its range."""
+    if not isinstance(precision, int) or not 0 <= precision <= 10:
+        raise ParameterError(f"precision={precision!r}: give decimals from 0 to 10, e.g. 6.")
+    for label, v in (("max_markers", max_markers), ("cluster_max", cluster_max)):
+        if not isinstance(v, int) or v < 0:
+            raise ParameterError(f"{label}={v!r}: give a whole number >= 0.")
+    if simplify_m is not None and not (math.isfinite(simplify_m) and simplify_m >= 0):
+        raise ParameterError(f"simplify_m={simplify_m!r}: give metres >= 0 (0: no simplifying).")
+
+
+def _point_layers(points: Any) -> list[PointLayer]:
+    """The point layers in drawing order (a mapping's keys become the layers' names)."""
+    if isinstance(points, PointLayer):
+        points = [points]
+    layers = (
+        [lay.renamed(k_) for k_, lay in points.items()]
+        if isinstance(points, Mapping)
+        else list(points)
+    )
+    for lay in layers:
+        if not isinstance(lay, PointLayer):
+            raise ParameterError(
+                f"points: expected PointLayer (geodistrict.read_points), not {type(lay).__name__}."
+            )
+    return layers
+
+
+def _new_map(folium: Any, basemap: str, state: State) -> Any:
+    """An empty Leaflet map with its basemap, Leaflet's own assets pinned."""
+    # maxZoom on the map itself: without a tile layer Leaflet has none, and markercluster
+    # refuses to start without one
+    m = folium.Map(location=[0, 0], zoom_start=2, tiles=None, control_scale=True, maxZoom=19)
+    m.default_js = [("leaflet", ASSETS["leaflet"].url)]
+    m.default_css = [("leaflet_css", ASSETS["leaflet_css"].url)]
+    _add_basemap(m, folium, basemap, state)
+    return m
+
+
+def _add_results(
+    m: Any,
+    density: Any,
+    hotspots: Any,
+    outlines: Any,
+    districts: Any,
+    state: State,
+    *,
+    show_density: bool,
+    density_scale: str,
+    simplify_m: float | None,
+    precision: int,
+) -> None:
+    """The layers of analysis results: density surface, hot spots, outlines, districts."""
+    if density is not None:
+        add_density(m, density, scale=density_scale, state=state, show=show_density)
+    if hotspots is not None:
+        add_hotspots(m, hotspots, precision=precision, state=state)
+    if outlines is not None:
+        add_outlines(m, outlines, simplify_m=simplify_m, precision=precision, state=state)
+    if districts is not None:
+        d = as_boundaries(districts, "districts")
+        add_districts(m, d, simplify_m=simplify_m, precision=precision, state=state)
+
+
+def _add_page(
+    m: Any, folium: Any, title: str | None, basemap: str, precision: int, state: State
+) -> None:
+    """Title, legend, provenance footer and layer control (every data text escaped)."""
     head = f"<title>{esc(title)}</title>" if title else ""
     body = f'<div class="gd-title">{esc(title)}</div>' if title else ""
     if state.legend:
@@ -289,6 +344,10 @@ def make_map(
     body += _footer(state, basemap, precision)
     HtmlBlock(body, css=CSS, head=head).add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
+
+
+def _fit_view(m: Any, focus: Any, precision: int, state: State) -> None:
+    """Zoom to ``focus`` (padded by a fifth of its size), else to every layer drawn."""
     if focus is not None:
         fb = as_boundaries(focus, "focus")
         _, (x0, y0, x1, y1) = lonlat(fb.metric, fb.metric_crs, precision)
@@ -297,7 +356,6 @@ def make_map(
     elif state.bounds:
         bb = np.array(state.bounds, dtype="float64")
         m.fit_bounds([[bb[:, 1].min(), bb[:, 0].min()], [bb[:, 3].max(), bb[:, 2].max()]])
-    return m
 
 
 @dataclass(frozen=True)

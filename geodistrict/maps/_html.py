@@ -116,40 +116,35 @@ _SCRIPT = re.compile(r'<script src="([^"]+)"></script>')
 _LINK = re.compile(r'<link rel="stylesheet" href="([^"]+)"\s*/?>')
 
 
+def _pinned(kind: str, url: str, sri: str) -> str:
+    """A ``<script>`` or stylesheet ``<link>`` of ``url`` pinned by its SRI hash."""
+    if kind == "script":
+        return f'<script src="{url}" integrity="{sri}" crossorigin="anonymous"></script>'
+    return f'<link rel="stylesheet" href="{url}" integrity="{sri}" crossorigin="anonymous"/>'
+
+
 def _link_assets(html: str, self_contained: bool) -> tuple[str, int]:
     """Inline (or pin with SRI) the vendored assets; returns the page and the inlined bytes."""
     inlined = 0
     foreign: list[str] = []
 
-    def _script(m: re.Match[str]) -> str:
+    def _replace(m: re.Match[str], kind: str) -> str:
         nonlocal inlined
         asset = _BY_URL.get(m.group(1))
         if asset is None:
             foreign.append(m.group(1))
             return m.group(0)
         if not self_contained:
-            return (
-                f'<script src="{asset.url}" integrity="{_sri(asset.path)}" '
-                'crossorigin="anonymous"></script>'
-            )
-        code = _inline_js(asset.path)
-        inlined += len(code)
-        return f"<script>{code}</script>"
+            return _pinned(kind, asset.url, _sri(asset.path))
+        text = _inline_js(asset.path) if kind == "script" else _inline_css(asset.path)
+        inlined += len(text)
+        return f"<script>{text}</script>" if kind == "script" else f"<style>{text}</style>"
+
+    def _script(m: re.Match[str]) -> str:
+        return _replace(m, "script")
 
     def _link(m: re.Match[str]) -> str:
-        nonlocal inlined
-        asset = _BY_URL.get(m.group(1))
-        if asset is None:
-            foreign.append(m.group(1))
-            return m.group(0)
-        if not self_contained:
-            return (
-                f'<link rel="stylesheet" href="{asset.url}" integrity="{_sri(asset.path)}" '
-                'crossorigin="anonymous"/>'
-            )
-        css = _inline_css(asset.path)
-        inlined += len(css)
-        return f"<style>{css}</style>"
+        return _replace(m, "link")
 
     html = _SCRIPT.sub(_script, html)
     html = _LINK.sub(_link, html)

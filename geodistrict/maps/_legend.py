@@ -7,30 +7,23 @@ Every text that comes from data — names, units, attributions, parameters — g
 from __future__ import annotations
 
 import html
-import math
 import re
-import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
-from .._errors import MissingDependencyError, ParameterError
+from ..classify import SCHEME_TEXT, Classification, format_number
+from ..classify import SCHEMES as CLASSIFY_SCHEMES
+from ..classify import classify as classify_values
 
 __all__ = ["SCHEMES", "Classes", "classify", "column_label"]
 
-#: Classification schemes: option value -> mapclassify class name.
+#: Classification schemes of the maps: option value -> mapclassify class name.
 SCHEMES = {
-    "quantiles": "Quantiles",
-    "natural_breaks": "FisherJenks",
-    "equal_interval": "EqualInterval",
+    name: CLASSIFY_SCHEMES[name][0] for name in ("quantiles", "natural_breaks", "equal_interval")
 }
-_SCHEME_TEXT = {
-    "quantiles": "quantiles",
-    "natural_breaks": "natural breaks (Fisher-Jenks)",
-    "equal_interval": "equal intervals",
-}
+#: Classes of a choropleth (:class:`geodistrict.classify.Classification`).
+Classes = Classification
+
 #: Colour map of choropleths and aggregated points (light = low).
 SEQUENTIAL = "YlOrRd"
 NO_DATA = "#d9d9d9"
@@ -46,15 +39,8 @@ def esc(value: Any) -> str:
     return text.replace("{", "&#123;").replace("}", "&#125;")
 
 
-def fmt(v: float, digits: int = 4) -> str:
-    """A number for people: 4 significant digits, thousands separated."""
-    if v is None or not math.isfinite(v):
-        return "n/a"
-    if v == 0:
-        return "0"
-    if abs(v) >= 10 ** (digits - 1):
-        return f"{v:,.0f}"
-    return f"{v:,.{digits}g}"
+#: A number for people (:func:`geodistrict.classify.format_number`).
+fmt = format_number
 
 
 def column_label(column: str) -> str:
@@ -80,53 +66,10 @@ def column_label(column: str) -> str:
     return s.replace("_", " ")
 
 
-@dataclass(frozen=True)
-class Classes:
-    """Classes of a choropleth, exactly as mapclassify computes them.
+def classify(values: Any, *, scheme: str = "quantiles", k: int = 5) -> Classification:
+    """Classify values for a map's legend (:func:`geodistrict.classify.classify`).
 
-    Attributes
-    ----------
-    scheme : str
-        A key of :data:`SCHEMES`.
-    k, k_requested : int
-        Classes made, and asked for (fewer when there are fewer distinct values).
-    bins : numpy.ndarray
-        mapclassify's ``bins``: the upper bound of each class (classes hold their upper bound).
-    minimum : float
-        The smallest value (lower bound of the first class).
-    yb : numpy.ndarray
-        Class of each value, ``-1`` for a missing value.
-    counts : numpy.ndarray
-        Values per class.
-    notes : tuple of str
-        What was adjusted, in words (shown in the legend).
-    """
-
-    scheme: str
-    k: int
-    k_requested: int
-    bins: np.ndarray
-    minimum: float
-    yb: np.ndarray
-    counts: np.ndarray
-    notes: tuple[str, ...] = ()
-
-    def labels(self) -> list[str]:
-        """``lower – upper`` of each class, with enough digits to tell neighbours apart."""
-        edges = [self.minimum, *self.bins.tolist()]
-        for digits in range(3, 12):
-            text = [fmt(v, digits) for v in edges]
-            if len(set(text)) == len(set(edges)):
-                break
-        return [f"{text[i]} – {text[i + 1]}" for i in range(len(self.bins))]
-
-
-def classify(values: Any, *, scheme: str = "quantiles", k: int = 5) -> Classes:
-    """Classify values with mapclassify, keeping its class breaks exactly.
-
-    Missing (NaN) values get class -1. With fewer distinct values than ``k`` the number of
-    classes drops to that number (said in :attr:`Classes.notes`); mapclassify's own notes
-    (e.g. quantiles that coincide) are kept too.
+    The schemes are those of :data:`SCHEMES`, and at least 2 classes are asked for.
 
     Examples
     --------
@@ -134,53 +77,7 @@ def classify(values: Any, *, scheme: str = "quantiles", k: int = 5) -> Classes:
     >>> c.bins.tolist(), c.yb.tolist()
     ([50.5, 100.0], [0, 0, 0, 0, 1])
     """
-    if scheme not in SCHEMES:
-        raise ParameterError(f"scheme={scheme!r} is not one of {', '.join(map(repr, SCHEMES))}.")
-    if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 2:
-        raise ParameterError(f"k={k!r}: give a whole number of classes of at least 2, e.g. 5.")
-    try:
-        import mapclassify
-    except ImportError as exc:  # pragma: no cover - maps extra not installed
-        raise MissingDependencyError(
-            'choropleths need mapclassify: pip install "geodistrict[maps]"'
-        ) from exc
-    y = np.asarray(values, dtype="float64").ravel()
-    ok = np.isfinite(y)
-    if not ok.any():
-        raise ParameterError("choropleth: every value is missing; choose another column.")
-    notes: list[str] = []
-    n_unique = len(np.unique(y[ok]))
-    k_used = int(k)
-    if n_unique < k_used:
-        k_used = max(n_unique, 1)
-        notes.append(f"{k} classes asked for, but only {n_unique} distinct values")
-    if k_used < 2:
-        bins = np.array([float(y[ok].max())])
-        yb_ok = np.zeros(int(ok.sum()), dtype=int)
-    else:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            c = getattr(mapclassify, SCHEMES[scheme])(y[ok], k=k_used)
-        for w in caught:
-            text = str(w.message)
-            if "Numba" not in text:  # the pure-Python path gives the same breaks
-                notes.append(f"mapclassify: {text}")
-        bins = np.asarray(c.bins, dtype="float64")
-        yb_ok = np.asarray(c.yb, dtype=int)
-        k_used = len(bins)
-    yb = np.full(len(y), -1, dtype=int)
-    yb[ok] = yb_ok
-    counts = np.bincount(yb_ok, minlength=len(bins))
-    return Classes(
-        scheme=scheme,
-        k=len(bins),
-        k_requested=int(k),
-        bins=bins,
-        minimum=float(y[ok].min()),
-        yb=yb,
-        counts=counts,
-        notes=tuple(notes),
-    )
+    return classify_values(values, scheme=scheme, k=k, schemes=SCHEMES, min_k=2)
 
 
 def palette(n: int, cmap: str = SEQUENTIAL) -> list[str]:
@@ -232,7 +129,7 @@ def classes_block(
 
 def scheme_text(classes: Classes) -> str:
     """``quantiles, 5 classes`` (mapclassify's scheme, in words)."""
-    return f"{_SCHEME_TEXT[classes.scheme]}, {classes.k} classes"
+    return f"{SCHEME_TEXT[classes.scheme]}, {classes.k} classes"
 
 
 def colourbar_block(

@@ -10,7 +10,10 @@ import numpy as np
 import pandas as pd
 
 from .._errors import ParameterError, SchemaError
+from .._validate import as_boundaries as validate_boundaries
+from ..boundaries import Boundaries
 from ._common import (
+    State,
     features,
     hint_simplify,
     lonlat,
@@ -45,11 +48,13 @@ _CORRECTIONS = {
 }
 
 
-def as_boundaries(obj: Any, what: str) -> Any:
-    from ..boundaries import Boundaries, prepare_boundaries
+def as_boundaries(obj: Any, what: str) -> Boundaries:
+    """Boundaries from Boundaries, a polygon GeoDataFrame or a list of shipped-district slugs.
 
-    if isinstance(obj, Boundaries):
-        return obj
+    Slugs are resolved first (:func:`geodistrict.districts.registry.district_boundaries`); the
+    rest goes through :func:`geodistrict._validate.as_boundaries`. A path is refused: a map
+    draws what was read, it reads nothing.
+    """
     if isinstance(obj, str | Path):
         raise ParameterError(
             f"{what}={str(obj)!r}: pass Boundaries (geodistrict.read_boundaries(path)) or, for "
@@ -59,11 +64,7 @@ def as_boundaries(obj: Any, what: str) -> Any:
         from ..districts.registry import district_boundaries
 
         return district_boundaries(list(obj))
-    if hasattr(obj, "geometry") and hasattr(obj, "crs"):
-        return prepare_boundaries(obj, source=what)
-    raise ParameterError(
-        f"{what}: expected Boundaries, a GeoDataFrame or district slugs, not {type(obj).__name__}."
-    )
+    return validate_boundaries(obj, what, paths=False)
 
 
 def _choropleth_values(choropleth: Any, b: Any) -> tuple[np.ndarray, str]:
@@ -77,8 +78,8 @@ def _choropleth_values(choropleth: Any, b: Any) -> tuple[np.ndarray, str]:
             )
         series = pd.Series(b.data[choropleth].to_numpy(), index=ids, name=choropleth)
     elif isinstance(choropleth, tuple) and len(choropleth) == 2:
-        table, column = choropleth
-        table = getattr(table, "table", table)  # a Profile
+        table: Any = getattr(choropleth[0], "table", choropleth[0])  # a Profile
+        column = choropleth[1]
         for col in ("id", column):
             if col not in table.columns:
                 numeric = [str(c) for c in table.columns if pd.api.types.is_numeric_dtype(table[c])]
@@ -120,14 +121,50 @@ def _choropleth_values(choropleth: Any, b: Any) -> tuple[np.ndarray, str]:
 # layers
 
 
-def add_boundaries(m, b, choropleth, *, scheme, k, label, simplify_m, precision, state):
+def _polygons_in_lonlat(
+    b: Boundaries,
+    measured: str,
+    shown: str,
+    simplify_m: float | None,
+    precision: int,
+    state: State,
+    *,
+    coverage: bool = False,
+) -> tuple[Any, float]:
+    """A polygon set simplified for display and in lon/lat, recorded in the map's state.
+
+    Its bounds, source, CRS (``measured``: what its areas are) and how it was simplified
+    (``shown``: the layer's name in the footer) go into ``state``; returns the geometries and
+    the simplification tolerance in metres.
+    """
     tol = tolerance(b.metric, simplify_m)
-    geoms, how = simplify(b.metric, tol, coverage=True)
+    geoms, how = simplify(b.metric, tol, coverage=coverage)
     geoms, bounds = lonlat(geoms, b.metric_crs, precision)
     state.bounds.append(bounds)
     state.source(b.info)
-    state.crs("areas of the boundaries", b.metric_crs)
-    state.display.append(f"boundaries: {how}; areas and counts use the full geometry")
+    state.crs(measured, b.metric_crs)
+    if coverage:
+        how += "; areas and counts use the full geometry"
+    state.display.append(f"{shown}: {how}")
+    return geoms, tol
+
+
+def add_boundaries(
+    m: Any,
+    b: Boundaries,
+    choropleth: Any,
+    *,
+    scheme: str,
+    k: int,
+    label: str | None,
+    simplify_m: float | None,
+    precision: int,
+    state: State,
+) -> None:
+    """The boundaries outlined, with their names in tooltips; filled by class with a choropleth."""
+    geoms, tol = _polygons_in_lonlat(
+        b, "areas of the boundaries", "boundaries", simplify_m, precision, state, coverage=True
+    )
     names, ids = [str(v) for v in b.names], [str(v) for v in b.ids]
     tips = [
         f"<b>{esc(n)}</b>" + (f" ({esc(i)})" if i != n else "")
@@ -167,14 +204,11 @@ def add_boundaries(m, b, choropleth, *, scheme, k, label, simplify_m, precision,
     layer.add_to(m)
 
 
-def add_districts(m, d, *, simplify_m, precision, state):
-    tol = tolerance(d.metric, simplify_m)
-    geoms, how = simplify(d.metric, tol, coverage=False)
-    geoms, bounds = lonlat(geoms, d.metric_crs, precision)
-    state.bounds.append(bounds)
-    state.source(d.info)
-    state.crs("district areas", d.metric_crs)
-    state.display.append(f"districts: {how}")
+def add_districts(
+    m: Any, d: Boundaries, *, simplify_m: float | None, precision: int, state: State
+) -> None:
+    """Districts as dashed outlines, named in tooltips, with a legend line."""
+    geoms, tol = _polygons_in_lonlat(d, "district areas", "districts", simplify_m, precision, state)
     props = [
         {"t": f"<b>{esc(n)}</b>" + (f" ({esc(i)})" if str(i) != str(n) else "")}
         for n, i in zip(d.names, d.ids, strict=True)
@@ -193,16 +227,14 @@ def add_districts(m, d, *, simplify_m, precision, state):
     )
 
 
-def add_styled(m, layer, *, simplify_m, precision, state):
+def add_styled(
+    m: Any, layer: Any, *, simplify_m: float | None, precision: int, state: State
+) -> None:
     """Polygons drawn in one style of their own, with a legend line (:class:`Styled`)."""
     b = as_boundaries(layer.boundaries, layer.label)
-    tol = tolerance(b.metric, simplify_m)
-    geoms, how = simplify(b.metric, tol, coverage=False)
-    geoms, bounds = lonlat(geoms, b.metric_crs, precision)
-    state.bounds.append(bounds)
-    state.source(b.info)
-    state.crs(f"{layer.label} areas", b.metric_crs)
-    state.display.append(f"{layer.label}: {how}")
+    geoms, tol = _polygons_in_lonlat(
+        b, f"{layer.label} areas", layer.label, simplify_m, precision, state
+    )
     props = [{"t": f"<b>{esc(n)}</b><br>{esc(layer.label)}"} for n in map(str, b.names)]
     style = {"color": layer.colour, "weight": layer.weight, "fillColor": layer.colour,
              "fillOpacity": layer.fill_opacity}  # fmt: skip
@@ -212,10 +244,12 @@ def add_styled(m, layer, *, simplify_m, precision, state):
                  reduce_hint=hint_simplify(tol)).add_to(m)  # fmt: skip
     names = ", ".join(map(str, b.names[:3])) + (" …" if len(b) > 3 else "")
     state.legend.append(swatch_block(layer.label, [(layer.colour, "line", names)]))
-    return bounds
 
 
-def add_outlines(m, outlines, *, simplify_m, precision, state):
+def add_outlines(
+    m: Any, outlines: Any, *, simplify_m: float | None, precision: int, state: State
+) -> None:
+    """Cluster outlines (a ClusterResult or a GeoDataFrame), with their method in the footer."""
     from ..clusters.outlines import ClusterResult
 
     if isinstance(outlines, ClusterResult):
@@ -269,7 +303,8 @@ def add_outlines(m, outlines, *, simplify_m, precision, state):
     )
 
 
-def add_hotspots(m, h, *, precision, state):
+def add_hotspots(m: Any, h: Any, *, precision: int, state: State) -> None:
+    """Significant hot-spot cells, with the test, correction and threshold in the legend."""
     meta = getattr(h, "attrs", {}).get("hotspots")
     if not meta or "significant" not in getattr(h, "columns", ()):
         raise SchemaError(
