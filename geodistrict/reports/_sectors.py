@@ -25,6 +25,7 @@ __all__ = [
     "innovation_sectors",
     "insert_section",
     "render_innovation_sectors",
+    "section_json",
 ]
 
 #: The tables of the section: (level or grouping, heading).
