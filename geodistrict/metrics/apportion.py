@@ -67,7 +67,7 @@ class SectorPicture:
         rows = self.lq[self.lq["id"].astype(str) == str(pid)]
         rows = rows.sort_values("lq", ascending=False).reset_index(drop=True)
         tot = self.totals[self.totals["id"].astype(str) == str(pid)]
-        return rows, (tot.iloc[0].to_dict() if len(tot) else {})
+        return rows, ({str(k): v for k, v in tot.iloc[0].items()} if len(tot) else {})
 
 
 def apportioned_sectors(

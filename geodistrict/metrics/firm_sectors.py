@@ -367,7 +367,7 @@ def place_agreement(
     b = as_boundaries(areas, "areas")
     names = [str(v) for v in b.names]
     ids = [str(v) for v in b.ids]
-    key_of = {}
+    key_of: dict[str, int] = {}
     for i, (pid, nm) in enumerate(zip(ids, names, strict=True)):
         key_of.setdefault(normalise_label(nm), i)
         key_of.setdefault(normalise_label(pid), i)

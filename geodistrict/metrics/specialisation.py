@@ -191,8 +191,8 @@ def location_quotients(
     else:
         ref = _reference_series(reference, sectors, source=_name_of(counts))
         ref_complete = bool(ref.notna().all())
-        label = reference_name or (str(reference.name) if reference.name is not None else None)
-        label = label or "reference"
+        named = reference_name or (str(reference.name) if reference.name is not None else None)
+        label = named or "reference"
     ref_total = float(ref.sum(min_count=1))
     frame.insert(4, "reference_count", frame["sector"].map(ref).astype(float))
     frame.insert(5, "reference_total", ref_total)

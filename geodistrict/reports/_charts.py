@@ -156,7 +156,7 @@ def place_map(
         The PNG and the map's record (CRS, limits, scale bar, footer) with ``scale``: the
         sentence that states the printed scale at :data:`PRINT_WIDTH_MM`.
     """
-    from ..figures._common import format_length
+    from ..figures import format_length
     from ..figures.static import static_map_figure
 
     fig, record = static_map_figure(

@@ -96,11 +96,11 @@ def own_overlaps(boundaries: Boundaries, place_id: str, *, min_km2: float = 0.01
     ov = boundaries.overlaps
     rows = []
     if len(ov):
-        for r in ov.itertuples(index=False):
-            if r.id_a == pid:
-                rows.append((r.id_b, r.name_b, float(r.area_km2), bool(r.sliver)))
-            elif r.id_b == pid:
-                rows.append((r.id_a, r.name_a, float(r.area_km2), bool(r.sliver)))
+        for r in ov.to_dict("records"):
+            if r["id_a"] == pid:
+                rows.append((r["id_b"], r["name_b"], float(r["area_km2"]), bool(r["sliver"])))
+            elif r["id_b"] == pid:
+                rows.append((r["id_a"], r["name_a"], float(r["area_km2"]), bool(r["sliver"])))
     sliver = np.array([s or a < min_km2 for _, _, a, s in rows], dtype=bool)
     kept = [r for r, s in zip(rows, sliver, strict=True) if not s]
     kept.sort(key=lambda r: (-r[2], str(r[1])))
@@ -209,8 +209,8 @@ def describe_overlaps(overlaps: pd.DataFrame, place_name: str, *, noun: str = "L
         text = f"{place_name} does not overlap any other {noun}"
         return text + (f" ({sliver_note})." if sliver_note else ".")
     parts = [
-        f"{r.neighbour_name} by {fmt_km2(r.area_km2)}"
-        for r in overlaps.sort_values("area_km2", ascending=False).itertuples(index=False)
+        f"{r['neighbour_name']} by {fmt_km2(r['area_km2'])}"
+        for r in overlaps.sort_values("area_km2", ascending=False).to_dict("records")
     ]
     total = float(overlaps["area_km2"].sum())
     union = float(attrs.get("union_km2", total) or total)

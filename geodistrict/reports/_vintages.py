@@ -320,7 +320,7 @@ def vintage_changes(
         pts = points.to_crs(pcrs)
         px, py = pts.x, pts.y
     shapely.prepare(place)
-    in_place = _points_inside(place, px, py) if px is not None else None
+    in_place = _points_inside(place, px, py) if px is not None and py is not None else None
     out = []
     for label, boundaries in vintages.items():
         out.append(
@@ -333,7 +333,7 @@ def vintage_changes(
                 place_name=place_name,
                 name=name,
                 place_label=place_label,
-                xy=(px, py) if px is not None else None,
+                xy=(px, py) if px is not None and py is not None else None,
                 in_place=in_place,
                 points_noun=(points.info.name.replace("_", " ") if points is not None else ""),
                 min_share=min_share,
@@ -655,9 +655,9 @@ def _second_clauses(c: VintageChange, w: _Wording, *, strip_m: float) -> list[st
         )
     if len(c.others):
         shown = [
-            f"{r.name} ({fmt_km2(r.overlap_km2)}, {fmt_share(r.share_of_place)}"
+            f"{r['name']} ({fmt_km2(r['overlap_km2'])}, {fmt_share(r['share_of_place'])}"
             + (" of it)" if k == 0 else ")")
-            for k, r in enumerate(c.others.head(3).itertuples(index=False))
+            for k, r in enumerate(c.others.head(3).to_dict("records"))
         ]
         more = len(c.others) - len(shown)
         if more:

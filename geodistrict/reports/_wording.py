@@ -37,7 +37,7 @@ def fmt_int(v: float | None) -> str:
     >>> fmt_int(1234567.0), fmt_int(None), fmt_int(float("nan"))
     ('1,234,567', '–', '–')
     """
-    return "–" if _missing(v) else f"{round(float(v)):,}"
+    return "–" if v is None or _missing(v) else f"{round(float(v)):,}"
 
 
 def fmt_num(v: float | None, digits: int = 3) -> str:
@@ -48,7 +48,7 @@ def fmt_num(v: float | None, digits: int = 3) -> str:
     >>> fmt_num(0.012345), fmt_num(1234.5), fmt_num(12.345), fmt_num(None)
     ('0.0123', '1,234', '12.3', '–')
     """
-    if _missing(v):
+    if v is None or _missing(v):
         return "–"
     v = float(v)
     if v == 0:
