@@ -189,7 +189,6 @@ def run(args: argparse.Namespace) -> int:
         raise ParameterError("--areas goes with --points NAME=PATH, not with --table.")
     from .._version import __version__
     from ..io.nomis import read_nomis
-    from ..io.write import write_table
     from ..metrics.specialisation import specialisation_table
     from . import _kv
 
@@ -249,11 +248,7 @@ def run(args: argparse.Namespace) -> int:
         "lq": "(count / area_total) / (reference_count / reference_total)",
         "provenance": provenance,
     }
-    write_table(lq, args.out, provenance=provenance)
-    if args.indices:
-        write_table(indices, args.indices, provenance=provenance)
-    if args.report:
-        write_json(args.report, report)
+    _write_outputs(args, lq, indices, report, provenance)
     print(
         f"specialisation: {report['n_areas']} {sel['geography_type']} areas x "
         f"{report['n_sectors']} sectors, {sel['year']}, against {sel['reference']}; "
@@ -262,9 +257,31 @@ def run(args: argparse.Namespace) -> int:
         f"count >= {args.min_count:g})",
         file=sys.stderr,
     )
+    _print_written(args)
+    return 0
+
+
+def _write_outputs(
+    args: argparse.Namespace,
+    lq: Any,
+    indices: Any,
+    report: dict[str, Any],
+    provenance: dict[str, Any],
+) -> None:
+    """Write ``--out`` (the LQ table), ``--indices`` and ``--report`` when asked for."""
+    from ..io.write import write_table
+
+    write_table(lq, args.out, provenance=provenance)
+    if args.indices:
+        write_table(indices, args.indices, provenance=provenance)
+    if args.report:
+        write_json(args.report, report)
+
+
+def _print_written(args: argparse.Namespace) -> None:
+    """Name the files written on stderr."""
     written = [args.out, args.indices, args.report]
     print(f"wrote {', '.join(str(w) for w in written if w)}", file=sys.stderr)
-    return 0
 
 
 def _rule(args: argparse.Namespace) -> SpecialismRule:
@@ -280,7 +297,6 @@ def run_points(args: argparse.Namespace) -> int:
     from .._version import __version__
     from ..io.firms import firm_accounting, read_firms
     from ..io.read import read_boundaries
-    from ..io.write import write_table
     from ..metrics.firm_sectors import firm_location_quotients
     from ..metrics.specialisation import specialisation_from_lq
     from ..sectors import load_groupings
@@ -354,11 +370,7 @@ def run_points(args: argparse.Namespace) -> int:
         "notes": list(firms.info.notes),
         "provenance": provenance,
     }
-    write_table(lq, args.out, provenance=provenance)
-    if args.indices:
-        write_table(indices, args.indices, provenance=provenance)
-    if args.report:
-        write_json(args.report, report)
+    _write_outputs(args, lq, indices, report, provenance)
     reasons = "; ".join(f"{v} x {k}" for k, v in accounting["reasons"].items()) or "none"
     print(
         f"specialisation: {report['n_areas']} areas x {report['n_sectors']} sectors "
@@ -371,6 +383,5 @@ def run_points(args: argparse.Namespace) -> int:
     )
     if agreement is not None:
         print(f"places: {agreement['sentence']}", file=sys.stderr)
-    written = [args.out, args.indices, args.report]
-    print(f"wrote {', '.join(str(w) for w in written if w)}", file=sys.stderr)
+    _print_written(args)
     return 0

@@ -19,7 +19,7 @@ from .._errors import SchemaError
 from ..io.nomis import NomisTable
 from ..zones.match import LEP_ALIASES, normalise_label
 
-__all__ = ["GEOGRAPHY_ALIASES", "nomis_sector_counts", "sector_code"]
+__all__ = ["GEOGRAPHY_ALIASES", "nomis_sector_counts", "repeated_pairs", "sector_code"]
 
 #: Short names accepted for Nomis geography types (compared without regard to case).
 GEOGRAPHY_ALIASES: dict[str, str] = {
@@ -374,6 +374,20 @@ def _check_single_values(
             )
 
 
+def repeated_pairs(frame: pd.DataFrame) -> tuple[list[tuple[Any, Any]], str]:
+    """The (area, sector) pairs that appear more than once, and the first ones as text.
+
+    Examples
+    --------
+    >>> repeated_pairs(pd.DataFrame({"area": ["X", "X", "Y"], "sector": ["A", "A", "A"]}))
+    ([('X', 'A')], "'X'/'A'")
+    """
+    dup = frame.duplicated(["area", "sector"], keep=False)
+    pairs = list(dict.fromkeys(map(tuple, frame.loc[dup, ["area", "sector"]].to_numpy())))
+    shown = ", ".join(f"{a!r}/{s!r}" for a, s in pairs[:_MAX_LISTED])
+    return pairs, shown
+
+
 def _area_sector_rows(
     rows: pd.DataFrame, industry: str, codes: Mapping[str, str], src: str
 ) -> pd.DataFrame:
@@ -388,10 +402,8 @@ def _area_sector_rows(
     flags = rows["flag"].to_numpy() if "flag" in rows else [None] * len(rows)
     out["flag"] = pd.Series(flags, dtype=object)  # None, not NaN, where nothing was flagged
     out = out.drop_duplicates(["area", "sector", "count"])
-    dup = out.duplicated(["area", "sector"], keep=False)
-    if dup.any():
-        pairs = list(dict.fromkeys(map(tuple, out.loc[dup, ["area", "sector"]].to_numpy())))
-        shown = ", ".join(f"{a!r}/{s!r}" for a, s in pairs[:_MAX_LISTED])
+    pairs, shown = repeated_pairs(out)
+    if pairs:
         raise SchemaError(
             f"{src}: {len(pairs)} area/sector pair(s) have two different counts ({shown}); "
             "fix the selection with a dimension value (--where) or download the table again."

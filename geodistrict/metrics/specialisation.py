@@ -41,7 +41,7 @@ import pandas as pd
 
 from .._errors import EmptyLayerError, ParameterError, SchemaError
 from ..provenance import OGL_LICENCE, nomis_attribution
-from .nomis_sectors import GEOGRAPHY_ALIASES, nomis_sector_counts, sector_code
+from .nomis_sectors import GEOGRAPHY_ALIASES, nomis_sector_counts, repeated_pairs, sector_code
 
 if TYPE_CHECKING:
     from ..io.nomis import NomisTable
@@ -242,10 +242,8 @@ def _long_counts(counts: pd.DataFrame, *, area: str, sector: str, count: str) ->
         )
         raise SchemaError(f"{name}: negative counts for {shown}; counts must be >= 0.")
     frame["count"] = values
-    dup = frame.duplicated(["area", "sector"], keep=False)
-    if dup.any():
-        pairs = list(dict.fromkeys(map(tuple, frame.loc[dup, ["area", "sector"]].to_numpy())))
-        shown = ", ".join(f"{a!r}/{s!r}" for a, s in pairs[:_MAX_LISTED])
+    pairs, shown = repeated_pairs(frame)
+    if pairs:
         raise SchemaError(
             f"{name}: {len(pairs)} area/sector pair(s) appear more than once ({shown}); keep one "
             "row per area and sector (sum them first if they are parts of one sector)."
