@@ -9,7 +9,50 @@ from typing import Any
 
 from ._version import __version__
 
-__all__ = ["ATTRIBUTIONS", "known_attribution", "provenance_block"]
+__all__ = [
+    "ATTRIBUTIONS",
+    "NOMIS_NOTICE",
+    "OGL_LICENCE",
+    "known_attribution",
+    "nomis_attribution",
+    "nomis_source",
+    "provenance_block",
+]
+
+#: The Open Government Licence, as results name it in their ``licence`` field.
+OGL_LICENCE = "Open Government Licence v3.0"
+#: The copyright notice of ONS tables read from Nomis (UK Business Counts, APS).
+NOMIS_NOTICE = "ONS Crown Copyright / OGL v3.0"
+
+
+def nomis_attribution(title: str) -> str:
+    """The attribution line of a Nomis table.
+
+    Examples
+    --------
+    >>> nomis_attribution("UK Business Counts")
+    'Source: Nomis, UK Business Counts. ONS Crown Copyright / OGL v3.0.'
+    """
+    return f"Source: Nomis, {title}. {NOMIS_NOTICE}."
+
+
+def nomis_source(name: str, *, source: str, title: str, vintage: str | None) -> dict[str, Any]:
+    """The ``sources`` entry of a Nomis table in a report (name, file, licence, attribution).
+
+    Examples
+    --------
+    >>> nomis_source("employment", source="aps.xlsx", title="APS", vintage="2023")["licence"]
+    'Open Government Licence v3.0'
+    """
+    return {
+        "name": name,
+        "source": source,
+        "title": title,
+        "licence": OGL_LICENCE,
+        "attribution": nomis_attribution(title),
+        "vintage": vintage,
+    }
+
 
 _ONS = (
     "Source: Office for National Statistics licensed under the Open Government Licence v3.0. "

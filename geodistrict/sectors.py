@@ -223,19 +223,11 @@ def classify_sic(values: Sequence[object] | pd.Series) -> pd.DataFrame:
     _, _, div_section = _subclasses()
     rows = [_hierarchy_row(_parse_one(u), div_section) for u in uniques]
     rows.append(_hierarchy_row(_parse_one(None), div_section))  # key -1: a missing value
-    names = (
-        "sic_code",
-        "sic_section",
-        "sic_division",
-        "sic_group",
-        "sic_class",
-        "sic_subclass",
-        "sic_status",
-        "sic_reason",
-    )
-    table = {n: np.array([r[i] for r in rows], dtype=object) for i, n in enumerate(names)}
+    table = {n: np.array([r[i] for r in rows], dtype=object) for i, n in enumerate(SECTOR_COLUMNS)}
     # object columns keep None for "no value" (pandas 3 would infer str and NaN)
-    return pd.DataFrame({n: pd.Series(table[n][keys], index=index, dtype=object) for n in names})
+    return pd.DataFrame(
+        {n: pd.Series(table[n][keys], index=index, dtype=object) for n in SECTOR_COLUMNS}
+    )
 
 
 def _hierarchy_row(

@@ -399,3 +399,36 @@ def test_a_district_outside_the_uk_layers_says_so_instead_of_zero(shared_file, t
     html = (tmp_path / "22at-barcelona.html").read_text()
     assert "has 0 postcodes" not in html and "lies outside the extent" in html
     assert 'id="hotspot-map"' in html  # the place is still mapped
+
+
+def test_context_and_steps_are_frozen():
+    import dataclasses
+
+    from geodistrict.reports._context import (
+        Employment,
+        Floorspace,
+        JoinedLayer,
+        NationalReferences,
+        NomisLQ,
+        ReportContext,
+        ReportOptions,
+    )
+
+    for cls in (ReportContext, ReportOptions, JoinedLayer, NomisLQ, Employment, Floorspace,
+                NationalReferences):  # fmt: skip
+        assert dataclasses.is_dataclass(cls) and cls.__dataclass_params__.frozen, cls
+
+
+def test_nomis_sources_share_one_licence_line():
+    from geodistrict.provenance import nomis_attribution, nomis_source
+
+    src = nomis_source("business counts", source="ubc.xlsx", title="UBC", vintage="2022")
+    assert src == {
+        "name": "business counts",
+        "source": "ubc.xlsx",
+        "title": "UBC",
+        "licence": "Open Government Licence v3.0",
+        "attribution": "Source: Nomis, UBC. ONS Crown Copyright / OGL v3.0.",
+        "vintage": "2022",
+    }
+    assert nomis_attribution("UBC") == src["attribution"]

@@ -477,3 +477,63 @@ def test_cli_wrong_date_is_one_line_exit_2(shared_file, tmp_path, capsys):
     assert err[0].startswith("geodistrict: error:") and str(table) in err[0]
     assert "2031" in err[0] and "2022" in err[0]
     assert not (tmp_path / "lq.csv").exists()
+
+
+# --------------------------------------------------------------------------------------------
+# one pipeline, one rule
+
+
+def test_one_rule_everywhere():
+    import argparse
+    import dataclasses
+
+    from geodistrict.app import MIN_COUNT, MIN_LQ
+    from geodistrict.cli.specialisation import register
+    from geodistrict.metrics.specialisation import SPECIALISM_RULE, SpecialismRule
+    from geodistrict.reports import DEFAULT_MIN_COUNT, DEFAULT_MIN_LQ, ReportOptions
+
+    assert SPECIALISM_RULE == SpecialismRule(min_lq=1.25, min_count=100)
+    assert (MIN_LQ, MIN_COUNT) == (DEFAULT_MIN_LQ, DEFAULT_MIN_COUNT) == (1.25, 100)
+    assert ReportOptions().rule == SPECIALISM_RULE
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers())
+    args = parser.parse_args(["specialisation", "--out", "x.csv"])
+    assert (args.min_lq, args.min_count) == (1.25, 100)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        SPECIALISM_RULE.min_lq = 2.0  # type: ignore[misc]
+
+
+def test_specialisation_from_counts_is_the_three_steps():
+    from geodistrict.metrics.specialisation import SpecialismRule, specialisation_from_counts
+
+    rule = SpecialismRule(min_lq=1.1, min_count=20)
+    res = specialisation_from_counts(HAND, rule=rule)
+    lq = location_quotients(HAND)
+    assert res.lq.drop(columns="specialism").equals(lq)
+    assert res.lq["specialism"].tolist() == is_specialism(lq, min_lq=1.1, min_count=20).tolist()
+    expected = specialisation_indices(lq, min_lq=1.1, min_count=20)
+    pd.testing.assert_frame_equal(res.indices, expected)
+    pd.testing.assert_frame_equal(
+        res.specialisms("Y").drop(columns="specialism"),
+        specialisms(lq[lq["area"] == "Y"], min_lq=1.1, min_count=20),
+    )
+    assert res.rule is rule
+
+
+def test_specialisation_rejects_a_rule_that_is_not_one():
+    from geodistrict._errors import ParameterError
+    from geodistrict.metrics.specialisation import specialisation_from_counts
+
+    with pytest.raises(ParameterError, match="SpecialismRule"):
+        specialisation_from_counts(HAND, rule=(1.25, 100))  # type: ignore[arg-type]
+
+
+@pytest.mark.shared_data
+def test_specialisation_table_matches_the_steps(shared_file, lep_lq):
+    from geodistrict.metrics.specialisation import specialisation_table
+
+    res = specialisation_table(read_nomis(shared_file(SIZE_INDUSTRY)), geography="lep", year=2022)
+    pd.testing.assert_frame_equal(res.lq.drop(columns="specialism"), lep_lq)
+    assert res.provenance["year"] == 2022
+    assert res.provenance["licence"] == "Open Government Licence v3.0"
+    assert res.provenance["attribution"].endswith("ONS Crown Copyright / OGL v3.0.")

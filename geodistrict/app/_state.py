@@ -25,6 +25,7 @@ from .._paths import public_text
 from ..boundaries import Boundaries, prepare_boundaries
 from ..crs import WGS84
 from ..layers import PointLayer
+from ..metrics.specialisation import SPECIALISM_RULE
 from ._upload import MAX_FEATURES, MAX_UPLOAD_BYTES, UPLOAD_SUFFIXES, esc_html, one_district
 
 __all__ = [
@@ -96,7 +97,7 @@ DATA_NAMES = {
 #: Card parameters used by the app (the library defaults, stated for the About view).
 BUFFERS_M = (800.0, 1600.0)
 REGION_BUFFER_M = 10_000.0
-MIN_LQ, MIN_COUNT = 1.25, 100
+MIN_LQ, MIN_COUNT = SPECIALISM_RULE.min_lq, SPECIALISM_RULE.min_count
 NOMIS_LICENCE = "Open Government Licence v3.0 (ONS Crown Copyright, via Nomis)"
 
 
@@ -706,27 +707,22 @@ def specialisation_for(data: AppData, lep: str) -> tuple[pd.DataFrame, pd.DataFr
     InputFileError
         When the UK Business Counts table was not loaded (the message says why).
     """
-    from ..metrics.specialisation import (
-        is_specialism,
-        location_quotients,
-        nomis_sector_counts,
-        specialisms,
-    )
+    from ..metrics.specialisation import specialisation_table
 
     if data.nomis is None:
         why = next((m for m in data.missing if m.startswith("nomis")), "not loaded")
         raise InputFileError(f"the UK Business Counts table is unavailable ({why}).")
-    if "lq" not in data.cache:
-        counts, ref = nomis_sector_counts(data.nomis, geography_type="lep")
-        lq = location_quotients(counts, reference=ref)
-        lq["specialism"] = is_specialism(lq, min_lq=MIN_LQ, min_count=MIN_COUNT)
-        lq.attrs.update(counts.attrs)
-        data.cache["lq"] = lq
-    lq = data.cache["lq"]
-    rows = lq[lq["area"] == lep]
+    if "specialisation" not in data.cache:
+        result = specialisation_table(data.nomis, geography="lep", rule=SPECIALISM_RULE)
+        if result.counts is not None:
+            result.lq.attrs.update(result.counts.attrs)
+        data.cache["specialisation"] = result
+        data.cache["lq"] = result.lq
+    result = data.cache["specialisation"]
+    rows = result.lq[result.lq["area"] == lep]
     if rows.empty:
         raise InputFileError(f"{lep}: no LEP of that name in the UK Business Counts table.")
-    top = specialisms(rows, min_lq=MIN_LQ, min_count=MIN_COUNT)
+    top = result.specialisms(lep)
     return rows.reset_index(drop=True), top.reset_index(drop=True)
 
 
@@ -792,7 +788,7 @@ def parameters_in_use(data: AppData) -> pd.DataFrame:
         ("metric CRS", "EPSG:27700 in Great Britain, UTM elsewhere", "areas and distances"),
         ("UK layers", "postcodes, universities", "counted only for places in Great Britain"),
         ("point on a boundary", "outside", "cards count interior points"),
-        ("specialism", f"lq >= {MIN_LQ:g} and count >= {MIN_COUNT:g}", "Specialisation view"),
+        ("specialism", SPECIALISM_RULE.describe(), "Specialisation view"),
         ("UK Business Counts", f"LEPs vs England, variable Total, year {year}", "LQ inputs"),
         ("upload size", f"{MAX_UPLOAD_BYTES / 1e6:g} MB", "larger files are refused"),
         ("upload features", f"{MAX_FEATURES:,}", "several features are merged into one"),
@@ -1128,7 +1124,7 @@ def _warm_journey(data: AppData) -> None:
         data.cache["lad_sector_counts"] = nomis_sector_counts(data.nomis, geography_type="ladu")
     draw_start_map_html(data)
     if "benchmarks" not in data.cache:
-        from ..reports._compare import measure_benchmarks
+        from ..reports import measure_benchmarks
 
         bm = measure_benchmarks(data.postcodes, data.universities)
         data.cache["benchmarks"] = bm[bm["area_ha"].notna()]
@@ -1222,7 +1218,7 @@ def brief_pdf(data: AppData, p: Proposed, *, map_html: str | None = None) -> byt
     GeodistrictError
         When Chromium is missing or the print fails (the message says why).
     """
-    from ..reports._pdf import print_pdfs
+    from ..reports import print_pdfs
 
     with tempfile.TemporaryDirectory(prefix="geodistrict-brief-") as tmp:
         html = Path(tmp) / "brief.html"
@@ -1374,7 +1370,7 @@ def benchmark_rank(data: AppData, p: Proposed) -> pd.DataFrame:
     ``rank_postcodes_per_km2`` (1 = densest); the proposal's row is named ``proposed: …``.
     Districts outside the postcode layer's coverage have no density and no rank.
     """
-    from ..reports._compare import measure_benchmarks
+    from ..reports import measure_benchmarks
 
     if "benchmarks" not in data.cache:
         bm = measure_benchmarks(data.postcodes, data.universities)

@@ -81,7 +81,7 @@ def _innovation_sectors(args: argparse.Namespace) -> dict[str, Any] | None:
     from ..districts.registry import district_boundaries, district_slugs
     from ..io.firms import read_firms
     from ..io.read import read_boundaries
-    from ..reports._sectors import innovation_sectors, section_json
+    from ..reports import innovation_sectors, section_json
 
     if not args.out.lower().endswith(".json"):
         raise ParameterError("--firms adds a section to the JSON card: write --out PATH.json.")

@@ -10,13 +10,15 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..io.write import write_json
+from ..provenance import NOMIS_NOTICE
+
+if TYPE_CHECKING:
+    from ..metrics.specialisation import SpecialismRule
 
 __all__ = ["register", "run"]
-
-_LICENCE = "ONS Crown Copyright / OGL v3.0"
 
 _EXAMPLE = """\
 examples:
@@ -57,6 +59,8 @@ in the report with their reason, never in a sector.
 
 def register(subparsers: Any) -> None:
     """Add the ``specialisation`` subcommand."""
+    from ..metrics.specialisation import SPECIALISM_RULE
+
     p = subparsers.add_parser(
         "specialisation",
         help="location quotients and specialisation indices of sectors by area (Nomis or firms)",
@@ -157,16 +161,16 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--min-lq",
         type=float,
-        default=1.25,
+        default=SPECIALISM_RULE.min_lq,
         metavar="LQ",
-        help="lowest lq of a specialism (default: 1.25)",
+        help=f"lowest lq of a specialism (default: {SPECIALISM_RULE.min_lq:g})",
     )
     p.add_argument(
         "--min-count",
         type=float,
-        default=100,
+        default=SPECIALISM_RULE.min_count,
         metavar="N",
-        help="lowest count of a specialism (default: 100)",
+        help=f"lowest count of a specialism (default: {SPECIALISM_RULE.min_count:g})",
     )
     p.add_argument("--out", required=True, metavar="PATH.csv", help="long table of LQs (CSV)")
     p.add_argument("--indices", metavar="PATH.csv", default=None, help="per-area indices (CSV)")
@@ -185,29 +189,24 @@ def run(args: argparse.Namespace) -> int:
         raise ParameterError("--areas goes with --points NAME=PATH, not with --table.")
     from .._version import __version__
     from ..io.nomis import read_nomis
-    from ..io.write import write_table
-    from ..metrics.specialisation import (
-        is_specialism,
-        location_quotients,
-        nomis_sector_counts,
-        specialisation_indices,
-    )
+    from ..metrics.specialisation import specialisation_table
     from ._args import kv as _kv
 
     where = _kv(args.where, "--where")
     table = read_nomis(args.table, sheet=args.sheet)
-    counts, reference = nomis_sector_counts(
+    result = specialisation_table(
         table,
-        geography_type=args.geography,
+        geography=args.geography,
         year=args.date,
+        rule=_rule(args),
         variable=args.variable,
         industry_dimension=args.industry_dimension,
         reference=args.reference,
-        **where,
+        where=where,
     )
-    lq = location_quotients(counts, reference=reference)
-    lq["specialism"] = is_specialism(lq, min_lq=args.min_lq, min_count=args.min_count)
-    indices = specialisation_indices(lq, min_lq=args.min_lq, min_count=args.min_count)
+    counts, reference = result.counts, result.reference
+    assert counts is not None and reference is not None  # set by specialisation_table
+    lq, indices = result.lq, result.indices
 
     sel = counts.attrs
     sectors = lq.drop_duplicates("sector")
@@ -217,8 +216,8 @@ def run(args: argparse.Namespace) -> int:
         "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "source": str(args.table),
         "title": table.title,
-        "licence": _LICENCE,
-        "attribution": f"Source: Nomis, {table.title}. {_LICENCE}.",
+        "licence": NOMIS_NOTICE,
+        "attribution": result.provenance["attribution"],
         "command": "geodistrict " + " ".join(sys.argv[1:]),
     }
     report = {
@@ -249,11 +248,7 @@ def run(args: argparse.Namespace) -> int:
         "lq": "(count / area_total) / (reference_count / reference_total)",
         "provenance": provenance,
     }
-    write_table(lq, args.out, provenance=provenance)
-    if args.indices:
-        write_table(indices, args.indices, provenance=provenance)
-    if args.report:
-        write_json(args.report, report)
+    _write_outputs(args, lq, indices, report, provenance)
     print(
         f"specialisation: {report['n_areas']} {sel['geography_type']} areas x "
         f"{report['n_sectors']} sectors, {sel['year']}, against {sel['reference']}; "
@@ -262,9 +257,38 @@ def run(args: argparse.Namespace) -> int:
         f"count >= {args.min_count:g})",
         file=sys.stderr,
     )
+    _print_written(args)
+    return 0
+
+
+def _write_outputs(
+    args: argparse.Namespace,
+    lq: Any,
+    indices: Any,
+    report: dict[str, Any],
+    provenance: dict[str, Any],
+) -> None:
+    """Write ``--out`` (the LQ table), ``--indices`` and ``--report`` when asked for."""
+    from ..io.write import write_table
+
+    write_table(lq, args.out, provenance=provenance)
+    if args.indices:
+        write_table(indices, args.indices, provenance=provenance)
+    if args.report:
+        write_json(args.report, report)
+
+
+def _print_written(args: argparse.Namespace) -> None:
+    """Name the files written on stderr."""
     written = [args.out, args.indices, args.report]
     print(f"wrote {', '.join(str(w) for w in written if w)}", file=sys.stderr)
-    return 0
+
+
+def _rule(args: argparse.Namespace) -> SpecialismRule:
+    """The rule of a specialism from ``--min-lq`` and ``--min-count``."""
+    from ..metrics.specialisation import SpecialismRule
+
+    return SpecialismRule(min_lq=args.min_lq, min_count=args.min_count)
 
 
 def run_points(args: argparse.Namespace) -> int:
@@ -273,9 +297,8 @@ def run_points(args: argparse.Namespace) -> int:
     from .._version import __version__
     from ..io.firms import firm_accounting, read_firms
     from ..io.read import read_boundaries
-    from ..io.write import write_table
     from ..metrics.firm_sectors import firm_location_quotients
-    from ..metrics.specialisation import is_specialism, specialisation_indices
+    from ..metrics.specialisation import specialisation_from_lq
     from ..sectors import load_groupings
     from ._args import points_spec
 
@@ -294,7 +317,7 @@ def run_points(args: argparse.Namespace) -> int:
     firms = read_firms(path, name=name, sic_column=args.sic_column)
     areas = read_boundaries(args.areas)
     reference = args.reference or "all"
-    lq, fc = firm_location_quotients(
+    firm_lq, fc = firm_location_quotients(
         firms,
         areas,
         level=args.level,
@@ -302,8 +325,8 @@ def run_points(args: argparse.Namespace) -> int:
         reference=reference,
         groupings=groupings,
     )
-    lq["specialism"] = is_specialism(lq, min_lq=args.min_lq, min_count=args.min_count)
-    indices = specialisation_indices(lq, min_lq=args.min_lq, min_count=args.min_count)
+    result = specialisation_from_lq(firm_lq, rule=_rule(args))
+    lq, indices = result.lq, result.indices
     accounting = {**firm_accounting(firms), **fc.accounting}
     agreement = None
     if args.label_column:
@@ -347,11 +370,7 @@ def run_points(args: argparse.Namespace) -> int:
         "notes": list(firms.info.notes),
         "provenance": provenance,
     }
-    write_table(lq, args.out, provenance=provenance)
-    if args.indices:
-        write_table(indices, args.indices, provenance=provenance)
-    if args.report:
-        write_json(args.report, report)
+    _write_outputs(args, lq, indices, report, provenance)
     reasons = "; ".join(f"{v} x {k}" for k, v in accounting["reasons"].items()) or "none"
     print(
         f"specialisation: {report['n_areas']} areas x {report['n_sectors']} sectors "
@@ -364,6 +383,5 @@ def run_points(args: argparse.Namespace) -> int:
     )
     if agreement is not None:
         print(f"places: {agreement['sentence']}", file=sys.stderr)
-    written = [args.out, args.indices, args.report]
-    print(f"wrote {', '.join(str(w) for w in written if w)}", file=sys.stderr)
+    _print_written(args)
     return 0

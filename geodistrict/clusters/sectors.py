@@ -53,6 +53,7 @@ __all__ = [
     "group_layer",
     "group_mask",
     "sector_hotspots",
+    "take_points",
 ]
 
 
@@ -79,17 +80,41 @@ def group_mask(firms: PointLayer, column: str, values: Any) -> np.ndarray:
 
 def group_layer(firms: PointLayer, mask: np.ndarray, *, name: str | None = None) -> PointLayer:
     """The firms selected by ``mask`` as a layer of their own (for kde, hotspots, DBSCAN)."""
+    return take_points(firms, np.flatnonzero(mask), name=name)
+
+
+def take_points(layer: PointLayer, index: np.ndarray, *, name: str | None = None) -> PointLayer:
+    """The points of ``layer`` at ``index`` as a layer of their own (no rejected rows).
+
+    Parameters
+    ----------
+    layer : PointLayer
+    index : numpy.ndarray
+        Positions of the points to keep, in the order wanted.
+    name : str, optional
+        The new layer's name (default: the layer's).
+
+    Examples
+    --------
+    >>> import pandas as pd, pyproj
+    >>> from geodistrict.layers import LayerInfo
+    >>> lay = PointLayer(np.arange(4.0), np.arange(4.0), pyproj.CRS(27700),
+    ...                  pd.DataFrame({"row": range(4)}), LayerInfo("p", "p.csv"))
+    >>> sub = take_points(lay, np.array([1, 3]))
+    >>> sub.x.tolist(), sub.attributes["row"].tolist(), sub.n_input
+    ([1.0, 3.0], [1, 3], 2)
+    """
     from dataclasses import replace
 
-    idx = np.flatnonzero(mask)
+    idx = np.asarray(index, dtype="int64")
     return replace(
-        firms,
-        x=firms.x[idx],
-        y=firms.y[idx],
-        attributes=firms.attributes.iloc[idx].reset_index(drop=True),
-        rejected=firms.rejected.iloc[0:0],
+        layer,
+        x=layer.x[idx],
+        y=layer.y[idx],
+        attributes=layer.attributes.iloc[idx].reset_index(drop=True),
+        rejected=layer.rejected.iloc[0:0],
         n_input=len(idx),
-        info=replace(firms.info, name=name or firms.info.name),
+        info=replace(layer.info, name=name or layer.info.name),
     )
 
 

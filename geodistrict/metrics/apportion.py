@@ -67,7 +67,7 @@ class SectorPicture:
         rows = self.lq[self.lq["id"].astype(str) == str(pid)]
         rows = rows.sort_values("lq", ascending=False).reset_index(drop=True)
         tot = self.totals[self.totals["id"].astype(str) == str(pid)]
-        return rows, (tot.iloc[0].to_dict() if len(tot) else {})
+        return rows, ({str(k): v for k, v in tot.iloc[0].items()} if len(tot) else {})
 
 
 def apportioned_sectors(
@@ -159,20 +159,10 @@ def apportioned_sectors(
             "name": targets.names.astype(str),
             "enterprises": est.reindex(ids).fillna(0.0).to_numpy(),
             "partial_share": (part.reindex(ids).fillna(0.0) / est.reindex(ids)).to_numpy(),
-            "n_lads": share[share["share"] >= SLIVER_SHARE]
-            .groupby("id")
-            .size()
-            .reindex(ids)
-            .fillna(0)
-            .astype(int)
-            .to_numpy(),
-            "n_partial_lads": share[share["partial"] & (share["share"] >= SLIVER_SHARE)]
-            .groupby("id")
-            .size()
-            .reindex(ids)
-            .fillna(0)
-            .astype(int)
-            .to_numpy(),
+            "n_lads": _rows_per_id(share[share["share"] >= SLIVER_SHARE], ids),
+            "n_partial_lads": _rows_per_id(
+                share[share["partial"] & (share["share"] >= SLIVER_SHARE)], ids
+            ),
         }
     )
     long = r.table.drop(columns="geometry").melt(
@@ -200,3 +190,8 @@ def apportioned_sectors(
         year=year_used,
         weights=share[["id", "lad", "share"]],
     )
+
+
+def _rows_per_id(rows: pd.DataFrame, ids: Any) -> np.ndarray:
+    """How many of ``rows`` each id has (0 for an id without any), in the order of ``ids``."""
+    return rows.groupby("id").size().reindex(ids).fillna(0).astype(int).to_numpy()

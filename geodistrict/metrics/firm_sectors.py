@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import ParameterError, SchemaError
+from .._validate import as_boundaries
 from ..layers import PointLayer
 from ..sectors import Grouping, grouping_of, sector_labels
 
@@ -117,20 +118,6 @@ def _inside(firms: PointLayer, polygons: Any, what: str) -> tuple[np.ndarray, np
     return res.assignment.point, res.assignment.polygon, res
 
 
-def _as_boundaries(areas: Any, what: str) -> Any:
-    from ..boundaries import Boundaries, prepare_boundaries
-
-    if isinstance(areas, Boundaries):
-        return areas
-    import geopandas as gpd
-
-    if isinstance(areas, gpd.GeoDataFrame):
-        return prepare_boundaries(areas, source=what)
-    from ..io.read import read_boundaries
-
-    return read_boundaries(areas)
-
-
 def firm_sector_counts(
     firms: PointLayer,
     areas: Any,
@@ -177,7 +164,7 @@ def firm_sector_counts(
     ParameterError
         For an unknown level or reference.
     """
-    bounds = _as_boundaries(areas, "areas")
+    bounds = as_boundaries(areas, "areas")
     sector, labels, grouping = sector_column(firms, level, groupings)
     has = sector.notna().to_numpy()
     w = _weights(firms, weight)
@@ -203,7 +190,7 @@ def firm_sector_counts(
             "of the areas) or a polygon file."
         )
     else:
-        rb = _as_boundaries(reference, "reference")
+        rb = as_boundaries(reference, "reference")
         rp, _rpoly, _ = _inside(firms, rb, "reference")
         rp = np.unique(rp)  # a firm in two reference polygons counts once
         rp = rp[has[rp]]
@@ -377,10 +364,10 @@ def place_agreement(
             f"{firms.info.source}: no column {label!r} naming each firm's area; name it with "
             "label= (--label-column)."
         )
-    b = _as_boundaries(areas, "areas")
+    b = as_boundaries(areas, "areas")
     names = [str(v) for v in b.names]
     ids = [str(v) for v in b.ids]
-    key_of = {}
+    key_of: dict[str, int] = {}
     for i, (pid, nm) in enumerate(zip(ids, names, strict=True)):
         key_of.setdefault(normalise_label(nm), i)
         key_of.setdefault(normalise_label(pid), i)

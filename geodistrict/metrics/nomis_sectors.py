@@ -19,7 +19,7 @@ from .._errors import SchemaError
 from ..io.nomis import NomisTable
 from ..zones.match import LEP_ALIASES, normalise_label
 
-__all__ = ["GEOGRAPHY_ALIASES", "nomis_sector_counts", "sector_code"]
+__all__ = ["GEOGRAPHY_ALIASES", "nomis_sector_counts", "repeated_pairs", "sector_code"]
 
 #: Short names accepted for Nomis geography types (compared without regard to case).
 GEOGRAPHY_ALIASES: dict[str, str] = {
@@ -245,9 +245,8 @@ def nomis_sector_counts(
     >>> england.to_dict(), england.name
     ({'C': 100.0, 'J': 50.0}, 'country:England')
     """
-    data = table.data
     src = table.source
-    if industry_dimension not in data.columns:
+    if industry_dimension not in table.data.columns:
         raise SchemaError(
             f"{src}: no dimension {industry_dimension!r} holding the sectors; the dimensions "
             f"are {_listing(list(table.dimensions))}. Pass industry_dimension=, or download "
@@ -255,60 +254,14 @@ def nomis_sector_counts(
         )
     gt = _resolve_geography(table, geography_type)
     ref_gt, ref_area = _resolve_reference(table, reference)
-    rows = data.loc[data["geography_type"] == gt]
-    years = sorted({int(y) for y in rows["year"].dropna()}) if "year" in rows else []
-    if year is None and years:
-        year = years[-1]
-    if year is not None:
-        if int(year) not in years:
-            raise SchemaError(
-                f"{src}: no year {year} for {gt} areas; the table has "
-                f"{', '.join(map(str, years)) or 'no dated blocks'}. Pass one of them "
-                "(--date YEAR)."
-            )
-        year = int(year)
-    variables = list(dict.fromkeys(data["variable"].tolist()))
-    if variable not in variables:
-        raise SchemaError(
-            f"{src}: no variable {variable!r}; the columns are {_listing(variables)}. Pass one "
-            "of them."
-        )
-    unknown = [k for k in dims if k not in data.columns]
-    if unknown and not table.dimensions:
-        raise SchemaError(
-            f"{src}: no dimension(s) {_listing(unknown)}: this table has no dimension rows "
-            "(such as 'industry | ...') above its header; is it the right table or sheet? "
-            "Download UK Business Counts by industry from Nomis again (Excel or CSV)."
-        )
-    if unknown:
-        raise SchemaError(
-            f"{src}: no dimension(s) {_listing(unknown)}; the dimensions are "
-            f"{_listing(list(table.dimensions))}."
-        )
-
-    keep = (data["variable"] == variable).to_numpy(dtype=bool, copy=True)
-    if year is not None:
-        keep &= (data["year"] == year).fillna(False).to_numpy(dtype=bool)
-    for name, wanted in dims.items():
-        keep &= data[name].isin(wanted if isinstance(wanted, list | tuple) else [wanted]).to_numpy()
-    industry = data[industry_dimension]
-    keep &= (
-        industry.notna() & ~industry.map(_is_total_industry, na_action="ignore").fillna(True)
-    ).to_numpy(dtype=bool)
-    sel = data.loc[keep]
-
+    year = _resolve_year(table, gt, year)
+    _check_dimensions(table, variable, dims)
+    sel = _selected_rows(table, year=year, variable=variable,
+                         industry_dimension=industry_dimension, dims=dims)  # fmt: skip
     labels = [str(v) for v in dict.fromkeys(sel[industry_dimension].dropna().tolist())]
     codes = _sector_codes(labels)
     areas = sel.loc[sel["geography_type"] == gt]
-    for name in table.dimensions:
-        if name in (industry_dimension, *dims):
-            continue
-        values = list(dict.fromkeys(areas[name].tolist()))
-        if len(values) > 1:
-            raise SchemaError(
-                f"{src}: the {gt} rows of {year} take {len(values)} values of {name} "
-                f"({_listing(values)}); choose one, e.g. {name}={values[0]!r} (--where)."
-            )
+    _check_single_values(table, areas, gt=gt, year=year, skip=(industry_dimension, *dims))
     if areas.empty:
         raise SchemaError(
             f"{src}: no industry rows for {gt} areas in {year} with variable {variable!r}; "
@@ -345,6 +298,96 @@ def nomis_sector_counts(
     return counts, ref
 
 
+def _check_dimensions(table: NomisTable, variable: str, dims: Mapping[str, Any]) -> None:
+    """Raise when the variable or a fixed dimension is not in the table."""
+    data = table.data
+    src = table.source
+    variables = list(dict.fromkeys(data["variable"].tolist()))
+    if variable not in variables:
+        raise SchemaError(
+            f"{src}: no variable {variable!r}; the columns are {_listing(variables)}. Pass one "
+            "of them."
+        )
+    unknown = [k for k in dims if k not in data.columns]
+    if unknown and not table.dimensions:
+        raise SchemaError(
+            f"{src}: no dimension(s) {_listing(unknown)}: this table has no dimension rows "
+            "(such as 'industry | ...') above its header; is it the right table or sheet? "
+            "Download UK Business Counts by industry from Nomis again (Excel or CSV)."
+        )
+    if unknown:
+        raise SchemaError(
+            f"{src}: no dimension(s) {_listing(unknown)}; the dimensions are "
+            f"{_listing(list(table.dimensions))}."
+        )
+
+
+def _resolve_year(table: NomisTable, gt: str, year: int | None) -> int | None:
+    """The year asked for (checked against the areas' years), or their latest."""
+    rows = table.data.loc[table.data["geography_type"] == gt]
+    years = sorted({int(y) for y in rows["year"].dropna()}) if "year" in rows else []
+    if year is None:
+        return years[-1] if years else None
+    if int(year) not in years:
+        raise SchemaError(
+            f"{table.source}: no year {year} for {gt} areas; the table has "
+            f"{', '.join(map(str, years)) or 'no dated blocks'}. Pass one of them "
+            "(--date YEAR)."
+        )
+    return int(year)
+
+
+def _selected_rows(
+    table: NomisTable,
+    *,
+    year: int | None,
+    variable: str,
+    industry_dimension: str,
+    dims: Mapping[str, Any],
+) -> pd.DataFrame:
+    """The rows of one variable, year and choice of dimensions, without all-industry rows."""
+    data = table.data
+    keep = (data["variable"] == variable).to_numpy(dtype=bool, copy=True)
+    if year is not None:
+        keep &= (data["year"] == year).fillna(False).to_numpy(dtype=bool)
+    for name, wanted in dims.items():
+        keep &= data[name].isin(wanted if isinstance(wanted, list | tuple) else [wanted]).to_numpy()
+    industry = data[industry_dimension]
+    keep &= (
+        industry.notna() & ~industry.map(_is_total_industry, na_action="ignore").fillna(True)
+    ).to_numpy(dtype=bool)
+    return data.loc[keep]
+
+
+def _check_single_values(
+    table: NomisTable, areas: pd.DataFrame, *, gt: str, year: int | None, skip: tuple[str, ...]
+) -> None:
+    """Raise when another dimension takes several values over the chosen areas."""
+    for name in table.dimensions:
+        if name in skip:
+            continue
+        values = list(dict.fromkeys(areas[name].tolist()))
+        if len(values) > 1:
+            raise SchemaError(
+                f"{table.source}: the {gt} rows of {year} take {len(values)} values of {name} "
+                f"({_listing(values)}); choose one, e.g. {name}={values[0]!r} (--where)."
+            )
+
+
+def repeated_pairs(frame: pd.DataFrame) -> tuple[list[tuple[Any, Any]], str]:
+    """The (area, sector) pairs that appear more than once, and the first ones as text.
+
+    Examples
+    --------
+    >>> repeated_pairs(pd.DataFrame({"area": ["X", "X", "Y"], "sector": ["A", "A", "A"]}))
+    ([('X', 'A')], "'X'/'A'")
+    """
+    dup = frame.duplicated(["area", "sector"], keep=False)
+    pairs = list(dict.fromkeys(map(tuple, frame.loc[dup, ["area", "sector"]].to_numpy())))
+    shown = ", ".join(f"{a!r}/{s!r}" for a, s in pairs[:_MAX_LISTED])
+    return pairs, shown
+
+
 def _area_sector_rows(
     rows: pd.DataFrame, industry: str, codes: Mapping[str, str], src: str
 ) -> pd.DataFrame:
@@ -359,10 +402,8 @@ def _area_sector_rows(
     flags = rows["flag"].to_numpy() if "flag" in rows else [None] * len(rows)
     out["flag"] = pd.Series(flags, dtype=object)  # None, not NaN, where nothing was flagged
     out = out.drop_duplicates(["area", "sector", "count"])
-    dup = out.duplicated(["area", "sector"], keep=False)
-    if dup.any():
-        pairs = list(dict.fromkeys(map(tuple, out.loc[dup, ["area", "sector"]].to_numpy())))
-        shown = ", ".join(f"{a!r}/{s!r}" for a, s in pairs[:_MAX_LISTED])
+    pairs, shown = repeated_pairs(out)
+    if pairs:
         raise SchemaError(
             f"{src}: {len(pairs)} area/sector pair(s) have two different counts ({shown}); "
             "fix the selection with a dimension value (--where) or download the table again."

@@ -203,7 +203,7 @@ def national_reference(
             f"{n:,} postcodes of the ONS Postcode Directory with a grid reference whose "
             f"local authority code starts with {code}"
         )
-    if universities is not None and mine is not None and len(mine):
+    if universities is not None and lads is not None and mine is not None and len(mine):
         x, y = transform_xy(universities.x, universities.y, universities.crs, lads.metric_crs)
         tree = shapely.STRtree(lads.metric[mine])
         pi, _ = tree.query(shapely.points(x, y), predicate="dwithin", distance=COAST_TOLERANCE_M)

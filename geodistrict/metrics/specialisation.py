@@ -32,24 +32,37 @@ References
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from .._errors import EmptyLayerError, SchemaError
-from .nomis_sectors import GEOGRAPHY_ALIASES, nomis_sector_counts, sector_code
+from .._errors import EmptyLayerError, ParameterError, SchemaError
+from ..provenance import OGL_LICENCE, nomis_attribution
+from .nomis_sectors import GEOGRAPHY_ALIASES, nomis_sector_counts, repeated_pairs, sector_code
+
+if TYPE_CHECKING:
+    from ..io.nomis import NomisTable
 
 __all__ = [
     "GEOGRAPHY_ALIASES",
     "HERFINDAHL_METHODS",
     "LQ_COLUMNS",
+    "SPECIALISM_RULE",
+    "SpecialisationTable",
+    "SpecialismRule",
     "ellison_glaeser",
     "is_specialism",
     "location_quotients",
+    "nomis_provenance",
     "nomis_sector_counts",
     "sector_code",
+    "specialisation_from_counts",
+    "specialisation_from_lq",
     "specialisation_indices",
+    "specialisation_table",
     "specialisms",
 ]
 
@@ -178,8 +191,8 @@ def location_quotients(
     else:
         ref = _reference_series(reference, sectors, source=_name_of(counts))
         ref_complete = bool(ref.notna().all())
-        label = reference_name or (str(reference.name) if reference.name is not None else None)
-        label = label or "reference"
+        named = reference_name or (str(reference.name) if reference.name is not None else None)
+        label = named or "reference"
     ref_total = float(ref.sum(min_count=1))
     frame.insert(4, "reference_count", frame["sector"].map(ref).astype(float))
     frame.insert(5, "reference_total", ref_total)
@@ -229,10 +242,8 @@ def _long_counts(counts: pd.DataFrame, *, area: str, sector: str, count: str) ->
         )
         raise SchemaError(f"{name}: negative counts for {shown}; counts must be >= 0.")
     frame["count"] = values
-    dup = frame.duplicated(["area", "sector"], keep=False)
-    if dup.any():
-        pairs = list(dict.fromkeys(map(tuple, frame.loc[dup, ["area", "sector"]].to_numpy())))
-        shown = ", ".join(f"{a!r}/{s!r}" for a, s in pairs[:_MAX_LISTED])
+    pairs, shown = repeated_pairs(frame)
+    if pairs:
         raise SchemaError(
             f"{name}: {len(pairs)} area/sector pair(s) appear more than once ({shown}); keep one "
             "row per area and sector (sum them first if they are parts of one sector)."
@@ -279,8 +290,54 @@ def _reference_series(reference: pd.Series, sectors: pd.Index, *, source: str) -
 # specialisms and indices
 
 
+@dataclass(frozen=True)
+class SpecialismRule:
+    """When a sector is *a specialism* of an area: a high quotient on enough units.
+
+    A specialism is a sector whose location quotient is at least ``min_lq`` **and** whose
+    count is at least ``min_count``: a high quotient on a handful of firms is noise, not a
+    strength. Every front end (the ``specialisation`` and ``report`` commands, the reports,
+    the app) reads its defaults from :data:`SPECIALISM_RULE`.
+
+    Attributes
+    ----------
+    min_lq : float
+        Lowest location quotient of a specialism (1.25: a quarter more than the reference's
+        share).
+    min_count : float
+        Lowest count of a specialism (100 enterprises).
+
+    Examples
+    --------
+    >>> rule = SpecialismRule()
+    >>> rule.describe()
+    'lq >= 1.25 and count >= 100'
+    >>> t = pd.DataFrame({"lq": [1.5, 1.5, 1.1], "count": [200, 50, 900]})
+    >>> rule.marks(t).tolist()
+    [True, False, False]
+    """
+
+    min_lq: float = 1.25
+    min_count: float = 100
+
+    def marks(self, lq_table: pd.DataFrame) -> pd.Series:
+        """Whether each row of a location-quotient table is a specialism (:func:`is_specialism`)."""
+        return is_specialism(lq_table, min_lq=self.min_lq, min_count=self.min_count)
+
+    def describe(self) -> str:
+        """The rule as one line: ``'lq >= 1.25 and count >= 100'``."""
+        return f"lq >= {self.min_lq:g} and count >= {self.min_count:g}"
+
+
+#: The house rule of a specialism: a location quotient of at least 1.25 on at least 100 units.
+SPECIALISM_RULE = SpecialismRule()
+
+
 def is_specialism(
-    lq_table: pd.DataFrame, *, min_lq: float = 1.25, min_count: float = 100
+    lq_table: pd.DataFrame,
+    *,
+    min_lq: float = SPECIALISM_RULE.min_lq,
+    min_count: float = SPECIALISM_RULE.min_count,
 ) -> pd.Series:
     """Whether each row of a location-quotient table is *a specialism* of its area.
 
@@ -316,7 +373,10 @@ def is_specialism(
 
 
 def specialisms(
-    lq_table: pd.DataFrame, *, min_lq: float = 1.25, min_count: float = 100
+    lq_table: pd.DataFrame,
+    *,
+    min_lq: float = SPECIALISM_RULE.min_lq,
+    min_count: float = SPECIALISM_RULE.min_count,
 ) -> pd.DataFrame:
     """The rows of a location-quotient table that are specialisms, strongest first per area.
 
@@ -357,8 +417,8 @@ def specialisms(
 def specialisation_indices(
     lq_table: pd.DataFrame,
     *,
-    min_lq: float = 1.25,
-    min_count: float = 100,
+    min_lq: float = SPECIALISM_RULE.min_lq,
+    min_count: float = SPECIALISM_RULE.min_count,
     n_top: int = 3,
 ) -> pd.DataFrame:
     r"""Specialisation and diversity of every area's sector mix.
@@ -458,6 +518,224 @@ def _require(table: pd.DataFrame, columns: tuple[str, ...], *, what: str) -> Non
 
 
 # --------------------------------------------------------------------------------------------
+# the whole pipeline: counts -> location quotients -> specialisms -> indices
+
+
+@dataclass(frozen=True)
+class SpecialisationTable:
+    """Location quotients, specialisms and indices of a set of areas, with how they were made.
+
+    The one answer to "what is each of these areas specialised in?": the ``specialisation``
+    command, the reports and the app all take it from :func:`specialisation_table` (a Nomis
+    download), :func:`specialisation_from_counts` (any long table of counts) or
+    :func:`specialisation_from_lq` (location quotients computed elsewhere, e.g. from firms).
+
+    Attributes
+    ----------
+    lq : pandas.DataFrame
+        :func:`location_quotients` plus a boolean ``specialism`` column (:attr:`rule`).
+    indices : pandas.DataFrame
+        :func:`specialisation_indices` under the same rule, one row per area.
+    rule : SpecialismRule
+        The rule of a specialism used.
+    counts : pandas.DataFrame or None
+        The counts the quotients were computed from (``counts.attrs`` records the selection of
+        a Nomis table: ``year``, ``geography_type``, ``reference`` ...).
+    reference : pandas.Series or None
+        The reference counts by sector (``None``: the sum of the areas).
+    provenance : dict
+        ``source``, ``title``, ``licence``, ``attribution`` and the selection (``year``,
+        ``geography``, ``reference``, ``variable``) when the counts come from Nomis.
+    """
+
+    lq: pd.DataFrame
+    indices: pd.DataFrame
+    rule: SpecialismRule = SPECIALISM_RULE
+    counts: pd.DataFrame | None = None
+    reference: pd.Series | None = None
+    provenance: Mapping[str, Any] = field(default_factory=dict)
+
+    def specialisms(self, area: str | None = None) -> pd.DataFrame:
+        """The specialisms (of one ``area``, or of all), strongest first (:func:`specialisms`)."""
+        rows = self.lq if area is None else self.lq[self.lq["area"] == area]
+        return specialisms(rows, min_lq=self.rule.min_lq, min_count=self.rule.min_count)
+
+
+def specialisation_from_lq(
+    lq: pd.DataFrame,
+    *,
+    rule: SpecialismRule = SPECIALISM_RULE,
+    counts: pd.DataFrame | None = None,
+    reference: pd.Series | None = None,
+    provenance: Mapping[str, Any] | None = None,
+) -> SpecialisationTable:
+    """Mark the specialisms of a location-quotient table and measure every area's mix.
+
+    Parameters
+    ----------
+    lq : pandas.DataFrame
+        Output of :func:`location_quotients` (or of
+        :func:`geodistrict.metrics.firm_location_quotients`); it is not modified.
+    rule : SpecialismRule
+        When a sector is a specialism (default :data:`SPECIALISM_RULE`).
+    counts, reference, provenance
+        Carried to the result.
+
+    Returns
+    -------
+    SpecialisationTable
+
+    Examples
+    --------
+    >>> counts = pd.DataFrame({
+    ...     "area": ["X"] * 3 + ["Y"] * 3, "sector": ["A", "B", "C"] * 2,
+    ...     "count": [100, 300, 600, 900, 600, 1500]})
+    >>> res = specialisation_from_lq(location_quotients(counts))
+    >>> res.lq["specialism"].tolist()
+    [False, True, False, False, False, False]
+    >>> res.indices["n_specialisms"].tolist()
+    [1, 0]
+    """
+    if not isinstance(rule, SpecialismRule):
+        raise ParameterError(
+            f"rule is a {type(rule).__name__}; pass SpecialismRule(min_lq=..., min_count=...)."
+        )
+    out = lq.copy()
+    out["specialism"] = rule.marks(out)
+    indices = specialisation_indices(out, min_lq=rule.min_lq, min_count=rule.min_count)
+    return SpecialisationTable(
+        lq=out,
+        indices=indices,
+        rule=rule,
+        counts=counts,
+        reference=reference,
+        provenance=dict(provenance or {}),
+    )
+
+
+def specialisation_from_counts(
+    counts: pd.DataFrame,
+    *,
+    reference: pd.Series | None = None,
+    rule: SpecialismRule = SPECIALISM_RULE,
+    provenance: Mapping[str, Any] | None = None,
+) -> SpecialisationTable:
+    """Location quotients, specialisms and indices of a long table of counts.
+
+    :func:`location_quotients` then :func:`specialisation_from_lq`.
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        Long table with ``area``, ``sector`` and ``count`` (as :func:`nomis_sector_counts`
+        returns it).
+    reference : pandas.Series, optional
+        The reference mix (see :func:`location_quotients`).
+    rule : SpecialismRule
+        When a sector is a specialism.
+    provenance : mapping, optional
+        Carried to the result.
+
+    Returns
+    -------
+    SpecialisationTable
+
+    Examples
+    --------
+    >>> counts = pd.DataFrame({
+    ...     "area": ["X"] * 3 + ["Y"] * 3, "sector": ["A", "B", "C"] * 2,
+    ...     "count": [100, 300, 600, 900, 600, 1500]})
+    >>> res = specialisation_from_counts(counts, rule=SpecialismRule(min_lq=1.2, min_count=100))
+    >>> res.specialisms()[["area", "sector"]].values.tolist()
+    [['X', 'B'], ['Y', 'A']]
+    """
+    lq = location_quotients(counts, reference=reference)
+    return specialisation_from_lq(
+        lq, rule=rule, counts=counts, reference=reference, provenance=provenance
+    )
+
+
+def specialisation_table(
+    table: NomisTable,
+    *,
+    geography: str = "lep",
+    year: int | None = None,
+    rule: SpecialismRule = SPECIALISM_RULE,
+    variable: str = "Total",
+    industry_dimension: str = "industry",
+    reference: str | None = None,
+    where: Mapping[str, Any] | None = None,
+) -> SpecialisationTable:
+    """Location quotients, specialisms and indices of the areas of a Nomis download.
+
+    Read with :func:`geodistrict.read_nomis`; :func:`nomis_sector_counts` selects the areas of
+    one geography and year and the reference row (the country, by default), then
+    :func:`specialisation_from_counts`. This is what ``geodistrict specialisation --table``
+    writes, what the reports quote and what the app shows.
+
+    Parameters
+    ----------
+    table : NomisTable
+        A Nomis download by industry (UK Business Counts by SIC 2007 section ...).
+    geography : str
+        Nomis geography type of the areas (``"lep"``, ``"ladu"`` ...).
+    year : int, optional
+        The year (default: the latest).
+    rule : SpecialismRule
+        When a sector is a specialism (default :data:`SPECIALISM_RULE`).
+    variable, industry_dimension, reference
+        As :func:`nomis_sector_counts`.
+    where : mapping, optional
+        Values of other dimensions (:func:`nomis_sector_counts`' ``**dims``).
+
+    Returns
+    -------
+    SpecialisationTable
+        Its ``provenance`` names the table (``source``, ``title``), its ``licence`` and
+        ``attribution``, and the selection.
+    """
+    counts, ref = nomis_sector_counts(
+        table,
+        geography_type=geography,
+        year=year,
+        variable=variable,
+        industry_dimension=industry_dimension,
+        reference=reference,
+        **dict(where or {}),
+    )
+    return specialisation_from_counts(
+        counts, reference=ref, rule=rule, provenance=nomis_provenance(table, counts)
+    )
+
+
+def nomis_provenance(table: NomisTable, counts: pd.DataFrame) -> dict[str, Any]:
+    """Source, title, licence, attribution and selection of counts read from a Nomis table.
+
+    Parameters
+    ----------
+    table : NomisTable
+        The download.
+    counts : pandas.DataFrame
+        Output of :func:`nomis_sector_counts` (its ``attrs`` record the selection).
+
+    Returns
+    -------
+    dict
+    """
+    attrs = counts.attrs
+    return {
+        "source": str(table.source),
+        "title": table.title,
+        "licence": OGL_LICENCE,
+        "attribution": nomis_attribution(table.title),
+        "year": attrs.get("year"),
+        "geography": attrs.get("geography_type"),
+        "reference": attrs.get("reference"),
+        "variable": attrs.get("variable"),
+    }
+
+
+# --------------------------------------------------------------------------------------------
 # Ellison-Glaeser
 
 
@@ -523,7 +801,7 @@ def ellison_glaeser(
 
     Raises
     ------
-    ValueError
+    ParameterError
         When ``plant_herfindahl`` is an unknown string (the message lists the allowed ones).
     SchemaError
         As :func:`location_quotients`; or when a given Series lacks a sector.
@@ -551,7 +829,7 @@ def ellison_glaeser(
         try:
             h = HERFINDAHL_METHODS[plant_herfindahl](sector_total)
         except KeyError:
-            raise ValueError(
+            raise ParameterError(
                 f"plant_herfindahl={plant_herfindahl!r} is not one of "
                 f"{', '.join(map(repr, HERFINDAHL_METHODS))}, or a Series indexed by sector."
             ) from None

@@ -6,6 +6,7 @@ the PDF (headless Chromium, network blocked), the index page and ``reports.json`
 """
 
 from ._build import ReportRun, build_reports, select_places
+from ._compare import measure_benchmarks
 from ._context import (
     DEFAULT_MIN_COUNT,
     DEFAULT_MIN_LQ,
@@ -14,19 +15,27 @@ from ._context import (
     auto_cell,
     build_context,
 )
+from ._pdf import PrintResult, find_chromium, print_pdfs
 from ._place import PlaceReport, place_report, slugify
+from ._sectors import innovation_sectors, section_json
 
 __all__ = [
     "DEFAULT_MIN_COUNT",
     "DEFAULT_MIN_LQ",
     "PlaceReport",
+    "PrintResult",
     "ReportContext",
     "ReportOptions",
     "ReportRun",
     "auto_cell",
     "build_context",
     "build_reports",
+    "find_chromium",
+    "innovation_sectors",
+    "measure_benchmarks",
     "place_report",
+    "print_pdfs",
+    "section_json",
     "select_places",
     "slugify",
 ]

@@ -211,104 +211,141 @@ def build_reports(
     run = ReportRun(out_dir=out)
     idx = list(range(len(ctx.boundaries))) if places is None else list(places)
     accounting = _accounting(ctx)
-    reference = ctx.reference.get("name")
     t0 = time.perf_counter()
     for i in progress(idx, desc="reports", total=len(idx), unit="place"):
-        pid, name = str(ctx.boundaries.ids[i]), str(ctx.boundaries.names[i])
         try:
-            from ._html import render_report
-
-            rep = place_report(ctx, i)
-            lq_png, map_png, record = _images(ctx, rep, i)
-            html = render_report(
-                rep,
-                reference=rep.reference.get("name") if rep.reference else reference,
-                lq_png=lq_png,
-                map_png=map_png,
-                map_record=record,
-                accounting=accounting,
-                command=command,
-            )
-            sectors = None
-            if firms is not None:
-                from . import _sectors
-
-                sectors = _sectors.innovation_sectors(firms, ctx.place(i))
-                html = _sectors.insert_section(html, _sectors.render_innovation_sectors(sectors))
-            path = write_text(out / f"{rep.slug}.html", public_text(html))
-            run.html[pid] = path
-            files = {"html": path.name}
-            if pdf:
-                files["pdf"] = f"{rep.slug}.pdf"
-            summary = _summary_json(rep, files)
-            if sectors is not None:
-                summary["innovation_sectors"] = _sectors.section_json(sectors)
-            write_json(out / f"{rep.slug}.json", public_paths(summary))
-            run.headlines.append(rep.headline())
+            _write_place(ctx, i, run, pdf=pdf, accounting=accounting, command=command,
+                         firms=firms)  # fmt: skip
         except Exception as exc:  # one place's failure must not stop the others
             if debug:
                 raise
-            msg = str(exc) if isinstance(exc, GeodistrictError) else f"{type(exc).__name__}: {exc}"
-            run.failures.append({"id": pid, "name": name, "stage": "report", "error": msg})
-            print(f"geodistrict: report of {name} ({pid}) failed: {msg}", file=sys.stderr)
-            if not isinstance(exc, GeodistrictError):
-                tb = traceback.format_exc(limit=3).strip().splitlines()[-1]
-                print(f"  {tb}", file=sys.stderr)
+            _record_failure(run, ctx, i, exc)
     run.seconds["html"] = time.perf_counter() - t0
     if pdf and run.html:
-        from ._pdf import find_chromium, print_pdfs
-
         t1 = time.perf_counter()
-        exe = find_chromium(chromium)
-        names = dict(zip(map(str, ctx.boundaries.ids), map(str, ctx.boundaries.names), strict=True))
-        by_html = {p: pid for pid, p in run.html.items()}
-        jobs = [(p, p.with_suffix(".pdf")) for p in run.html.values()]
-        bar = None
-        if progress_enabled():
-            from tqdm.auto import tqdm
-
-            bar = tqdm(total=len(jobs), desc="pdf", unit="place", file=sys.stderr, leave=False)
-        results = print_pdfs(
-            jobs,
-            chromium=exe,
-            footer=lambda h: f"{names.get(by_html.get(Path(h), ''), '')} · geodistrict report",
-            on_done=(lambda _r: bar.update(1)) if bar is not None else None,
-        )
-        if bar is not None:
-            bar.close()
-        for r in results:
-            pid = by_html.get(Path(r.html), str(r.html))
-            if r.error is None:
-                run.pdf[pid] = Path(r.pdf)
-            else:
-                run.failures.append(
-                    {"id": pid, "name": names.get(pid, pid), "stage": "pdf", "error": r.error}
-                )
-                print(f"geodistrict: PDF of {pid} failed: {r.error}", file=sys.stderr)
-            if r.blocked:
-                print(
-                    f"geodistrict: warning: {r.html} asked for {len(r.blocked)} network "
-                    "resource(s); they were blocked.",
-                    file=sys.stderr,
-                )
+        _print_run(ctx, run, chromium)
         run.seconds["pdf"] = time.perf_counter() - t1
+    _write_index(ctx, run, pdf=pdf, title=title, command=command)
+    return run
+
+
+def _write_place(
+    ctx: ReportContext,
+    i: int,
+    run: ReportRun,
+    *,
+    pdf: bool,
+    accounting: dict[str, str],
+    command: str | None,
+    firms: Any,
+) -> None:
+    """Write place ``i``'s HTML report and its JSON summary; record them in ``run``."""
+    from ._html import render_report
+    from ._sectors import (
+        innovation_sectors,
+        insert_section,
+        render_innovation_sectors,
+        section_json,
+    )
+
+    pid = str(ctx.boundaries.ids[i])
+    rep = place_report(ctx, i)
+    lq_png, map_png, record = _images(ctx, rep, i)
+    html = render_report(
+        rep,
+        reference=rep.reference.get("name") if rep.reference else ctx.reference.get("name"),
+        lq_png=lq_png,
+        map_png=map_png,
+        map_record=record,
+        accounting=accounting,
+        command=command,
+    )
+    sectors = None
+    if firms is not None:
+        sectors = innovation_sectors(firms, ctx.place(i))
+        html = insert_section(html, render_innovation_sectors(sectors))
+    path = write_text(run.out_dir / f"{rep.slug}.html", public_text(html))
+    run.html[pid] = path
+    files = {"html": path.name}
+    if pdf:
+        files["pdf"] = f"{rep.slug}.pdf"
+    summary = _summary_json(rep, files)
+    if sectors is not None:
+        summary["innovation_sectors"] = section_json(sectors)
+    write_json(run.out_dir / f"{rep.slug}.json", public_paths(summary))
+    run.headlines.append(rep.headline())
+
+
+def _record_failure(run: ReportRun, ctx: ReportContext, i: int, exc: Exception) -> None:
+    """Record and print the failure of place ``i``'s report (the run goes on)."""
+    pid, name = str(ctx.boundaries.ids[i]), str(ctx.boundaries.names[i])
+    msg = str(exc) if isinstance(exc, GeodistrictError) else f"{type(exc).__name__}: {exc}"
+    run.failures.append({"id": pid, "name": name, "stage": "report", "error": msg})
+    print(f"geodistrict: report of {name} ({pid}) failed: {msg}", file=sys.stderr)
+    if not isinstance(exc, GeodistrictError):
+        tb = traceback.format_exc(limit=3).strip().splitlines()[-1]
+        print(f"  {tb}", file=sys.stderr)
+
+
+def _print_run(ctx: ReportContext, run: ReportRun, chromium: str | None) -> None:
+    """Print every HTML report of the run to PDF; record the PDFs and failures in ``run``."""
+    from ._pdf import find_chromium, print_pdfs
+
+    exe = find_chromium(chromium)
+    names = dict(zip(map(str, ctx.boundaries.ids), map(str, ctx.boundaries.names), strict=True))
+    by_html = {p: pid for pid, p in run.html.items()}
+    jobs = [(p, p.with_suffix(".pdf")) for p in run.html.values()]
+    bar = None
+    if progress_enabled():
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(jobs), desc="pdf", unit="place", file=sys.stderr, leave=False)
+    results = print_pdfs(
+        jobs,
+        chromium=exe,
+        footer=lambda h: f"{names.get(by_html.get(Path(h), ''), '')} · geodistrict report",
+        on_done=(lambda _r: bar.update(1)) if bar is not None else None,
+    )
+    if bar is not None:
+        bar.close()
+    for r in results:
+        pid = by_html.get(Path(r.html), str(r.html))
+        if r.error is None:
+            run.pdf[pid] = Path(r.pdf)
+        else:
+            run.failures.append(
+                {"id": pid, "name": names.get(pid, pid), "stage": "pdf", "error": r.error}
+            )
+            print(f"geodistrict: PDF of {pid} failed: {r.error}", file=sys.stderr)
+        if r.blocked:
+            print(
+                f"geodistrict: warning: {r.html} asked for {len(r.blocked)} network "
+                "resource(s); they were blocked.",
+                file=sys.stderr,
+            )
+
+
+def _write_index(
+    ctx: ReportContext, run: ReportRun, *, pdf: bool, title: str | None, command: str | None
+) -> None:
+    """Write the run's ``index.html`` and ``reports.json``."""
     from ._html import render_index
 
     pdf_ok = bool(pdf and run.pdf)
     run.index = _write_public_text(
-        out / "index.html",
+        run.out_dir / "index.html",
         render_index(
             run.headlines,
             run.failures,
             title=title or f"Regional innovation audits: {Path(ctx.boundaries.info.source).name}",
-            reference=reference,
+            reference=ctx.reference.get("name"),
             sources=ctx.sources,
             parameters=ctx.options.as_dict(),
             pdf=pdf_ok,
         ),
     )
     run.record = _write_public_json(
-        out / "reports.json",
+        run.out_dir / "reports.json",
         {
             "places": run.headlines,
             "html": {k: v.name for k, v in run.html.items()},
@@ -323,4 +360,3 @@ def build_reports(
             "command": command,
         },
     )
-    return run

@@ -84,11 +84,11 @@ def measure_benchmarks(
         layer's coverage. Registry districts without a shipped polygon appear with their
         published figures only.
     """
-    from ..districts.registry import district_boundaries, load_districts, load_registry
+    from ..districts.registry import district_boundaries, load_registry
 
     reg = load_registry()
-    meta = load_districts().drop(columns="geometry").set_index("id")
-    b = district_boundaries()
+    b = district_boundaries()  # districts.geojson, read once: polygons and their fields
+    meta = b.data.drop(columns="geometry").set_index("id")
     rows = []
     for i, slug in enumerate(b.ids):
         poly = b.metric[i]

@@ -8,7 +8,7 @@ place out of them.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -20,19 +20,36 @@ import shapely
 from .._errors import ParameterError
 from ..boundaries import Boundaries
 from ..layers import PointLayer
+from ..metrics.specialisation import SPECIALISM_RULE, SpecialismRule
+from ..provenance import OGL_LICENCE, nomis_source
 
 __all__ = [
-    "ReportOptions",
+    "DEFAULT_MIN_COUNT",
+    "DEFAULT_MIN_LQ",
+    "NESTED_SHARE",
+    "Employment",
+    "Floorspace",
+    "JoinedLayer",
+    "NationalReferences",
+    "NomisLQ",
     "ReportContext",
+    "ReportOptions",
+    "auto_cell",
     "build_context",
-    "subset_layer",
+    "floorspace_by_place",
+    "join_layer",
+    "national_references",
+    "nest_zones",
+    "nomis_employment",
+    "nomis_lq",
     "one_place",
     "outside_cover",
+    "subset_layer",
 ]
 
 #: The wording rule of a specialism (a location quotient and a count, both at least these).
-DEFAULT_MIN_LQ = 1.25
-DEFAULT_MIN_COUNT = 100
+DEFAULT_MIN_LQ = SPECIALISM_RULE.min_lq
+DEFAULT_MIN_COUNT = SPECIALISM_RULE.min_count
 
 #: Nice grid sizes for the automatic hot-spot cell (metres).
 _NICE_CELLS = (50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000)
@@ -78,6 +95,11 @@ class ReportOptions:
     noun: str = "place"
     n_comparables: int = 3
 
+    @property
+    def rule(self) -> SpecialismRule:
+        """The rule of a specialism: :attr:`min_lq` and :attr:`min_count`."""
+        return SpecialismRule(min_lq=self.min_lq, min_count=self.min_count)
+
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready parameters."""
         return {
@@ -93,9 +115,14 @@ class ReportOptions:
         }
 
 
-@dataclass
+@dataclass(frozen=True)
 class ReportContext:
-    """Shared inputs and national reference of a run.
+    """Shared inputs and national reference of a run: a frozen assembly of its steps.
+
+    :func:`build_context` computes each step once (:func:`join_layer`, :func:`nomis_lq`,
+    :func:`nomis_employment`, :func:`floorspace_by_place`, :func:`national_references`) and
+    assembles their frozen results here; nothing changes it afterwards (the per-place caches
+    of :meth:`place` and :meth:`outside` only memoise).
 
     Attributes
     ----------
@@ -225,15 +252,9 @@ def subset_layer(layer: PointLayer, index: np.ndarray) -> PointLayer:
     >>> sub.x.tolist(), sub.attributes["row"].tolist(), sub.n_input
     ([1.0, 3.0], [1, 3], 2)
     """
-    index = np.asarray(index, dtype="int64")
-    return replace(
-        layer,
-        x=layer.x[index],
-        y=layer.y[index],
-        attributes=layer.attributes.iloc[index].reset_index(drop=True),
-        rejected=layer.rejected.iloc[0:0],
-        n_input=len(index),
-    )
+    from ..clusters.sectors import take_points
+
+    return take_points(layer, index)
 
 
 def one_place(b: Boundaries, i: int) -> Boundaries:
@@ -314,6 +335,32 @@ def auto_cell(area_m2: float, *, target_cells: int = 1500) -> float:
     return float(best)
 
 
+# --------------------------------------------------------------------------------------------
+# the steps of a run, each a frozen result computed once
+
+
+@dataclass(frozen=True)
+class JoinedLayer:
+    """A point layer joined to the places (:func:`join_layer`).
+
+    Attributes
+    ----------
+    layer : PointLayer
+        The layer as joined (in the places' metric CRS).
+    index : list of numpy.ndarray
+        Per place, the indices of the points inside it.
+    report : dict
+        The join's accounting (:meth:`geodistrict.join.points.JoinResult.report`).
+    source : dict
+        The layer's provenance entry.
+    """
+
+    layer: PointLayer
+    index: list[np.ndarray]
+    report: dict[str, Any]
+    source: dict[str, Any]
+
+
 def _per_place(assignment: Any, n_places: int) -> list[np.ndarray]:
     order = np.argsort(assignment.polygon, kind="stable")
     pts = assignment.point[order]
@@ -321,11 +368,29 @@ def _per_place(assignment: Any, n_places: int) -> list[np.ndarray]:
     return [np.sort(pts[bounds[i] : bounds[i + 1]]) for i in range(n_places)]
 
 
-def _join(layer: PointLayer, b: Boundaries) -> tuple[PointLayer, list[np.ndarray], dict]:
+def join_layer(layer: PointLayer, b: Boundaries) -> JoinedLayer:
+    """Join a point layer to the places once: which points lie in each place.
+
+    Parameters
+    ----------
+    layer : PointLayer
+        Postcodes, universities ...
+    b : Boundaries
+        The places.
+
+    Returns
+    -------
+    JoinedLayer
+    """
     from ..join.points import join_points
 
     jr = join_points(layer, b)
-    return jr.layer, _per_place(jr.assignment, len(b)), jr.report(max_rows=20)
+    return JoinedLayer(
+        layer=jr.layer,
+        index=_per_place(jr.assignment, len(b)),
+        report=jr.report(max_rows=20),
+        source={**layer.info.as_dict(), "name": layer.name},
+    )
 
 
 #: A zone counts in a place when at least this share of its area lies inside; a place is built
@@ -376,9 +441,12 @@ def nest_zones(zones: Boundaries, b: Boundaries) -> tuple[dict[str, list[str]], 
 
 
 def _lad_rows_to_places(
-    long: pd.DataFrame, zones: Boundaries, b: Boundaries, value: str, ctx: ReportContext
+    long: pd.DataFrame, zones: Boundaries, b: Boundaries, value: str
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Rows of LADs (``area`` = Nomis label) summed onto places made of whole LADs."""
+    """Rows of LADs (``area`` = Nomis label) summed onto places made of whole LADs.
+
+    The sums are labelled by the places' names (``area``), the places' ids dropped.
+    """
     from ..zones.match import LAD_SUCCESSORS_2023, match_zones
 
     labels = pd.Series(1.0, index=pd.Index(pd.unique(long["area"]), name="area"))
@@ -395,6 +463,8 @@ def _lad_rows_to_places(
     keep = [c for c in long.columns if c not in ("area", value)]
     out = rows.groupby(["id", *[c for c in keep if c not in ("flag",)]], sort=False)[value]
     summed = out.sum(min_count=1).reset_index()
+    names = dict(zip(map(str, b.ids), map(str, b.names), strict=True))
+    summed = summed.assign(area=summed["id"].map(names)).drop(columns="id")
     meta = {
         "zones": str(zones.info.source),
         "members": {pid: members[pid] for pid in members if partial[pid] <= 1 - NESTED_SHARE},
@@ -404,25 +474,64 @@ def _lad_rows_to_places(
     return summed, meta
 
 
-def _nomis_lq(
+@dataclass(frozen=True)
+class NomisLQ:
+    """Location quotients of the places from a Nomis table of business counts (:func:`nomis_lq`).
+
+    Attributes
+    ----------
+    lq, indices : pandas.DataFrame
+        :class:`geodistrict.metrics.specialisation.SpecialisationTable`'s tables with an
+        ``id`` column: the place each Nomis label matched.
+    meta : dict
+        Source, title, year, reference, variable, geography and the unmatched labels/places.
+    source : dict
+        The table's provenance entry.
+    enterprises : float or None
+        The reference's total (enterprises in the country).
+    reference_name : str or None
+        The reference's label (``"England"``).
+    notes : tuple of str
+        What the step noticed (places without a row).
+    """
+
+    lq: pd.DataFrame
+    indices: pd.DataFrame
+    meta: dict[str, Any]
+    source: dict[str, Any]
+    enterprises: float | None
+    reference_name: str | None
+    notes: tuple[str, ...] = ()
+
+
+def _counts_on_places(
+    counts: pd.DataFrame, zones: Boundaries, b: Boundaries, geography: str
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Nomis LAD counts summed onto places made of whole LADs, labelled by place name."""
+    attrs = dict(counts.attrs)
+    labels_of = dict(zip(counts["sector"], counts["sector_label"], strict=False))
+    summed, via = _lad_rows_to_places(counts[["area", "sector", "count"]], zones, b, "count")
+    out = summed.assign(sector_label=summed["sector"].map(labels_of))[
+        ["area", "sector", "count", "sector_label"]
+    ]
+    out["flag"] = None
+    out.attrs = {**attrs, "geography_type": f"{geography} rows summed onto the places"}
+    return out, via
+
+
+def nomis_lq(
     path: Path,
     b: Boundaries,
     options: ReportOptions,
-    ctx: ReportContext,
     zones: Boundaries | None = None,
-) -> None:
+) -> NomisLQ:
     """Location quotients exactly as ``geodistrict specialisation`` computes them.
 
     With ``zones`` (LAD polygons) the table's LAD rows are summed onto places made of whole
     LADs (combined authorities, LSIP areas) and the quotients computed from those sums.
     """
     from ..io.nomis import read_nomis
-    from ..metrics.specialisation import (
-        is_specialism,
-        location_quotients,
-        nomis_sector_counts,
-        specialisation_indices,
-    )
+    from ..metrics.specialisation import nomis_sector_counts, specialisation_from_counts
     from ..zones.match import LEP_ALIASES, match_zones
 
     table = read_nomis(path)
@@ -432,76 +541,75 @@ def _nomis_lq(
     )
     via: dict[str, Any] = {}
     if zones is not None:
-        attrs = dict(counts.attrs)
-        labels_of = dict(zip(counts["sector"], counts["sector_label"], strict=False))
-        summed, via = _lad_rows_to_places(
-            counts[["area", "sector", "count"]], zones, b, "count", ctx
-        )
-        names = dict(zip(map(str, b.ids), map(str, b.names), strict=True))
-        counts = summed.assign(
-            area=summed["id"].map(names), sector_label=summed["sector"].map(labels_of)
-        )[["area", "sector", "count", "sector_label"]]
-        counts["flag"] = None
-        counts.attrs = {**attrs, "geography_type": f"{geography} rows summed onto the places"}
+        counts, via = _counts_on_places(counts, zones, b, geography)
     if len(counts):
-        lq = location_quotients(counts, reference=reference)
-        lq["specialism"] = is_specialism(lq, min_lq=options.min_lq, min_count=options.min_count)
-        indices = specialisation_indices(lq, min_lq=options.min_lq, min_count=options.min_count)
+        result = specialisation_from_counts(counts, reference=reference, rule=options.rule)
+        lq, indices = result.lq, result.indices
     else:  # no place is made of whole LADs: every report says why it has no quotients
         lq = pd.DataFrame(columns=["area", "sector", "count", "area_total", "lq", "specialism"])
         indices = pd.DataFrame(columns=["area", "krugman", "hhi", "shannon"])
     labels = pd.Series(1.0, index=pd.Index(pd.unique(lq["area"]), name="area"))
     m = match_zones(labels, b, aliases=LEP_ALIASES)
     ids = dict(zip(m.matches["label"], m.matches["id"], strict=True))
-    lq["id"] = lq["area"].map(ids)
-    indices["id"] = indices["area"].map(ids)
-    ctx.lq, ctx.indices = lq, indices
-    ctx.lq_meta = {
-        "via_zones": via,
-        "source": str(path),
-        "title": table.title,
-        "year": counts.attrs.get("year"),
-        "reference": counts.attrs.get("reference"),
-        "variable": counts.attrs.get("variable"),
-        "geography": counts.attrs.get("geography_type"),
-        "unmatched_labels": m.unmatched_labels,
-        "unmatched_places": m.unmatched_zones,
-    }
-    ref_total = float(reference.sum(min_count=1)) if reference.notna().any() else None
-    ctx.reference["enterprises"] = ref_total
-    ctx.reference["name"] = str(counts.attrs.get("reference", "")).split(":", 1)[-1] or None
-    ctx.sources.append(
-        {
-            "name": "business counts",
+    year = counts.attrs.get("year")
+    notes: tuple[str, ...] = ()
+    if m.unmatched_zones:
+        notes = (
+            f"{path.name}: no {options.geography} row for {len(m.unmatched_zones)} place(s) "
+            f"({', '.join(map(str, m.unmatched_zones[:5]))}); their reports say so.",
+        )
+    return NomisLQ(
+        lq=lq.assign(id=lq["area"].map(ids)),
+        indices=indices.assign(id=indices["area"].map(ids)),
+        meta={
+            "via_zones": via,
             "source": str(path),
             "title": table.title,
-            "licence": "Open Government Licence v3.0",
-            "attribution": f"Source: Nomis, {table.title}. ONS Crown Copyright / OGL v3.0.",
-            "vintage": str(counts.attrs.get("year")),
-        }
+            "year": year,
+            "reference": counts.attrs.get("reference"),
+            "variable": counts.attrs.get("variable"),
+            "geography": counts.attrs.get("geography_type"),
+            "unmatched_labels": m.unmatched_labels,
+            "unmatched_places": m.unmatched_zones,
+        },
+        source=nomis_source(
+            "business counts", source=str(path), title=table.title, vintage=str(year)
+        ),  # fmt: skip
+        enterprises=float(reference.sum(min_count=1)) if reference.notna().any() else None,
+        reference_name=str(counts.attrs.get("reference", "")).split(":", 1)[-1] or None,
+        notes=notes,
     )
-    if m.unmatched_zones:
-        ctx.notes.append(
-            f"{path.name}: no {options.geography} row for {len(m.unmatched_zones)} place(s) "
-            f"({', '.join(map(str, m.unmatched_zones[:5]))}); their reports say so."
-        )
 
 
-def _nomis_employment(
-    path: Path,
-    b: Boundaries,
-    options: ReportOptions,
-    ctx: ReportContext,
-    zones: Boundaries | None = None,
-) -> None:
-    """People in employment by place (APS, residence-based), summed over industry groups.
+@dataclass(frozen=True)
+class Employment:
+    """People in employment by place from a Nomis APS table (:func:`nomis_employment`).
 
-    With ``zones`` (LAD polygons) the LAD rows are summed onto places made of whole LADs.
+    Attributes
+    ----------
+    values : pandas.Series
+        People in employment per place id.
+    groups : pandas.DataFrame
+        ``id``, ``group``, ``value``, ``flag`` (and ``conf``) per place and industry group.
+    meta : dict
+        Source, title, year, date, suppressed groups, number of groups.
+    source : dict
+        The table's provenance entry.
+    national : float or None
+        The country row's total, when the table has exactly one country.
     """
-    from ..io.nomis import read_nomis
-    from ..zones.match import LEP_ALIASES, match_zones
 
-    table = read_nomis(path)
+    values: pd.Series
+    groups: pd.DataFrame
+    meta: dict[str, Any]
+    source: dict[str, Any]
+    national: float | None
+
+
+def _employment_rows(
+    table: Any, path: Path, options: ReportOptions, zones: Boundaries | None
+) -> tuple[pd.DataFrame, int]:
+    """The APS rows of the places' geography and year (LAD rows with ``zones``)."""
     d = table.data
     geo = "ladu" if zones is not None else options.geography
     sel = d[d["geography_type"].str.lower() == geo.lower()]
@@ -512,139 +620,196 @@ def _nomis_employment(
             "employment table of the same geography as the places."
         )
     year = options.nomis_year if options.nomis_year is not None else int(sel["year"].max())
-    sel = sel[sel["year"] == year]
+    return sel[sel["year"] == year], year
+
+
+def nomis_employment(
+    path: Path,
+    b: Boundaries,
+    options: ReportOptions,
+    zones: Boundaries | None = None,
+) -> Employment:
+    """People in employment by place (APS, residence-based), summed over industry groups.
+
+    With ``zones`` (LAD polygons) the LAD rows are summed onto places made of whole LADs.
+    """
+    from ..io.nomis import read_nomis
+    from ..zones.match import LEP_ALIASES, match_zones
+
+    table = read_nomis(path)
+    d = table.data
+    sel, year = _employment_rows(table, path, options, zones)
     country = d[(d["geography_type"] == "country") & (d["year"] == year)]
     conf = "conf" if "conf" in d.columns else None
     groups = sel.assign(group=sel["variable"].map(_aps_group))
     if zones is not None:
-        summed, _ = _lad_rows_to_places(groups[["area", "group", "value"]], zones, b, "value", ctx)
-        names = dict(zip(map(str, b.ids), map(str, b.names), strict=True))
-        groups = summed.assign(area=summed["id"].map(names), flag=None).drop(columns="id")
+        summed, _ = _lad_rows_to_places(groups[["area", "group", "value"]], zones, b, "value")
+        groups = summed.assign(flag=None)
         conf = None  # a sum of survey estimates has no published interval
     wide = groups.groupby("area")["value"].sum(min_count=1)
     suppressed = groups.groupby("area")["value"].apply(lambda s: int(s.isna().sum()))
     m = match_zones(wide.rename("employment"), b, aliases=LEP_ALIASES)
     ids = dict(zip(m.matches["label"], m.matches["id"], strict=True))
-    ctx.employment = m.values["employment"]
     g = groups[groups["area"].isin(list(ids))].copy()
     g["id"] = g["area"].map(ids)
     cols = ["id", "group", "value", "flag"] + ([conf] if conf else [])
-    ctx.employment_groups = g[cols].rename(columns={conf: "conf"} if conf else {})
-    ctx.employment_meta = {
-        "source": str(path),
-        "title": table.title,
-        "year": year,
-        "date": str(sel["date"].iloc[0]) if "date" in sel.columns and len(sel) else str(year),
-        "suppressed_groups": {ids[k]: v for k, v in suppressed.items() if k in ids and v},
-        "n_groups": int(groups["group"].nunique()),
-    }
+    date = str(sel["date"].iloc[0]) if "date" in sel.columns and len(sel) else str(year)
+    national = None
     if len(country) and country["area"].nunique() == 1:
-        ctx.reference["employment"] = float(country["value"].sum(min_count=1))
-    ctx.sources.append(
-        {
-            "name": "employment",
+        national = float(country["value"].sum(min_count=1))
+    return Employment(
+        values=m.values["employment"],
+        groups=g[cols].rename(columns={conf: "conf"} if conf else {}),
+        meta={
             "source": str(path),
             "title": table.title,
-            "licence": "Open Government Licence v3.0",
-            "attribution": f"Source: Nomis, {table.title}. ONS Crown Copyright / OGL v3.0.",
-            "vintage": ctx.employment_meta["date"],
-        }
+            "year": year,
+            "date": date,
+            "suppressed_groups": {ids[k]: v for k, v in suppressed.items() if k in ids and v},
+            "n_groups": int(groups["group"].nunique()),
+        },
+        source=nomis_source("employment", source=str(path), title=table.title, vintage=date),
+        national=national,
     )
 
 
-def _floorspace(path: Path, zones: Boundaries, b: Boundaries, ctx: ReportContext) -> None:
+@dataclass(frozen=True)
+class Floorspace:
+    """VOA business floorspace carried onto the places (:func:`floorspace_by_place`).
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        ``floorspace_m2`` and ``coverage`` indexed by place id.
+    meta : dict
+        Source, zones, sectors, suppressed cells, codes not among the zones, the report.
+    source : dict
+        The table's provenance entry.
+    total_m2 : float or None
+        Floorspace of all the table's codes.
+    cover_km2 : float
+        Area of all the zones.
+    notes : tuple of str
+        What the step noticed (codes not among the zones).
+    """
+
+    table: pd.DataFrame
+    meta: dict[str, Any]
+    source: dict[str, Any]
+    total_m2: float | None
+    cover_km2: float
+    notes: tuple[str, ...] = ()
+
+
+def floorspace_by_place(path: Path, zones: Boundaries, b: Boundaries) -> Floorspace:
     """VOA business floorspace by zone (LAD) carried onto the places by area share."""
     from ..io.voa import read_voa_floorspace
     from ..zones.interpolate import interpolate
 
     t = read_voa_floorspace(path)
-    n_sup = int(t.attrs.get("n_suppressed", 0))
     has_all = (t["sector"] == "All").any()
     rows = t[t["sector"] == "All"] if has_all else t[t["sector"] != "All"]
     values = rows.groupby("code")["floorspace_m2"].sum(min_count=1)
     incomplete = rows.groupby("code")["floorspace_suppressed"].any()
-    known = set(map(str, zones.ids))
-    missing_codes = sorted(set(values.index) - known)
+    missing_codes = sorted(set(values.index) - set(map(str, zones.ids)))
     r = interpolate(zones, values.rename("floorspace_m2"), b, tolerance=0.05)
     table = r.table.set_index("id")
-    ctx.floorspace = pd.DataFrame(
-        {
-            "floorspace_m2": table["floorspace_m2"],
-            "coverage": table.get("floorspace_m2_coverage"),
-        }
-    )
-    ctx.floorspace_meta = {
-        "source": str(path),
-        "zones": str(zones.info.source),
-        "sectors": "All" if has_all else "sum of Retail, Office, Industrial, Other",
-        "suppressed_cells": n_sup,
-        "codes_with_suppressed_sectors": sorted(incomplete[incomplete].index.astype(str)),
-        "codes_not_in_zones": missing_codes,
-        "report": r.report.get("floorspace_m2", {}),
-    }
-    total = float(values.sum(min_count=1)) if values.notna().any() else None
-    cover = float(shapely.area(shapely.union_all(zones.metric))) / 1e6
-    ctx.reference["floorspace_m2"] = total
-    ctx.reference["floorspace_area_km2"] = cover
-    ctx.sources.append(
-        {
+    notes: tuple[str, ...] = ()
+    if missing_codes:
+        notes = (
+            f"{path.name}: {len(missing_codes)} area code(s) are not among the zones of "
+            f"{Path(zones.info.source).name} ({', '.join(missing_codes[:5])}); their floorspace "
+            "is left out.",
+        )
+    return Floorspace(
+        table=pd.DataFrame(
+            {
+                "floorspace_m2": table["floorspace_m2"],
+                "coverage": table.get("floorspace_m2_coverage"),
+            }
+        ),
+        meta={
+            "source": str(path),
+            "zones": str(zones.info.source),
+            "sectors": "All" if has_all else "sum of Retail, Office, Industrial, Other",
+            "suppressed_cells": int(t.attrs.get("n_suppressed", 0)),
+            "codes_with_suppressed_sectors": sorted(incomplete[incomplete].index.astype(str)),
+            "codes_not_in_zones": missing_codes,
+            "report": r.report.get("floorspace_m2", {}),
+        },
+        source={
             "name": "floorspace",
             "source": str(path),
             "title": "VOA non-domestic rating: business floorspace",
-            "licence": "Open Government Licence v3.0",
+            "licence": OGL_LICENCE,
             "attribution": "Valuation Office Agency, Non-domestic rating: stock of properties "
             "including business floorspace. OGL v3.0.",
             "vintage": str(t["year"].iloc[0]) if "year" in t.columns and len(t) else None,
-        }
+        },
+        total_m2=float(values.sum(min_count=1)) if values.notna().any() else None,
+        cover_km2=float(shapely.area(shapely.union_all(zones.metric))) / 1e6,
+        notes=notes,
     )
-    if missing_codes:
-        ctx.notes.append(
-            f"{path.name}: {len(missing_codes)} area code(s) are not among the zones of "
-            f"{Path(zones.info.source).name} ({', '.join(missing_codes[:5])}); their floorspace "
-            "is left out."
-        )
 
 
-def _national_references(
-    ctx: ReportContext,
+@dataclass(frozen=True)
+class NationalReferences:
+    """The UK country of every place and each country's totals (:func:`national_references`).
+
+    Attributes
+    ----------
+    place_country : list of str or None
+        Per place, the GSS code of its country.
+    references : dict
+        Country code → :class:`geodistrict.metrics.reference.NationalReference`.
+    """
+
+    place_country: list[str | None]
+    references: dict[str, Any]
+
+    def main(self) -> Any:
+        """The reference of the country most places lie in (``None`` without any)."""
+        if not self.references:
+            return None
+        return self.references[max(self.references, key=self.place_country.count)]
+
+
+def national_references(
+    b: Boundaries,
+    joined: JoinedLayer | None,
     postcodes: PointLayer | None,
     universities: PointLayer | None,
     lads: Boundaries | None,
-) -> None:
+) -> NationalReferences:
     """The UK country of every place and each country's totals.
 
     See :mod:`geodistrict.metrics.reference`.
 
-    A place's country is read from the LAD codes of the postcodes inside it, else from the
-    LAD polygon holding its centroid; the national totals come from the whole layers, never
-    from the places measured together.
+    A place's country is read from the LAD codes of the postcodes inside it (``joined``), else
+    from the LAD polygon holding its centroid; the national totals come from the whole layers,
+    never from the places measured together.
     """
     from ..metrics.reference import country_of_codes, country_of_place, national_reference
 
-    b = ctx.boundaries
     codes = None
-    if ctx.postcodes is not None:
-        col = next((c for c in ctx.postcodes.attributes.columns if str(c).lower() == "laua"), None)
-        codes = ctx.postcodes.attributes[col].astype(str).to_numpy() if col else None
+    if joined is not None:
+        attrs = joined.layer.attributes
+        col = next((c for c in attrs.columns if str(c).lower() == "laua"), None)
+        codes = attrs[col].astype(str).to_numpy() if col else None
     countries: list[str | None] = []
     for i in range(len(b)):
         got = None
-        if codes is not None and i < len(ctx.postcode_index):
-            got = country_of_codes(codes[ctx.postcode_index[i]])
+        if codes is not None and joined is not None and i < len(joined.index):
+            got = country_of_codes(codes[joined.index[i]])
         if got is None and lads is not None:
             got = country_of_place(b.metric[i], b.metric_crs, lads=lads)
         countries.append(got)
-    ctx.place_country = countries
+    references: dict[str, Any] = {}
     for code in sorted({c for c in countries if c}):
         ref = national_reference(code, postcodes=postcodes, universities=universities, lads=lads)
         if ref is not None:
-            ctx.references[code] = ref
-    if ctx.references:
-        main = max(ctx.references, key=countries.count)
-        nat = ctx.references[main]
-        if ctx.reference.get("name") in (None, nat.name):
-            ctx.reference.update(name=nat.name, area_km2=nat.area_km2,
-                                 area_basis=nat.basis.get("area", ""))  # fmt: skip
+            references[code] = ref
+    return NationalReferences(place_country=countries, references=references)
 
 
 def _aps_group(variable: str) -> str:
@@ -660,6 +825,44 @@ def _aps_group(variable: str) -> str:
         s = s.split("(", 1)[1]
     s = s.split("(SIC", 1)[0].split(":", 1)[0]
     return s.strip(" )")
+
+
+def _run_reference(
+    lq: NomisLQ | None,
+    employment: Employment | None,
+    floorspace: Floorspace | None,
+    nat: NationalReferences,
+) -> dict[str, Any]:
+    """The run's national reference: name, area and totals (keys in the order reports print)."""
+    ref: dict[str, Any] = {"name": None, "area_km2": None, "area_basis": ""}
+    if lq is not None:
+        ref["enterprises"] = lq.enterprises
+        ref["name"] = lq.reference_name
+    if employment is not None and employment.national is not None:
+        ref["employment"] = employment.national
+    if floorspace is not None:
+        ref["floorspace_m2"] = floorspace.total_m2
+        ref["floorspace_area_km2"] = floorspace.cover_km2
+    main = nat.main()
+    if main is not None and ref.get("name") in (None, main.name):
+        ref.update(name=main.name, area_km2=main.area_km2, area_basis=main.basis.get("area", ""))
+    return ref
+
+
+#: The provenance entry of the benchmark districts.
+_BENCHMARK_SOURCE = {
+    "name": "benchmark districts",
+    "source": "geodistrict's shipped districts and benchmark registry "
+    "(geodistrict/data/districts.geojson, benchmarks.yaml)",
+    "licence": "see each district's licence (CC0 / CC BY 4.0)",
+    "attribution": "geodistrict benchmark registry; published figures cite their publishers",
+    "vintage": None,
+}
+
+
+def _optional(value: Any, step: Callable[..., Any], *args: Any) -> Any:
+    """``step(Path(value), *args)``, or ``None`` when ``value`` is ``None``."""
+    return None if value is None else step(Path(value), *args)
 
 
 def build_context(
@@ -712,48 +915,56 @@ def build_context(
     Returns
     -------
     ReportContext
+        A frozen assembly of the steps' results.
     """
     options = options or ReportOptions()
-    ctx = ReportContext(boundaries=boundaries, options=options, vintages=dict(vintages or {}))
-    ctx.reference.update(name=None, area_km2=None, area_basis="")
-    ctx.sources.append({**boundaries.info.as_dict(), "name": "boundaries"})
-    if postcodes is not None:
-        ctx.postcodes, ctx.postcode_index, ctx.postcode_report = _join(postcodes, boundaries)
-        ctx.sources.append({**postcodes.info.as_dict(), "name": postcodes.name})
-    if universities is not None:
-        ctx.universities, ctx.university_index, ctx.university_report = _join(
-            universities, boundaries
+    if floorspace is not None and floorspace_zones is None:
+        raise ParameterError(
+            f"--floorspace {floorspace}: pass the boundaries of its area codes too "
+            "(--floorspace-zones LAD_boundaries.geojson)."
         )
-        ctx.sources.append({**universities.info.as_dict(), "name": universities.name})
-    if business_counts is not None:
-        _nomis_lq(Path(business_counts), boundaries, options, ctx, zones)
-    if employment is not None:
-        _nomis_employment(Path(employment), boundaries, options, ctx, zones)
-    if floorspace is not None:
-        if floorspace_zones is None:
-            raise ParameterError(
-                f"--floorspace {floorspace}: pass the boundaries of its area codes too "
-                "(--floorspace-zones LAD_boundaries.geojson)."
-            )
-        _floorspace(Path(floorspace), floorspace_zones, boundaries, ctx)
-    _national_references(ctx, postcodes, universities,
-                         reference_zones or zones or floorspace_zones)  # fmt: skip
-    for label, vb in ctx.vintages.items():
-        ctx.sources.append({**vb.info.as_dict(), "name": f"boundaries ({label})"})
+    pc = join_layer(postcodes, boundaries) if postcodes is not None else None
+    un = join_layer(universities, boundaries) if universities is not None else None
+    lq: NomisLQ | None = _optional(business_counts, nomis_lq, boundaries, options, zones)
+    emp: Employment | None = _optional(employment, nomis_employment, boundaries, options, zones)
+    fs: Floorspace | None = _optional(floorspace, floorspace_by_place, floorspace_zones, boundaries)
+    nat = national_references(boundaries, pc, postcodes, universities,
+                              reference_zones or zones or floorspace_zones)  # fmt: skip
+    vintages = dict(vintages or {})
+    bench = pd.DataFrame()
     if benchmarks:
         from ._compare import measure_benchmarks
 
-        ctx.benchmarks = measure_benchmarks(ctx.postcodes, ctx.universities)
-        if len(ctx.benchmarks):
-            ctx.sources.append(
-                {
-                    "name": "benchmark districts",
-                    "source": "geodistrict's shipped districts and benchmark registry "
-                    "(geodistrict/data/districts.geojson, benchmarks.yaml)",
-                    "licence": "see each district's licence (CC0 / CC BY 4.0)",
-                    "attribution": "geodistrict benchmark registry; published figures cite "
-                    "their publishers",
-                    "vintage": None,
-                }
-            )
-    return ctx
+        bench = measure_benchmarks(pc.layer if pc else None, un.layer if un else None)
+    sources = [{**boundaries.info.as_dict(), "name": "boundaries"}]
+    sources += [step.source for step in (pc, un, lq, emp, fs) if step is not None]
+    sources += [
+        {**vb.info.as_dict(), "name": f"boundaries ({label})"} for label, vb in vintages.items()
+    ]
+    if len(bench):
+        sources.append(dict(_BENCHMARK_SOURCE))
+    return ReportContext(
+        boundaries=boundaries,
+        options=options,
+        postcodes=pc.layer if pc else None,
+        universities=un.layer if un else None,
+        postcode_index=pc.index if pc else [],
+        university_index=un.index if un else [],
+        postcode_report=pc.report if pc else {},
+        university_report=un.report if un else {},
+        reference=_run_reference(lq, emp, fs, nat),
+        lq=lq.lq if lq else None,
+        indices=lq.indices if lq else None,
+        lq_meta=lq.meta if lq else {},
+        employment=emp.values if emp else None,
+        employment_groups=emp.groups if emp else None,
+        employment_meta=emp.meta if emp else {},
+        floorspace=fs.table if fs else None,
+        floorspace_meta=fs.meta if fs else {},
+        vintages=vintages,
+        benchmarks=bench,
+        sources=sources,
+        notes=[*(lq.notes if lq else ()), *(fs.notes if fs else ())],
+        references=nat.references,
+        place_country=nat.place_country,
+    )

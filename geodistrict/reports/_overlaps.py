@@ -16,13 +16,13 @@ import shapely
 
 from .._errors import ParameterError
 from ._vformat import (
-    _count_word,
-    _fmt_km2,
-    _fmt_m2,
-    _fmt_share,
-    _join_and,
-    _normalise_name,
-    _plural,
+    count_word,
+    fmt_km2,
+    fmt_m2,
+    fmt_share,
+    join_and,
+    normalise_name,
+    plural,
 )
 
 if TYPE_CHECKING:
@@ -96,11 +96,11 @@ def own_overlaps(boundaries: Boundaries, place_id: str, *, min_km2: float = 0.01
     ov = boundaries.overlaps
     rows = []
     if len(ov):
-        for r in ov.itertuples(index=False):
-            if r.id_a == pid:
-                rows.append((r.id_b, r.name_b, float(r.area_km2), bool(r.sliver)))
-            elif r.id_b == pid:
-                rows.append((r.id_a, r.name_a, float(r.area_km2), bool(r.sliver)))
+        for r in ov.to_dict("records"):
+            if r["id_a"] == pid:
+                rows.append((r["id_b"], r["name_b"], float(r["area_km2"]), bool(r["sliver"])))
+            elif r["id_b"] == pid:
+                rows.append((r["id_a"], r["name_a"], float(r["area_km2"]), bool(r["sliver"])))
     sliver = np.array([s or a < min_km2 for _, _, a, s in rows], dtype=bool)
     kept = [r for r, s in zip(rows, sliver, strict=True) if not s]
     kept.sort(key=lambda r: (-r[2], str(r[1])))
@@ -144,7 +144,7 @@ def _position(boundaries: Boundaries, place_id: str) -> int:
         return int(hit[0])
     names = [str(n) for n in boundaries.names]
     by_name = np.flatnonzero(
-        np.array([_normalise_name(n) for n in names]) == _normalise_name(place_id)
+        np.array([normalise_name(n) for n in names]) == normalise_name(place_id)
     )
     src = boundaries.info.source
     if len(by_name):
@@ -200,7 +200,7 @@ def describe_overlaps(overlaps: pd.DataFrame, place_name: str, *, noun: str = "L
     min_km2 = float(attrs.get("min_km2", 0.01))
     sliver_note = (
         f"slivers under {min_km2:g} km² from generalised boundaries ignored: "
-        f"{slivers:,}, {_fmt_m2(sliver_km2 * 1e6)} in all"
+        f"{slivers:,}, {fmt_m2(sliver_km2 * 1e6)} in all"
         if slivers
         else ""
     )
@@ -209,8 +209,8 @@ def describe_overlaps(overlaps: pd.DataFrame, place_name: str, *, noun: str = "L
         text = f"{place_name} does not overlap any other {noun}"
         return text + (f" ({sliver_note})." if sliver_note else ".")
     parts = [
-        f"{r.neighbour_name} by {_fmt_km2(r.area_km2)}"
-        for r in overlaps.sort_values("area_km2", ascending=False).itertuples(index=False)
+        f"{r['neighbour_name']} by {fmt_km2(r['area_km2'])}"
+        for r in overlaps.sort_values("area_km2", ascending=False).to_dict("records")
     ]
     total = float(overlaps["area_km2"].sum())
     union = float(attrs.get("union_km2", total) or total)
@@ -219,17 +219,17 @@ def describe_overlaps(overlaps: pd.DataFrame, place_name: str, *, noun: str = "L
         share = union / float(place_km2)
     else:
         share = float(overlaps["share_of_place"].sum())
-    in_all = f"{_fmt_km2(union)} in all, {_fmt_share(share)} of its area"
+    in_all = f"{fmt_km2(union)} in all, {fmt_share(share)} of its area"
     shared_by = "both"
     if union < total - 0.005:
         shared_by = "each"
         in_all += (
-            f"; the overlaps add up to {_fmt_km2(total)} because some land lies in "
-            f"more than two {_plural(noun)}"
+            f"; the overlaps add up to {fmt_km2(total)} because some land lies in "
+            f"more than two {plural(noun)}"
         )
-    neighbours = f"{_count_word(n)} neighbouring {_plural(noun, n)}"
+    neighbours = f"{count_word(n)} neighbouring {plural(noun, n)}"
     text = (
-        f"{place_name} overlaps {neighbours}: {_join_and(parts)} ({in_all}); the land in an "
+        f"{place_name} overlaps {neighbours}: {join_and(parts)} ({in_all}); the land in an "
         f"overlap belongs to {shared_by}, so figures for it are counted in {shared_by}"
     )
     if sliver_note:

@@ -448,7 +448,8 @@ async def _print_playwright(
         browsers = _Browser(p, chromium, timeout_s, PlaywrightError)
         try:
             for html, pdf in pairs:
-                error, pages, blocked = _preflight(html, pdf), 0, []
+                error, pages = _preflight(html, pdf), 0
+                blocked: list[str] = []
                 started = time.monotonic()
                 # a browser found dead before the page opened costs the file nothing: the
                 # file is tried again on a fresh browser (at most one restart per run)

@@ -271,9 +271,14 @@ def _universities(ctx: ReportContext, i: int) -> pd.DataFrame:
     return out.sort_values("name").reset_index(drop=True)
 
 
+def _number(value: Any) -> float:
+    """A table cell as a float (pandas types a cell as any scalar)."""
+    return float(value)
+
+
 def _specialisation(ctx: ReportContext, pid: str, name: str) -> dict[str, Any]:
     o = ctx.options
-    if ctx.lq is None:
+    if ctx.lq is None or ctx.indices is None:
         return {"missing": "no business-counts table was given (--business-counts)."}
     rows = ctx.lq[ctx.lq["id"] == pid].drop(columns=["id"]).reset_index(drop=True)
     if rows.empty:
@@ -299,8 +304,8 @@ def _specialisation(ctx: ReportContext, pid: str, name: str) -> dict[str, Any]:
     under = ok[ok["lq"] <= o.under_lq].sort_values("lq")
     ix = ctx.indices.set_index("area")
     label = str(rows["area"].iloc[0])
-    krug = float(ix.loc[label, "krugman"])
-    shannon = float(ix.loc[label, "shannon"])
+    krug = _number(ix.loc[label, "krugman"])
+    shannon = _number(ix.loc[label, "shannon"])
     rank = int((ix["krugman"] > krug).sum()) + 1
     complete = bool(rows["area_total_complete"].iloc[0])
     lists = {k: [triple(r) for _, r in t.iterrows()]
@@ -326,7 +331,7 @@ def _specialisation(ctx: ReportContext, pid: str, name: str) -> dict[str, Any]:
         "rule": specialism_rule(o.min_lq, o.min_count, o.under_lq, ref),
         **lists,
         "krugman": krug,
-        "hhi": float(ix.loc[label, "hhi"]),
+        "hhi": _number(ix.loc[label, "hhi"]),
         "shannon": shannon,
         "krugman_rank": rank,
         "n_areas": len(ix),

@@ -19,13 +19,20 @@ import numpy as np
 import pandas as pd
 
 from ..layers import PointLayer
+from ..metrics.specialisation import SPECIALISM_RULE
 
 __all__ = [
+    "FIRM_STRENGTH_MIN_COUNT",
     "SECTOR_LEVELS",
     "innovation_sectors",
     "insert_section",
     "render_innovation_sectors",
+    "section_json",
 ]
+
+#: Fewest firms of a place in a sector of strength (firms, not enterprises: a smaller floor
+#: than :data:`~geodistrict.metrics.specialisation.SPECIALISM_RULE`'s 100).
+FIRM_STRENGTH_MIN_COUNT = 10
 
 #: The tables of the section: (level or grouping, heading).
 SECTOR_LEVELS = (
@@ -44,8 +51,8 @@ def innovation_sectors(
     firms: PointLayer,
     place: Any,
     *,
-    min_lq: float = 1.25,
-    min_count: float = 10,
+    min_lq: float = SPECIALISM_RULE.min_lq,
+    min_count: float = FIRM_STRENGTH_MIN_COUNT,
     levels: tuple[tuple[str, str], ...] = SECTOR_LEVELS,
 ) -> dict[str, Any]:
     """Firm counts and location quotients of one place's sectors, against the firm layer.

@@ -9,15 +9,28 @@ from __future__ import annotations
 import re
 from typing import Any
 
+__all__ = [
+    "count_phrase",
+    "count_word",
+    "fmt_iou",
+    "fmt_km2",
+    "fmt_m2",
+    "fmt_share",
+    "join_and",
+    "normalise_name",
+    "plural",
+    "year_in",
+]
+
 _NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 
 
-def _fmt_km2(v: float) -> str:
+def fmt_km2(v: float) -> str:
     """An area in km²: 1 decimal, 2 under 10 km², never rounded to zero when it is not.
 
     Examples
     --------
-    >>> [_fmt_km2(v) for v in (1234.56, 9.876, 0.0, 0.004)]
+    >>> [fmt_km2(v) for v in (1234.56, 9.876, 0.0, 0.004)]
     ['1,234.6 km²', '9.88 km²', '0.00 km²', 'less than 0.01 km²']
     """
     v = float(v)
@@ -28,12 +41,12 @@ def _fmt_km2(v: float) -> str:
     return f"{v:,.1f} km²"
 
 
-def _fmt_m2(v: float) -> str:
+def fmt_m2(v: float) -> str:
     """A small area in m².
 
     Examples
     --------
-    >>> _fmt_m2(1234.4), _fmt_m2(2.25), _fmt_m2(1.3e-06)
+    >>> fmt_m2(1234.4), fmt_m2(2.25), fmt_m2(1.3e-06)
     ('1,234 m²', '2.2 m²', 'less than 1 m²')
     """
     v = float(v)
@@ -42,12 +55,12 @@ def _fmt_m2(v: float) -> str:
     return f"{v:,.0f} m²" if v >= 9.5 else f"{v:.1f} m²"
 
 
-def _fmt_share(s: float) -> str:
+def fmt_share(s: float) -> str:
     """A share as a percentage with 1 decimal, never rounded to 0 % or 100 % when it is not.
 
     Examples
     --------
-    >>> [_fmt_share(s) for s in (0.2731, 0.0, 0.0004, 0.99996, 1.0)]
+    >>> [fmt_share(s) for s in (0.2731, 0.0, 0.0004, 0.99996, 1.0)]
     ['27.3 %', '0.0 %', 'less than 0.1 %', 'over 99.9 %', '100.0 %']
     """
     p = 100.0 * float(s)
@@ -58,7 +71,7 @@ def _fmt_share(s: float) -> str:
     return f"{p:.1f} %"
 
 
-def _fmt_iou(v: float) -> str:
+def fmt_iou(v: float) -> str:
     """Intersection over union with 2 decimals (never rounded to 0 or 1 when it is not)."""
     if 0 < v < 0.005:
         return "under 0.01"
@@ -67,17 +80,17 @@ def _fmt_iou(v: float) -> str:
     return f"{v:.2f}"
 
 
-def _count_word(n: int) -> str:
+def count_word(n: int) -> str:
     """Small counts in words, larger ones in figures (``2`` → ``two``, ``12`` → ``12``)."""
     return _NUMBER_WORDS[n] if 0 <= n < len(_NUMBER_WORDS) else f"{n:,}"
 
 
-def _plural(noun: str, n: int = 2) -> str:
+def plural(noun: str, n: int = 2) -> str:
     """English plural of the last word of ``noun`` when ``n != 1``.
 
     Examples
     --------
-    >>> _plural("LEP"), _plural("combined authority"), _plural("LSIP area", 1)
+    >>> plural("LEP"), plural("combined authority"), plural("LSIP area", 1)
     ('LEPs', 'combined authorities', 'LSIP area')
     """
     if n == 1:
@@ -89,12 +102,12 @@ def _plural(noun: str, n: int = 2) -> str:
     return noun + "s"
 
 
-def _count(n: int, noun: str) -> str:
+def count_phrase(n: int, noun: str) -> str:
     """``n`` things: ``1 postcode``, ``2 postcodes`` (``noun`` is the plural).
 
     Examples
     --------
-    >>> _count(1, "postcodes"), _count(12345, "postcodes")
+    >>> count_phrase(1, "postcodes"), count_phrase(12345, "postcodes")
     ('1 postcode', '12,345 postcodes')
     """
     if n == 1 and noun.endswith("s") and not noun.endswith("ss"):
@@ -102,21 +115,21 @@ def _count(n: int, noun: str) -> str:
     return f"{n:,} {noun}"
 
 
-def _join_and(items: list[str]) -> str:
+def join_and(items: list[str]) -> str:
     """``a``, ``a and b``, ``a, b and c``."""
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _normalise_name(name: Any) -> str:
+def normalise_name(name: Any) -> str:
     """A name reduced for matching: case, ``&``/``and``, hyphens, punctuation, ``the``.
 
     Examples
     --------
-    >>> _normalise_name("Heart of the South-West") == _normalise_name("Heart of the South West")
+    >>> normalise_name("Heart of the South-West") == normalise_name("Heart of the South West")
     True
-    >>> _normalise_name("Greater Birmingham & Solihull")
+    >>> normalise_name("Greater Birmingham & Solihull")
     'greater birmingham and solihull'
     """
     from ..zones.match import normalise_label
@@ -124,7 +137,7 @@ def _normalise_name(name: Any) -> str:
     return " ".join(w for w in normalise_label(name).split() if w != "the")
 
 
-def _year(*texts: Any) -> int | None:
+def year_in(*texts: Any) -> int | None:
     """The first four-digit year (1900–2099) found in the texts, else None."""
     for t in texts:
         if t is None:

@@ -29,14 +29,14 @@ from .._errors import CRSError, InvalidGeometryError, ParameterError
 from ..crs import as_crs, transform_geoms
 from ._overlaps import describe_overlaps, own_overlaps
 from ._vformat import (
-    _count,
-    _count_word,
-    _fmt_iou,
-    _fmt_km2,
-    _fmt_share,
-    _join_and,
-    _normalise_name,
-    _year,
+    count_phrase,
+    count_word,
+    fmt_iou,
+    fmt_km2,
+    fmt_share,
+    join_and,
+    normalise_name,
+    year_in,
 )
 
 if TYPE_CHECKING:
@@ -320,7 +320,7 @@ def vintage_changes(
         pts = points.to_crs(pcrs)
         px, py = pts.x, pts.y
     shapely.prepare(place)
-    in_place = _points_inside(place, px, py) if px is not None else None
+    in_place = _points_inside(place, px, py) if px is not None and py is not None else None
     out = []
     for label, boundaries in vintages.items():
         out.append(
@@ -333,7 +333,7 @@ def vintage_changes(
                 place_name=place_name,
                 name=name,
                 place_label=place_label,
-                xy=(px, py) if px is not None else None,
+                xy=(px, py) if px is not None and py is not None else None,
                 in_place=in_place,
                 points_noun=(points.info.name.replace("_", " ") if points is not None else ""),
                 min_share=min_share,
@@ -390,8 +390,8 @@ def _one_vintage(
     if place_id is not None and (hit := np.flatnonzero(ids == str(place_id))).size:
         match, match_by = int(hit[np.argmax(iou[hit])]), "id"
     elif place_name is not None:
-        norm = np.array([_normalise_name(n) for n in names])
-        hit = np.flatnonzero(norm == _normalise_name(place_name))
+        norm = np.array([normalise_name(n) for n in names])
+        hit = np.flatnonzero(norm == normalise_name(place_name))
         if hit.size:
             match, match_by = int(hit[np.argmax(iou[hit])]), "name"
     if match is None and relevant.any():
@@ -460,7 +460,7 @@ def _one_vintage(
         place_id=place_id,
         place_name=name,
         place_label=place_label,
-        vintage_year=_year(label, boundaries.info.vintage),
+        vintage_year=year_in(label, boundaries.info.vintage),
         points_noun=points_noun,
         min_share=min_share,
         strip_m=strip_m,
@@ -482,116 +482,172 @@ def _sentence(
     largest: str | None,
 ) -> str:
     """The comparison in one or two sentences, from the numbers of ``c`` only."""
-    place = place_name
-    noun = points_noun or "points"
-    has_points = c.points_added is not None and c.points_removed is not None
     if c.match_id is None:
-        if c.covered_share == 0:
-            return f"No {c.label} boundary overlaps {place} (it is not part of one)."
-        return (
-            f"No {c.label} boundary overlaps {place} by {100 * min_share:g} % or more of "
-            f"either's area: together they cover {_fmt_km2(c.covered_share * c.place_km2)} of "
-            f"it ({_fmt_share(c.covered_share)}), most of it in {largest}."
-        )
-
-    same_name = _normalise_name(c.match_name) == _normalise_name(place)
-    if same_name:
-        place_ref = f"the {place_label} boundary" if place_label else "the place's boundary"
-        match_ref = f"the {c.label} boundary"
-    else:
-        place_ref, match_ref = place, str(c.match_name)
-    diff_km2 = c.added_km2 + c.removed_km2
-    moved_little = (
-        c.added_km2 < UNCHANGED_SHARE * c.place_km2
-        and c.removed_km2 < UNCHANGED_SHARE * c.place_km2
-    )
-    redraw = (
-        f"{_fmt_km2(diff_km2)} of redrawing ({_fmt_km2(c.removed_km2)} only in {place_ref}, "
-        f"{_fmt_km2(c.added_km2)} only in {match_ref})"
-    )
-    place_year = _year(place_label)
+        return _no_match_sentence(c, place_name, min_share=min_share, largest=largest)
+    w = _wording(c, place_name, place_label, points_noun or "points")
+    place_year = year_in(place_label)
     over_time = (
         c.match_by in ("id", "name")
         and vintage_year is not None
         and place_year is not None
         and vintage_year < place_year
     )
-
     if over_time:
-        if not same_name:
-            against = f"Against {c.label}, when it was {c.match_name},"
-        elif place_id is not None and str(place_id) != c.match_id:
-            against = f"Against {c.label}, when its code was {c.match_id},"
-        else:
-            against = f"Against {c.label},"
-        who = f"{place} ({place_label})"
-        if moved_little:
-            first = f"{against} {who} is unchanged apart from {redraw}"
-        else:
-            first = (
-                f"{against} {who} lost {_fmt_km2(c.added_km2)} "
-                f"({_fmt_share(c.added_km2 / c.match_km2)} of its {vintage_year} area) and "
-                f"gained {_fmt_km2(c.removed_km2)}"
-            )
-            if c.removed_km2 > 0:
-                first += f" ({_fmt_share(c.removed_km2 / c.place_km2)} of its {place_year} area)"
-        if has_points:
-            assert c.points_added is not None and c.points_removed is not None
-            net = c.points_removed - c.points_added
-            if c.points_added == 0 and c.points_removed == 0:
-                first += f"; no {noun} changed sides"
-            else:
-                head = (
-                    f"{_count(abs(net), noun)} {'fewer' if net < 0 else 'more'}"
-                    if net
-                    else f"as many {noun}"
-                )
-                first += f"; {head} ({c.points_added:,} lost, {c.points_removed:,} gained)"
+        first = _over_time_clause(c, w, place_id, place_label, vintage_year, place_year)
     else:
-        if c.match_by == "overlap":
-            weak = ", a partial match" if c.iou < WEAK_IOU else ""
-            first = (
-                f"Against {c.label}, the best-matching area is {c.match_name} ({c.match_id}, "
-                f"IoU {_fmt_iou(c.iou)}{weak}):"
-            )
-        else:
-            how = "code" if c.match_by == "id" else "name"
-            verb = "matches" if c.iou >= WEAK_IOU else "overlaps"
-            only = "" if c.iou >= WEAK_IOU else "only "
-            first = (
-                f"The {c.label} area with the same {how}, {c.match_name} ({c.match_id}), "
-                f"{verb} {place} with IoU {only}{_fmt_iou(c.iou)}:"
-            )
-        if moved_little:
-            first += f" it covers the same land as {place} apart from {redraw}"
-            if has_points:
-                first += (
-                    f"; {noun}: {c.points_removed:,} only in {place_ref}, "
-                    f"{c.points_added:,} only in {match_ref}"
-                )
-        else:
-            pa = f" and {_count(c.points_added, noun)}" if has_points else ""
-            pr = f" and {_count(c.points_removed, noun)}" if has_points else ""
-            first += (
-                f" it adds {_fmt_km2(c.added_km2)}{pa} outside {place} and leaves out "
-                f"{_fmt_km2(c.removed_km2)} ({_fmt_share(c.removed_km2 / c.place_km2)}){pr} "
-                f"of {place}"
-            )
+        first = _same_time_clause(c, w)
+    second = _second_clauses(c, w, strip_m=strip_m)
+    text = first + "."
+    if second:
+        joined = "; ".join(second)
+        text += " " + joined[0].upper() + joined[1:] + "."
+    return text
 
+
+def _no_match_sentence(
+    c: VintageChange, place: str, *, min_share: float, largest: str | None
+) -> str:
+    """The sentence when no area of the other set matches the place."""
+    if c.covered_share == 0:
+        return f"No {c.label} boundary overlaps {place} (it is not part of one)."
+    return (
+        f"No {c.label} boundary overlaps {place} by {100 * min_share:g} % or more of "
+        f"either's area: together they cover {fmt_km2(c.covered_share * c.place_km2)} of "
+        f"it ({fmt_share(c.covered_share)}), most of it in {largest}."
+    )
+
+
+@dataclass(frozen=True)
+class _Wording:
+    """The phrases of a matched comparison shared by its clauses."""
+
+    place: str
+    noun: str
+    same_name: bool
+    place_ref: str
+    match_ref: str
+    diff_km2: float
+    moved_little: bool
+    redraw: str
+    has_points: bool
+
+
+def _wording(c: VintageChange, place: str, place_label: str | None, noun: str) -> _Wording:
+    same_name = normalise_name(c.match_name) == normalise_name(place)
+    if same_name:
+        place_ref = f"the {place_label} boundary" if place_label else "the place's boundary"
+        match_ref = f"the {c.label} boundary"
+    else:
+        place_ref, match_ref = place, str(c.match_name)
+    diff_km2 = c.added_km2 + c.removed_km2
+    return _Wording(
+        place=place,
+        noun=noun,
+        same_name=same_name,
+        place_ref=place_ref,
+        match_ref=match_ref,
+        diff_km2=diff_km2,
+        moved_little=(
+            c.added_km2 < UNCHANGED_SHARE * c.place_km2
+            and c.removed_km2 < UNCHANGED_SHARE * c.place_km2
+        ),
+        redraw=(
+            f"{fmt_km2(diff_km2)} of redrawing ({fmt_km2(c.removed_km2)} only in {place_ref}, "
+            f"{fmt_km2(c.added_km2)} only in {match_ref})"
+        ),
+        has_points=c.points_added is not None and c.points_removed is not None,
+    )
+
+
+def _over_time_clause(
+    c: VintageChange,
+    w: _Wording,
+    place_id: str | None,
+    place_label: str | None,
+    vintage_year: int | None,
+    place_year: int | None,
+) -> str:
+    """What the place lost and gained since the earlier vintage (and its points)."""
+    if not w.same_name:
+        against = f"Against {c.label}, when it was {c.match_name},"
+    elif place_id is not None and str(place_id) != c.match_id:
+        against = f"Against {c.label}, when its code was {c.match_id},"
+    else:
+        against = f"Against {c.label},"
+    who = f"{w.place} ({place_label})"
+    if w.moved_little:
+        first = f"{against} {who} is unchanged apart from {w.redraw}"
+    else:
+        first = (
+            f"{against} {who} lost {fmt_km2(c.added_km2)} "
+            f"({fmt_share(c.added_km2 / c.match_km2)} of its {vintage_year} area) and "
+            f"gained {fmt_km2(c.removed_km2)}"
+        )
+        if c.removed_km2 > 0:
+            first += f" ({fmt_share(c.removed_km2 / c.place_km2)} of its {place_year} area)"
+    if c.points_added is None or c.points_removed is None:
+        return first
+    net = c.points_removed - c.points_added
+    if c.points_added == 0 and c.points_removed == 0:
+        return first + f"; no {w.noun} changed sides"
+    head = (
+        f"{count_phrase(abs(net), w.noun)} {'fewer' if net < 0 else 'more'}"
+        if net
+        else f"as many {w.noun}"
+    )
+    return first + f"; {head} ({c.points_added:,} lost, {c.points_removed:,} gained)"
+
+
+def _same_time_clause(c: VintageChange, w: _Wording) -> str:
+    """How the best match differs from the place (land and points), at the same time."""
+    if c.match_by == "overlap":
+        weak = ", a partial match" if c.iou < WEAK_IOU else ""
+        first = (
+            f"Against {c.label}, the best-matching area is {c.match_name} ({c.match_id}, "
+            f"IoU {fmt_iou(c.iou)}{weak}):"
+        )
+    else:
+        how = "code" if c.match_by == "id" else "name"
+        verb = "matches" if c.iou >= WEAK_IOU else "overlaps"
+        only = "" if c.iou >= WEAK_IOU else "only "
+        first = (
+            f"The {c.label} area with the same {how}, {c.match_name} ({c.match_id}), "
+            f"{verb} {w.place} with IoU {only}{fmt_iou(c.iou)}:"
+        )
+    if w.moved_little:
+        first += f" it covers the same land as {w.place} apart from {w.redraw}"
+        if w.has_points:
+            first += (
+                f"; {w.noun}: {c.points_removed:,} only in {w.place_ref}, "
+                f"{c.points_added:,} only in {w.match_ref}"
+            )
+        return first
+    pa = f" and {count_phrase(c.points_added or 0, w.noun)}" if w.has_points else ""
+    pr = f" and {count_phrase(c.points_removed or 0, w.noun)}" if w.has_points else ""
+    return first + (
+        f" it adds {fmt_km2(c.added_km2)}{pa} outside {w.place} and leaves out "
+        f"{fmt_km2(c.removed_km2)} ({fmt_share(c.removed_km2 / c.place_km2)}){pr} "
+        f"of {w.place}"
+    )
+
+
+def _second_clauses(c: VintageChange, w: _Wording, *, strip_m: float) -> list[str]:
+    """The second sentence's clauses: weak match, narrow strips, other overlapping areas."""
     second = []
     if c.match_by in ("id", "name") and c.iou < WEAK_IOU:
         how = "code" if c.match_by == "id" else "name"
         second.append(
             f"under the same {how} the two differ by more land than they share "
-            f"(IoU {_fmt_iou(c.iou)})"
+            f"(IoU {fmt_iou(c.iou)})"
         )
-    if not moved_little and diff_km2 > 0 and c.narrow_km2 >= 0.5 * diff_km2:
+    diff_km2 = w.diff_km2
+    if not w.moved_little and diff_km2 > 0 and c.narrow_km2 >= 0.5 * diff_km2:
         narrow_share = c.narrow_km2 / diff_km2
         amount = (
-            f"all of the {_fmt_km2(diff_km2)} difference"
+            f"all of the {fmt_km2(diff_km2)} difference"
             if narrow_share >= 0.9995
-            else f"{_fmt_km2(c.narrow_km2)} of the {_fmt_km2(diff_km2)} difference "
-            f"({_fmt_share(narrow_share)})"
+            else f"{fmt_km2(c.narrow_km2)} of the {fmt_km2(diff_km2)} difference "
+            f"({fmt_share(narrow_share)})"
         )
         second.append(
             f"{amount} lies in strips narrower than {strip_m:g} m along the boundary, as where "
@@ -599,20 +655,16 @@ def _sentence(
         )
     if len(c.others):
         shown = [
-            f"{r.name} ({_fmt_km2(r.overlap_km2)}, {_fmt_share(r.share_of_place)}"
+            f"{r['name']} ({fmt_km2(r['overlap_km2'])}, {fmt_share(r['share_of_place'])}"
             + (" of it)" if k == 0 else ")")
-            for k, r in enumerate(c.others.head(3).itertuples(index=False))
+            for k, r in enumerate(c.others.head(3).to_dict("records"))
         ]
         more = len(c.others) - len(shown)
         if more:
-            shown.append(f"{_count_word(more)} more")
+            shown.append(f"{count_word(more)} more")
         kind = "area" if len(c.others) == 1 else "areas"
-        second.append(f"{place} also overlaps the {c.label} {kind} {_join_and(shown)}")
+        second.append(f"{w.place} also overlaps the {c.label} {kind} {join_and(shown)}")
     if len(c.others) or c.covered_share < 1 - UNCHANGED_SHARE:
-        whom = "it" if len(c.others) else place
-        second.append(f"together {c.label} areas cover {_fmt_share(c.covered_share)} of {whom}")
-    text = first + "."
-    if second:
-        joined = "; ".join(second)
-        text += " " + joined[0].upper() + joined[1:] + "."
-    return text
+        whom = "it" if len(c.others) else w.place
+        second.append(f"together {c.label} areas cover {fmt_share(c.covered_share)} of {whom}")
+    return second

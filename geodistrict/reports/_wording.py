@@ -37,7 +37,7 @@ def fmt_int(v: float | None) -> str:
     >>> fmt_int(1234567.0), fmt_int(None), fmt_int(float("nan"))
     ('1,234,567', '–', '–')
     """
-    return "–" if _missing(v) else f"{round(float(v)):,}"
+    return "–" if v is None or _missing(v) else f"{round(float(v)):,}"
 
 
 def fmt_num(v: float | None, digits: int = 3) -> str:
@@ -48,7 +48,7 @@ def fmt_num(v: float | None, digits: int = 3) -> str:
     >>> fmt_num(0.012345), fmt_num(1234.5), fmt_num(12.345), fmt_num(None)
     ('0.0123', '1,234', '12.3', '–')
     """
-    if _missing(v):
+    if v is None or _missing(v):
         return "–"
     v = float(v)
     if v == 0:
@@ -77,9 +77,9 @@ def fmt_area_km2(v: float) -> str:
     >>> fmt_area_km2(832.81), fmt_area_km2(2.298)
     ('832.8 km²', '2.30 km²')
     """
-    from ._vformat import _fmt_km2
+    from ._vformat import fmt_km2
 
-    return _fmt_km2(v)
+    return fmt_km2(v)
 
 
 def listing(items: Sequence[str]) -> str:
@@ -90,9 +90,9 @@ def listing(items: Sequence[str]) -> str:
     >>> listing(["a"]), listing(["a", "b"]), listing(["a", "b", "c"])
     ('a', 'a and b', 'a, b and c')
     """
-    from ._vformat import _join_and
+    from ._vformat import join_and
 
-    return _join_and([str(i) for i in items])
+    return join_and([str(i) for i in items])
 
 
 def specialism_rule(min_lq: float, min_count: float, under_lq: float, reference: str) -> str:
