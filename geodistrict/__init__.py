@@ -14,8 +14,8 @@ dask are imported only by the functions (and the namespaces ``maps``, ``figures`
 """
 
 from . import _sigint  # noqa: F401, I001 - first: Ctrl-C while the CLI imports is one line, exit 130
-from . import clusters, districts, io, join, metrics, zones
-from ._errors import (
+from . import clusters, districts, errors, io, join, metrics, zones
+from .errors import (
     CRSError,
     GeodistrictError,
     GeodistrictWarning,
@@ -43,7 +43,12 @@ from .io import (
 from .io.inspect import describe
 from .join import assign_points, join_points
 from .layers import PointLayer
-from .metrics import location_quotients, specialisation_indices, specialisms
+from .metrics import (
+    location_quotients,
+    specialisation_indices,
+    specialisation_table,
+    specialisms,
+)
 from .metrics.profile import Profile, profile
 from .zones import interpolate, zonal_stats, zone_values
 
@@ -69,6 +74,7 @@ __all__ = [
     "clusters",
     "datasets",
     "districts",
+    "errors",
     "figures",
     "io",
     "join",
@@ -105,6 +111,7 @@ __all__ = [
     "location_quotients",
     "specialisms",
     "specialisation_indices",
+    "specialisation_table",
     # clusters
     "hotspots",
     "kde",

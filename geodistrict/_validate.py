@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._errors import ArgumentTypeError, GeodistrictError, ParameterError, SchemaError
+from .errors import ArgumentTypeError, GeodistrictError, ParameterError, SchemaError
 
 if TYPE_CHECKING:
     from .boundaries import Boundaries
@@ -65,7 +65,7 @@ def as_boundaries(obj: Any, what: str = "boundaries", *, paths: bool = True) -> 
     >>> as_boundaries(3, "within")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    geodistrict._errors.ArgumentTypeError: within must be Boundaries ... not int.
+    geodistrict.errors.ArgumentTypeError: within must be Boundaries ... not int.
     """
     from .boundaries import Boundaries, prepare_boundaries
     from .io.read import read_boundaries
@@ -145,7 +145,7 @@ def require_columns(
     >>> require_columns(pd.DataFrame({"a": [1]}), ["a", "b", "c"], "t.csv", fix="add them.")
     Traceback (most recent call last):
     ...
-    geodistrict._errors.SchemaError: t.csv has no column(s) 'b', 'c'; add them.
+    geodistrict.errors.SchemaError: t.csv has no column(s) 'b', 'c'; add them.
     """
     have = set(map(str, frame.columns))
     missing = [c for c in columns if c not in have]
@@ -171,7 +171,7 @@ class Problems:
     >>> p.raise_if_any()  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    geodistrict._errors.ParameterError: kde: bandwidth -1: ...; kernel 'box': use 'quartic' ...
+    geodistrict.errors.ParameterError: kde: bandwidth -1: ...; kernel 'box': use 'quartic' ...
     """
 
     def __init__(self, what: str) -> None:

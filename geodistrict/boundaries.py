@@ -21,8 +21,8 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from ._errors import CRSError, EmptyLayerError, InvalidGeometryError, RepairWarning, SchemaError
 from .crs import as_crs, choose_metric_crs_for, transform_geoms
+from .errors import CRSError, EmptyLayerError, InvalidGeometryError, RepairWarning, SchemaError
 from .layers import LayerInfo
 
 __all__ = [

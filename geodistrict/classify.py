@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ._errors import EmptyLayerError, MissingDependencyError, ParameterError
+from .errors import EmptyLayerError, MissingDependencyError, ParameterError
 
 __all__ = ["SCHEMES", "SCHEME_TEXT", "Classification", "classify", "format_number"]
 

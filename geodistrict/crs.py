@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from pyproj import CRS, Transformer
 
-from ._errors import CRSError
+from .errors import CRSError
 
 __all__ = [
     "BNG",

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 
-from ._errors import EmptyLayerError, ParameterError
+from .errors import EmptyLayerError, ParameterError
 
 __all__ = ["LayerInfo", "OGL_V3", "PointLayer", "REJECTED_COLUMNS"]
 

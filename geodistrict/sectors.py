@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._errors import InputFileError, ParameterError, SchemaError
+from .errors import InputFileError, ParameterError, SchemaError
 
 __all__ = [
     "COMPANIES_HOUSE_CODES",

@@ -18,13 +18,10 @@ import pytest
 import shapely
 from pyproj import Transformer
 
-from geodistrict import (
-    CRSError,
-    GeodistrictError,
-    InvalidGeometryError,
-)
+from geodistrict import CRSError, GeodistrictError
 from geodistrict import app as ga
 from geodistrict.app import UploadError, parse_upload
+from geodistrict.errors import InvalidGeometryError
 
 BOX = (544500, 258000, 545500, 259000)  # E/N of the 1 km square, EPSG:27700
 

@@ -44,8 +44,8 @@ import pytest
 import shapely
 
 from geodistrict import describe, profile, read_boundaries, read_points
-from geodistrict._errors import GeodistrictError
 from geodistrict.cli import main
+from geodistrict.errors import GeodistrictError
 from geodistrict.io.nomis import read_nomis
 
 BAD = Path(__file__).parent / "data" / "bad"

@@ -19,7 +19,6 @@ import shapely
 from conftest import UNIS
 
 from geodistrict import PointLayer, prepare_boundaries, read_points
-from geodistrict._errors import ParameterError
 from geodistrict.cli import main
 from geodistrict.districts import (
     KNOWLEDGE_INTENSIVE_DIVISIONS,
@@ -32,6 +31,7 @@ from geodistrict.districts import (
     knowledge_intensive_share,
 )
 from geodistrict.districts.registry import load_registry
+from geodistrict.errors import ParameterError
 from geodistrict.layers import LayerInfo
 
 DATA = Path(__file__).parent / "data"

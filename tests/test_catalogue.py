@@ -25,13 +25,8 @@ import pyogrio
 import pytest
 
 from geodistrict import read_boundaries
-from geodistrict._errors import (
-    GeodistrictWarning,
-    InputFileError,
-    ParameterError,
-    SchemaError,
-)
 from geodistrict.cli import main
+from geodistrict.errors import GeodistrictWarning, InputFileError, ParameterError, SchemaError
 from geodistrict.io.catalogue import (
     CatalogueEntry,
     fetch,

@@ -5,8 +5,8 @@ import pytest
 
 mapclassify = pytest.importorskip("mapclassify")
 
-from geodistrict._errors import EmptyLayerError, GeodistrictError, ParameterError  # noqa: E402
 from geodistrict.classify import SCHEMES, classify  # noqa: E402
+from geodistrict.errors import EmptyLayerError, GeodistrictError, ParameterError  # noqa: E402
 
 VALUES = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0]
 

@@ -17,8 +17,8 @@ import pytest
 import shapely
 from pyproj import CRS
 
-from geodistrict._errors import GeodistrictError
 from geodistrict.cli import build_parser, main
+from geodistrict.errors import GeodistrictError
 
 LEP21 = "uk/boundaries/Local_Enterprise_Partnerships_(May_2021)_EN_BUC.geojson"
 

@@ -7,7 +7,6 @@ from types import SimpleNamespace
 
 import pytest
 
-from geodistrict._errors import ParameterError, SchemaError
 from geodistrict.cli import build_parser
 from geodistrict.cli._args import (
     Formatter,
@@ -20,6 +19,7 @@ from geodistrict.cli._commands import command_modules
 from geodistrict.cli._output import fetch_line
 from geodistrict.cli.interpolate import with_area_columns
 from geodistrict.cli.profile import parse_zone_spec
+from geodistrict.errors import ParameterError, SchemaError
 
 
 def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:

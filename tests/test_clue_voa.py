@@ -23,7 +23,7 @@ import pytest
 import shapely
 from pyproj import Geod
 
-from geodistrict._errors import EmptyLayerError, SchemaError
+from geodistrict.errors import EmptyLayerError, SchemaError
 from geodistrict.io.clue import (
     CITY_NORTH,
     CLUE_METHOD,

@@ -5,11 +5,11 @@ import numpy as np
 import pytest
 import shapely
 
-from geodistrict._errors import ArgumentTypeError, ParameterError
 from geodistrict.clusters.grids import cell_lookup, cells_of_points, locate_cells, square_grid
 from geodistrict.clusters.hotspots import HotspotOptions
 from geodistrict.clusters.kde import cic_shares
 from geodistrict.clusters.prime import check_prime_options
+from geodistrict.errors import ArgumentTypeError, ParameterError
 
 
 def test_prime_options_listed_at_once():

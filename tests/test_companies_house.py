@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geodistrict._errors import EmptyLayerError, SchemaError
+from geodistrict.errors import EmptyLayerError, SchemaError
 from geodistrict.io.companies_house import (
     LIVE_STATUSES,
     detect_companies_house,

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 import geodistrict as gd
-from geodistrict._errors import InputFileError, ParameterError
 from geodistrict.cli import main
+from geodistrict.errors import InputFileError, ParameterError
 from geodistrict.io import datasets
 
 BUNDLED_OGL = {

@@ -28,8 +28,8 @@ mapclassify = pytest.importorskip("mapclassify")
 
 import geodistrict  # noqa: E402
 from geodistrict import GeodistrictWarning, prepare_boundaries  # noqa: E402
-from geodistrict._errors import ParameterError, SchemaError  # noqa: E402
 from geodistrict.clusters.kde import kde, xy_layer  # noqa: E402
+from geodistrict.errors import ParameterError, SchemaError  # noqa: E402
 from geodistrict.figures import (  # noqa: E402
     compare_figure,
     compare_panels,

@@ -105,7 +105,7 @@ def test_groupings_are_cited_and_match_published_sizes():
 
 
 def test_user_groupings_yaml(tmp_path):
-    from geodistrict._errors import SchemaError
+    from geodistrict.errors import SchemaError
     from geodistrict.sectors import classify_sic, load_groupings
 
     good = tmp_path / "g.yaml"
@@ -580,8 +580,8 @@ def test_sector_clusters_cli(shared_file, tmp_path):
 
 
 def test_hand_worked_counts_references_and_overlaps(squares):
-    from geodistrict._errors import ParameterError
     from geodistrict.clusters.kde import xy_layer
+    from geodistrict.errors import ParameterError
     from geodistrict.io.firms import with_sectors
     from geodistrict.metrics.firm_sectors import firm_location_quotients, firm_sector_counts
 

@@ -14,8 +14,8 @@ import pytest
 import shapely
 
 import geodistrict as gd
-from geodistrict._errors import GeodistrictError, SchemaError
 from geodistrict.clusters.grids import count_points, hex_grid, hex_resolution, square_grid
+from geodistrict.errors import GeodistrictError, SchemaError
 
 # An L-shaped district (3 km²) whose edges do not fall on a 250 m grid line:
 #   [130, 2130] x [70, 1070] plus [130, 1130] x [1070, 2070]

@@ -24,12 +24,12 @@ import pandas as pd
 import pytest
 import shapely
 
-from geodistrict._errors import GeodistrictError, SchemaError
 from geodistrict._paths import public_paths, public_text
 from geodistrict.app import UploadError, parse_upload
 from geodistrict.app import _upload as up
 from geodistrict.app._work import WorkTimeout, off_loop
 from geodistrict.cli import main
+from geodistrict.errors import GeodistrictError, SchemaError
 from geodistrict.io.write import csv_safe, write_table
 
 ROOT = Path(__file__).resolve().parents[1]

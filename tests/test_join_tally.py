@@ -9,8 +9,8 @@ import pytest
 
 import geodistrict.join.tally as tally_module
 from geodistrict import PointLayer, join_points, prepare_boundaries
-from geodistrict._errors import ParameterError
 from geodistrict.crs import BNG
+from geodistrict.errors import ParameterError
 from geodistrict.join.tally import MULTI, JoinTally, multi_combos, status_counts, weight_sums
 from geodistrict.layers import LayerInfo
 

@@ -18,16 +18,16 @@ from affine import Affine
 from pyproj import CRS, Transformer
 
 from geodistrict import GeodistrictWarning
-from geodistrict._errors import EmptyLayerError, SchemaError
 from geodistrict.cli import main
 from geodistrict.clusters.kde import KDEResult, ParameterError, kde, xy_layer
+from geodistrict.errors import EmptyLayerError, SchemaError
 
 # Cells coarser than bandwidth/8 (quartic) warn with the expected peak error (issue 18). The
 # grids here are coarse on purpose — small hand-checkable surfaces and fast simulations whose
 # assertions do not depend on the peak — so that warning is silenced in this module; it is
 # tested in tests/test_kde.py::test_coarse_cell_warns_with_the_expected_peak_error.
 pytestmark = pytest.mark.filterwarnings(
-    "ignore:.*coarser than bandwidth:geodistrict._errors.GeodistrictWarning"
+    "ignore:.*coarser than bandwidth:geodistrict.errors.GeodistrictWarning"
 )
 
 

@@ -22,7 +22,6 @@ import pytest
 import shapely
 
 import geodistrict as gd
-from geodistrict._errors import EmptyLayerError, GeodistrictWarning, ParameterError
 from geodistrict.cli import main
 from geodistrict.clusters.grids import hex_grid, square_grid
 from geodistrict.clusters.kde import xy_layer
@@ -34,6 +33,7 @@ from geodistrict.clusters.local import (
     p_threshold,
     weights_for,
 )
+from geodistrict.errors import EmptyLayerError, GeodistrictWarning, ParameterError
 
 esda = pytest.importorskip("esda")
 libpysal_graph = pytest.importorskip("libpysal.graph")

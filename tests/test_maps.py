@@ -48,7 +48,7 @@ VALUES = [0.0, 0.0, 1.0, 1.0, 2.0, 3.0, 5.0, 8.0, 13.0, 21.0, 34.0, 55.0]
 # layers here are drawn on coarse grids on purpose (map rendering, not peak values), so that
 # warning is silenced in this module (it is tested in tests/test_kde.py).
 pytestmark = pytest.mark.filterwarnings(
-    "ignore:.*coarser than bandwidth:geodistrict._errors.GeodistrictWarning"
+    "ignore:.*coarser than bandwidth:geodistrict.errors.GeodistrictWarning"
 )
 
 NUMBA = pytest.mark.filterwarnings("ignore:Numba not installed:UserWarning")

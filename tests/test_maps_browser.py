@@ -25,7 +25,7 @@ from geodistrict.maps import make_map, save_map  # noqa: E402
 # layers here are drawn on coarse grids on purpose (map rendering, not peak values), so that
 # warning is silenced in this module (it is tested in tests/test_kde.py).
 pytestmark = pytest.mark.filterwarnings(
-    "ignore:.*coarser than bandwidth:geodistrict._errors.GeodistrictWarning"
+    "ignore:.*coarser than bandwidth:geodistrict.errors.GeodistrictWarning"
 )
 
 CHROMIUM = Path("/usr/bin/chromium")

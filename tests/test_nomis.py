@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geodistrict._errors import InputFileError, SchemaError
+from geodistrict.errors import InputFileError, SchemaError
 from geodistrict.io.nomis import NomisTable, read_nomis
 
 DATA = Path(__file__).parent / "data" / "nomis"

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pytest
 
 from geodistrict import GeodistrictWarning
-from geodistrict._errors import InputFileError
+from geodistrict.errors import InputFileError
 from geodistrict.io import onspd
 
 N = 3000

@@ -11,17 +11,17 @@ import numpy as np
 import pytest
 import shapely
 
-from geodistrict._errors import EmptyLayerError, ParameterError, SchemaError
 from geodistrict.cli import main
 from geodistrict.clusters.kde import kde, xy_layer
 from geodistrict.clusters.prime import prime_locations, significance_outline
+from geodistrict.errors import EmptyLayerError, ParameterError, SchemaError
 
 # Cells coarser than bandwidth/8 (quartic) warn with the expected peak error (issue 18). The
 # grids here are coarse on purpose — small hand-checkable surfaces and fast simulations whose
 # assertions do not depend on the peak — so that warning is silenced in this module; it is
 # tested in tests/test_kde.py::test_coarse_cell_warns_with_the_expected_peak_error.
 pytestmark = pytest.mark.filterwarnings(
-    "ignore:.*coarser than bandwidth:geodistrict._errors.GeodistrictWarning"
+    "ignore:.*coarser than bandwidth:geodistrict.errors.GeodistrictWarning"
 )
 
 

@@ -29,8 +29,8 @@ from hypothesis import strategies as st
 from pyproj import Transformer
 
 from geodistrict import prepare_boundaries, profile
-from geodistrict._errors import RepairWarning
 from geodistrict.clusters.kde import kde, xy_layer
+from geodistrict.errors import RepairWarning
 from geodistrict.io.tables import points_from_frame
 from geodistrict.join.points import join_points
 from geodistrict.layers import LayerInfo, PointLayer
@@ -41,7 +41,7 @@ from geodistrict.zones.interpolate import interpolate
 # assertions do not depend on the peak — so that warning is silenced in this module; it is
 # tested in tests/test_kde.py::test_coarse_cell_warns_with_the_expected_peak_error.
 pytestmark = pytest.mark.filterwarnings(
-    "ignore:.*coarser than bandwidth:geodistrict._errors.GeodistrictWarning"
+    "ignore:.*coarser than bandwidth:geodistrict.errors.GeodistrictWarning"
 )
 
 

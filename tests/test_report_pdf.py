@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from geodistrict._errors import MissingDependencyError, ParameterError
+from geodistrict.errors import MissingDependencyError, ParameterError
 from geodistrict.reports._pdf import PrintResult, find_chromium, print_pdfs
 
 A4_PT = (210 / 25.4 * 72, 297 / 25.4 * 72)  # 595.3 x 841.9

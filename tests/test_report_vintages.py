@@ -14,8 +14,8 @@ import pytest
 import shapely
 from conftest import LAD24, LEP21
 
-from geodistrict._errors import CRSError, InvalidGeometryError, ParameterError, RepairWarning
 from geodistrict.boundaries import prepare_boundaries
+from geodistrict.errors import CRSError, InvalidGeometryError, ParameterError, RepairWarning
 from geodistrict.io.read import read_boundaries
 from geodistrict.layers import LayerInfo, PointLayer
 from geodistrict.reports._vintages import (

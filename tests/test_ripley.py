@@ -10,13 +10,14 @@ import numpy as np
 import pytest
 import shapely
 
-from geodistrict import CRSError, EmptyLayerError
+from geodistrict import CRSError
 from geodistrict.clusters.ripley import (
     _circle_share_inside,
     _window_edges,
     ripley,
     uniform_points_in,
 )
+from geodistrict.errors import EmptyLayerError
 
 LEP21 = "uk/boundaries/Local_Enterprise_Partnerships_(May_2021)_EN_BUC.geojson"
 SQUARE = shapely.box(0, 0, 100, 100)  # A = 10 000 m²

@@ -29,7 +29,7 @@ from geodistrict.join.grid import cached_polygon_grid, grid_side, polygon_grid
 # assertions do not depend on the peak — so that warning is silenced in this module; it is
 # tested in tests/test_kde.py::test_coarse_cell_warns_with_the_expected_peak_error.
 pytestmark = pytest.mark.filterwarnings(
-    "ignore:.*coarser than bandwidth:geodistrict._errors.GeodistrictWarning"
+    "ignore:.*coarser than bandwidth:geodistrict.errors.GeodistrictWarning"
 )
 
 
@@ -106,7 +106,7 @@ def test_points_far_outside_the_table_and_non_finite():
     x = np.array([5.0, -1e12, 1e15, 5.0])
     y = np.array([5.0, 5.0, 5.0, -1e300])
     assert assign_points(x, y, polys).point.tolist() == [0]
-    from geodistrict._errors import ParameterError
+    from geodistrict.errors import ParameterError
 
     with pytest.raises(ParameterError, match="NaN or infinite"):
         assign_points(np.array([1.0, np.nan]), np.array([1.0, 1.0]), polys)

@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geodistrict._errors import SchemaError
 from geodistrict.cli import main
+from geodistrict.errors import SchemaError
 from geodistrict.io.nomis import read_nomis
 from geodistrict.metrics.specialisation import (
     LQ_COLUMNS,
@@ -521,7 +521,7 @@ def test_specialisation_from_counts_is_the_three_steps():
 
 
 def test_specialisation_rejects_a_rule_that_is_not_one():
-    from geodistrict._errors import ParameterError
+    from geodistrict.errors import ParameterError
     from geodistrict.metrics.specialisation import specialisation_from_counts
 
     with pytest.raises(ParameterError, match="SpecialismRule"):

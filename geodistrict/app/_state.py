@@ -20,10 +20,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .._errors import GeodistrictError, InputFileError
 from .._paths import public_text
 from ..boundaries import Boundaries, prepare_boundaries
 from ..crs import WGS84
+from ..errors import GeodistrictError, InputFileError
 from ..layers import PointLayer
 from ..metrics.specialisation import SPECIALISM_RULE
 from ._upload import MAX_FEATURES, MAX_UPLOAD_BYTES, UPLOAD_SUFFIXES, esc_html, one_district
@@ -1030,6 +1030,8 @@ def _apportion(data: AppData, targets: Boundaries) -> Any:
         from ..metrics.nomis_sectors import nomis_sector_counts
 
         data.cache["lad_sector_counts"] = nomis_sector_counts(data.nomis, geography_type="ladu")
+    if data.lads is None:  # callers check first; this keeps the contract explicit
+        raise InputFileError("no sector picture: the app has no LAD polygons loaded.")
     return apportioned_sectors(targets, data.lads, data.nomis, data.postcodes,
                                sector_counts=data.cache["lad_sector_counts"])  # fmt: skip
 
@@ -1410,8 +1412,8 @@ def check_swapped(data: AppData, b: Boundaries) -> None:
     and the shipped districts, each grown by 0.1° — but would lie in one with x and y
     swapped is refused, as the CLI's joins do (:func:`geodistrict.crs.check_swapped_against`).
     """
-    from .._errors import CRSError
     from ..crs import WGS84, check_swapped_against
+    from ..errors import CRSError
 
     xy = _lonlat_vertices(b)
     boxes = [UK_LONLAT]

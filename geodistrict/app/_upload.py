@@ -35,14 +35,14 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .._errors import (
+from ..boundaries import Boundaries, detect_id_name, prepare_boundaries
+from ..errors import (
     CRSError,
     EmptyLayerError,
     GeodistrictError,
     InvalidGeometryError,
     RepairWarning,
 )
-from ..boundaries import Boundaries, detect_id_name, prepare_boundaries
 from ..layers import LayerInfo
 
 __all__ = [

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from .._errors import GeodistrictError
+from ..errors import GeodistrictError
 
 __all__ = ["BUDGET_S", "POOL", "WorkTimeout", "busy", "off_loop", "resize", "run_in_background"]
 

@@ -33,9 +33,9 @@ from bokeh.models.widgets.tables import NumberFormatter
 from panel.custom import JSComponent
 
 from .. import app as ga
-from .._errors import GeodistrictError
 from .._paths import public_text
 from .._version import __version__
+from ..errors import GeodistrictError
 from ..io.write import csv_safe
 from ._work import off_loop
 

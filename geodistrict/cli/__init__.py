@@ -13,8 +13,8 @@ import threading
 import warnings
 from collections.abc import Sequence
 
-from .._errors import GeodistrictError
 from .._version import __version__
+from ..errors import GeodistrictError
 from ._args import Formatter
 
 __all__ = ["main", "build_parser"]

@@ -76,7 +76,7 @@ def kv(values: Sequence[str] | None, option: str) -> dict[str, str]:
     >>> kv([" firms = sic_section", "postcodes=x=1"], "--by")
     {'firms': 'sic_section', 'postcodes': 'x=1'}
     """
-    from .._errors import SchemaError
+    from ..errors import SchemaError
 
     out: dict[str, str] = {}
     for v in values or []:
@@ -110,7 +110,7 @@ def parse_xy(text: str, *, label: str | None = None) -> tuple[str, str]:
     >>> parse_xy(" easting , northing")
     ('easting', 'northing')
     """
-    from .._errors import SchemaError
+    from ..errors import SchemaError
 
     parts = [s.strip() for s in text.split(",")]
     if len(parts) != 2 or not all(parts):
@@ -140,7 +140,7 @@ def points_spec(spec: str, *, example: str = "firms", hint: str = "") -> tuple[s
     >>> points_spec(" firms = data/firms.csv"), points_spec("onspd:E")
     (('firms', 'data/firms.csv'), ('postcodes', 'onspd:E'))
     """
-    from .._errors import SchemaError
+    from ..errors import SchemaError
 
     if "=" in spec:
         name, path = (t.strip() for t in spec.split("=", 1))
@@ -227,7 +227,7 @@ def add_cluster_options(p: argparse.ArgumentParser) -> None:
 def check_cluster_options(args: argparse.Namespace) -> None:
     """Refuse ``--partitions`` without ``--cluster`` (:class:`ParameterError`)."""
     if args.partitions is not None and not args.cluster:
-        from .._errors import ParameterError
+        from ..errors import ParameterError
 
         raise ParameterError("--partitions splits the points for --cluster; add --cluster local.")
 
@@ -245,7 +245,7 @@ def check_folders(outputs: Iterable[tuple[str, Any]]) -> None:
     InputFileError
         Naming the option, the path and the missing folder.
     """
-    from .._errors import InputFileError
+    from ..errors import InputFileError
 
     for opt, path in outputs:
         if path and not Path(path).parent.exists():
@@ -262,8 +262,8 @@ def select_features(b: Any, wanted: list[str], path: str) -> Any:
     SchemaError
         Naming the ids or names not found and a few ids of the file.
     """
-    from .._errors import SchemaError
     from ..boundaries import prepare_boundaries
+    from ..errors import SchemaError
 
     ids = b.data["id"].astype(str)
     names = b.data["name"].astype(str)
@@ -335,7 +335,7 @@ def check_out(path: str | None, suffixes: tuple[str, ...], option: str) -> None:
     InputFileError
         When the folder does not exist (see :func:`check_folders`).
     """
-    from .._errors import ParameterError
+    from ..errors import ParameterError
 
     if path is None:
         return
@@ -352,7 +352,7 @@ def read_layers(specs: Sequence[str] | None) -> dict[str, Any]:
     SchemaError
         When two values give the same NAME (or a value is malformed, see :func:`points_spec`).
     """
-    from .._errors import SchemaError
+    from ..errors import SchemaError
 
     out: dict[str, Any] = {}
     for spec in specs or []:
@@ -376,7 +376,7 @@ def parse_by(specs: Sequence[str] | None, layers: Mapping[str, Any]) -> Any:
     SchemaError
         When ``--by`` names a layer that is not among ``layers``.
     """
-    from .._errors import SchemaError
+    from ..errors import SchemaError
 
     if not specs:
         return "sic_section"
@@ -395,7 +395,7 @@ def parse_buffers(text: str) -> list[float]:
     >>> parse_buffers("800, 1600,")
     [800.0, 1600.0]
     """
-    from .._errors import ParameterError
+    from ..errors import ParameterError
 
     try:
         return [float(t) for t in text.split(",") if t.strip()]

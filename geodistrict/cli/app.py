@@ -94,7 +94,7 @@ def _load_app_module() -> ModuleType:
 
 def run(args: argparse.Namespace) -> int:
     """Warm the data, then serve the app until interrupted (returns the exit status)."""
-    from .._errors import MissingDependencyError, ParameterError
+    from ..errors import MissingDependencyError, ParameterError
 
     if not 0 < args.port < 65536:
         raise ParameterError(f"--port {args.port}: give a port from 1 to 65535, e.g. 5006.")
@@ -112,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
         ga.resize_pool(args.workers)
     data_dir = args.data if args.data is not None else ga.data_dir_from_env()
     if data_dir is not None and not Path(data_dir).is_dir():
-        from .._errors import InputFileError
+        from ..errors import InputFileError
 
         raise InputFileError(
             f"--data {data_dir}: not a folder; give the shared data folder that holds uk/..."

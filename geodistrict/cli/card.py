@@ -77,8 +77,8 @@ def _innovation_sectors(args: argparse.Namespace) -> dict[str, Any] | None:
     """The "innovation sectors" of the district from ``--firms`` (JSON-ready), or None."""
     if not getattr(args, "firms", None):
         return None
-    from .._errors import ParameterError
     from ..districts.registry import district_boundaries, district_slugs
+    from ..errors import ParameterError
     from ..io.firms import read_firms
     from ..io.read import read_boundaries
     from ..reports import innovation_sectors, section_json

@@ -11,7 +11,7 @@ import argparse
 import sys
 from typing import Any
 
-from .._errors import ParameterError, SchemaError
+from ..errors import ParameterError, SchemaError
 from ..io.write import write_json
 from ._args import (
     POINT_LAYER_HELP,

@@ -120,8 +120,8 @@ def _format(table: Any) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run the command; returns the exit status."""
-    from .._errors import InputFileError
     from ..districts.registry import district_boundaries
+    from ..errors import InputFileError
     from ..io.write import write_table
     from ..provenance import provenance_block
 

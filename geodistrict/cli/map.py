@@ -170,8 +170,8 @@ def register(subparsers: Any) -> None:
 
 
 def _boundaries(specs: list[str] | None) -> Any:
-    from .._errors import SchemaError
     from ..districts.registry import district_boundaries, district_slugs
+    from ..errors import SchemaError
     from ..io.datasets import is_name
     from ..io.read import read_boundaries
 
@@ -196,7 +196,7 @@ def _boundaries(specs: list[str] | None) -> Any:
 
 
 def _layer(layers: dict[str, Any], name: str, option: str) -> Any:
-    from .._errors import SchemaError
+    from ..errors import SchemaError
 
     if name not in layers:
         raise SchemaError(
@@ -207,7 +207,7 @@ def _layer(layers: dict[str, Any], name: str, option: str) -> Any:
 
 
 def _figures() -> Any:
-    from .._errors import MissingDependencyError
+    from ..errors import MissingDependencyError
 
     try:
         from .. import figures
@@ -221,7 +221,7 @@ def _figures() -> Any:
 
 def _check_options(args: argparse.Namespace, out: Path) -> None:
     """Refuse a wrong output or a surface without its size, before any work."""
-    from .._errors import ParameterError
+    from ..errors import ParameterError
     from ._args import check_folders
 
     suffix = out.suffix.lower()
@@ -245,7 +245,7 @@ def _check_options(args: argparse.Namespace, out: Path) -> None:
 
 def _check_drawing(args: argparse.Namespace, b: Any, static: bool) -> None:
     """Refuse options the chosen output cannot draw."""
-    from .._errors import ParameterError
+    from ..errors import ParameterError
 
     if args.choropleth and b is None:
         raise ParameterError("--choropleth needs --boundaries to colour.")
@@ -272,7 +272,7 @@ def _style(args: argparse.Namespace, static: bool) -> dict[str, Any]:
 
 def _choropleth(b: Any, layers: dict[str, Any], column: str) -> Any:
     """The profile column ``column`` of the boundaries, indexed by id."""
-    from .._errors import SchemaError
+    from ..errors import SchemaError
     from ..metrics.profile import profile
 
     p = profile(b, list(layers.values()))

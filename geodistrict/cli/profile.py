@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .._errors import SchemaError
+from ..errors import SchemaError
 from ..io.write import write_json
 from ._args import (
     Formatter,

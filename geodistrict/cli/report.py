@@ -135,7 +135,7 @@ def register(subparsers: Any) -> None:
 
 
 def _vintages(specs: list[str] | None) -> dict[str, Any]:
-    from .._errors import ParameterError
+    from ..errors import ParameterError
     from ..io.read import read_boundaries
 
     out = {}
@@ -170,8 +170,8 @@ def _firms(args: argparse.Namespace) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``geodistrict report`` (returns the exit status)."""
-    from .._errors import ParameterError
     from ..districts.registry import district_boundaries
+    from ..errors import ParameterError
     from ..io.read import read_boundaries, read_points
     from ..reports import ReportOptions, build_context, build_reports, select_places
 

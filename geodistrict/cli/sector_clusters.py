@@ -81,7 +81,7 @@ def register(subparsers: Any) -> None:
 
 
 def _group(firms: Any, spec: str, groupings: Any, option: str) -> tuple[Any, str]:
-    from .._errors import ParameterError
+    from ..errors import ParameterError
     from ..metrics.firm_sectors import sector_column
 
     if "=" not in spec:
@@ -182,8 +182,8 @@ def run(args: argparse.Namespace) -> int:
     """Run the command; returns the exit status."""
     import numpy as np
 
-    from .._errors import ParameterError
     from ..clusters.sectors import group_layer, sector_hotspots
+    from ..errors import ParameterError
     from ..io.firms import firm_accounting, read_firms
     from ..io.write import write_json, write_table
     from ..provenance import provenance_block

@@ -184,7 +184,7 @@ def run(args: argparse.Namespace) -> int:
     if args.points is not None or args.table is None:
         return run_points(args)
     if args.areas is not None:
-        from .._errors import ParameterError
+        from ..errors import ParameterError
 
         raise ParameterError("--areas goes with --points NAME=PATH, not with --table.")
     from .._version import __version__
@@ -293,8 +293,8 @@ def _rule(args: argparse.Namespace) -> SpecialismRule:
 
 def run_points(args: argparse.Namespace) -> int:
     """``--points firms=PATH --areas BOUNDARIES``: firm-based location quotients."""
-    from .._errors import ParameterError
     from .._version import __version__
+    from ..errors import ParameterError
     from ..io.firms import firm_accounting, read_firms
     from ..io.read import read_boundaries
     from ..metrics.firm_sectors import firm_location_quotients

@@ -24,9 +24,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .._errors import ParameterError, SchemaError
 from .._validate import as_boundaries, as_point_layer
 from ..crs import WGS84, transform_xy
+from ..errors import ParameterError, SchemaError
 from ..join.tally import category_counts, weight_sums
 from ..layers import PointLayer
 

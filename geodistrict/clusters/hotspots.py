@@ -11,8 +11,8 @@ from typing import Any
 
 import geopandas as gpd
 
-from .._errors import EmptyLayerError, ParameterError
 from .._validate import as_boundaries, as_point_layer
+from ..errors import EmptyLayerError, ParameterError
 from .grids import count_points, hex_grid, hex_resolution, square_grid
 from .local import check_choice, check_test_options, getis_ord, local_moran
 from .weights import grid_weights

@@ -58,7 +58,8 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 
-from .._errors import (
+from ..crs import as_crs, check_coordinates, choose_metric_crs, transform_xy
+from ..errors import (
     ArgumentTypeError,
     EmptyLayerError,
     GeodistrictWarning,
@@ -67,7 +68,6 @@ from .._errors import (
     ParameterError,
     SchemaError,
 )
-from ..crs import as_crs, check_coordinates, choose_metric_crs, transform_xy
 from ..layers import LayerInfo, PointLayer, reject_frame
 
 if TYPE_CHECKING:
@@ -208,7 +208,7 @@ def check_parameters(*, bandwidth_m: float, cell_m: float, kernel: str = "quarti
     >>> check_parameters(bandwidth_m=500, cell_m=0)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    geodistrict._errors.ParameterError: cell size 0 m: give a positive size in metres, ...
+    geodistrict.errors.ParameterError: cell size 0 m: give a positive size in metres, ...
     """
     problems = []
     for label, value, opt, example in (

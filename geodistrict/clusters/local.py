@@ -65,7 +65,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._errors import GeodistrictWarning, ParameterError
+from ..errors import GeodistrictWarning, ParameterError
 from .weights import check_choice, grid_weights, weights_for
 
 __all__ = [

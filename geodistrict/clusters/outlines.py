@@ -23,7 +23,7 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
-from .._errors import ArgumentTypeError, CRSError, EmptyLayerError, ParameterError
+from ..errors import ArgumentTypeError, CRSError, EmptyLayerError, ParameterError
 from .ripley import as_window, inside_window, points_xy
 
 __all__ = [

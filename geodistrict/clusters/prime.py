@@ -62,8 +62,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from pyproj import CRS
 
-from .._errors import ArgumentTypeError, EmptyLayerError, ParameterError, SchemaError
 from .._validate import as_point_layer
+from ..errors import ArgumentTypeError, EmptyLayerError, ParameterError, SchemaError
 from .kde import KDEResult, check_parameters, kde
 
 if TYPE_CHECKING:

@@ -72,7 +72,7 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
-from .._errors import (
+from ..errors import (
     ArgumentTypeError,
     CRSError,
     EmptyLayerError,

@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._errors import ParameterError, SchemaError
+from ..errors import ParameterError, SchemaError
 from ..layers import PointLayer
 
 __all__ = [

@@ -13,7 +13,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .._errors import EmptyLayerError, ParameterError
+from ..errors import EmptyLayerError, ParameterError
 from .grids import grid_spec
 
 __all__ = ["grid_weights", "weights_for"]
@@ -222,7 +222,7 @@ def weights_for(
     check_choice(kind, sorted(kinds), "kind")
     check_choice(contiguity, _OFFSETS, "contiguity")
     if gdf.crs is None:
-        from .._errors import CRSError
+        from ..errors import CRSError
 
         raise CRSError("weights_for: the layer has no CRS; set one (gdf.set_crs(...)) first.")
     if len(gdf) == 0:

@@ -15,15 +15,10 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from .._errors import (
-    InputFileError,
-    InvalidGeometryError,
-    ParameterError,
-    SchemaError,
-)
 from .._validate import as_boundaries as validate_boundaries
 from ..boundaries import Boundaries, prepare_boundaries
 from ..crs import transform_xy
+from ..errors import InputFileError, InvalidGeometryError, ParameterError, SchemaError
 from ..join.points import join_points
 from ..layers import PointLayer
 

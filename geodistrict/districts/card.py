@@ -9,10 +9,8 @@ from typing import Any
 
 import shapely
 
-from .._errors import (
-    ParameterError,
-)
 from ..boundaries import Boundaries
+from ..errors import ParameterError
 from ..layers import PointLayer
 from ._common import (
     KNOWLEDGE_INTENSIVE_DIVISIONS,

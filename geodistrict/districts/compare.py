@@ -11,11 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._errors import (
-    MissingDependencyError,
-    ParameterError,
-    SchemaError,
-)
+from ..errors import MissingDependencyError, ParameterError, SchemaError
 from ._common import (
     Card,
     Indicator,

@@ -13,10 +13,8 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from .._errors import (
-    ParameterError,
-)
 from ..boundaries import Boundaries
+from ..errors import ParameterError
 from ..join.points import join_points
 from ..layers import PointLayer
 from ._common import (

@@ -19,8 +19,8 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from .._errors import InputFileError, SchemaError
 from ..boundaries import Boundaries, prepare_boundaries
+from ..errors import InputFileError, SchemaError
 from ..io.datasets import boundaries_dir
 from ..io.read import read_boundaries
 

@@ -17,7 +17,13 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from .._errors import (
+from .._validate import as_boundaries as validate_boundaries
+from .._validate import as_point_layer
+from .._version import __version__
+from ..boundaries import Boundaries
+from ..classify import SCHEMES
+from ..classify import classify as classify_values
+from ..errors import (
     ArgumentTypeError,
     CRSError,
     InputFileError,
@@ -25,12 +31,6 @@ from .._errors import (
     ParameterError,
     SchemaError,
 )
-from .._validate import as_boundaries as validate_boundaries
-from .._validate import as_point_layer
-from .._version import __version__
-from ..boundaries import Boundaries
-from ..classify import SCHEMES
-from ..classify import classify as classify_values
 from ..layers import PointLayer
 
 if TYPE_CHECKING:

@@ -16,13 +16,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import shapely
 
-from .._errors import (
-    GeodistrictWarning,
-    InputFileError,
-    ParameterError,
-)
 from .._version import __version__
 from ..boundaries import Boundaries, prepare_boundaries
+from ..errors import GeodistrictWarning, InputFileError, ParameterError
 from ..layers import PointLayer
 
 if TYPE_CHECKING:

@@ -11,12 +11,8 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from .._errors import (
-    CRSError,
-    ParameterError,
-    SchemaError,
-)
 from .._version import __version__
+from ..errors import CRSError, ParameterError, SchemaError
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -36,7 +36,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from .._errors import InputFileError, ParameterError, SchemaError
+from ..errors import InputFileError, ParameterError, SchemaError
 from .store import bundled_file, cache_root, check_file, data_dir, sha256_file, walk_files
 
 __all__ = [

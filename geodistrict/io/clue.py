@@ -35,8 +35,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .._errors import GeodistrictError, InvalidGeometryError, SchemaError
 from ..boundaries import SLIVER_M2, Boundaries
+from ..errors import GeodistrictError, InvalidGeometryError, SchemaError
 from .read import read_boundaries
 from .tables import read_table
 

@@ -46,7 +46,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._errors import EmptyLayerError, ParameterError, SchemaError
+from ..errors import EmptyLayerError, ParameterError, SchemaError
 from ..layers import OGL_V3, LayerInfo, PointLayer, reject_frame
 from .tables import points_from_frame, read_table
 

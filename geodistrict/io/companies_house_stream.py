@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._errors import InputFileError, SchemaError
+from ..errors import InputFileError, SchemaError
 from ..layers import LayerInfo, PointLayer, reject_frame
 from .companies_house import (
     CH_ATTRIBUTION,

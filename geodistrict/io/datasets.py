@@ -42,7 +42,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from .._errors import InputFileError, ParameterError, SchemaError
+from ..errors import InputFileError, ParameterError, SchemaError
 from .catalogue import fetch as fetch_boundaries
 from .catalogue import get_entry, load_catalogue
 from .store import bundled_dir, bundled_file, cache_root, check_file, data_dir, walk_files

@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from .._errors import SchemaError
+from ..errors import SchemaError
 from ..layers import PointLayer
 from ..sectors import SECTOR_COLUMNS, classify_sic, sector_accounting
 

@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import shapely
 
-from .._errors import CRSError, InputFileError
 from ..boundaries import detect_id_name
+from ..errors import CRSError, InputFileError
 
 __all__ = ["describe"]
 

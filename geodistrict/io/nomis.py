@@ -49,7 +49,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._errors import InputFileError, MissingDependencyError, SchemaError
+from ..errors import InputFileError, MissingDependencyError, SchemaError
 
 __all__ = ["NOMIS_MARKERS", "NomisTable", "read_nomis"]
 

@@ -26,9 +26,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._errors import GeodistrictWarning, MissingDependencyError, SchemaError
 from .._progress import progress
 from ..crs import BNG, transform_xy
+from ..errors import GeodistrictWarning, MissingDependencyError, SchemaError
 from ..layers import OGL_V3, LayerInfo, PointLayer, reject_frame
 from .store import cache_dir
 

@@ -21,13 +21,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from pyproj import CRS
 
-from .._errors import (
-    CRSError,
-    InputFileError,
-    MissingDependencyError,
-    ParameterError,
-)
 from ..crs import as_crs
+from ..errors import CRSError, InputFileError, MissingDependencyError, ParameterError
 
 if TYPE_CHECKING:
     from affine import Affine

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from .._errors import GeodistrictWarning, InputFileError, SchemaError
 from ..boundaries import Boundaries, prepare_boundaries
 from ..crs import as_crs
+from ..errors import GeodistrictWarning, InputFileError, SchemaError
 from ..layers import LayerInfo, PointLayer
 from .catalogue import CatalogueEntry, get_entry
 from .catalogue import fetch as fetch_boundaries
@@ -83,7 +83,7 @@ def read_points(
 
         df, notes = read_table(path, sheet=sheet)
         if len(df) == 0:
-            from .._errors import EmptyLayerError
+            from ..errors import EmptyLayerError
 
             raise EmptyLayerError(
                 f"{path}: the table has a header but no rows; export it again with its data."
@@ -127,7 +127,7 @@ def _read_vector_assigning_crs(path: Path, *, layer, crs) -> gpd.GeoDataFrame:
     """
     import warnings
 
-    from .._errors import GeodistrictWarning
+    from ..errors import GeodistrictWarning
 
     target = as_crs(crs, what=str(path))
     gdf = read_vector(path, layer=layer, assign_crs=target)

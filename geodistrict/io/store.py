@@ -20,7 +20,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from .._errors import InputFileError
+from ..errors import InputFileError
 
 __all__ = [
     "bundled_dir",

@@ -30,8 +30,8 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 
-from .._errors import InputFileError, SchemaError
 from ..crs import BNG, WGS84, as_crs, check_coordinates, transform_xy
+from ..errors import InputFileError, SchemaError
 from ..layers import LayerInfo, PointLayer, reject_frame
 
 __all__ = [
@@ -681,7 +681,7 @@ def read_point_table(
     path = Path(_resolve_dataset(path))
     df, notes = read_table(path, sheet=sheet)
     if len(df) == 0:
-        from .._errors import EmptyLayerError
+        from ..errors import EmptyLayerError
 
         raise EmptyLayerError(
             f"{path}: the table has a header but no rows; export it again with its data."

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .._errors import (
+from ..crs import check_coordinates
+from ..errors import (
     CRSError,
     EmptyLayerError,
     GeodistrictWarning,
@@ -19,7 +20,6 @@ from .._errors import (
     RepairWarning,
     SchemaError,
 )
-from ..crs import check_coordinates
 from ..layers import LayerInfo, PointLayer, reject_frame
 
 __all__ = [

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._errors import EmptyLayerError, InputFileError, SchemaError
+from ..errors import EmptyLayerError, InputFileError, SchemaError
 from .tables import read_csv_cells, read_table
 
 __all__ = [

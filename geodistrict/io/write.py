@@ -23,8 +23,8 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from .._errors import InputFileError
 from .._paths import public_paths
+from ..errors import InputFileError
 
 __all__ = [
     "csv_safe",

@@ -172,7 +172,7 @@ class PolygonGrid:
         y = np.ascontiguousarray(y, dtype="float64")
         n = len(x)
         if len(y) != n:
-            from .._errors import ParameterError
+            from ..errors import ParameterError
 
             raise ParameterError(f"x has {n} values but y has {len(y)}; pass one y per x.")
         # capacity: every point in one polygon, plus slack for points in several
@@ -345,7 +345,7 @@ def _cells_of(frame: tuple, x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 def _check_finite(lo: float, hi: float) -> None:
     if not (np.isfinite(lo) and np.isfinite(hi)):
-        from .._errors import ParameterError
+        from ..errors import ParameterError
 
         raise ParameterError(
             "assign_points: some coordinates are NaN or infinite; drop those points first "

@@ -121,7 +121,7 @@ def assign_points(
     """
     methods = {"grid": _assign_grid, "prepared": _assign_prepared}
     if method not in methods:
-        from .._errors import ParameterError
+        from ..errors import ParameterError
 
         raise ParameterError(f"method={method!r} is not one of {sorted(methods)}")
     x = np.ascontiguousarray(x, dtype="float64")

@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from .._errors import MissingDependencyError, ParameterError
 from .._version import __version__
+from ..errors import MissingDependencyError, ParameterError
 from ..layers import LayerInfo, PointLayer
 from ._common import State, lonlat
 from ._density import add_density

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from pyproj import CRS
 
-from .._errors import MissingDependencyError, ParameterError
+from ..errors import MissingDependencyError, ParameterError
 from ._elements import ImageLayer
 from ._legend import colourbar_block, fmt
 

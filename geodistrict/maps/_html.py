@@ -12,7 +12,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .._errors import GeodistrictError, GeodistrictWarning, InputFileError, ParameterError
+from ..errors import GeodistrictError, GeodistrictWarning, InputFileError, ParameterError
 
 __all__ = [
     "ASSETS",

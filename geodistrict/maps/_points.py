@@ -12,7 +12,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from .._errors import SchemaError
+from ..errors import SchemaError
 from ..layers import LayerInfo, PointLayer
 from ._common import features, lonlat
 from ._elements import GeoJsonLayer, PointsLayer

@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._errors import ParameterError, SchemaError
 from .._validate import as_boundaries as validate_boundaries
 from ..boundaries import Boundaries
+from ..errors import ParameterError, SchemaError
 from ._common import (
     State,
     features,

@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._errors import SchemaError
 from ..boundaries import Boundaries
+from ..errors import SchemaError
 from ..layers import PointLayer
 
 __all__ = ["SectorPicture", "apportioned_sectors"]

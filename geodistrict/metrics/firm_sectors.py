@@ -33,8 +33,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._errors import ParameterError, SchemaError
 from .._validate import as_boundaries
+from ..errors import ParameterError, SchemaError
 from ..layers import PointLayer
 from ..sectors import Grouping, grouping_of, sector_labels
 

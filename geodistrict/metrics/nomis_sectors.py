@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._errors import SchemaError
+from ..errors import SchemaError
 from ..io.nomis import NomisTable
 from ..zones.match import LEP_ALIASES, normalise_label
 

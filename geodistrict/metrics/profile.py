@@ -11,8 +11,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .._errors import SchemaError
 from ..boundaries import Boundaries
+from ..errors import SchemaError
 from ..join.points import JoinResult, join_points
 from ..join.tally import JoinTally
 from ..layers import PointLayer

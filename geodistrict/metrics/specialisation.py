@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .._errors import EmptyLayerError, ParameterError, SchemaError
+from ..errors import EmptyLayerError, ParameterError, SchemaError
 from ..provenance import OGL_LICENCE, nomis_attribution
 from .nomis_sectors import GEOGRAPHY_ALIASES, nomis_sector_counts, repeated_pairs, sector_code
 

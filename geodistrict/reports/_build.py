@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .._errors import GeodistrictError, ParameterError
 from .._paths import public_paths, public_text
 from .._progress import progress, progress_enabled
+from ..errors import GeodistrictError, ParameterError
 from ..io.write import write_json, write_text
 from ._context import ReportContext, subset_layer
 from ._place import PlaceReport, place_report

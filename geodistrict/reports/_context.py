@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .._errors import ParameterError
 from ..boundaries import Boundaries
+from ..errors import ParameterError
 from ..layers import PointLayer
 from ..metrics.specialisation import SPECIALISM_RULE, SpecialismRule
 from ..provenance import OGL_LICENCE, nomis_source

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .._errors import ParameterError
+from ..errors import ParameterError
 from ._vformat import (
     count_word,
     fmt_km2,

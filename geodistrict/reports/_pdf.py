@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .._errors import MissingDependencyError, ParameterError
+from ..errors import MissingDependencyError, ParameterError
 
 __all__ = ["PrintResult", "find_chromium", "print_pdfs"]
 
@@ -127,7 +127,7 @@ def find_chromium(explicit: str | None = None) -> str:
     >>> find_chromium("/no/such/chromium")
     Traceback (most recent call last):
     ...
-    geodistrict._errors.MissingDependencyError: Chromium not found at '/no/such/chromium' ...
+    geodistrict.errors.MissingDependencyError: Chromium not found at '/no/such/chromium' ...
     """
     if explicit is not None:
         found = _executable(explicit)

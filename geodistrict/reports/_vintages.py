@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .._errors import CRSError, InvalidGeometryError, ParameterError
 from ..crs import as_crs, transform_geoms
+from ..errors import CRSError, InvalidGeometryError, ParameterError
 from ._overlaps import describe_overlaps, own_overlaps
 from ._vformat import (
     count_phrase,

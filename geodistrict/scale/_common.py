@@ -9,10 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .._errors import (
-    MissingDependencyError,
-    ParameterError,
-)
+from ..errors import MissingDependencyError, ParameterError
 
 __all__ = [
     "POINTS_PER_PARTITION",

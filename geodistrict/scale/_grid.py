@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 
-from .._errors import ParameterError
+from ..errors import ParameterError
 from ..layers import PointLayer
 from ._common import RETRIES, share_with_tasks, work_folder
 from ._partitioned import PartitionedPoints, as_partitioned, partition_offsets, read_partition

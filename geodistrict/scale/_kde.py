@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 
-from .._errors import EmptyLayerError, ParameterError, SchemaError
+from ..errors import EmptyLayerError, ParameterError, SchemaError
 from ..layers import PointLayer
 from ._common import RETRIES, share_with_tasks, single_threaded_lookups, work_folder
 from ._partitioned import PartitionedPoints, as_partitioned, partition_offsets, read_partition

@@ -13,13 +13,7 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 
-from .._errors import (
-    ArgumentTypeError,
-    EmptyLayerError,
-    InputFileError,
-    ParameterError,
-    SchemaError,
-)
+from ..errors import ArgumentTypeError, EmptyLayerError, InputFileError, ParameterError, SchemaError
 from ..layers import LayerInfo, PointLayer
 from ._common import (
     POINTS_PER_PARTITION,

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .._errors import ArgumentTypeError, CRSError
+from ..errors import ArgumentTypeError, CRSError
 from ..layers import PointLayer
 from ._common import RETRIES, share_with_tasks, single_threaded_lookups, work_folder
 from ._partitioned import PartitionedPoints, as_partitioned, partition_offsets, read_partition

@@ -36,9 +36,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .._errors import ParameterError
 from .._validate import require_columns
 from ..boundaries import Boundaries
+from ..errors import ParameterError
 from ..layers import PointLayer
 
 __all__ = ["Atoms", "InterpolationResult", "build_atoms", "interpolate"]

@@ -135,7 +135,7 @@ def match_zones(
     seen = pd.Series(labels).value_counts()
     dup = sorted(seen.index[seen > 1])
     if dup:
-        from .._errors import SchemaError
+        from ..errors import SchemaError
 
         where = f"{what}: " if what else ""
         raise SchemaError(

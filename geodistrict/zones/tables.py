@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._errors import SchemaError
 from ..boundaries import Boundaries
+from ..errors import SchemaError
 from .match import LAD_SUCCESSORS_2023, LEP_ALIASES, ZoneMatch, match_zones, normalise_label
 
 __all__ = ["ZoneValues", "zone_values"]
@@ -125,7 +125,7 @@ def _nomis(
 
 def _is_nomis(path: Path) -> bool:
     """Whether a file has Nomis's stacked layout (a first cell ``Area`` in its first rows)."""
-    from .._errors import InputFileError
+    from ..errors import InputFileError
 
     if not path.exists():
         raise InputFileError(f"{path}: file not found; check the path.")

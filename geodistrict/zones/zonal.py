@@ -31,8 +31,8 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from .._errors import ArgumentTypeError, CRSError, InvalidGeometryError, ParameterError
 from ..crs import as_crs
+from ..errors import ArgumentTypeError, CRSError, InvalidGeometryError, ParameterError
 from ..io.raster import (
     RasterGrid,
     check_band,

@@ -1,4 +1,4 @@
-"""Exception and warning classes.
+"""Exception and warning classes (``geodistrict.errors``, as ``pandas.errors``).
 
 Each error refines a builtin so that callers who do not know geodistrict can still catch it,
 and every message names the layer or file, what is wrong and the one-line fix.
