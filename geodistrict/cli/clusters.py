@@ -469,7 +469,7 @@ def _run_kde(args: argparse.Namespace) -> int:
 def _run_gi(args: argparse.Namespace) -> int:
     """Contiguous significant Gi* hot cells, outlined."""
     from ..clusters.hotspots import hotspots
-    from ..clusters.prime import significance_outline
+    from ..clusters.prime import outline_records, significance_outline
 
     name, layer = _read_layer(args)
     within = _study_area(args)
@@ -496,16 +496,7 @@ def _run_gi(args: argparse.Namespace) -> int:
             (grid["significant"].to_numpy(dtype=bool) & (grid["hot_cold"] == "hot")).sum()
         ),
         "n_outlines": int(len(outlines)),
-        "outlines": [
-            {
-                "outline": int(r["outline"]),
-                "cells": int(r["cells"]),
-                "area_km2": float(r["area_km2"]),
-                "points": int(r["points"]),
-                "points_per_km2": float(r["points_per_km2"]),
-            }
-            for r in outlines.drop(columns="geometry").to_dict("records")
-        ],
+        "outlines": outline_records(outlines),
     }
     report["provenance"] = _provenance([layer, within], crs, params)
     _finish(args, outlines, report)

@@ -72,11 +72,42 @@ if TYPE_CHECKING:
     from ..boundaries import Boundaries
     from ..layers import PointLayer
 
-__all__ = ["OUTLINE_COLUMNS", "PrimeResult", "prime_locations", "significance_outline"]
+__all__ = [
+    "OUTLINE_COLUMNS",
+    "PrimeResult",
+    "outline_records",
+    "prime_locations",
+    "significance_outline",
+]
 
 #: Columns of :attr:`PrimeResult.outlines` and of :func:`significance_outline` (before
 #: ``geometry``).
 OUTLINE_COLUMNS = ["outline", "cells", "area_km2", "points", "points_per_km2"]
+
+
+def outline_records(outlines: Any) -> list[dict[str, Any]]:
+    """The rows of an outline table (:data:`OUTLINE_COLUMNS`) as JSON-ready records.
+
+    Used by :meth:`PrimeResult.report` and by the CLI's Gi* outlines, so that both reports
+    describe an outline the same way.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> outline_records(pd.DataFrame({"outline": [1], "cells": [4], "area_km2": [0.25],
+    ...                               "points": [40], "points_per_km2": [160.0]}))
+    [{'outline': 1, 'cells': 4, 'area_km2': 0.25, 'points': 40, 'points_per_km2': 160.0}]
+    """
+    return [
+        {
+            "outline": int(r["outline"]),
+            "cells": int(r["cells"]),
+            "area_km2": float(r["area_km2"]),
+            "points": int(r["points"]),
+            "points_per_km2": float(r["points_per_km2"]),
+        }
+        for r in outlines[OUTLINE_COLUMNS].to_dict("records")
+    ]
 
 
 @dataclass(frozen=True, eq=False)
@@ -204,7 +235,6 @@ class PrimeResult:
         (1, 40, 40)
         """
         obs = self.observed
-        records = self.outlines.drop(columns="geometry").to_dict("records")
         return {
             "method": "prime_locations",
             "parameters": self.parameters(),
@@ -235,16 +265,7 @@ class PrimeResult:
             if self.study_km2 > 0
             else None,
             "n_outlines": self.n_outlines,
-            "outlines": [
-                {
-                    "outline": int(r["outline"]),
-                    "cells": int(r["cells"]),
-                    "area_km2": float(r["area_km2"]),
-                    "points": int(r["points"]),
-                    "points_per_km2": float(r["points_per_km2"]),
-                }
-                for r in records
-            ],
+            "outlines": outline_records(self.outlines),
             "edge": obs.edge,
             "source": dict(obs.source),
         }
