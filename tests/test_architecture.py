@@ -85,7 +85,7 @@ def _private_imports() -> list[str]:
             continue
         owner = _private_segment_owner(module)
         # a private module is for its own package (the package root's private modules, such
-        # as geodistrict.errors, are shared by the whole package)
+        # as geodistrict._version, are shared by the whole package)
         if owner is not None and not (importer == owner or importer.startswith(owner + ".")):
             bad.append(f"{importer} imports the private module {module}")
     return bad
