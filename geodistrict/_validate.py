@@ -11,7 +11,7 @@ function it reaches:
 * :class:`Problems` — collect every problem with the parameters, then raise once.
 
 Errors are :class:`~geodistrict.GeodistrictError` subclasses only: a wrong *type* is an
-:class:`~geodistrict.ArgumentTypeError`, which is also a :class:`TypeError`.
+:class:`~geodistrict.errors.ArgumentTypeError`, which is also a :class:`TypeError`.
 """
 
 from __future__ import annotations

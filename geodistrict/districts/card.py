@@ -85,7 +85,8 @@ def district_card(
     Examples
     --------
     >>> import geopandas as gpd, shapely, numpy as np, pandas as pd
-    >>> from geodistrict import prepare_boundaries, PointLayer, LayerInfo
+    >>> from geodistrict import prepare_boundaries, PointLayer
+    >>> from geodistrict.layers import LayerInfo
     >>> sq = prepare_boundaries(gpd.GeoDataFrame({"id": ["sq"]},
     ...     geometry=[shapely.box(530000, 180000, 531000, 181000)], crs=27700))
     >>> pts = PointLayer(x=np.array([530500., 530500, 530500]),

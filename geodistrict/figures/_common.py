@@ -292,7 +292,7 @@ def as_boundaries(obj: Any, what: str) -> Boundaries:
     """Boundaries from Boundaries or a polygon GeoDataFrame.
 
     Through :func:`geodistrict._validate.as_boundaries` (no paths); anything else raises
-    :class:`~geodistrict.ArgumentTypeError` (a ``TypeError``).
+    :class:`~geodistrict.errors.ArgumentTypeError` (a ``TypeError``).
     """
     return validate_boundaries(obj, what, paths=False)
 

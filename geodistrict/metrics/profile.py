@@ -82,7 +82,8 @@ def profile(
     Examples
     --------
     >>> import geopandas as gpd, shapely, numpy as np, pandas as pd
-    >>> from geodistrict import prepare_boundaries, PointLayer, LayerInfo
+    >>> from geodistrict import prepare_boundaries, PointLayer
+    >>> from geodistrict.layers import LayerInfo
     >>> sq = gpd.GeoDataFrame({"id": ["a", "b"], "name": ["A", "B"]},
     ...     geometry=[shapely.box(0, 0, 1000, 1000), shapely.box(1000, 0, 3000, 1000)],
     ...     crs=27700)
