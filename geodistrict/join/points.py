@@ -299,8 +299,8 @@ def join_points(
             n_input=layer.n_input,
         )
     a = assign_points(layer.x, layer.y, boundaries.metric, method=method)
-    k = a.matches_per_point()
-    status = np.where(k == 0, UNMATCHED, np.where(k == 1, MATCHED, MULTI)).astype(np.int8)
+    # 0, 1, 2+ matches are UNMATCHED, MATCHED, MULTI: one pass, no int64 temporaries
+    status = np.minimum(a.matches_per_point(), MULTI).astype(np.int8)
     snap_dist = np.full(len(layer), np.nan)
     if snap_m is not None and snap_m > 0:
         lost = np.flatnonzero(status == UNMATCHED)

@@ -423,19 +423,19 @@ def country_counts(
     none = len(letters)
     table_n = np.array([none if pd.isna(c) else number[str(c)] for c in table], dtype=np.int16)
     own_n = np.array([c in countries for c in letters] + [False])
-    codes = cat.codes
+    # each point's country number, once (its LAD code's, one look-up per point)
+    pn = table_n[cat.codes]
     bcode = np.array([number.get(str(c), -1) for c in bcountry], dtype=np.int16)
-    pcode_pairs = table_n[codes[point]]
-    mism = pcode_pairs != bcode[polygon]
+    mism = pn[point] != bcode[polygon]
     mism_pts = np.unique(point[mism])
-    keys_n = table_n[codes[mism_pts]]
+    keys_n = pn[mism_pts]
     present, first_at, n_at = np.unique(keys_n, return_index=True, return_counts=True)
     by: dict[str, list[int]] = {}
     for j in np.argsort(first_at, kind="stable"):
         k = "none" if present[j] == none else letters[present[j]]
         by[k] = [int(n_at[j]), int(mism_pts[first_at[j]])]
     outside = (status == UNMATCHED) | (status == SNAPPED)
-    own = own_n[table_n[codes]]
+    own = own_n[pn]
     lost = np.flatnonzero(outside & own)
     limit = _BANDS_M[-1]
     # a margin over the last band: distances are compared with the bands exactly below
