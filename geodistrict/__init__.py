@@ -14,7 +14,7 @@ dask are imported only by the functions (and the namespaces ``maps``, ``figures`
 """
 
 from . import _sigint  # noqa: F401, I001 - first: Ctrl-C while the CLI imports is one line, exit 130
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING as _TYPE_CHECKING
 from . import errors, io, join, metrics, zones
 from .errors import (
     CRSError,
@@ -52,7 +52,7 @@ from .metrics import (
 from .metrics.profile import Profile, profile
 from .zones import interpolate, zonal_stats, zone_values
 
-if TYPE_CHECKING:
+if _TYPE_CHECKING:
     from . import clusters, districts
     from .clusters import dbscan_outlines, hotspots, kde, prime_locations, ripley
 
