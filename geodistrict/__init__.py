@@ -14,7 +14,8 @@ dask are imported only by the functions (and the namespaces ``maps``, ``figures`
 """
 
 from . import _sigint  # noqa: F401, I001 - first: Ctrl-C while the CLI imports is one line, exit 130
-from . import clusters, districts, errors, io, join, metrics, zones
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+from . import errors, io, join, metrics, zones
 from .errors import (
     CRSError,
     GeodistrictError,
@@ -26,7 +27,6 @@ from .errors import (
 )
 from ._version import __version__
 from .boundaries import Boundaries, prepare_boundaries
-from .clusters import dbscan_outlines, hotspots, kde, prime_locations, ripley
 from .crs import choose_metric_crs
 from .io import (
     datasets,
@@ -52,20 +52,38 @@ from .metrics import (
 from .metrics.profile import Profile, profile
 from .zones import interpolate, zonal_stats, zone_values
 
-# maps, figures, reports and scale need folium, matplotlib or dask: imported on first use
-_LAZY = ("figures", "maps", "reports", "scale")
+if _TYPE_CHECKING:
+    from . import clusters, districts
+    from .clusters import dbscan_outlines, hotspots, kde, prime_locations, ripley
+
+# maps, figures, reports and scale need folium, matplotlib or dask: imported on first use;
+# clusters and districts too, so that a command that does not use them (``geodistrict
+# profile``) does not pay for importing them
+_LAZY = ("clusters", "districts", "figures", "maps", "reports", "scale")
+#: Names of the top-level namespace defined in a lazy package.
+_LAZY_NAMES = {
+    "dbscan_outlines": "clusters",
+    "hotspots": "clusters",
+    "kde": "clusters",
+    "prime_locations": "clusters",
+    "ripley": "clusters",
+}
 
 
 def __getattr__(name: str) -> object:
-    if name in _LAZY:
-        import importlib
+    import importlib
 
+    if name in _LAZY:
         return importlib.import_module(f"{__name__}.{name}")
+    if name in _LAZY_NAMES:
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY_NAMES[name]}"), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_LAZY) | set(_LAZY_NAMES))
 
 
 __all__ = [

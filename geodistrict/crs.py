@@ -345,9 +345,14 @@ def check_swapped_against(
     """
     minx, miny, maxx, maxy = extent
     x, y = np.asarray(x), np.asarray(y)
-    # the common case in one pass: enough points inside (NaN never is) settles it
-    if ((x >= minx) & (x <= maxx) & (y >= miny) & (y <= maxy)).sum() >= 0.05 * len(x):
-        return
+    # the common case: enough points inside (NaN never is) settles it, usually within the
+    # first blocks (cache-sized, so that the temporaries stay in the CPU cache)
+    need, seen = 0.05 * len(x), 0
+    for s in range(0, len(x), 1 << 16):
+        xs, ys = x[s : s + (1 << 16)], y[s : s + (1 << 16)]
+        seen += int(((xs >= minx) & (xs <= maxx) & (ys >= miny) & (ys <= maxy)).sum())
+        if seen >= need:
+            return
     ok = np.isfinite(x) & np.isfinite(y)
     if ok.sum() == 0:
         return

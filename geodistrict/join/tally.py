@@ -31,6 +31,7 @@ __all__ = [
     "country_report",
     "multi_combos",
     "multi_list",
+    "status_bincount",
     "status_counts",
     "weight_sums",
 ]
@@ -105,6 +106,23 @@ def category_counts(
     table = pd.crosstab(pairs["poly"], pairs["cat"])
     table = table.reindex(range(n), fill_value=0)
     return table.sort_index(axis=1)
+
+
+def status_bincount(status: np.ndarray) -> np.ndarray:
+    """Points per status code (int64, one per code ``0 .. 3``).
+
+    ``np.bincount(status, minlength=4)`` without its int64 copy of the int8 codes.
+
+    Examples
+    --------
+    >>> status_bincount(np.array([1, 1, 0, 2], dtype=np.int8)).tolist()
+    [1, 2, 1, 0]
+    """
+    codes = (UNMATCHED, MATCHED, MULTI, SNAPPED)
+    out = np.array([np.count_nonzero(status == c) for c in codes], dtype=np.int64)
+    if out.sum() != len(status):  # a code outside 0 .. 3: what bincount would say
+        return np.bincount(status, minlength=4).astype(np.int64)
+    return out
 
 
 def status_counts(per_status: np.ndarray, n_input: int, n_rejected: int) -> dict[str, int]:
@@ -236,7 +254,7 @@ class JoinTally:
             sums[col], missing[col] = weight_sums(layer.attributes[col], point, polygon, n)
         return cls(
             counts=np.bincount(polygon, minlength=n),
-            status=np.bincount(status, minlength=4).astype(np.int64),
+            status=status_bincount(status),
             multi=multi_combos(point, polygon, status),
             by={
                 col: category_counts(
@@ -421,21 +439,21 @@ def country_counts(
     letters = sorted({str(c) for c in table if not pd.isna(c)})
     number = {c: i for i, c in enumerate(letters)}
     none = len(letters)
-    table_n = np.array([none if pd.isna(c) else number[str(c)] for c in table], dtype=np.int16)
+    table_n = np.array([none if pd.isna(c) else number[str(c)] for c in table], dtype=np.int8)
     own_n = np.array([c in countries for c in letters] + [False])
-    codes = cat.codes
-    bcode = np.array([number.get(str(c), -1) for c in bcountry], dtype=np.int16)
-    pcode_pairs = table_n[codes[point]]
-    mism = pcode_pairs != bcode[polygon]
+    # each point's country number, once (its LAD code's, one look-up per point)
+    pn = table_n[cat.codes]
+    bcode = np.array([number.get(str(c), -1) for c in bcountry], dtype=np.int8)
+    mism = pn[point] != bcode[polygon]
     mism_pts = np.unique(point[mism])
-    keys_n = table_n[codes[mism_pts]]
+    keys_n = pn[mism_pts]
     present, first_at, n_at = np.unique(keys_n, return_index=True, return_counts=True)
     by: dict[str, list[int]] = {}
     for j in np.argsort(first_at, kind="stable"):
         k = "none" if present[j] == none else letters[present[j]]
         by[k] = [int(n_at[j]), int(mism_pts[first_at[j]])]
     outside = (status == UNMATCHED) | (status == SNAPPED)
-    own = own_n[table_n[codes]]
+    own = own_n[pn]
     lost = np.flatnonzero(outside & own)
     limit = _BANDS_M[-1]
     # a margin over the last band: distances are compared with the bands exactly below
