@@ -434,104 +434,6 @@ def clear_grid_cache() -> None:
         _CACHE.clear()
 
 
-#: Batches of at least this many points keep their table on disk as well (building it for the
-#: 2.7 M UK postcodes costs about 0.1 s; reading it back a few milliseconds).
-_DISK_MIN_POINTS = 1_000_000
-#: Tables kept on disk (the most recently written).
-_DISK_KEEP = 8
-_ARRAY_FIELDS = (
-    "table",
-    "edge_cells",
-    "run_start",
-    "run_stop",
-    "in_start",
-    "in_count",
-    "in_poly",
-    "edge_start",
-    "edge_count",
-    "edge_poly",
-    "edge_w",
-    "edge_sure",
-    "seg_start",
-    "seg_count",
-    "seg_id",
-    "seg_side",
-    "seg_xy",
-    "seg_orient",
-)
-
-
-def _disk_key(polygons: np.ndarray, side: int) -> str:
-    """Digest of everything a table is computed from.
-
-    The exact geometries (WKB: every coordinate's bits, in order), the side, and this
-    module's source with the numpy and shapely versions: a change to the algorithm makes a
-    new key, so a table is never read back by code that would build another.
-    """
-    import hashlib
-    from pathlib import Path
-
-    h = hashlib.sha256()
-    h.update(Path(__file__).read_bytes())
-    h.update(
-        f"{np.__version__};{shapely.__version__};{shapely.geos_version_string};{side}".encode()
-    )
-    for wkb in shapely.to_wkb(polygons):
-        h.update(len(wkb).to_bytes(8, "little"))
-        h.update(wkb)
-    return h.hexdigest()[:32]
-
-
-def _disk_path(key: str) -> Any:
-    """The file of a table in the cache folder, or None when there is no usable folder."""
-    from ..errors import GeodistrictError
-    from ..io.store import cache_dir
-
-    try:
-        return cache_dir() / "grids" / f"grid-{key}.npz"
-    except GeodistrictError:  # a cache folder that is a file: work without it
-        return None
-
-
-def _disk_get(polygons: np.ndarray, side: int) -> tuple[str, PolygonGrid | None]:
-    """The kept table of these geometries read back from disk (None if none or unreadable)."""
-    key = _disk_key(polygons, side)
-    path = _disk_path(key)
-    if path is None or not path.exists():
-        return key, None
-    try:
-        with np.load(path, allow_pickle=False) as f:  # zip members are CRC-checked
-            arrays = {name: f[name] for name in _ARRAY_FIELDS}
-            x0, y0, cell = (float(v) for v in f["frame"])
-            nx, ny = (int(v) for v in f["shape"])
-    except Exception:  # noqa: BLE001 - a damaged file is rebuilt
-        return key, None
-    return key, PolygonGrid(polygons.copy(), x0, y0, cell, nx, ny, **arrays)
-
-
-def _disk_put(key: str, grid: PolygonGrid) -> None:
-    """Keep ``grid`` on disk (atomically; a folder that cannot be written is no error)."""
-    path = _disk_path(key)
-    if path is None:
-        return
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as out:
-            np.savez(
-                out,
-                frame=np.array([grid.x0, grid.y0, grid.cell], dtype=np.float64),
-                shape=np.array([grid.nx, grid.ny], dtype=np.int64),
-                **{name: getattr(grid, name) for name in _ARRAY_FIELDS},
-            )
-        os.replace(tmp, path)
-        kept = sorted(path.parent.glob("grid-*.npz"), key=lambda p: p.stat().st_mtime)
-        for old in kept[:-_DISK_KEEP]:
-            old.unlink(missing_ok=True)
-    except OSError:
-        tmp.unlink(missing_ok=True)
-
-
 def assign_with_grid(
     x: np.ndarray, y: np.ndarray, polygons: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray] | None:
@@ -539,10 +441,7 @@ def assign_with_grid(
 
     The table of these polygons at the resolution :func:`grid_side` gives for ``len(x)``
     points is taken from the cache or built (and kept); while it is built, the points' cells
-    are computed on this thread for large batches. Tables for a million points or more are
-    also kept on disk (in the cache folder, ``GEODISTRICT_CACHE_DIR``), under a digest of the
-    exact geometries, the side and this module's source, so that the next process reads them
-    back instead of building them again.
+    are computed on this thread for large batches.
 
     Parameters
     ----------
@@ -561,12 +460,6 @@ def assign_with_grid(
     kept, grid = _cache_get(polygons, side)
     if kept:
         return None if grid is None else grid.assign(x, y)
-    key = None
-    if len(x) >= _DISK_MIN_POINTS:
-        key, grid = _disk_get(polygons, side)
-        if grid is not None:
-            _cache_put(polygons, side, grid)
-            return grid.assign(x, y)
     from concurrent.futures import ThreadPoolExecutor
 
     bounds = shapely.total_bounds(polygons)
@@ -580,8 +473,6 @@ def assign_with_grid(
     _cache_put(polygons, side, built)
     if built is None:
         return None
-    if key is not None:
-        _disk_put(key, built)
     if frame != (built.x0, built.y0, built.cell, built.nx, built.ny):
         cells = None
     return built.assign(x, y, cells=cells)
