@@ -605,16 +605,20 @@ def _clip(layers: dict[str, PointLayer], box: tuple[float, ...], crs: Any) -> di
 def _layers_near(data: AppData, b: Boundaries, other: Boundaries | None = None) -> dict:
     """The UK layers for ``b`` (none outside Great Britain), clipped to its reach.
 
-    The reach of a card is the box of ``b``'s region; a diff with ``other`` adds its bounds.
+    The reach of a card is the box of ``b``'s region; a diff with ``other`` adds its bounds
+    grown by the study area of the diff's hot cells (and one cell, which may stick out of it).
     """
+    from ..districts.diff import HOT_CELL_M, HOT_MARGIN_M
+
     layers = _uk_layers(data, b)
     if not layers:
         return layers
     crs = data.postcodes.crs  # the box is drawn in the layers' CRS (BNG), whatever b's is
-    reach = REGION_BUFFER_M + max(BUFFERS_M) + 1.0
+    hot_reach = HOT_MARGIN_M + HOT_CELL_M + 1.0
+    reach = max(REGION_BUFFER_M + max(BUFFERS_M), hot_reach) + 1.0
     box = list(_reach_box(b, reach, crs))
     if other is not None:
-        ox0, oy0, ox1, oy1 = _reach_box(other, 1.0, crs)
+        ox0, oy0, ox1, oy1 = _reach_box(other, hot_reach, crs)
         box = [min(box[0], ox0), min(box[1], oy0), max(box[2], ox1), max(box[3], oy1)]
     return _clip(layers, tuple(box), crs)
 
@@ -1073,8 +1077,9 @@ def proposal_map_html(
 
     The proposal (red), its baseline (blue, dashed), the LAD (grey) and LEP (grey, dotted)
     it lies in, the shipped districts within :data:`NEARBY_M` (black, dashed), the postcodes
-    around it counted on squares (a density), and the universities as points; legend and
-    sources footer by :func:`geodistrict.maps.make_map`.
+    around it counted on squares (a density), the diff's Gi* hot and cold cells of the
+    postcodes (:func:`geodistrict.districts.diff_districts`), and the universities as points;
+    legend and sources footer by :func:`geodistrict.maps.make_map`.
     """
     from ..maps import Styled, make_map
 
@@ -1109,7 +1114,7 @@ def proposal_map_html(
         points["universities"] = layers["universities"]
     m = make_map(styled=styled, districts=districts, points=points, basemap=basemap,
                  focus=one, simplify_m=5.0, max_markers=300, cluster_max=300,
-                 title=f"Proposed district: {p.card.name}")  # fmt: skip
+                 hotspots=p.diff.hot_grid, title=f"Proposed district: {p.card.name}")  # fmt: skip
     return _map_document(m, self_contained)
 
 

@@ -37,6 +37,9 @@ A place that fails is reported and the others still build; the exit status is th
 Specialism rule: LQ >= --min-lq and count >= --min-count (stated in every report).
 """
 
+#: The national reference's LAD polygons when none is given: England's LADs (bundled).
+DEFAULT_REFERENCE_ZONES = "lad2024_lep21"
+
 _NOUNS = {"LEP": "LEP", "LAD": "local authority", "CAUTH": "combined authority",
           "LSIP": "LSIP area", "CTRY": "country", "RGN": "region"}  # fmt: skip
 
@@ -106,10 +109,11 @@ def register(subparsers: Any) -> None:
     p.add_argument("--zones", metavar="PATH|NAME", default=None,
                    help="LAD polygons: sum the Nomis tables' LAD rows onto places made of "
                    "whole LADs (combined authorities, LSIP areas)")  # fmt: skip
-    p.add_argument("--reference-zones", metavar="PATH", default=None,
+    p.add_argument("--reference-zones", metavar="PATH|NAME", default=None,
                    help="LAD polygons (GSS codes) giving each UK country's area for the "
                    "national reference of the ratios (default: --zones or "
-                   "--floorspace-zones)")  # fmt: skip
+                   f"--floorspace-zones, else the bundled {DEFAULT_REFERENCE_ZONES}: England's "
+                   "LADs)")  # fmt: skip
     p.add_argument("--geography", metavar="TYPE", default=None,
                    help="Nomis geography type of the places (default: lep for LEP boundaries, "
                    "ladu for LADs)")  # fmt: skip
@@ -168,6 +172,25 @@ def _firms(args: argparse.Namespace) -> Any:
     return read_firms(args.firms, name="firms", sic_column=args.sic_column)
 
 
+def _reference_zones(args: argparse.Namespace) -> Any:
+    """--reference-zones, or England's bundled LADs when no LAD polygons are given at all.
+
+    ``--zones`` and ``--floorspace-zones`` serve as the reference when given (in
+    :func:`geodistrict.reports.build_context`); without any, a place in England is measured
+    against England's area from :data:`DEFAULT_REFERENCE_ZONES` (the report's reference note
+    names the file), never against the union of the places.
+    """
+    from ..io.read import read_boundaries
+
+    if args.reference_zones:
+        return read_boundaries(args.reference_zones)
+    if args.zones or args.floorspace_zones:
+        return None
+    if args.no_postcodes and not args.universities:
+        return None  # no layer to divide by a national density
+    return read_boundaries(DEFAULT_REFERENCE_ZONES)
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``geodistrict report`` (returns the exit status)."""
     from ..districts.registry import district_boundaries
@@ -214,7 +237,7 @@ def run(args: argparse.Namespace) -> int:
         floorspace=args.floorspace,
         floorspace_zones=read_boundaries(args.floorspace_zones) if args.floorspace_zones else None,
         benchmarks=not args.no_benchmarks,
-        reference_zones=read_boundaries(args.reference_zones) if args.reference_zones else None,
+        reference_zones=_reference_zones(args),
     )
     places = None if args.all else select_places(ctx, args.places)
     result = build_reports(
