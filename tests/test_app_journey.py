@@ -135,8 +135,9 @@ def test_diff_and_map_carry_the_postcodes_hot_cells(square, data):
     print(f"\nManchester square vs {key}: hot cells {h}")
     doc = ga.proposal_map_html(data, p)
     assert "Hot and cold spots: Getis" in doc and "hot spots (Getis" in doc
-    assert ga.diff_table(data, p).set_index("measure").loc["hot_cells_count", "proposed"] == (
-        h["proposed"]
+    assert (
+        ga.diff_table(data, p).set_index("measure").loc["hot_cells_count", "proposed"]
+        == (h["proposed"])
     )
 
 
