@@ -141,3 +141,5 @@ def test_cli_report_of_a_drawn_square_defaults_to_england(onspd, england, tmp_pa
     html = "".join(p.read_text() for p in out.glob("*.html") if p.name != "index.html")
     assert "Reference: England" in html and "LAD_May_2024_EN_BUC_with_LEP21" in html
     assert "no ratios are shown" not in html
+    # the app's map of the proposal in context, as the app's report on request carries it
+    assert "The proposal in context" in html and "Proposed district" in html

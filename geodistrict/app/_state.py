@@ -45,6 +45,7 @@ __all__ = [
     "check_swapped",
     "benchmark_rank",
     "brief_html",
+    "context_map_for",
     "brief_pdf",
     "compare_table",
     "comparison",
@@ -674,22 +675,23 @@ def report_html(data: AppData, b: Boundaries, *, context_map: str | None = None)
         zones=data.lads if nomis is not None else None,
         reference_zones=data.lads,
     )
+    maps = {str(one.ids[0]): context_map} if context_map else None
     with tempfile.TemporaryDirectory() as tmp:
         run = build_reports(ctx, tmp, pdf=False, command="geodistrict app (proposed district)",
-                            debug=True)  # fmt: skip
-        doc = next(iter(run.html.values())).read_bytes()
-    if context_map:  # the Proposed tab's map of the proposal in context, before the figures
-        from html import escape
+                            debug=True, context_maps=maps)  # fmt: skip
+        return next(iter(run.html.values())).read_bytes()
 
-        mark = b"<h2 id='card-section'>"
-        block = (
-            "<h2 id='context-map'>The proposal in context</h2>"
-            f'<iframe title="proposal map" srcdoc="{escape(context_map)}" '
-            'style="width:100%;height:520px;border:1px solid #ccc"></iframe>'
-        ).encode()
-        i = doc.find(mark)
-        doc = doc[:i] + block + doc[i:] if i >= 0 else doc
-    return doc
+
+def context_map_for(data: AppData, b: Boundaries) -> tuple[str, str]:
+    """The map of a drawn district in context, and the baseline it is drawn against.
+
+    The app's own steps: the default baseline (:func:`default_baseline`), the card and diff
+    (:func:`propose`) and the map (:func:`proposal_map_html`); ``geodistrict report`` of one
+    drawn district shows this map as the app's report does.
+    """
+    one = one_district(b)
+    key, why = default_baseline(data, one)
+    return proposal_map_html(data, propose(data, one, baseline=key)), why
 
 
 def geojson_bytes(b: Boundaries) -> bytes:

@@ -133,6 +133,11 @@ def register(subparsers: Any) -> None:
     p.add_argument("--chromium", metavar="PATH", default=None, help="Chromium executable")
     p.add_argument("--no-benchmarks", action="store_true",
                    help="leave out the comparison with the benchmark districts")  # fmt: skip
+    p.add_argument("--no-context-map", action="store_true",
+                   help="a single drawn district (--boundaries with one polygon that is not a "
+                   "LEP or LAD) gets the app's map of it in context (baseline, LAD, LEP, "
+                   "nearby districts, postcodes, hot cells, universities); leave it "
+                   "out")  # fmt: skip
     p.add_argument("--title", default=None, help="title of the index page")
     p.add_argument("--debug", action="store_true", help="show tracebacks; stop at a failure")
     p.set_defaults(_run=run)
@@ -189,6 +194,24 @@ def _reference_zones(args: argparse.Namespace) -> Any:
     if args.no_postcodes and not args.universities:
         return None  # no layer to divide by a national density
     return read_boundaries(DEFAULT_REFERENCE_ZONES)
+
+
+def _context_maps(args: argparse.Namespace, b: Any, noun: str) -> dict[str, str] | None:
+    """The app's map in context of a single drawn district (as its report on request has)."""
+    if args.no_context_map or not args.boundaries or noun != "district" or len(b) != 1:
+        return None
+    from ..app import context_map_for, get_app_data
+    from ..errors import GeodistrictError
+
+    try:
+        data = get_app_data(None)
+        assert data is not None
+        doc, why = context_map_for(data, b)
+    except GeodistrictError as exc:
+        print(f"geodistrict: note: no map of the district in context: {exc}", file=sys.stderr)
+        return None
+    print(f"geodistrict: note: map of the district in context; baseline {why}", file=sys.stderr)
+    return {str(b.ids[0]): doc}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -250,6 +273,7 @@ def run(args: argparse.Namespace) -> int:
         title=args.title,
         debug=args.debug,
         firms=_firms(args),
+        context_maps=_context_maps(args, b, noun),
     )
     for note in ctx.notes:
         print(f"geodistrict: note: {note}", file=sys.stderr)
