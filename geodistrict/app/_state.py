@@ -1159,7 +1159,7 @@ h1 {font-size: 15px; margin: 0 0 2px} h2 {font-size: 11px; margin: 6px 0 2px}
 table {border-collapse: collapse; width: 100%} td, th {border-bottom: 1px solid #ddd;
   padding: 1px 4px; text-align: left; vertical-align: top} th {background: #f2f4f7}
 .cols {display: flex; gap: 8px} .cols > div {flex: 1; min-width: 0}
-iframe {width: 718px; height: 330px; border: 1px solid #ccc}
+iframe {width: 718px; height: 300px; border: 1px solid #ccc}
 .small {font-size: 8px; color: #555}
 """
 
