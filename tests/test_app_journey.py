@@ -113,3 +113,57 @@ def test_audit_report_names_england_as_the_reference(square, data):
     assert "Reference: England" in html
     assert "100.0% of England" not in html
     assert "The proposal in context" in html and "srcdoc=" in html
+
+
+def test_diff_and_map_carry_the_postcodes_hot_cells(square, data):
+    from geodistrict.clusters.hotspots import hotspots
+    from geodistrict.districts.diff import hot_study_area
+
+    b, key, _, p = square
+    h = p.diff.hot_cells
+    assert h is not None and h["cell_m"] == 250.0 and "250 m" in h["method"]
+    # the same test over the whole postcode layer (the app counts a clipped copy)
+    base = ga.place_boundaries(data, key)
+    geoms = [shapely.union_all(b.metric), shapely.union_all(base.metric)]
+    grid = hotspots(data.postcodes, within=hot_study_area(geoms, b.metric_crs), cell_m=250.0)
+    hot = (grid["hot_cold"] == "hot").to_numpy()
+    assert h["in_study_area"] == int(hot.sum()) and h["n_cells"] == len(grid)
+    c = grid.geometry.centroid
+    inside = shapely.contains_xy(geoms[0], c.x.to_numpy(), c.y.to_numpy())
+    assert h["proposed"] == int((hot & inside).sum())
+    assert h["proposed"] > 0  # central Manchester has hot cells of postcodes
+    print(f"\nManchester square vs {key}: hot cells {h}")
+    doc = ga.proposal_map_html(data, p)
+    assert "Hot and cold spots: Getis" in doc and "hot spots (Getis" in doc
+    assert (
+        ga.diff_table(data, p).set_index("measure").loc["hot_cells_count", "proposed"]
+        == (h["proposed"])
+    )
+
+
+def test_brief_pdf_is_printed_in_the_worker_pool(square, data, monkeypatch):
+    """The brief's handler prints in the pool (not on the event loop), then opens the download."""
+    import asyncio
+    import threading
+    from types import SimpleNamespace as NS
+
+    from geodistrict.app.pages import GeodistrictApp
+
+    _, _, _, p = square
+    threads = []
+
+    def fake_pdf(data_, p_, *, map_html=None):
+        threads.append(threading.current_thread().name)
+        return b"%PDF-fake"
+
+    monkeypatch.setattr(ga, "brief_pdf", fake_pdf)
+    seen = []
+    button = NS(label="", param=NS(update=lambda **kw: seen.append(kw)))
+    page = NS(proposed=p, _gen={"proposed": 0}, prop_map_doc="<html></html>", data=data,
+              _brief=None, dl_brief=NS(disabled=True), make_brief=button,
+              prop_msg=NS(objects=[]))  # fmt: skip
+    asyncio.run(GeodistrictApp._on_make_brief(page, None))
+    assert threads and threads[0].startswith("geodistrict-work")  # not the event loop's thread
+    assert seen == [{"disabled": True, "label": "Printing the brief …"}]
+    assert page._brief == b"%PDF-fake" and not page.dl_brief.disabled
+    assert button.label == "Brief ready" and page.prop_msg.objects == []  # progress removed

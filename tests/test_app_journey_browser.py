@@ -124,6 +124,10 @@ def test_upload_a_manchester_square_and_see_it_in_context(page, server, manchest
     page.screenshot(path=str(tmp_path / "journey_sectors.png"))
     html = _download(page, ".gd-dl-prop-map", tmp_path / "proposed_map.html").read_text()
     assert "Proposed district" in html and "L.map(" in html and len(html) > 100_000
+    # printed in the worker pool on request, with a progress bar; then downloaded
+    make = page.locator(".gd-make-brief .bk-btn, .gd-make-brief button").first
+    make.click()
+    expect(make).to_contain_text("Brief ready", timeout=120_000)
     pdf = _download(page, ".gd-dl-brief", tmp_path / "proposed_brief.pdf").read_bytes()
     assert pdf.startswith(b"%PDF")
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))

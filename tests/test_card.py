@@ -370,6 +370,77 @@ def test_diff_circles_area_points_and_sectors():
     json.dumps(d.to_dict(), allow_nan=False)
 
 
+# hot cells: the proposal X0..X0+2000, the baseline one km east; their boxes grown by 2 km
+# make a 7 km x 6 km study area, 28 x 24 cells of 250 m
+HOT_P = shapely.box(X0, Y0, X0 + 2000, Y0 + 2000)
+HOT_B = shapely.box(X0 + 1000, Y0, X0 + 3000, Y0 + 2000)
+HOT_BOX = (X0 - 2000, Y0 - 2000, X0 + 5000, Y0 + 4000)
+
+
+def _block_points() -> tuple[PointLayer, np.ndarray]:
+    """Poisson(8) points per cell, 60 in each cell of a block of 6 x 6 (cols 8-13, rows 9-14)."""
+    cols, rows = np.meshgrid(np.arange(28), np.arange(24))
+    block = (cols >= 8) & (cols <= 13) & (rows >= 9) & (rows <= 14)
+    n = np.where(block, 60, np.random.default_rng(7).poisson(8, cols.shape)).ravel()
+    cx = np.repeat(cols.ravel(), n) * 250 + HOT_BOX[0] + 125
+    cy = np.repeat(rows.ravel(), n) * 250 + HOT_BOX[1] + 125
+    jitter = np.concatenate([np.arange(k) for k in n]) % 100  # inside the cell, off its edges
+    return _points(np.c_[cx + jitter, cy - jitter], name="postcodes"), n
+
+
+@pytest.mark.filterwarnings(
+    "ignore:The alternative hypothesis for conditional randomization:DeprecationWarning"
+)
+def test_diff_hot_cells_of_a_block_of_dense_cells():
+    layer, n = _block_points()
+    d = diff_districts(_one(HOT_P, "p"), _one(HOT_B, "b"), layers=[layer], hot_margin_m=2000)
+    h = d.hot_cells
+    assert h is not None and h["n_cells"] == 28 * 24 and h["cell_m"] == 250.0
+    # independently: esda's Gi* permutation test on the same lattice (libpysal's queen
+    # lattice, cell i = row * 28 + col), two-sided p, Benjamini-Hochberg at 5 % by hand
+    esda = pytest.importorskip("esda")
+    from libpysal.weights import lat2W
+
+    g = esda.G_Local(n.astype(float), lat2W(24, 28, rook=False), transform="B", star=True,
+                     permutations=9999, seed=1, n_jobs=1)  # fmt: skip
+    p = np.minimum(1.0, 2 * g.p_sim)  # esda's folded one-sided p, doubled: two-sided
+    order = np.sort(p)
+    k = np.nonzero(order <= 0.05 * np.arange(1, len(p) + 1) / len(p))[0]
+    thr = order[k.max()] if len(k) else -1.0
+    rows, cols = np.divmod(np.flatnonzero((p <= thr) & (g.Zs > 0)), 28)
+    # by hand: the hot cells are the dense block's (all but a corner or three, whose three
+    # dense neighbours a random draw of 8 cells reaches about once in a hundred)
+    assert ((cols >= 8) & (cols <= 13) & (rows >= 9) & (rows <= 14)).all()
+    assert 32 <= len(rows) <= 36
+    mine = d.hot_grid[(d.hot_grid["hot_cold"] == "hot").to_numpy()]
+    assert set(zip(mine["row"], mine["col"], strict=True)) == set(zip(rows, cols, strict=True))
+    # a cell's centre is at x = X0 - 2000 + 250 col + 125: cols <= 11 lie in the proposal
+    # only (added), cols 12-13 in both (common); none in the baseline only
+    added, common = int((cols <= 11).sum()), int((cols >= 12).sum())
+    assert h["in_study_area"] == len(rows)
+    assert (h["proposed"], h["baseline"], h["added"], h["removed"], h["common"]) == (
+        added + common, common, added, 0, common)  # fmt: skip
+    f = d.to_frame().set_index("measure").loc["hot_cells_count"]
+    assert (f["baseline"], f["proposed"], f["added"], f["removed"]) == (
+        common, added + common, added, 0)  # fmt: skip
+    doc = json.loads(json.dumps(d.to_dict(), allow_nan=False))
+    assert doc["hot_cells"]["proposed"] == added + common
+
+
+def test_diff_hot_cells_of_uniform_points_are_none():
+    rng = np.random.default_rng(3)
+    x0, y0, x1, y1 = HOT_BOX
+    xy = np.c_[rng.uniform(x0, x1, 6720), rng.uniform(y0, y1, 6720)]
+    d = diff_districts(_one(HOT_P, "p"), _one(HOT_B, "b"), layers=[_points(xy, name="postcodes")],
+                       hot_margin_m=2000)  # fmt: skip
+    assert d.hot_cells is not None and d.hot_cells["n_cells"] == 672
+    assert d.hot_cells["in_study_area"] <= 1  # FDR 5 %: under the null, none in 95 % of runs
+    # another layer name: no hot cells, and the diff's keys are those of before
+    d = diff_districts(_one(HOT_P, "p"), _one(HOT_B, "b"), layers=[_points(xy, name="firms")])
+    assert d.hot_cells is None and "hot_cells" not in d.to_dict()
+    assert "hot_cells_count" not in set(d.to_frame()["measure"])
+
+
 # ---------------------------------------------------------------------------------------------
 # (g) knowledge-intensive sectors
 
@@ -490,3 +561,30 @@ def test_cli_unknown_slug_exits_2_with_one_line(tmp_path, capsys, command):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1
     assert err[0].startswith("geodistrict: error: atlantis-quarter") and "slug" in err[0]
+
+
+def test_cli_diff_adds_hot_cells_with_a_postcodes_layer(tmp_path):
+    layer, _ = _block_points()
+    paths = {}
+    for key, geom in (("p", HOT_P), ("b", HOT_B)):
+        paths[key] = tmp_path / f"{key}.geojson"
+        _one(geom, key).data.to_file(paths[key], driver="GeoJSON", engine="pyogrio")
+    pts = tmp_path / "pts.csv"
+    xy = zip(layer.x, layer.y, strict=True)
+    pts.write_text("site,easting,northing\n" + "".join(
+        f"s{k},{x:.0f},{y:.0f}\n" for k, (x, y) in enumerate(xy)))  # fmt: skip
+    out = tmp_path / "diff.json"
+    argv = ["diff", str(paths["p"]), str(paths["b"]), "--hot-margin", "2000"]
+    assert main([*argv, "--points", f"postcodes={pts}", "--out", str(out)]) == 0
+    doc = json.loads(out.read_text())
+    h = doc["hot_cells"]
+    assert (h["proposed"], h["baseline"], h["added"], h["removed"]) == (33, 11, 22, 0)  # above
+    assert h["cell_m"] == 250.0 and h["n_cells"] == 672 and "250 m" in h["method"]
+    assert doc["layers"]["postcodes"]["proposed_count"] > 0  # the keys of before are kept
+    csv = tmp_path / "diff.csv"
+    assert main([*argv, "--points", f"postcodes={pts}", "--out", str(csv)]) == 0
+    row = pd.read_csv(csv).set_index("measure").loc["hot_cells_count"]
+    assert (row["proposed"], row["added"]) == (33, 22)
+    # another name: no hot cells
+    assert main([*argv, "--points", f"pts={pts}", "--out", str(out)]) == 0
+    assert "hot_cells" not in json.loads(out.read_text())

@@ -116,3 +116,30 @@ def test_report_abroad_is_not_covered(onspd, lads, tmp_path):
     assert rep.reference["name"] is None
     assert all(r["ratio"] is None for r in rep.card)
     assert "not covered" in rep.card[0]["note"]
+
+
+def test_cli_report_of_a_drawn_square_defaults_to_england(onspd, england, tmp_path):
+    """Without --zones or --reference-zones the bundled LADs give England's area (issue 16)."""
+    import json
+
+    from geodistrict.cli import main
+    from geodistrict.io.onspd import load_postcodes
+
+    n, area = england  # from the data folder's LAD file, the same polygons as the bundled one
+    path = tmp_path / "square.geojson"
+    gpd.GeoDataFrame({"id": ["mcr"], "name": ["Manchester square"]}, geometry=[MANCHESTER],
+                     crs=27700).to_file(path)  # fmt: skip
+    out = tmp_path / "out"
+    assert main(["report", "--all", "--boundaries", str(path), "--out", str(out), "--no-pdf",
+                 "--no-benchmarks"]) == 0  # fmt: skip
+    (doc,) = [json.loads(p.read_text()) for p in out.glob("*.json") if p.name != "reports.json"]
+    card = {r["key"]: r for r in doc["card"]}
+    pc = load_postcodes()
+    k = int(shapely.contains_xy(MANCHESTER, pc["x"].to_numpy(), pc["y"].to_numpy()).sum())
+    assert card["postcodes"]["value"] == k
+    assert card["postcodes"]["ratio"] == pytest.approx((k / 1.0) / (n / area), rel=2e-3)
+    html = "".join(p.read_text() for p in out.glob("*.html") if p.name != "index.html")
+    assert "Reference: England" in html and "LAD_May_2024_EN_BUC_with_LEP21" in html
+    assert "no ratios are shown" not in html
+    # the app's map of the proposal in context, as the app's report on request carries it
+    assert "The proposal in context" in html and "Proposed district" in html

@@ -301,9 +301,11 @@ def test_a_shipped_district_is_compared_with_the_others_not_itself(tmp_path):
     assert names[0].startswith("leading cluster of Cambridge city core")
     assert not any(n.startswith("Cambridge city core") for n in names[1:])
     assert len(rows) == 4  # the cluster and the three nearest measured districts
-    # no Nomis table: the report says so instead of inventing figures or ratios
+    # no Nomis table: the report says so instead of inventing figures
     assert "Not available: no business-counts table was given" in html
-    assert "no ratios are shown" in html
+    # no LAD polygons given: the postcode ratio is to England, from the bundled LADs (issue 16)
+    assert "no ratios are shown" not in html and "Reference: England" in html
+    assert "LAD_May_2024_EN_BUC_with_LEP21" in html
     assert doc["specialisms"] == []
     # the leading cluster holds the postcodes counted inside it, in the district's own CRS
     lead = doc["hotspots"]["outlines"][0]

@@ -45,6 +45,7 @@ __all__ = [
     "check_swapped",
     "benchmark_rank",
     "brief_html",
+    "context_map_for",
     "brief_pdf",
     "compare_table",
     "comparison",
@@ -605,16 +606,20 @@ def _clip(layers: dict[str, PointLayer], box: tuple[float, ...], crs: Any) -> di
 def _layers_near(data: AppData, b: Boundaries, other: Boundaries | None = None) -> dict:
     """The UK layers for ``b`` (none outside Great Britain), clipped to its reach.
 
-    The reach of a card is the box of ``b``'s region; a diff with ``other`` adds its bounds.
+    The reach of a card is the box of ``b``'s region; a diff with ``other`` adds its bounds
+    grown by the study area of the diff's hot cells (and one cell, which may stick out of it).
     """
+    from ..districts.diff import HOT_CELL_M, HOT_MARGIN_M
+
     layers = _uk_layers(data, b)
     if not layers:
         return layers
     crs = data.postcodes.crs  # the box is drawn in the layers' CRS (BNG), whatever b's is
-    reach = REGION_BUFFER_M + max(BUFFERS_M) + 1.0
+    hot_reach = HOT_MARGIN_M + HOT_CELL_M + 1.0
+    reach = max(REGION_BUFFER_M + max(BUFFERS_M), hot_reach) + 1.0
     box = list(_reach_box(b, reach, crs))
     if other is not None:
-        ox0, oy0, ox1, oy1 = _reach_box(other, 1.0, crs)
+        ox0, oy0, ox1, oy1 = _reach_box(other, hot_reach, crs)
         box = [min(box[0], ox0), min(box[1], oy0), max(box[2], ox1), max(box[3], oy1)]
     return _clip(layers, tuple(box), crs)
 
@@ -670,22 +675,23 @@ def report_html(data: AppData, b: Boundaries, *, context_map: str | None = None)
         zones=data.lads if nomis is not None else None,
         reference_zones=data.lads,
     )
+    maps = {str(one.ids[0]): context_map} if context_map else None
     with tempfile.TemporaryDirectory() as tmp:
         run = build_reports(ctx, tmp, pdf=False, command="geodistrict app (proposed district)",
-                            debug=True)  # fmt: skip
-        doc = next(iter(run.html.values())).read_bytes()
-    if context_map:  # the Proposed tab's map of the proposal in context, before the figures
-        from html import escape
+                            debug=True, context_maps=maps)  # fmt: skip
+        return next(iter(run.html.values())).read_bytes()
 
-        mark = b"<h2 id='card-section'>"
-        block = (
-            "<h2 id='context-map'>The proposal in context</h2>"
-            f'<iframe title="proposal map" srcdoc="{escape(context_map)}" '
-            'style="width:100%;height:520px;border:1px solid #ccc"></iframe>'
-        ).encode()
-        i = doc.find(mark)
-        doc = doc[:i] + block + doc[i:] if i >= 0 else doc
-    return doc
+
+def context_map_for(data: AppData, b: Boundaries) -> tuple[str, str]:
+    """The map of a drawn district in context, and the baseline it is drawn against.
+
+    The app's own steps: the default baseline (:func:`default_baseline`), the card and diff
+    (:func:`propose`) and the map (:func:`proposal_map_html`); ``geodistrict report`` of one
+    drawn district shows this map as the app's report does.
+    """
+    one = one_district(b)
+    key, why = default_baseline(data, one)
+    return proposal_map_html(data, propose(data, one, baseline=key)), why
 
 
 def geojson_bytes(b: Boundaries) -> bytes:
@@ -1073,8 +1079,9 @@ def proposal_map_html(
 
     The proposal (red), its baseline (blue, dashed), the LAD (grey) and LEP (grey, dotted)
     it lies in, the shipped districts within :data:`NEARBY_M` (black, dashed), the postcodes
-    around it counted on squares (a density), and the universities as points; legend and
-    sources footer by :func:`geodistrict.maps.make_map`.
+    around it counted on squares (a density), the diff's Gi* hot and cold cells of the
+    postcodes (:func:`geodistrict.districts.diff_districts`), and the universities as points;
+    legend and sources footer by :func:`geodistrict.maps.make_map`.
     """
     from ..maps import Styled, make_map
 
@@ -1109,7 +1116,7 @@ def proposal_map_html(
         points["universities"] = layers["universities"]
     m = make_map(styled=styled, districts=districts, points=points, basemap=basemap,
                  focus=one, simplify_m=5.0, max_markers=300, cluster_max=300,
-                 title=f"Proposed district: {p.card.name}")  # fmt: skip
+                 hotspots=p.diff.hot_grid, title=f"Proposed district: {p.card.name}")  # fmt: skip
     return _map_document(m, self_contained)
 
 
@@ -1152,7 +1159,7 @@ h1 {font-size: 15px; margin: 0 0 2px} h2 {font-size: 11px; margin: 6px 0 2px}
 table {border-collapse: collapse; width: 100%} td, th {border-bottom: 1px solid #ddd;
   padding: 1px 4px; text-align: left; vertical-align: top} th {background: #f2f4f7}
 .cols {display: flex; gap: 8px} .cols > div {flex: 1; min-width: 0}
-iframe {width: 718px; height: 330px; border: 1px solid #ccc}
+iframe {width: 718px; height: 300px; border: 1px solid #ccc}
 .small {font-size: 8px; color: #555}
 """
 

@@ -170,6 +170,7 @@ class GeodistrictApp:
         self._gen = {"compare": 0, "map": 0, "proposed": 0}  # a newer request wins
         self._map_doc_cache: tuple[Any, tuple[str, str]] | None = None
         self._report: bytes | None = None
+        self._brief: bytes | None = None  # the proposal's brief, printed on request
         self._computing: tuple[Any, ...] | None = None  # the comparison being computed
         self.tabs: pn.Tabs | None = None
         self._lazy: dict[int, Any] = {}  # tab → its builder, run when it is first opened
@@ -625,8 +626,10 @@ class GeodistrictApp:
         self.prop_summary.object = ""
         self.prop_card.value = _empty()
         self.prop_diff.value = _empty()
-        for w in (self.dl_card, self.dl_diff, self.dl_geojson, self.dl_report):
+        for w in (self.dl_card, self.dl_diff, self.dl_geojson, self.dl_report, self.dl_brief):
             w.disabled = True
+        self._brief = None
+        self.make_brief.param.update(disabled=True, label="Prepare the brief (PDF)")
         self.prop_results.visible = False
         self._map_stale = True
 
@@ -647,10 +650,15 @@ class GeodistrictApp:
             label="Map (HTML)", button_type="primary", width=200, disabled=True,
             css_classes=["gd-dl-prop-map"],
         )  # fmt: skip
-        self.dl_brief = pn.widgets.FileDownload(
-            callback=lambda: (io.BytesIO(ga.brief_pdf(self.data, self.proposed,
-                                                      map_html=self.prop_map_doc))
-                              if self.proposed else None),
+        # the brief is printed by Chromium in the worker pool on request (seconds of work),
+        # then downloaded from memory: the download callback itself runs on the event loop
+        self.make_brief: pn.widgets.Button = pn.widgets.Button(
+            label="Prepare the brief (PDF)", button_type="light", width=210, disabled=True,
+            css_classes=["gd-make-brief"],
+        )  # fmt: skip
+        self.make_brief.on_click(self._on_make_brief)
+        self.dl_brief: pn.widgets.FileDownload = pn.widgets.FileDownload(
+            callback=lambda: io.BytesIO(self._brief) if self._brief else None,
             filename="proposed_brief.pdf", label="Brief (PDF)", button_type="success",
             width=200, disabled=True, css_classes=["gd-dl-brief"],
         )  # fmt: skip
@@ -663,9 +671,10 @@ class GeodistrictApp:
             css_classes=["gd-prop-map-title"],
         )
         self.prop_map.object = self._map_iframe(ga.draw_start_map_html(self.data))
-        self.prop_map_box = pn.Column(self.prop_map_title, pn.Row(self.dl_prop_map, self.dl_brief),
-                                      self.prop_map, self.drawn,
-                                      sizing_mode="stretch_width")  # fmt: skip
+        buttons = pn.Row(self.dl_prop_map, self.make_brief, self.dl_brief)
+        self.prop_map_box: pn.Column = pn.Column(
+            self.prop_map_title, buttons, self.prop_map, self.drawn, sizing_mode="stretch_width"
+        )
         return pn.Column(
             self.prop_baseline_note,
             self.prop_parts,
@@ -678,6 +687,30 @@ class GeodistrictApp:
             self.prop_rank,
             sizing_mode="stretch_width",
         )
+
+    async def _on_make_brief(self, event: Any) -> None:
+        """Print the brief in the worker pool, with a progress bar; its download opens when done."""
+        p, gen, doc = self.proposed, self._gen["proposed"], self.prop_map_doc
+        if p is None:
+            return
+        self._brief = None
+        self.dl_brief.disabled = True
+        self.make_brief.param.update(disabled=True, label="Printing the brief …")
+        shown = list(self.prop_msg.objects)
+        self.prop_msg.objects = [*shown, _working("Printing the one-page brief (PDF) …")]
+        try:
+            pdf = await off_loop(ga.brief_pdf, self.data, p, map_html=doc or None,
+                                 what="printing the brief")  # fmt: skip
+        except GeodistrictError as exc:
+            if gen == self._gen["proposed"]:
+                self.make_brief.label = "Brief unavailable"
+                self.prop_msg.objects = [*shown, _alert(f"Brief: {exc}")]
+            return
+        if gen == self._gen["proposed"] and self.proposed is p:
+            self.prop_msg.objects = shown
+            self._brief = pdf
+            self.make_brief.label = "Brief ready"
+            self.dl_brief.disabled = False
 
     @staticmethod
     def _map_iframe(doc: str) -> str:
@@ -786,8 +819,11 @@ class GeodistrictApp:
         else:
             self.prop_map_doc = ""
             self.prop_map.object = ga.esc_html(f"No map: {r['map_error']}")
-        for w in (self.dl_prop_map, self.dl_brief):
-            w.disabled = not self.prop_map_doc
+        self.dl_prop_map.disabled = not self.prop_map_doc
+        self._brief = None
+        self.dl_brief.disabled = True
+        self.make_brief.param.update(disabled=not self.prop_map_doc,
+                                     label="Prepare the brief (PDF)")  # fmt: skip
 
     # ---------------------------------------------------------------- specialisation
     def _specialisation_view(self) -> pn.viewable.Viewable:

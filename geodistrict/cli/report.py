@@ -37,6 +37,9 @@ A place that fails is reported and the others still build; the exit status is th
 Specialism rule: LQ >= --min-lq and count >= --min-count (stated in every report).
 """
 
+#: The national reference's LAD polygons when none is given: England's LADs (bundled).
+DEFAULT_REFERENCE_ZONES = "lad2024_lep21"
+
 _NOUNS = {"LEP": "LEP", "LAD": "local authority", "CAUTH": "combined authority",
           "LSIP": "LSIP area", "CTRY": "country", "RGN": "region"}  # fmt: skip
 
@@ -106,10 +109,11 @@ def register(subparsers: Any) -> None:
     p.add_argument("--zones", metavar="PATH|NAME", default=None,
                    help="LAD polygons: sum the Nomis tables' LAD rows onto places made of "
                    "whole LADs (combined authorities, LSIP areas)")  # fmt: skip
-    p.add_argument("--reference-zones", metavar="PATH", default=None,
+    p.add_argument("--reference-zones", metavar="PATH|NAME", default=None,
                    help="LAD polygons (GSS codes) giving each UK country's area for the "
                    "national reference of the ratios (default: --zones or "
-                   "--floorspace-zones)")  # fmt: skip
+                   f"--floorspace-zones, else the bundled {DEFAULT_REFERENCE_ZONES}: England's "
+                   "LADs)")  # fmt: skip
     p.add_argument("--geography", metavar="TYPE", default=None,
                    help="Nomis geography type of the places (default: lep for LEP boundaries, "
                    "ladu for LADs)")  # fmt: skip
@@ -129,6 +133,11 @@ def register(subparsers: Any) -> None:
     p.add_argument("--chromium", metavar="PATH", default=None, help="Chromium executable")
     p.add_argument("--no-benchmarks", action="store_true",
                    help="leave out the comparison with the benchmark districts")  # fmt: skip
+    p.add_argument("--no-context-map", action="store_true",
+                   help="a single drawn district (--boundaries with one polygon that is not a "
+                   "LEP or LAD) gets the app's map of it in context (baseline, LAD, LEP, "
+                   "nearby districts, postcodes, hot cells, universities); leave it "
+                   "out")  # fmt: skip
     p.add_argument("--title", default=None, help="title of the index page")
     p.add_argument("--debug", action="store_true", help="show tracebacks; stop at a failure")
     p.set_defaults(_run=run)
@@ -166,6 +175,43 @@ def _firms(args: argparse.Namespace) -> Any:
     from ..io.firms import read_firms
 
     return read_firms(args.firms, name="firms", sic_column=args.sic_column)
+
+
+def _reference_zones(args: argparse.Namespace) -> Any:
+    """--reference-zones, or England's bundled LADs when no LAD polygons are given at all.
+
+    ``--zones`` and ``--floorspace-zones`` serve as the reference when given (in
+    :func:`geodistrict.reports.build_context`); without any, a place in England is measured
+    against England's area from :data:`DEFAULT_REFERENCE_ZONES` (the report's reference note
+    names the file), never against the union of the places.
+    """
+    from ..io.read import read_boundaries
+
+    if args.reference_zones:
+        return read_boundaries(args.reference_zones)
+    if args.zones or args.floorspace_zones:
+        return None
+    if args.no_postcodes and not args.universities:
+        return None  # no layer to divide by a national density
+    return read_boundaries(DEFAULT_REFERENCE_ZONES)
+
+
+def _context_maps(args: argparse.Namespace, b: Any, noun: str) -> dict[str, str] | None:
+    """The app's map in context of a single drawn district (as its report on request has)."""
+    if args.no_context_map or not args.boundaries or noun != "district" or len(b) != 1:
+        return None
+    from ..app import context_map_for, get_app_data
+    from ..errors import GeodistrictError
+
+    try:
+        data = get_app_data(None)
+        assert data is not None
+        doc, why = context_map_for(data, b)
+    except GeodistrictError as exc:
+        print(f"geodistrict: note: no map of the district in context: {exc}", file=sys.stderr)
+        return None
+    print(f"geodistrict: note: map of the district in context; baseline {why}", file=sys.stderr)
+    return {str(b.ids[0]): doc}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -214,7 +260,7 @@ def run(args: argparse.Namespace) -> int:
         floorspace=args.floorspace,
         floorspace_zones=read_boundaries(args.floorspace_zones) if args.floorspace_zones else None,
         benchmarks=not args.no_benchmarks,
-        reference_zones=read_boundaries(args.reference_zones) if args.reference_zones else None,
+        reference_zones=_reference_zones(args),
     )
     places = None if args.all else select_places(ctx, args.places)
     result = build_reports(
@@ -227,6 +273,7 @@ def run(args: argparse.Namespace) -> int:
         title=args.title,
         debug=args.debug,
         firms=_firms(args),
+        context_maps=_context_maps(args, b, noun),
     )
     for note in ctx.notes:
         print(f"geodistrict: note: {note}", file=sys.stderr)

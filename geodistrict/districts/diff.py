@@ -14,7 +14,7 @@ import shapely
 from pyproj import CRS
 
 from ..boundaries import Boundaries
-from ..errors import ParameterError
+from ..errors import GeodistrictError, ParameterError
 from ..join.points import join_points
 from ..layers import PointLayer
 from ._common import (
@@ -25,7 +25,12 @@ from ._common import (
     sector_column,
 )
 
-__all__ = ["DistrictDiff", "diff_districts"]
+__all__ = ["HOT_CELL_M", "HOT_MARGIN_M", "DistrictDiff", "diff_districts", "hot_study_area"]
+
+#: Side (metres) of the square cells of the diff's hot cells (Gi*).
+HOT_CELL_M = 250.0
+#: The hot cells' study area: each polygon's bounding box grown by this many metres.
+HOT_MARGIN_M = 3000.0
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,14 @@ class DistrictDiff:
         ``added_count``, ``removed_count`` for layers with a sector column.
     warnings : tuple of str
     parameters : dict
+    hot_cells : dict or None
+        With the ``hot_cells`` layer: the significant Gi* hot cells (cells whose centre lies
+        in each polygon) ``proposed``, ``baseline``, ``added``, ``removed``, ``common`` and
+        ``study_area`` (all of them), with ``layer``, ``cell_m``, ``margin_m``, ``study_area``
+        (in words), ``n_cells``, ``p_threshold`` and ``method``.
+    hot_grid : geopandas.GeoDataFrame or None
+        The tested cells, as :func:`geodistrict.clusters.hotspots.hotspots` returns them (for
+        ``make_map(hotspots=...)``).
     """
 
     proposed: dict[str, Any]
@@ -61,6 +74,8 @@ class DistrictDiff:
     sectors: pd.DataFrame = field(compare=False)
     warnings: tuple[str, ...] = ()
     parameters: dict[str, Any] = field(default_factory=dict, compare=False)
+    hot_cells: dict[str, Any] | None = None
+    hot_grid: Any = field(default=None, compare=False, repr=False)
 
     @property
     def area_change_ha(self) -> float:
@@ -105,6 +120,7 @@ class DistrictDiff:
             ],
             "warnings": list(self.warnings),
             "parameters": self.parameters,
+            **({"hot_cells": self.hot_cells} if self.hot_cells is not None else {}),
         }
 
     def to_frame(self) -> pd.DataFrame:
@@ -122,6 +138,10 @@ class DistrictDiff:
                          r["added_count"], r["removed_count"]))  # fmt: skip
             rows.append((f"{name}_per_km2", f"{name}/km2", r["baseline_per_km2"],
                          r["proposed_per_km2"], np.nan, np.nan))  # fmt: skip
+        if self.hot_cells is not None:
+            h = self.hot_cells
+            rows.append(("hot_cells_count", f"Gi* hot cells ({h['cell_m']:g} m)", h["baseline"],
+                         h["proposed"], h["added"], h["removed"]))  # fmt: skip
         for s in self.sectors.itertuples():
             rows.append((f"{s.layer}_count__{safe_label(s.sector)}", str(s.layer), s.baseline_count,
                          s.proposed_count, s.added_count, s.removed_count))  # fmt: skip
@@ -139,6 +159,9 @@ def diff_districts(
     *,
     layers: Sequence[PointLayer] | Mapping[str, PointLayer] = (),
     by_sector: str | Mapping[str, str] | None = "sic_section",
+    hot_cells: str | None = "postcodes",
+    hot_cell_m: float = HOT_CELL_M,
+    hot_margin_m: float = HOT_MARGIN_M,
 ) -> DistrictDiff:
     """What a proposed boundary adds to and removes from a baseline one.
 
@@ -151,6 +174,13 @@ def diff_districts(
         Point layers to count in each polygon and in the differences.
     by_sector : str, mapping or None
         Sector column (as for :func:`district_card`) for the sectors that gain.
+    hot_cells : str or None
+        The layer whose Gi* hot cells are counted, when it is among ``layers`` (``None``: no
+        hot cells). The test is :func:`geodistrict.clusters.hotspots.hotspots` (Getis–Ord
+        Gi*, points per cell, Benjamini–Hochberg FDR at 5 %) on squares of ``hot_cell_m``
+        over the study area :func:`hot_study_area`; a cell is in a polygon when its centre is.
+    hot_cell_m, hot_margin_m : float
+        Cell side, and how far the study area reaches beyond each polygon's bounding box.
 
     Returns
     -------
@@ -243,6 +273,13 @@ def diff_districts(
         if sector_rows
         else pd.DataFrame(columns=scols)
     )
+    hot: tuple[dict[str, Any] | None, Any] = (None, None)
+    if hot_cells is not None and hot_cells in named:
+        try:
+            hot = _hot_cells(named[hot_cells], hot_cells, p, q, crs, cell_m=hot_cell_m,
+                             margin_m=hot_margin_m)  # fmt: skip
+        except GeodistrictError as exc:  # no points nearby, no variation, no libpysal
+            warnings.append(f"no hot cells: {exc}")
     return DistrictDiff(
         proposed=info[0],
         baseline=info[1],
@@ -258,4 +295,66 @@ def diff_districts(
             "by_sector": by_sector if isinstance(by_sector, str | None) else dict(by_sector),
             "join": "points within polygons (interior)",
         },
+        hot_cells=hot[0],
+        hot_grid=hot[1],
     )
+
+
+def hot_study_area(geoms: Sequence[Any], crs: Any, *, margin_m: float = HOT_MARGIN_M) -> Any:
+    """The study area of a diff's hot cells, as Boundaries in ``crs``.
+
+    The union of each polygon's bounding box grown by ``margin_m`` metres: the surroundings
+    the Gi* test compares a cell's neighbourhood with. Two polygons far apart give two
+    patches, never the box of both (which would test the land between them).
+    """
+    import geopandas as gpd
+
+    from ..boundaries import prepare_boundaries
+
+    boxes = [shapely.box(*shapely.bounds(g)).buffer(margin_m, join_style="mitre") for g in geoms]
+    area = shapely.union_all(boxes)
+    gdf = gpd.GeoDataFrame({"id": ["study_area"], "name": ["study area"]}, geometry=[area],
+                           crs=crs)  # fmt: skip
+    return prepare_boundaries(
+        gdf,
+        metric_crs=crs,
+        source=f"the proposed and baseline polygons' bounding boxes grown by {margin_m:g} m",
+    )
+
+
+def _hot_cells(
+    layer: PointLayer, name: str, p: Any, q: Any, crs: CRS, *, cell_m: float, margin_m: float
+) -> tuple[dict[str, Any], Any]:
+    """The diff's hot cells: counts per polygon and the tested grid (see diff_districts)."""
+    from ..clusters.hotspots import hotspots
+    from ..crs import transform_xy
+
+    within = hot_study_area([p, q], crs, margin_m=margin_m)
+    h = hotspots(layer, within=within, cell_m=cell_m, statistic="gi", value="count")
+    centres = shapely.centroid(np.asarray(h.geometry.array, dtype=object))
+    x, y = shapely.get_x(centres), shapely.get_y(centres)
+    if not CRS.from_user_input(h.crs).equals(crs):
+        x, y = transform_xy(x, y, h.crs, crs)
+    hot = (h["significant"].astype(bool) & (h["hot_cold"] == "hot")).to_numpy()
+    inp, inb = shapely.contains_xy(p, x, y), shapely.contains_xy(q, x, y)
+    meta = h.attrs["hotspots"]
+    out = {
+        "proposed": int((hot & inp).sum()),
+        "baseline": int((hot & inb).sum()),
+        "added": int((hot & inp & ~inb).sum()),
+        "removed": int((hot & inb & ~inp).sum()),
+        "common": int((hot & inp & inb).sum()),
+        "in_study_area": int(hot.sum()),
+        "layer": name,
+        "cell_m": float(cell_m),
+        "margin_m": float(margin_m),
+        "study_area": within.info.source,
+        "n_cells": len(h),
+        "p_threshold": meta["p_threshold"],
+        "method": (
+            f"Getis-Ord Gi* of {name} per {cell_m:g} m square cell (queen contiguity, "
+            f"{meta['correction']} at {meta['alpha']:g}, {meta['n_tests']} tests) over "
+            f"{within.info.source}; a cell is in a polygon when its centre is"
+        ),
+    }
+    return out, h

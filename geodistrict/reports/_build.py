@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -176,6 +176,7 @@ def build_reports(
     title: str | None = None,
     debug: bool = False,
     firms: Any = None,
+    context_maps: Mapping[str, str] | None = None,
 ) -> ReportRun:
     """Write one HTML (and PDF) report per place, the index page and ``reports.json``.
 
@@ -200,6 +201,9 @@ def build_reports(
     firms : PointLayer, optional
         Firms with SIC codes (:func:`geodistrict.io.firms.read_firms`): adds the "Innovation
         sectors" section (:mod:`geodistrict.reports._sectors`) to every report.
+    context_maps : mapping of str to str, optional
+        Place id → a self-contained map document of the place in context, shown before the
+        place's figures (:func:`geodistrict.reports._html.insert_context_map`).
 
     Returns
     -------
@@ -215,7 +219,7 @@ def build_reports(
     for i in progress(idx, desc="reports", total=len(idx), unit="place"):
         try:
             _write_place(ctx, i, run, pdf=pdf, accounting=accounting, command=command,
-                         firms=firms)  # fmt: skip
+                         firms=firms, context_maps=context_maps or {})  # fmt: skip
         except Exception as exc:  # one place's failure must not stop the others
             if debug:
                 raise
@@ -238,9 +242,10 @@ def _write_place(
     accounting: dict[str, str],
     command: str | None,
     firms: Any,
+    context_maps: Mapping[str, str],
 ) -> None:
     """Write place ``i``'s HTML report and its JSON summary; record them in ``run``."""
-    from ._html import render_report
+    from ._html import insert_context_map, render_report
     from ._sectors import (
         innovation_sectors,
         insert_section,
@@ -264,6 +269,8 @@ def _write_place(
     if firms is not None:
         sectors = innovation_sectors(firms, ctx.place(i))
         html = insert_section(html, render_innovation_sectors(sectors))
+    if pid in context_maps:
+        html = insert_context_map(html, context_maps[pid])
     path = write_text(run.out_dir / f"{rep.slug}.html", public_text(html))
     run.html[pid] = path
     files = {"html": path.name}

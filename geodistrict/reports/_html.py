@@ -19,7 +19,7 @@ from .._version import __version__
 from ._place import PlaceReport
 from ._wording import fmt_area_km2, fmt_int, fmt_num, fmt_ratio
 
-__all__ = ["render_report", "render_index", "CSS"]
+__all__ = ["render_report", "render_index", "insert_context_map", "CSS"]
 
 CSS = """
 @page { size: A4; margin: 14mm; }
@@ -557,3 +557,20 @@ def render_index(
         f"{fail}<p class='small'><b>Parameters:</b> {escape(params)}.</p>"
         f"<footer>{'<br>'.join(escape(a) for a in attributions)}</footer></body></html>"
     )
+
+
+def insert_context_map(html: str, map_doc: str) -> str:
+    """``html`` (a place's report) with ``map_doc`` shown before its figures.
+
+    ``map_doc`` is a self-contained map document (the app's map of a proposal in context,
+    :func:`geodistrict.app.proposal_map_html`), embedded as an ``iframe`` ``srcdoc`` under the
+    heading "The proposal in context".
+    """
+    mark = "<h2 id='card-section'>"
+    block = (
+        "<h2 id='context-map'>The proposal in context</h2>"
+        f'<iframe title="proposal map" srcdoc="{escape(map_doc)}" '
+        'style="width:100%;height:520px;border:1px solid #ccc"></iframe>'
+    )
+    i = html.find(mark)
+    return html[:i] + block + html[i:] if i >= 0 else html
