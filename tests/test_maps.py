@@ -319,6 +319,30 @@ def test_hotspot_legend_states_threshold_and_tests(tmp_path):
     assert n_hot > 0 and f"hot spot ({n_hot})" in text
 
 
+def test_hotspot_classes_limit_the_cells_drawn_not_the_counts(tmp_path):
+    pytest.importorskip("libpysal")
+    b = grid_boundaries()
+    rng = np.random.default_rng(1)
+    # a dense corner (hot) and an empty 1.5 km square in a busy background (cold)
+    bx, by = rng.uniform(0, 4000, 3000), rng.uniform(0, 3000, 3000)
+    keep = ~((bx > 2500) & (by > 1500))
+    xs = np.concatenate([X0 + bx[keep], X0 + rng.uniform(0, 500, 300)])
+    ys = np.concatenate([Y0 + by[keep], Y0 + rng.uniform(0, 500, 300)])
+    pts = point_layer([f"p{i}" for i in range(len(xs))], xs, ys)
+    h = geodistrict.hotspots(pts, within=b, cell_m=250)
+    sig = h[h["significant"]]
+    n_hot, n_cold = int((sig["hot_cold"] == "hot").sum()), int((sig["hot_cold"] == "cold").sum())
+    assert n_hot > 0 and n_cold > 0
+    both = html.unescape(render(make_map(hotspots=h, basemap="none"), tmp_path))
+    hot = html.unescape(
+        render(make_map(hotspots=h, hotspot_classes=["hot"], basemap="none"), tmp_path)
+    )
+    # one popup ("z = ...") per drawn cell
+    assert both.count("z = ") == n_hot + n_cold
+    assert hot.count("z = ") == n_hot
+    assert f"hot spot ({n_hot})" in hot and f"({n_cold}), not drawn" in hot
+
+
 def test_points_above_cluster_max_are_counted_on_squares(tmp_path):
     pts = random_points(500)
     text = render(make_map(points=[pts], cluster_max=100, basemap="none"), tmp_path)

@@ -1116,7 +1116,8 @@ def proposal_map_html(
         points["universities"] = layers["universities"]
     m = make_map(styled=styled, districts=districts, points=points, basemap=basemap,
                  focus=one, simplify_m=5.0, max_markers=300, cluster_max=300,
-                 hotspots=p.diff.hot_grid, title=f"Proposed district: {p.card.name}")  # fmt: skip
+                 hotspots=p.diff.hot_grid, hotspot_classes=["hot"],
+                 title=f"Proposed district: {p.card.name}")  # fmt: skip
     return _map_document(m, self_contained)
 
 

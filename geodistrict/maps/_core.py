@@ -127,6 +127,7 @@ def make_map(
     hotspots: Any = None,
     outlines: Any = None,
     districts: Any = None,
+    hotspot_classes: Sequence[str] | None = None,
     basemap: str = "osm",
     title: str | None = None,
     max_markers: int = 2000,
@@ -165,6 +166,10 @@ def make_map(
     hotspots : GeoDataFrame, optional
         From :func:`geodistrict.hotspots`: significant cells, with the test, correction,
         p-value threshold and number of tests in the legend.
+    hotspot_classes : sequence of str, optional
+        Draw only these classes of significant cells (e.g. ``["hot"]`` for Gi* hot cells on
+        a map that already shows density); the legend still states every class's count and
+        says which are drawn. Default: all significant cells.
     outlines : ClusterResult or GeoDataFrame, optional
         Cluster outlines (or KDE contours).
     districts : Boundaries or sequence of str, optional
@@ -242,6 +247,7 @@ def make_map(
         districts,
         state,
         show_density=choropleth is None,
+        hotspot_classes=hotspot_classes,
         density_scale=density_scale,
         simplify_m=simplify_m,
         precision=precision,
@@ -317,6 +323,7 @@ def _add_results(
     state: State,
     *,
     show_density: bool,
+    hotspot_classes: Sequence[str] | None,
     density_scale: str,
     simplify_m: float | None,
     precision: int,
@@ -325,7 +332,7 @@ def _add_results(
     if density is not None:
         add_density(m, density, scale=density_scale, state=state, show=show_density)
     if hotspots is not None:
-        add_hotspots(m, hotspots, precision=precision, state=state)
+        add_hotspots(m, hotspots, precision=precision, state=state, classes=hotspot_classes)
     if outlines is not None:
         add_outlines(m, outlines, simplify_m=simplify_m, precision=precision, state=state)
     if districts is not None:

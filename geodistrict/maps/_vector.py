@@ -303,8 +303,13 @@ def add_outlines(
     )
 
 
-def add_hotspots(m: Any, h: Any, *, precision: int, state: State) -> None:
-    """Significant hot-spot cells, with the test, correction and threshold in the legend."""
+def add_hotspots(
+    m: Any, h: Any, *, precision: int, state: State, classes: Sequence[str] | None = None
+) -> None:
+    """Significant hot-spot cells, with the test, correction and threshold in the legend.
+
+    ``classes`` limits the cells drawn (e.g. ``["hot"]``); the legend still counts them all.
+    """
     meta = getattr(h, "attrs", {}).get("hotspots")
     if not meta or "significant" not in getattr(h, "columns", ()):
         raise SchemaError(
@@ -313,7 +318,7 @@ def add_hotspots(m: Any, h: Any, *, precision: int, state: State) -> None:
         )
     gi = meta.get("statistic") == "gi"
     col = "hot_cold" if gi else "quadrant"
-    classes = _HOT_COLD if gi else _QUADRANTS
+    styles = _HOT_COLD if gi else _QUADRANTS
     name = "Getis–Ord Gi*" if gi else "local Moran's I (LISA)"
     n_tests, thr = int(meta["n_tests"]), float(meta["p_threshold"])
     corr = _CORRECTIONS.get(meta["correction"], meta["correction"])
@@ -334,20 +339,25 @@ def add_hotspots(m: Any, h: Any, *, precision: int, state: State) -> None:
         f"{test}); {grid_text} contiguity. Cells not significant are not drawn."
     )
     counts = sig[col].value_counts()
-    items = [(c, "box", f"{lab} ({int(counts.get(k, 0))})") for k, (c, lab) in classes.items()]
+    drawn = list(styles) if classes is None else [k for k in styles if k in set(classes)]
+    items = [
+        (c, "box", f"{lab} ({int(counts.get(k, 0))})" + ("" if k in drawn else ", not drawn"))
+        for k, (c, lab) in styles.items()
+    ]
     state.legend.append(swatch_block(f"Hot and cold spots: {name}", items, note))
     state.method.append(
         f"{name} of {meta.get('value', 'count')} per cell on {grid_text} contiguity; {test}; "
         f"{corr} at {meta['alpha']:g}: significant when p ≤ {thr:.4g} over {n_tests:,} tests; "
         f"{len(sig):,} significant cells"
     )
+    sig = sig[sig[col].astype(str).isin(drawn).to_numpy()]
     if len(sig) == 0:
         return
     geoms, bounds = lonlat(np.asarray(sig.geometry.array, dtype=object), sig.crs, precision)
     state.bounds.append(bounds)
     props = []
     for g, z, p, cnt in zip(sig[col], sig["z"], sig["p"], sig["count"], strict=True):
-        colour, lab = classes.get(str(g), ("#999999", str(g)))
+        colour, lab = styles.get(str(g), ("#999999", str(g)))
         props.append(
             {
                 "c": colour,
