@@ -9,14 +9,14 @@ imports no Panel (only :mod:`.pages` does), so every function is testable withou
 ``import geodistrict`` does not import it.
 
 The names of the app's state and uploads are listed once, in ``_state.__all__`` and
-``_upload.__all__``; :func:`resize_pool` and :func:`run_in_background` are the worker pool's
-(:mod:`geodistrict.app._work`), for the ``geodistrict app`` command.
+``_upload.__all__``; :func:`resize_pool`, :func:`run_in_background` and :func:`warm_processes`
+are the worker pool's (:mod:`geodistrict.app._work`), for the ``geodistrict app`` command.
 """
 
 from . import _state, _upload
 from ._state import *  # noqa: F403 - the names of _state.__all__ (listed once, there)
 from ._upload import *  # noqa: F403 - the names of _upload.__all__ (listed once, there)
 from ._work import resize as resize_pool
-from ._work import run_in_background
+from ._work import run_in_background, warm_processes
 
-__all__ = [*_state.__all__, *_upload.__all__, "resize_pool", "run_in_background"]
+__all__ = [*_state.__all__, *_upload.__all__, "resize_pool", "run_in_background", "warm_processes"]

@@ -37,7 +37,7 @@ from .._paths import public_text
 from .._version import __version__
 from ..errors import GeodistrictError
 from ..io.write import csv_safe
-from ._work import off_loop
+from ._work import off_loop, off_process
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -523,7 +523,7 @@ class GeodistrictApp:
         self.upload.clear()
         self.prop_msg.objects = [_working("Reading the file …")]
         try:
-            b = await off_loop(ga.parse_upload, data, filename, what="reading the file")
+            b = await off_process(ga.parse_upload, data, filename, what="reading the file")
             read_s = time.perf_counter() - t0
         except GeodistrictError as exc:
             self._clear_proposed()
@@ -725,8 +725,8 @@ class GeodistrictApp:
             return
         t0 = time.perf_counter()
         try:
-            b = await off_loop(ga.parse_upload, event.new.encode("utf-8"), "drawn.geojson",
-                               what="reading the drawing")  # fmt: skip
+            b = await off_process(ga.parse_upload, event.new.encode("utf-8"), "drawn.geojson",
+                                   what="reading the drawing")  # fmt: skip
         except GeodistrictError as exc:
             self.prop_msg.objects = [_alert(f"Drawing refused: {exc}")]
             return

@@ -130,6 +130,8 @@ def run(args: argparse.Namespace) -> int:
 
     if not 1 <= args.num_procs <= 16:
         raise ParameterError(f"--num-procs {args.num_procs}: give 1 to 16 processes, e.g. 2.")
+    if args.num_procs == 1:  # the fork server must not be inherited by Bokeh's forks
+        ga.run_in_background(ga.warm_processes, name="geodistrict-warm-processes")
     wait = args.wait_for_data or args.num_procs > 1
     if wait:
         report()

@@ -1,0 +1,126 @@
+"""The capped task processes of the app (:func:`geodistrict.app._work.off_process`, issue 17).
+
+A hostile upload runs in a process of its own: over its memory cap it is refused in one line
+and the server's own memory does not move; past its time budget the process is killed (its pid
+is gone) and :class:`WorkTimeout` raised; a normal upload comes back equal to the in-process
+one. Memory is read from ``/proc/self/status``, process ids from ``/proc``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import pickle
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+import shapely
+
+from geodistrict.app import UploadError, parse_upload
+from geodistrict.app._work import (
+    WorkMemoryError,
+    WorkTimeout,
+    children,
+    off_process,
+    warm_processes,
+)
+from geodistrict.errors import GeodistrictError
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="RLIMIT_AS and /proc: Linux")
+
+MB = 1_000_000
+
+
+def _rss() -> int:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0  # pragma: no cover
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _warm():
+    warm_processes()  # the fork server imports geopandas once, not inside a test's budget
+
+
+def _square_geojson() -> bytes:
+    ring = [[0.11, 52.2], [0.13, 52.2], [0.13, 52.21], [0.11, 52.21], [0.11, 52.2]]
+    feat = {"type": "Feature", "properties": {"name": "Core"},
+            "geometry": {"type": "Polygon", "coordinates": [ring]}}  # fmt: skip
+    return json.dumps({"type": "FeatureCollection", "features": [feat]}).encode()
+
+
+def test_a_task_over_its_memory_cap_is_refused_and_the_server_does_not_grow():
+    base, peak, done = _rss(), [0], threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], _rss())
+            time.sleep(0.005)
+
+    t = threading.Thread(target=sample, daemon=True)
+    t.start()
+    try:
+        with pytest.raises(WorkMemoryError) as err:
+            # 3 GB of zeros, twice the cap: the process's allocation fails, not the server's
+            asyncio.run(off_process(bytearray, 3 * 2**30, memory_mb=1536, what="reading bomb.zip"))
+    finally:
+        done.set()
+        t.join()
+    msg = str(err.value)
+    assert msg.startswith("reading bomb.zip needed more than 1,536 MB, the app's memory limit")
+    assert "command line" in msg and "\n" not in msg
+    assert isinstance(err.value, GeodistrictError) and isinstance(err.value, MemoryError)
+    assert max(peak[0], _rss()) - base < 100 * MB, (max(peak[0], _rss()) - base) / MB
+    assert children() == []
+
+
+def test_a_task_past_its_budget_is_killed():
+    async def scenario() -> tuple[int, BaseException | None, float]:
+        task = asyncio.ensure_future(off_process(time.sleep, 30, budget_s=1.0, what="measuring"))
+        pid = 0
+        for _ in range(400):  # the task's process appears within a fraction of a second
+            await asyncio.sleep(0.01)
+            if children():
+                pid = children()[0]
+                break
+        t0 = time.perf_counter()
+        try:
+            await task
+        except WorkTimeout as exc:
+            return pid, exc, time.perf_counter() - t0
+        return pid, None, time.perf_counter() - t0
+
+    pid, exc, waited = asyncio.run(scenario())
+    assert pid > 0
+    assert isinstance(exc, WorkTimeout)
+    assert str(exc).startswith("measuring took longer than 1 s, the app's limit per task")
+    assert waited < 5  # killed at the budget, not left to sleep its 30 s
+    assert not os.path.exists(f"/proc/{pid}")  # killed and reaped
+    assert children() == []
+
+
+def test_parse_upload_through_a_process_equals_in_process():
+    data = _square_geojson()
+    here = parse_upload(data, "core.geojson")
+    there = asyncio.run(off_process(parse_upload, data, "core.geojson", what="reading the file"))
+    assert list(there.ids) == list(here.ids) == ["core"]
+    assert list(there.names) == list(here.names) == ["Core"]
+    assert there.metric_crs == here.metric_crs
+    assert there.info == here.info
+    assert there.data.crs == here.data.crs
+    assert shapely.equals_exact(there.metric, here.metric, tolerance=0).all()
+    assert shapely.equals_exact(there.data.geometry.values, here.data.geometry.values, 0).all()
+    np.testing.assert_array_equal(there.area_km2, here.area_km2)
+    assert pickle.loads(pickle.dumps(here)).ids.tolist() == ["core"]
+
+
+def test_errors_of_the_task_come_back_as_themselves():
+    with pytest.raises(UploadError, match="over the") as err:
+        asyncio.run(off_process(parse_upload, b"{}" * 100, "big.geojson", max_bytes=10))
+    assert "in _check_bytes" in str(err.value.__cause__) or err.value.__cause__ is not None
