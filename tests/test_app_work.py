@@ -55,7 +55,21 @@ def _square_geojson() -> bytes:
     return json.dumps({"type": "FeatureCollection", "features": [feat]}).encode()
 
 
-def test_a_task_over_its_memory_cap_is_refused_and_the_server_does_not_grow():
+class _Chunk:
+    """Unpickles as a fresh ``bytearray`` of 100 MB (zeros written: the pages are touched)."""
+
+    def __reduce__(self):
+        return bytearray, (100 * MB,)
+
+
+# a task that grows 100 MB at a time until it meets the cap (30 chunks: 3 GB), and one that
+# asks for 3 GB at once
+_GRADUAL = (pickle.loads, pickle.dumps([_Chunk() for _ in range(30)]))
+_AT_ONCE = (bytearray, 3 * 2**30)
+
+
+@pytest.mark.parametrize("call", [_GRADUAL, _AT_ONCE], ids=["gradual", "at_once"])
+def test_a_task_over_its_memory_cap_is_refused_and_the_server_does_not_grow(call):
     base, peak, done = _rss(), [0], threading.Event()
 
     def sample() -> None:
@@ -67,8 +81,8 @@ def test_a_task_over_its_memory_cap_is_refused_and_the_server_does_not_grow():
     t.start()
     try:
         with pytest.raises(WorkMemoryError) as err:
-            # 3 GB of zeros, twice the cap: the process's allocation fails, not the server's
-            asyncio.run(off_process(bytearray, 3 * 2**30, memory_mb=1536, what="reading bomb.zip"))
+            # 3 GB, twice the cap: the process's allocation fails, not the server's
+            asyncio.run(off_process(*call, memory_mb=1536, what="reading bomb.zip"))
     finally:
         done.set()
         t.join()
@@ -123,4 +137,10 @@ def test_parse_upload_through_a_process_equals_in_process():
 def test_errors_of_the_task_come_back_as_themselves():
     with pytest.raises(UploadError, match="over the") as err:
         asyncio.run(off_process(parse_upload, b"{}" * 100, "big.geojson", max_bytes=10))
-    assert "in _check_bytes" in str(err.value.__cause__) or err.value.__cause__ is not None
+    assert "in _check_bytes" in str(err.value.__cause__)  # the process's traceback, kept
+
+
+def test_a_process_that_dies_without_a_word_is_reported_as_over_memory():
+    """The kernel's OOM killer, or C++ aborting on a failed allocation: no Python error."""
+    with pytest.raises(WorkMemoryError, match=r"stopped by signal 6\); try a simpler polygon"):
+        asyncio.run(off_process(os.abort, what="reading x.zip"))

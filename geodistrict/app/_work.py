@@ -193,6 +193,18 @@ class _RemoteTraceback(Exception):
         return str(self.args[0])
 
 
+def _peak_mb() -> float:
+    """The largest address space this process has had, in MB (``VmPeak``; 0 if unknown)."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmPeak:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
 def _task(conn: Connection, fn: Callable[..., Any], args: tuple[Any, ...],
           kwargs: dict[str, Any], memory_mb: int) -> None:  # fmt: skip
     """The body of a task process: cap the address space, run ``fn``, send back what came."""
@@ -206,8 +218,13 @@ def _task(conn: Connection, fn: Callable[..., Any], args: tuple[Any, ...],
         out: tuple[Any, ...] = ("ok", fn(*args, **kwargs))
     except MemoryError:
         out = ("memory",)
-    except BaseException as exc:  # noqa: BLE001 - sent to the parent, raised there
+    except GeodistrictError as exc:  # the user's input refused: said as it is
         out = ("error", exc, traceback.format_exc())
+    except BaseException as exc:  # noqa: BLE001 - sent to the parent, raised there
+        # a failed allocation reaches Python as other errors too (a SystemError from a
+        # container, a GDAL error): at the cap, it is the cap
+        near_cap = memory_mb and _peak_mb() > memory_mb - 64
+        out = ("memory",) if near_cap else ("error", exc, traceback.format_exc())
     try:
         payload = pickle.dumps(out)
         if out[0] == "error":
