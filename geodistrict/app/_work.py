@@ -182,7 +182,7 @@ def warm_processes() -> None:
     """Start the fork server of :func:`off_process` and wait until it has its imports.
 
     Call it once when the app starts (from a thread: it takes the time of importing
-    geopandas); the first upload then starts in a few milliseconds instead of seconds.
+    geopandas); the first upload then takes about 0.2 s instead of 2–3 s.
     Call it before any ``fork`` of the server (Bokeh's ``--num-procs``), or not at all.
     """
     _run_in_child(os.getpid, (), {}, budget_s=BUDGET_S, memory_mb=MEMORY_MB, what="warming up")
@@ -264,7 +264,9 @@ def _run_in_child(fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str,
         except EOFError:
             out = None  # the process died without a word: killed by the kernel or aborted
         finally:
-            if proc.is_alive() and (out is None or out[0] == "timeout"):
+            if out is not None and out[0] != "timeout":
+                proc.join(5)  # it has answered and exits now; if it hangs, it is killed
+            if proc.is_alive():
                 proc.kill()
             proc.join()
             recv.close()
