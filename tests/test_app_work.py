@@ -144,3 +144,60 @@ def test_a_process_that_dies_without_a_word_is_reported_as_over_memory():
     """The kernel's OOM killer, or C++ aborting on a failed allocation: no Python error."""
     with pytest.raises(WorkMemoryError, match=r"stopped by signal 6\); try a simpler polygon"):
         asyncio.run(off_process(os.abort, what="reading x.zip"))
+
+
+def _dense_geojson(limit: int) -> bytes:
+    """A circle with as many vertices as fit in ``limit`` bytes (short coordinates)."""
+    n = (limit - 200) // 16  # "[0.12345,0.1234]," is 16-17 bytes a vertex
+    for _ in range(5):
+        t = np.linspace(0, 2 * np.pi, n, endpoint=False)
+        ring = [[round(0.12 + 0.01 * np.cos(a), 5), round(52.2 + 0.01 * np.sin(a), 5)] for a in t]
+        ring.append(ring[0])
+        doc = json.dumps({"type": "FeatureCollection", "features": [{"type": "Feature",
+                          "properties": {}, "geometry": {"type": "Polygon",
+                          "coordinates": [ring]}}]}, separators=(",", ":")).encode()  # fmt: skip
+        if len(doc) <= limit:
+            return doc
+        n = int(n * limit / len(doc) * 0.99)
+    raise AssertionError("could not fit the circle")  # pragma: no cover
+
+
+def test_which_uploads_are_read_in_a_process_of_their_own():
+    from geodistrict.app import IN_THREAD_MAX_BYTES, needs_own_process
+
+    small = _square_geojson()
+    assert not needs_own_process(small, "core.geojson")
+    assert not needs_own_process(small, "CORE.JSON")
+    assert not needs_own_process(small, "drawn.geojson")
+    # formats whose reading can produce more than their bytes, and large files, are capped
+    assert needs_own_process(b"PK\x03\x04" + b"\0" * 100, "district.zip")
+    assert needs_own_process(b"SQLite format 3\0" + b"\0" * 100, "district.gpkg")
+    assert needs_own_process(b" " * (IN_THREAD_MAX_BYTES + 1), "big.geojson")
+    assert needs_own_process(small, "district.txt")  # refused, but not in a thread
+
+
+def test_the_largest_geojson_read_in_a_thread_stays_small_in_memory():
+    """Why a GeoJSON up to IN_THREAD_MAX_BYTES may be read in the server's own process."""
+    from geodistrict.app import IN_THREAD_MAX_BYTES, needs_own_process
+
+    doc = _dense_geojson(IN_THREAD_MAX_BYTES)
+    assert not needs_own_process(doc, "dense.geojson")
+    parse_upload(_square_geojson(), "warm.geojson")  # imports and PROJ's database, once
+    base, peak, done = _rss(), [0], threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], _rss())
+            time.sleep(0.002)
+
+    t = threading.Thread(target=sample, daemon=True)
+    t.start()
+    try:
+        b = parse_upload(doc, "dense.geojson")
+    finally:
+        done.set()
+        t.join()
+    vertices = shapely.get_num_coordinates(b.data.geometry.values).sum()
+    assert vertices > 50_000  # a dense polygon, near MAX_VERTICES' order of size
+    grew = max(peak[0], _rss()) - base
+    assert grew < 150 * MB, grew / MB

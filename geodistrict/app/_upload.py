@@ -56,6 +56,8 @@ __all__ = [
     "UploadError",
     "esc_html",
     "esc_md",
+    "IN_THREAD_MAX_BYTES",
+    "needs_own_process",
     "one_district",
     "parse_upload",
 ]
@@ -72,6 +74,9 @@ MAX_VERTICES = 200_000
 MAX_PARTS = 5_000
 #: Deepest nesting of arrays and objects in an uploaded GeoJSON (a MultiPolygon needs 8).
 MAX_JSON_DEPTH = 32
+#: Largest GeoJSON read in a thread of the server rather than in a capped process of its own
+#: (see :func:`needs_own_process`).
+IN_THREAD_MAX_BYTES = 1_000_000
 #: Accepted upload extensions and the content each must have.
 UPLOAD_SUFFIXES = {".geojson": "json", ".json": "json", ".gpkg": "sqlite", ".zip": "zip"}
 
@@ -175,6 +180,30 @@ def _check_bytes(data: bytes, name: str, suffix: str, max_bytes: int) -> None:
             f"{name}: not a geographic file: it is named {suffix} but holds {looks}, not "
             f"{_EXPECTED[want]} file; {_ACCEPTED} (.zip)."
         )
+
+
+def needs_own_process(data: bytes, filename: str) -> bool:
+    """Whether reading this upload should run in a capped process rather than a thread.
+
+    A GeoJSON's size in memory follows from its bytes, and its vertices and nesting are counted
+    from the bytes before it is parsed, so a small one (up to :data:`IN_THREAD_MAX_BYTES`) is
+    read in a thread: a process of its own costs 0.2-0.3 s more (PROJ's database is opened
+    afresh in each). A zip (it unpacks), a GeoPackage (SQLite reads what its pages say) and any
+    larger file are read in a process whose memory and time are capped, so that a file crafted
+    to expand cannot take the server's memory
+    (:func:`geodistrict.app._work.off_process`).
+
+    Examples
+    --------
+    >>> needs_own_process(b'{"type": "FeatureCollection", "features": []}', "a.geojson")
+    False
+    >>> needs_own_process(b"PK", "a.zip"), needs_own_process(b"{}", "A.GPKG")
+    (True, True)
+    >>> needs_own_process(b" " * 1_000_001, "big.geojson")
+    True
+    """
+    suffix = PurePosixPath(str(filename).replace("\\", "/")).suffix.lower()
+    return UPLOAD_SUFFIXES.get(suffix) != "json" or len(data) > IN_THREAD_MAX_BYTES
 
 
 _GEOJSON_TYPES = {

@@ -11,8 +11,10 @@ budget** the session is told the work took too long and gets its page back; a Py
 cannot be killed, so the abandoned call finishes in the background (the pool's size bounds how
 many such calls can run at once).
 
-:func:`off_process` runs a call on **untrusted input** (reading an uploaded or drawn polygon,
-:func:`~geodistrict.app.parse_upload`) in a process of its own, whose address space is capped
+:func:`off_process` runs a call on **untrusted input that can expand** (reading an uploaded
+zip, GeoPackage or large file with :func:`~geodistrict.app.parse_upload`; a GeoJSON up to
+1 MB, whose size in memory follows from its bytes, is read in a thread, see
+:func:`~geodistrict.app.needs_own_process`) in a process of its own, whose address space is capped
 with ``setrlimit(RLIMIT_AS)`` (:data:`MEMORY_MB`, 1.5 GB) and which is killed (SIGKILL) when its
 time budget passes. A task over either limit gives its session one line
 (:class:`WorkMemoryError`, :class:`WorkTimeout`) and leaves no thread or memory behind: the

@@ -523,7 +523,7 @@ class GeodistrictApp:
         self.upload.clear()
         self.prop_msg.objects = [_working("Reading the file …")]
         try:
-            b = await off_process(ga.parse_upload, data, filename, what="reading the file")
+            b = await _read_upload(data, filename, what="reading the file")
             read_s = time.perf_counter() - t0
         except GeodistrictError as exc:
             self._clear_proposed()
@@ -725,7 +725,7 @@ class GeodistrictApp:
             return
         t0 = time.perf_counter()
         try:
-            b = await off_process(ga.parse_upload, event.new.encode("utf-8"), "drawn.geojson",
+            b = await _read_upload(event.new.encode("utf-8"), "drawn.geojson",
                                    what="reading the drawing")  # fmt: skip
         except GeodistrictError as exc:
             self.prop_msg.objects = [_alert(f"Drawing refused: {exc}")]
@@ -907,6 +907,12 @@ class GeodistrictApp:
             sizing_mode="stretch_width",
             css_classes=["gd-about"],
         )
+
+
+async def _read_upload(data: bytes, filename: str, *, what: str) -> Any:
+    """Read an upload off the event loop: a small GeoJSON in a thread, the rest capped."""
+    run = off_process if ga.needs_own_process(data, filename) else off_loop
+    return await run(ga.parse_upload, data, filename, what=what)
 
 
 def _working(text: str) -> pn.Column:
