@@ -164,3 +164,63 @@ def test_draw_a_district_on_the_map(page, manchester_square, tmp_path):  # noqa:
     shot = tmp_path / "journey_draw.png"
     page.screenshot(path=str(shot), full_page=True)
     print(f"screenshot {shot}")
+
+
+def _area_ha_bng(parts: list) -> float:
+    """Area (ha) of longitude/latitude rings in British National Grid, computed here."""
+    from pyproj import Transformer
+    from shapely.geometry import Polygon
+
+    to_bng = Transformer.from_crs(4326, 27700, always_xy=True)
+    total = 0.0
+    for rings in parts:
+        bng = []
+        for ring in rings:
+            xs, ys = to_bng.transform([c[0] for c in ring], [c[1] for c in ring])
+            bng.append(list(zip(xs, ys, strict=True)))
+        total += Polygon(bng[0], bng[1:]).area
+    return total / 1e4
+
+
+def test_edit_the_proposal_on_the_map(page, tmp_path):  # noqa: F811
+    """Move a corner, add one and remove it again: the card is re-measured for the new shape."""
+    from playwright.sync_api import expect
+
+    _tab(page, "Proposed district")
+    frame = _map_frame(page)
+    expect(frame.locator(".gd-edit-start")).to_be_enabled(timeout=90_000)
+    before = frame.evaluate("() => window.gdEditable")
+    assert before["name"] == "Drawn district" and before["vertices"] == 4, before
+    frame.locator(".gd-edit-start").click()
+    corners, mids = frame.locator(".gd-vertex"), frame.locator(".gd-mid")
+    expect(corners).to_have_count(4)
+    expect(mids).to_have_count(4)
+    # add a corner half-way along the first edge, then remove it with a right-click
+    mids.first.click()
+    expect(corners).to_have_count(5)
+    assert len(frame.evaluate("() => gdEditParts")[0][0]) == 5
+    corners.nth(1).click(button="right")
+    expect(corners).to_have_count(4)
+    # drag the first corner 80 px left and 60 px up: the district grows
+    box = corners.first.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for i in range(1, 11):
+        page.mouse.move(x - 8 * i, y - 6 * i)
+    page.mouse.up()
+    parts = frame.evaluate("() => gdEditParts")
+    moved = parts[0][0][0]
+    start = before["parts"][0][0][0]
+    assert moved[0] < start[0] and moved[1] > start[1], (start, moved)  # west and north
+    expected = _area_ha_bng(parts)
+    assert expected > _area_ha_bng(before["parts"])
+    page.screenshot(path=str(tmp_path / "journey_edit.png"), full_page=True)
+    frame.locator(".gd-draw-finish").click()
+    summary = page.locator(".gd-prop-summary")
+    expect(summary).to_contain_text("Drawn district (edited)", timeout=60_000)
+    text = _text(summary)
+    area = float(re.search(r"Area: ([\d,.]+) ha", text).group(1).replace(",", ""))
+    print(f"\nedited: {area} ha shown, {expected:.2f} ha from the corners; {text!r}")
+    assert abs(area - expected) <= 0.05 + 1e-4 * expected, (area, expected)
+    assert "Diff against" in text

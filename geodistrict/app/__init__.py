@@ -8,15 +8,24 @@ validated :class:`~geodistrict.Boundaries` without trusting it (:func:`parse_upl
 imports no Panel (only :mod:`.pages` does), so every function is testable without a browser;
 ``import geodistrict`` does not import it.
 
-The names of the app's state and uploads are listed once, in ``_state.__all__`` and
-``_upload.__all__``; :func:`resize_pool`, :func:`run_in_background` and :func:`warm_processes`
-are the worker pool's (:mod:`geodistrict.app._work`), for the ``geodistrict app`` command.
+The names of the app's state, uploads and map drawing are listed once, in ``_state.__all__``,
+``_upload.__all__`` and ``_draw.__all__``; :func:`resize_pool`, :func:`run_in_background` and
+:func:`warm_processes` are the worker pool's (:mod:`geodistrict.app._work`), for the
+``geodistrict app`` command.
 """
 
-from . import _state, _upload
+from . import _draw, _state, _upload
+from ._draw import *  # noqa: F403 - the names of _draw.__all__ (listed once, there)
 from ._state import *  # noqa: F403 - the names of _state.__all__ (listed once, there)
 from ._upload import *  # noqa: F403 - the names of _upload.__all__ (listed once, there)
 from ._work import resize as resize_pool
 from ._work import run_in_background, warm_processes
 
-__all__ = [*_state.__all__, *_upload.__all__, "resize_pool", "run_in_background", "warm_processes"]
+__all__ = [
+    *_state.__all__,
+    *_upload.__all__,
+    *_draw.__all__,
+    "resize_pool",
+    "run_in_background",
+    "warm_processes",
+]

@@ -78,7 +78,6 @@ __all__ = [
     "specialisation_for",
     "table_view",
     "warm",
-    "with_draw_control",
 ]
 
 #: Files read from the shared data folder (``--data DIR``), relative to it.
@@ -1122,7 +1121,11 @@ def proposal_map_html(
 
 
 def _warm_journey(data: AppData) -> None:
-    """Compute once what every proposal in England needs: England's totals, the LAD sectors."""
+    """Compute once what every proposal in England needs.
+
+    England's totals, the LAD sectors, the benchmark districts' measures (the ranking) and the
+    imports of the diff's Gi* hot cells.
+    """
     from ..metrics.reference import national_reference
 
     refs = data.cache.setdefault("national_refs", {})
@@ -1138,6 +1141,12 @@ def _warm_journey(data: AppData) -> None:
 
         bm = measure_benchmarks(data.postcodes, data.universities)
         data.cache["benchmarks"] = bm[bm["area_ha"].notna()]
+    # the ranking's measures of the benchmarks; the first Gi* also imports libpysal and
+    # scipy.stats (3-4 s), which every proposal's diff needs
+    bm = data.cache["benchmarks"]
+    covered = bm.loc[bm["postcodes"].notna(), "slug"]
+    _benchmark_hot_cells(data, covered)
+    _benchmark_enterprises(data, covered)
 
 
 def _uk_context_layers(data: AppData, b: Boundaries) -> dict[str, PointLayer]:
@@ -1240,84 +1249,6 @@ def brief_pdf(data: AppData, p: Proposed, *, map_html: str | None = None) -> byt
         return pdf.read_bytes()
 
 
-#: The draw control added to a map shown in the app: click corners, Finish, and the polygon
-#: goes as GeoJSON text to the page's hidden ``gd-drawn`` input (the map's iframe is a
-#: ``srcdoc`` of the page, so it shares its origin). Plain Leaflet: no plugin, no network.
-_DRAW_JS = """
-<script>
-(function () {
-  function q(s) { return document.querySelector(s); }
-  function send(text) {
-    try {
-      var B = window.parent.Bokeh;
-      for (var i = 0; i < B.documents.length; i++) {
-        for (var m of B.documents[i].all_models) {
-          if (m.css_classes && m.css_classes.indexOf("gd-drawn") >= 0) {
-            m.value = text; return true;
-          }
-        }
-      }
-    } catch (err) { console.log(err); }
-    q(".gd-draw-msg").textContent = "Not in the app: copy this GeoJSON and upload it: " + text;
-    return false;
-  }
-  function ready() {
-    var key = Object.keys(window).find(function (k) {
-      return k.indexOf("map_") === 0 && window[k] instanceof L.Map; });
-    if (!key) { return setTimeout(ready, 50); }
-    var map = window[key], pts = [], shape = null, drawing = false;
-    window.gdMap = map;
-    var ctl = L.control({position: "topleft"});
-    ctl.onAdd = function () {
-      var d = L.DomUtil.create("div", "gd-draw leaflet-bar");
-      d.style.background = "#fff"; d.style.padding = "4px"; d.style.font = "12px sans-serif";
-      d.innerHTML = '<button type="button" class="gd-draw-start">Draw a district</button> ' +
-        '<button type="button" class="gd-draw-finish" disabled>Finish</button> ' +
-        '<button type="button" class="gd-draw-cancel" disabled>Cancel</button>' +
-        '<div class="gd-draw-msg"></div>';
-      L.DomEvent.disableClickPropagation(d);
-      return d;
-    };
-    ctl.addTo(map);
-    function reset() {
-      pts = []; if (shape) { map.removeLayer(shape); shape = null; } drawing = false;
-      q(".gd-draw-finish").disabled = true; q(".gd-draw-cancel").disabled = true;
-      map.getContainer().style.cursor = "";
-    }
-    q(".gd-draw-start").onclick = function () {
-      reset(); drawing = true; q(".gd-draw-cancel").disabled = false;
-      map.getContainer().style.cursor = "crosshair";
-      q(".gd-draw-msg").textContent = "Click the corners, then Finish.";
-    };
-    map.on("click", function (e) {
-      if (!drawing) { return; }
-      pts.push([+e.latlng.lng.toFixed(7), +e.latlng.lat.toFixed(7)]);
-      if (shape) { map.removeLayer(shape); }
-      shape = L.polygon(pts.map(function (p) { return [p[1], p[0]]; }),
-                        {color: "#ff7f00", weight: 3, dashArray: "4 3"}).addTo(map);
-      q(".gd-draw-finish").disabled = pts.length < 3;
-    });
-    q(".gd-draw-finish").onclick = function () {
-      if (pts.length < 3) { return; }
-      var doc = {type: "Feature", properties: {name: "Drawn district", drawn: Date.now()},
-                 geometry: {type: "Polygon", coordinates: [pts.concat([pts[0]])]}};
-      drawing = false; map.getContainer().style.cursor = "";
-      if (send(JSON.stringify(doc))) { q(".gd-draw-msg").textContent = "Measuring …"; }
-    };
-    q(".gd-draw-cancel").onclick = function () { reset(); q(".gd-draw-msg").textContent = ""; };
-  }
-  ready();
-})();
-</script>
-"""
-
-
-def with_draw_control(doc: str) -> str:
-    """A map document with the app's draw control (:data:`_DRAW_JS`) before ``</body>``."""
-    i = doc.rfind("</body>")
-    return doc[:i] + _DRAW_JS + doc[i:] if i >= 0 else doc + _DRAW_JS
-
-
 def draw_start_map_html(data: AppData) -> str:
     """The map a planner draws on before any proposal: the shipped districts in the UK."""
     if "draw_start_map" not in data.cache:
@@ -1373,20 +1304,104 @@ def diff_table(data: AppData, p: Proposed) -> pd.DataFrame:
     return pd.concat([frame, pd.DataFrame([row])], ignore_index=True)
 
 
+def _hot_area_pct(data: AppData, geom: Any, crs: Any) -> tuple[float, float]:
+    """Gi* hot cells of the postcodes in one polygon against its region, and their share.
+
+    Each district is tested in the same way, whatever its size: the study area is its box grown
+    by :data:`REGION_BUFFER_M` (its region, as on the card). The share is the hot cells' area
+    over the polygon's, in per cent. NaN when no postcode lies near the polygon.
+    """
+    from ..crs import transform_geoms
+    from ..districts import hot_cells_in
+    from ..districts.diff import HOT_CELL_M
+
+    if data.postcodes is None:
+        return np.nan, np.nan
+    reach = REGION_BUFFER_M + HOT_CELL_M + 1.0
+    x0, y0, x1, y1 = shapely.bounds(geom)
+    box = shapely.segmentize(shapely.box(x0 - reach, y0 - reach, x1 + reach, y1 + reach), reach)
+    lay_crs = data.postcodes.crs
+    near = _clip({"p": data.postcodes}, tuple(shapely.bounds(transform_geoms(box, crs, lay_crs))),
+                 lay_crs)["p"]  # fmt: skip
+    if len(near.x) == 0:
+        return np.nan, np.nan
+    try:
+        inside, _, _ = hot_cells_in(near, [geom], crs, margin_m=REGION_BUFFER_M)
+    except GeodistrictError:  # too few points or no variation around it: nothing to rank
+        return np.nan, np.nan
+    n = float(inside.sum())
+    area = float(shapely.area(geom))
+    return n, 100 * n * HOT_CELL_M**2 / area if area else np.nan
+
+
+def _benchmark_hot_cells(data: AppData, slugs: Any) -> dict[str, tuple[float, float]]:
+    """:func:`_hot_area_pct` of each UK benchmark district (cached per process)."""
+    from ..districts.registry import district_boundaries
+
+    if "benchmark_hot_cells" not in data.cache:
+        b = district_boundaries()
+        out = {}
+        for i, slug in enumerate(b.ids):
+            if slug in set(slugs):  # measured in its own metric CRS (BNG), as a proposal is
+                one = prepare_boundaries(b.data.iloc[[i]], id="id", name="name")
+                out[str(slug)] = _hot_area_pct(data, shapely.union_all(one.metric), one.metric_crs)
+        data.cache["benchmark_hot_cells"] = out
+    return data.cache["benchmark_hot_cells"]
+
+
+def _benchmark_enterprises(data: AppData, slugs: Any) -> dict[str, float]:
+    """Apportioned enterprises (:func:`sector_picture`'s method) of the UK benchmarks, cached."""
+    from ..districts.registry import district_boundaries
+
+    if "benchmark_enterprises" not in data.cache:
+        out: dict[str, float] = {}
+        b = district_boundaries()
+        rows = b.data[b.data["id"].isin(set(slugs))]
+        if data.nomis is not None and data.lads is not None and len(rows):
+            try:
+                pic = _apportion(data, prepare_boundaries(rows, id="id", name="name"))
+                est = pic.totals.set_index("id")["enterprises"]
+                out = {str(k): float(v) for k, v in est.items()}
+            except GeodistrictError:  # outside the LADs of the table: no estimate to rank
+                out = {}
+        data.cache["benchmark_enterprises"] = out
+    return data.cache["benchmark_enterprises"]
+
+
+def _proposal_enterprises(data: AppData, p: Proposed) -> float:
+    try:
+        _, tot = sector_picture(data, p.boundaries).for_place(str(p.boundaries.ids[0]))
+    except GeodistrictError:
+        return np.nan
+    return float(tot.get("enterprises", np.nan))
+
+
 def benchmark_rank(data: AppData, p: Proposed) -> pd.DataFrame:
     """The proposal ranked among the shipped benchmark districts on the same measures.
 
     Columns ``name``, ``area_ha``, ``postcodes``, ``postcodes_per_km2``, ``universities``,
-    ``rank_postcodes_per_km2`` (1 = densest); the proposal's row is named ``proposed: …``.
-    Districts outside the postcode layer's coverage have no density and no rank.
+    ``hot_cells`` (significant Gi* hot cells of the postcodes, 250 m squares, each district
+    tested against its region, its box grown by :data:`REGION_BUFFER_M`:
+    :func:`geodistrict.districts.hot_cells_in`),
+    ``hot_area_pct`` (their area over the district's), ``enterprises_estimated`` (the LAD
+    UK Business Counts apportioned by postcodes, as the sector picture: :func:`sector_picture`)
+    and ``enterprises_per_km2``; ``rank_postcodes_per_km2``, ``rank_hot_area_pct`` and
+    ``rank_enterprises_per_km2`` (1 = densest, hottest); the proposal's row is named
+    ``proposed: …``. Districts outside the layers' coverage have NaN and no rank.
     """
     from ..reports import measure_benchmarks
 
     if "benchmarks" not in data.cache:
         bm = measure_benchmarks(data.postcodes, data.universities)
         data.cache["benchmarks"] = bm[bm["area_ha"].notna()]
-    bm = data.cache["benchmarks"][["name", "area_ha", "postcodes", "postcodes_per_km2",
-                                   "universities"]].copy()  # fmt: skip
+    full = data.cache["benchmarks"]
+    bm = full[["name", "area_ha", "postcodes", "postcodes_per_km2", "universities"]].copy()
+    covered = full.loc[full["postcodes"].notna(), "slug"]
+    hot = _benchmark_hot_cells(data, covered)
+    bm["hot_cells"] = [hot.get(s, (np.nan, np.nan))[0] for s in full["slug"]]
+    bm["hot_area_pct"] = [hot.get(s, (np.nan, np.nan))[1] for s in full["slug"]]
+    est = _benchmark_enterprises(data, covered)
+    bm["enterprises_estimated"] = [est.get(s, np.nan) for s in full["slug"]]
 
     def value(name: str) -> float:
         try:
@@ -1397,11 +1412,21 @@ def benchmark_rank(data: AppData, p: Proposed) -> pd.DataFrame:
 
     area_ha = float(p.card.area_ha)
     pcs = value("postcodes_count")
+    one = p.boundaries
+    n_hot, hot_pct = (
+        _hot_area_pct(data, shapely.union_all(one.metric), one.metric_crs)
+        if not np.isnan(pcs)
+        else (np.nan, np.nan)
+    )
     row = {"name": f"proposed: {p.card.name}", "area_ha": area_ha, "postcodes": pcs,
            "postcodes_per_km2": pcs / (area_ha / 100) if area_ha else np.nan,
-           "universities": value("universities_count")}  # fmt: skip
+           "universities": value("universities_count"), "hot_cells": n_hot,
+           "hot_area_pct": hot_pct,
+           "enterprises_estimated": _proposal_enterprises(data, p)}  # fmt: skip
     out = pd.concat([pd.DataFrame([row]), bm], ignore_index=True)
-    out["rank_postcodes_per_km2"] = out["postcodes_per_km2"].rank(ascending=False, method="min")
+    out["enterprises_per_km2"] = out["enterprises_estimated"] / (out["area_ha"] / 100)
+    for col in ("postcodes_per_km2", "hot_area_pct", "enterprises_per_km2"):
+        out[f"rank_{col}"] = out[col].rank(ascending=False, method="min")
     return out.sort_values("rank_postcodes_per_km2", na_position="last").reset_index(drop=True)
 
 

@@ -683,7 +683,10 @@ class GeodistrictApp:
             pn.pane.Markdown("#### Sector picture (apportioned UK Business Counts)"),
             self.prop_sectors_note,
             self.prop_sectors,
-            pn.pane.Markdown("#### Ranked among the benchmark districts (postcodes per km²)"),
+            pn.pane.Markdown(
+                "#### Ranked among the benchmark districts (postcodes per km², share of the "
+                "area in Gi* hot cells of the postcodes)"
+            ),
             self.prop_rank,
             sizing_mode="stretch_width",
         )
@@ -713,9 +716,10 @@ class GeodistrictApp:
             self.dl_brief.disabled = False
 
     @staticmethod
-    def _map_iframe(doc: str) -> str:
+    def _map_iframe(doc: str, editable: Any = None) -> str:
+        doc = ga.with_draw_control(doc, editable)
         return (
-            f'<iframe title="proposal map" srcdoc="{ga.esc_html(ga.with_draw_control(doc))}" '
+            f'<iframe title="proposal map" srcdoc="{ga.esc_html(doc)}" '
             'style="width:100%;height:540px;border:0"></iframe>'
         )
 
@@ -811,10 +815,11 @@ class GeodistrictApp:
             self.prop_sectors_note.object = ga.esc_md(r["sectors_error"])
         if "map" in r:
             self.prop_map_doc = r["map"]
-            self.prop_map.object = self._map_iframe(self.prop_map_doc)
+            self.prop_map.object = self._map_iframe(self.prop_map_doc, p.boundaries)
             self.prop_map_title.object = (
-                f"#### {ga.esc_md(p.card.name)} in context\nZoomed to the proposal. Draw "
-                "another outline on the map to re-measure (**Draw a district**)."
+                f"#### {ga.esc_md(p.card.name)} in context\nZoomed to the proposal. Move its "
+                "corners (**Edit the proposal**) or draw another outline (**Draw a district**) "
+                "on the map to re-measure."
             )
         else:
             self.prop_map_doc = ""

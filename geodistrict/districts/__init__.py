@@ -48,7 +48,7 @@ from ._common import (
 )
 from .card import district_card
 from .compare import compare_cards, compare_chart
-from .diff import DistrictDiff, diff_districts
+from .diff import DistrictDiff, diff_districts, hot_cells_in
 
 __all__ = [
     "KNOWLEDGE_INTENSIVE_DIVISIONS",
@@ -59,6 +59,7 @@ __all__ = [
     "compare_chart",
     "diff_districts",
     "district_card",
+    "hot_cells_in",
     "is_knowledge_intensive",
     "knowledge_intensive_share",
 ]

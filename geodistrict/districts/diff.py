@@ -25,7 +25,14 @@ from ._common import (
     sector_column,
 )
 
-__all__ = ["HOT_CELL_M", "HOT_MARGIN_M", "DistrictDiff", "diff_districts", "hot_study_area"]
+__all__ = [
+    "HOT_CELL_M",
+    "HOT_MARGIN_M",
+    "DistrictDiff",
+    "diff_districts",
+    "hot_cells_in",
+    "hot_study_area",
+]
 
 #: Side (metres) of the square cells of the diff's hot cells (Gi*).
 HOT_CELL_M = 250.0
@@ -322,39 +329,89 @@ def hot_study_area(geoms: Sequence[Any], crs: Any, *, margin_m: float = HOT_MARG
     )
 
 
-def _hot_cells(
-    layer: PointLayer, name: str, p: Any, q: Any, crs: CRS, *, cell_m: float, margin_m: float
-) -> tuple[dict[str, Any], Any]:
-    """The diff's hot cells: counts per polygon and the tested grid (see diff_districts)."""
+def hot_cells_in(
+    layer: PointLayer,
+    geoms: Sequence[Any],
+    crs: Any,
+    *,
+    cell_m: float = HOT_CELL_M,
+    margin_m: float = HOT_MARGIN_M,
+) -> tuple[np.ndarray, dict[str, Any], Any]:
+    """The Gi* hot cells of a point layer around some polygons, and which lie in each.
+
+    The cells (``cell_m`` squares, points counted per cell) cover :func:`hot_study_area` of
+    the polygons; :func:`geodistrict.clusters.hotspots.hotspots` tests them (Gi*, queen
+    contiguity, Benjamini–Hochberg at 5 %). A cell lies in a polygon when its centre does.
+
+    Parameters
+    ----------
+    layer : PointLayer
+    geoms : sequence of shapely geometries
+        The polygons, in ``crs`` (metres).
+    crs : CRS-like
+    cell_m, margin_m : float
+        Cell side and study-area margin, metres.
+
+    Returns
+    -------
+    inside : numpy.ndarray of bool, shape (len(geoms), n_cells)
+        Significant hot cells whose centre lies in each polygon.
+    meta : dict
+        ``in_study_area`` (hot cells in all), ``cell_m``, ``margin_m``, ``study_area`` (in
+        words), ``n_cells``, ``p_threshold``, ``n_tests``, ``correction``, ``alpha``.
+    grid : geopandas.GeoDataFrame
+        The tested cells, as :func:`~geodistrict.clusters.hotspots.hotspots` returns them.
+    """
     from ..clusters.hotspots import hotspots
     from ..crs import transform_xy
 
-    within = hot_study_area([p, q], crs, margin_m=margin_m)
+    crs = CRS.from_user_input(crs)
+    within = hot_study_area(list(geoms), crs, margin_m=margin_m)
     h = hotspots(layer, within=within, cell_m=cell_m, statistic="gi", value="count")
     centres = shapely.centroid(np.asarray(h.geometry.array, dtype=object))
     x, y = shapely.get_x(centres), shapely.get_y(centres)
     if not CRS.from_user_input(h.crs).equals(crs):
         x, y = transform_xy(x, y, h.crs, crs)
     hot = (h["significant"].astype(bool) & (h["hot_cold"] == "hot")).to_numpy()
-    inp, inb = shapely.contains_xy(p, x, y), shapely.contains_xy(q, x, y)
-    meta = h.attrs["hotspots"]
-    out = {
-        "proposed": int((hot & inp).sum()),
-        "baseline": int((hot & inb).sum()),
-        "added": int((hot & inp & ~inb).sum()),
-        "removed": int((hot & inb & ~inp).sum()),
-        "common": int((hot & inp & inb).sum()),
+    inside = np.array([hot & shapely.contains_xy(g, x, y) for g in geoms], dtype=bool)
+    inside = inside.reshape(len(geoms), len(h))
+    m = h.attrs["hotspots"]
+    meta = {
         "in_study_area": int(hot.sum()),
-        "layer": name,
         "cell_m": float(cell_m),
         "margin_m": float(margin_m),
         "study_area": within.info.source,
         "n_cells": len(h),
+        "p_threshold": m["p_threshold"],
+        "n_tests": m["n_tests"],
+        "correction": m["correction"],
+        "alpha": m["alpha"],
+    }
+    return inside, meta, h
+
+
+def _hot_cells(
+    layer: PointLayer, name: str, p: Any, q: Any, crs: CRS, *, cell_m: float, margin_m: float
+) -> tuple[dict[str, Any], Any]:
+    """The diff's hot cells: counts per polygon and the tested grid (see diff_districts)."""
+    (inp, inb), meta, h = hot_cells_in(layer, [p, q], crs, cell_m=cell_m, margin_m=margin_m)
+    out = {
+        "proposed": int(inp.sum()),
+        "baseline": int(inb.sum()),
+        "added": int((inp & ~inb).sum()),
+        "removed": int((inb & ~inp).sum()),
+        "common": int((inp & inb).sum()),
+        "in_study_area": meta["in_study_area"],
+        "layer": name,
+        "cell_m": float(cell_m),
+        "margin_m": float(margin_m),
+        "study_area": meta["study_area"],
+        "n_cells": meta["n_cells"],
         "p_threshold": meta["p_threshold"],
         "method": (
             f"Getis-Ord Gi* of {name} per {cell_m:g} m square cell (queen contiguity, "
             f"{meta['correction']} at {meta['alpha']:g}, {meta['n_tests']} tests) over "
-            f"{within.info.source}; a cell is in a polygon when its centre is"
+            f"{meta['study_area']}; a cell is in a polygon when its centre is"
         ),
     }
     return out, h
