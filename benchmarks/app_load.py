@@ -30,6 +30,7 @@ import asyncio
 import io
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -219,8 +220,14 @@ def _hostile(chromium: str, url: str, files: list[tuple[Path, str]]) -> list[tup
                 t0 = time.perf_counter()
                 page.locator(".gd-upload input[type=file]").set_input_files(str(path))
                 where = ".gd-prop-summary" if "merged" in phrase else ".gd-prop-msg"
+                # this file's message, not the previous file's (which may share the phrase)
+                want = (
+                    phrase
+                    if "merged" in phrase
+                    else re.compile(re.escape(path.name) + ".*" + re.escape(phrase), re.S)
+                )
                 try:
-                    expect(page.locator(where)).to_contain_text(phrase, timeout=180_000)
+                    expect(page.locator(where)).to_contain_text(want, timeout=180_000)
                     got = f"shown in {time.perf_counter() - t0:.1f} s"
                 except AssertionError:
                     got = "NOT shown"

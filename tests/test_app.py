@@ -423,3 +423,70 @@ def test_default_data_are_the_bundled_datasets():
     assert len(data.leps) == 38 and len(data.lads) == 296
     assert data.universities.n_input == 166
     assert ga.DATA_NAMES["nomis"] == "ubc-industry-2022" and data.nomis is not None
+
+
+# --------------------------------------------------------------------------------------------
+# uploads in flight: the last one chosen wins
+
+
+def test_a_slower_earlier_upload_does_not_overwrite_a_later_one(monkeypatch):
+    """A zip read in a capped process can finish after a GeoJSON chosen later and read in a
+    thread: the page keeps the later file's outcome, and nothing of the earlier one."""
+    import asyncio
+    import time
+    from types import SimpleNamespace as NS
+
+    pytest.importorskip("panel")
+    from geodistrict.app.pages import GeodistrictApp
+
+    def fake_parse(data, filename, **kw):
+        if filename == "slow.geojson":
+            time.sleep(0.6)
+            raise UploadError("slow.geojson: refused late")
+        if filename == "fast.geojson":
+            raise UploadError("fast.geojson: refused at once")
+        return f"boundaries of {filename}"
+
+    monkeypatch.setattr(ga, "parse_upload", fake_parse)
+    measured: list[str] = []
+
+    class Upload:
+        def __init__(self):
+            self.filename = None
+
+        def clear(self):
+            pass
+
+    def page_like():
+        page = NS(upload=Upload(), prop_msg=NS(objects=[]), _gen={"read": 0, "proposed": 0},
+                  _clear_proposed=lambda: None)  # fmt: skip
+
+        async def pick(b):
+            pass
+
+        async def measure(b, read_s=None):
+            measured.append(b)
+
+        page._pick_baseline, page._measure = pick, measure
+        return page
+
+    async def two(page, first: str, second: str, second_after: float):
+        async def choose(name: str, after: float):
+            await asyncio.sleep(after)
+            page.upload.filename = name
+            await GeodistrictApp._on_upload(page, NS(new=b"{}"))
+
+        await asyncio.gather(choose(first, 0.0), choose(second, second_after))
+
+    page = page_like()
+    asyncio.run(two(page, "slow.geojson", "fast.geojson", 0.1))
+    (alert,) = page.prop_msg.objects
+    assert "refused at once" in alert.object and "late" not in alert.object
+    # a refused file chosen later also cancels the measuring of a good one still being read
+    measured.clear()
+    page = page_like()
+    monkeypatch.setattr(ga, "parse_upload", lambda d, f, **kw: (time.sleep(0.6), f)[1]
+                        if f == "good.geojson" else fake_parse(d, f))  # fmt: skip
+    asyncio.run(two(page, "good.geojson", "fast.geojson", 0.1))
+    assert measured == []
+    assert "refused at once" in page.prop_msg.objects[0].object

@@ -167,7 +167,8 @@ class GeodistrictApp:
         self.table: pd.DataFrame | None = None
         self._map_stale = True
         self._busy = False
-        self._gen = {"compare": 0, "map": 0, "proposed": 0}  # a newer request wins
+        # a newer request wins ("read": an upload or a drawing being read)
+        self._gen = {"compare": 0, "map": 0, "proposed": 0, "read": 0}
         self._map_doc_cache: tuple[Any, tuple[str, str]] | None = None
         self._report: bytes | None = None
         self._brief: bytes | None = None  # the proposal's brief, printed on request
@@ -522,20 +523,25 @@ class GeodistrictApp:
         # reach the browser after the user has chosen the next file, and empty it
         self.upload.clear()
         self.prop_msg.objects = [_working("Reading the file …")]
+        gen = self._gen["read"] = self._gen["read"] + 1
         try:
             b = await _read_upload(data, filename, what="reading the file")
             read_s = time.perf_counter() - t0
         except GeodistrictError as exc:
-            self._clear_proposed()
-            self.prop_msg.objects = [_alert(f"Upload refused: {exc}")]
+            if gen == self._gen["read"]:  # a later file, read sooner, keeps its message
+                self._clear_proposed()
+                self.prop_msg.objects = [_alert(f"Upload refused: {exc}")]
             return
         except Exception as exc:  # noqa: BLE001 - keep the session alive, say what happened
             log.exception("upload failed")
-            self._clear_proposed()
-            self.prop_msg.objects = [_alert(f"Upload failed ({type(exc).__name__}): {exc}")]
+            if gen == self._gen["read"]:
+                self._clear_proposed()
+                self.prop_msg.objects = [_alert(f"Upload failed ({type(exc).__name__}): {exc}")]
             return
         finally:
             del data
+        if gen != self._gen["read"]:
+            return  # the user has chosen another file (or drawn) since: that one is measured
         await self._pick_baseline(b)
         await self._measure(b, read_s)
 
@@ -728,11 +734,15 @@ class GeodistrictApp:
         if not event.new:
             return
         t0 = time.perf_counter()
+        gen = self._gen["read"] = self._gen["read"] + 1
         try:
             b = await _read_upload(event.new.encode("utf-8"), "drawn.geojson",
                                    what="reading the drawing")  # fmt: skip
         except GeodistrictError as exc:
-            self.prop_msg.objects = [_alert(f"Drawing refused: {exc}")]
+            if gen == self._gen["read"]:
+                self.prop_msg.objects = [_alert(f"Drawing refused: {exc}")]
+            return
+        if gen != self._gen["read"]:
             return
         read_s = time.perf_counter() - t0
         await self._pick_baseline(b)
