@@ -193,6 +193,61 @@ def _server_sessions(url: str, n: int) -> list[float]:
         return list(pool.map(lambda _: _pull(url), range(n)))
 
 
+async def _wire_pull(url: str, timeout_s: float) -> float:
+    """Seconds until a new session's document, with the comparison table, has arrived.
+
+    What a browser does, without a browser: GET the page (the server makes the session's
+    document), open the session's websocket with its token, ask for the document
+    (``PULL-DOC-REQ``) and read the reply's frames. Nothing is decoded into Bokeh models, so
+    the client costs milliseconds and the time measured is the server's.
+    """
+    from tornado.httpclient import AsyncHTTPClient, HTTPRequest
+    from tornado.websocket import websocket_connect
+
+    t0 = time.perf_counter()
+    page = await AsyncHTTPClient().fetch(url, request_timeout=timeout_s)
+    token = re.search(r'"token":\s*"([^"]+)"', page.body.decode("utf-8", "replace"))
+    if token is None:
+        return float("inf")
+    ws_url = url.replace("http://", "ws://").rstrip("/") + "/ws"
+    ws = await websocket_connect(HTTPRequest(ws_url, request_timeout=timeout_s),
+                                 subprotocols=["bokeh", token.group(1)])  # fmt: skip
+
+    async def message() -> tuple[dict, str]:
+        header = json.loads(await ws.read_message())
+        await ws.read_message()  # metadata
+        content = await ws.read_message()
+        for _ in range(int(header.get("num_buffers", 0))):
+            await ws.read_message()  # the buffer's id, then its bytes
+            await ws.read_message()
+        return header, content
+
+    try:
+        while (await message())[0]["msgtype"] != "ACK":
+            pass
+        req = {"msgid": "pull-1", "msgtype": "PULL-DOC-REQ"}
+        for part in (req, {}, {}):
+            await ws.write_message(json.dumps(part))
+        while True:
+            header, content = await message()
+            if header["msgtype"] == "PULL-DOC-REPLY":
+                break
+        took = time.perf_counter() - t0
+    finally:
+        ws.close()
+    return took if "gd-compare-table" in content and "22@Barcelona" in content else float("inf")
+
+
+async def _wire_sessions(url: str, n: int, timeout_s: float) -> list[float]:
+    async def one() -> float:
+        try:
+            return await asyncio.wait_for(_wire_pull(url, timeout_s), timeout_s)
+        except Exception:  # noqa: BLE001 - a session that never arrived counts as a timeout
+            return float("inf")
+
+    return list(await asyncio.gather(*(one() for _ in range(n))))
+
+
 async def _sessions(chromium: str, url: str, n: int, timeout_s: float) -> list[float]:
     from playwright.async_api import async_playwright
 
@@ -250,7 +305,7 @@ def main() -> None:
     ap.add_argument("--limit-s", type=float, default=900.0, help="the whole run")
     ap.add_argument("--chromium", default="/usr/bin/chromium")
     ap.add_argument("--skip-hostile", action="store_true")
-    ap.add_argument("--client", choices=["server", "browser"], default="server")
+    ap.add_argument("--client", choices=["wire", "server", "browser"], default="wire")
     ap.add_argument("--num-procs", type=int, default=1, help="geodistrict app --num-procs")
     args = ap.parse_args()
     if max(args.sessions) > 50:
@@ -297,6 +352,8 @@ def main() -> None:
                 break
             if args.client == "browser":
                 times = asyncio.run(_sessions(args.chromium, url, n, args.timeout_s))
+            elif args.client == "wire":
+                times = asyncio.run(_wire_sessions(url, n, args.timeout_s))
             else:
                 times = _server_sessions(url, n)
             ok = [t for t in times if np.isfinite(t)]

@@ -427,10 +427,12 @@ def _section_of(code: str) -> str | None:
 def _read_yaml(path: Path) -> Any:
     import yaml
 
+    from ._yaml import safe_load
+
     if not path.exists():
         raise InputFileError(f"{path}: file not found; give a YAML file of sector groupings.")
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise SchemaError(f"{path}: not valid YAML ({exc}); fix the file.") from None
 

@@ -94,12 +94,12 @@ def district_boundaries(slugs: list[str] | None = None) -> Boundaries:
 
 def load_registry() -> pd.DataFrame:
     """All published figures as a long table with :data:`REGISTRY_COLUMNS`."""
-    import yaml
+    from .._yaml import safe_load
 
     path = boundaries_dir() / "benchmarks.yaml"
     if not path.exists():
         raise InputFileError(f"{path}: the benchmark registry is missing; reinstall geodistrict.")
-    doc = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    doc = safe_load(path.read_text(encoding="utf-8")) or []
     rows: list[dict[str, Any]] = []
     for entry in doc:
         slug = entry.get("slug")

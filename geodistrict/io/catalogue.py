@@ -388,6 +388,8 @@ def load_catalogue(path: str | Path | None = None) -> list[CatalogueEntry]:
     """
     import yaml
 
+    from .._yaml import safe_load
+
     src = Path(path) if path is not None else catalogue_path()
     try:
         text = src.read_text(encoding="utf-8")
@@ -397,7 +399,7 @@ def load_catalogue(path: str | Path | None = None) -> list[CatalogueEntry]:
             "(or reinstall geodistrict for the shipped one)."
         ) from exc
     try:
-        data = yaml.safe_load(text)
+        data = safe_load(text)
     except yaml.YAMLError as exc:
         msg = " ".join(str(exc).split())
         raise SchemaError(f"{src}: not valid YAML ({msg}); fix the syntax there.") from exc

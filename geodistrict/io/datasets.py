@@ -244,12 +244,12 @@ def _from_catalogue(entry: Any) -> Dataset:
 
 @functools.cache
 def _registry() -> tuple[Dataset, ...]:
-    import yaml
+    from .._yaml import safe_load
 
     out = [_from_catalogue(e) for e in load_catalogue()]
     src = registry_path()
     try:
-        doc = yaml.safe_load(src.read_text(encoding="utf-8"))
+        doc = safe_load(src.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise InputFileError(
             f"{src}: the dataset registry is missing; reinstall geodistrict."
