@@ -43,6 +43,26 @@ def _rss() -> int:
     return 0  # pragma: no cover
 
 
+class _Growth:
+    """Peak growth of this process's resident memory during a ``with`` block (sampled)."""
+
+    def __enter__(self) -> _Growth:
+        self.base, self.peak, self._done = _rss(), 0, threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def _sample(self) -> None:
+        while not self._done.is_set():
+            self.peak = max(self.peak, _rss())
+            time.sleep(0.002)
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self._thread.join()
+        self.bytes = max(self.peak, _rss()) - self.base
+
+
 @pytest.fixture(scope="module", autouse=True)
 def _warm():
     warm_processes()  # the fork server imports geopandas once, not inside a test's budget
@@ -70,27 +90,14 @@ _AT_ONCE = (bytearray, 3 * 2**30)
 
 @pytest.mark.parametrize("call", [_GRADUAL, _AT_ONCE], ids=["gradual", "at_once"])
 def test_a_task_over_its_memory_cap_is_refused_and_the_server_does_not_grow(call):
-    base, peak, done = _rss(), [0], threading.Event()
-
-    def sample() -> None:
-        while not done.is_set():
-            peak[0] = max(peak[0], _rss())
-            time.sleep(0.005)
-
-    t = threading.Thread(target=sample, daemon=True)
-    t.start()
-    try:
-        with pytest.raises(WorkMemoryError) as err:
-            # 3 GB, twice the cap: the process's allocation fails, not the server's
-            asyncio.run(off_process(*call, memory_mb=1536, what="reading bomb.zip"))
-    finally:
-        done.set()
-        t.join()
+    with _Growth() as growth, pytest.raises(WorkMemoryError) as err:
+        # 3 GB, twice the cap: the process's allocation fails, not the server's
+        asyncio.run(off_process(*call, memory_mb=1536, what="reading bomb.zip"))
     msg = str(err.value)
     assert msg.startswith("reading bomb.zip needed more than 1,536 MB, the app's memory limit")
     assert "command line" in msg and "\n" not in msg
     assert isinstance(err.value, GeodistrictError) and isinstance(err.value, MemoryError)
-    assert max(peak[0], _rss()) - base < 100 * MB, (max(peak[0], _rss()) - base) / MB
+    assert growth.bytes < 100 * MB, growth.bytes / MB
     assert children() == []
 
 
@@ -183,21 +190,8 @@ def test_the_largest_geojson_read_in_a_thread_stays_small_in_memory():
     doc = _dense_geojson(IN_THREAD_MAX_BYTES)
     assert not needs_own_process(doc, "dense.geojson")
     parse_upload(_square_geojson(), "warm.geojson")  # imports and PROJ's database, once
-    base, peak, done = _rss(), [0], threading.Event()
-
-    def sample() -> None:
-        while not done.is_set():
-            peak[0] = max(peak[0], _rss())
-            time.sleep(0.002)
-
-    t = threading.Thread(target=sample, daemon=True)
-    t.start()
-    try:
+    with _Growth() as growth:
         b = parse_upload(doc, "dense.geojson")
-    finally:
-        done.set()
-        t.join()
     vertices = shapely.get_num_coordinates(b.data.geometry.values).sum()
     assert vertices > 50_000  # a dense polygon, near MAX_VERTICES' order of size
-    grew = max(peak[0], _rss()) - base
-    assert grew < 150 * MB, grew / MB
+    assert growth.bytes < 150 * MB, growth.bytes / MB
