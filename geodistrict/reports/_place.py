@@ -368,10 +368,11 @@ def _hotspots(ctx: ReportContext, i: int, name: str, area_m2: float) -> dict[str
             else None
         )
         lay_m = layer.to_crs(outlines.crs)
-        tree = shapely.STRtree(shapely.points(lay_m.x, lay_m.y))
-        counts = []
+        counts = []  # points on or inside each outline, tested as coordinates (no point objects)
         for geom in outlines.geometry.to_numpy():
-            counts.append(len(tree.query(geom, predicate="intersects")))
+            x0, y0, x1, y1 = geom.bounds
+            near = (lay_m.x >= x0) & (lay_m.x <= x1) & (lay_m.y >= y0) & (lay_m.y <= y1)
+            counts.append(int(shapely.intersects_xy(geom, lay_m.x[near], lay_m.y[near]).sum()))
         outlines = outlines.assign(points=counts)
         outlines = outlines.sort_values(["points", "area_km2"], ascending=False)
         outlines = outlines.reset_index(drop=True)
