@@ -457,12 +457,17 @@ def _uk_layers(data: AppData, b: Boundaries | None) -> dict[str, PointLayer]:
 
 def _reach_box(b: Boundaries, reach: float, crs: Any) -> tuple[float, ...]:
     """The box of ``b``'s polygons grown by ``reach`` metres, in ``crs``."""
-    import geopandas as gpd
+    return _grown_box(shapely.union_all(b.metric), b.metric_crs, reach, crs)
 
-    x0, y0, x1, y1 = shapely.bounds(shapely.union_all(b.metric))
+
+def _grown_box(geom: Any, geom_crs: Any, reach: float, crs: Any) -> tuple[float, ...]:
+    """The box of ``geom`` (metres, in ``geom_crs``) grown by ``reach`` metres, in ``crs``."""
+    from ..crs import transform_geoms
+
+    x0, y0, x1, y1 = shapely.bounds(geom)
     box = shapely.segmentize(shapely.box(x0 - reach, y0 - reach, x1 + reach, y1 + reach),
                              max(reach, 1.0))  # fmt: skip
-    return tuple(gpd.GeoSeries([box], crs=b.metric_crs).to_crs(crs).total_bounds)
+    return tuple(float(v) for v in shapely.bounds(transform_geoms(box, geom_crs, crs)))
 
 
 def card_for(data: AppData, key: str) -> Any:
@@ -1311,18 +1316,14 @@ def _hot_area_pct(data: AppData, geom: Any, crs: Any) -> tuple[float, float]:
     by :data:`REGION_BUFFER_M` (its region, as on the card). The share is the hot cells' area
     over the polygon's, in per cent. NaN when no postcode lies near the polygon.
     """
-    from ..crs import transform_geoms
     from ..districts import hot_cells_in
     from ..districts.diff import HOT_CELL_M
 
     if data.postcodes is None:
         return np.nan, np.nan
-    reach = REGION_BUFFER_M + HOT_CELL_M + 1.0
-    x0, y0, x1, y1 = shapely.bounds(geom)
-    box = shapely.segmentize(shapely.box(x0 - reach, y0 - reach, x1 + reach, y1 + reach), reach)
     lay_crs = data.postcodes.crs
-    near = _clip({"p": data.postcodes}, tuple(shapely.bounds(transform_geoms(box, crs, lay_crs))),
-                 lay_crs)["p"]  # fmt: skip
+    box = _grown_box(geom, crs, REGION_BUFFER_M + HOT_CELL_M + 1.0, lay_crs)
+    near = _clip({"p": data.postcodes}, box, lay_crs)["p"]
     if len(near.x) == 0:
         return np.nan, np.nan
     try:
