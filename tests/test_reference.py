@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from conftest import LAD24
@@ -143,3 +144,31 @@ def test_cli_report_of_a_drawn_square_defaults_to_england(onspd, england, tmp_pa
     assert "no ratios are shown" not in html
     # the app's map of the proposal in context, as the app's report on request carries it
     assert "The proposal in context" in html and "Proposed district" in html
+
+
+def test_countries_of_groups_count_each_code_once_per_row():
+    """Majority letter per group, worked out row by row in plain Python."""
+    from geodistrict.metrics.reference import countries_of_groups, country_of_codes
+
+    rng = np.random.default_rng(7)
+    pool = np.array(["E08000003", "W06000015", "S12000036", "N09000003", "L99999999", None],
+                    dtype=object)  # fmt: skip
+    codes = pd.Series(pool[rng.integers(0, len(pool), 5000)]).astype("category")
+    groups = [rng.choice(5000, size=k, replace=False) for k in (0, 1, 3, 40, 700, 5000)]
+    groups.append(np.flatnonzero(codes.isna() | (codes == "L99999999")))  # no country at all
+
+    def by_hand(g):
+        tally = {}
+        for c in codes.to_numpy()[g]:
+            if isinstance(c, str) and c[0] in "ENSW":
+                tally[c[0]] = tally.get(c[0], 0) + 1
+        if not tally:
+            return None
+        best = max(tally.values())
+        return min(k for k, v in tally.items() if v == best)  # ties: alphabetical
+
+    assert countries_of_groups(codes, groups) == [by_hand(g) for g in groups]
+    assert countries_of_groups(codes, groups)[-1] is None
+    # a tie goes to the first letter alphabetically; missing codes are not Northern Ireland
+    assert country_of_codes(["W06000015", "E08000003"]) == "E"
+    assert country_of_codes([None, None, "S12000036"]) == "S"

@@ -378,6 +378,80 @@ def test_timeout_keeps_previous_pdf_and_moves_on(playwright_chromium, tmp_path):
     ]  # no temporary files left behind
 
 
+# a report that keeps trying the network after it has loaded (every 20 ms, forever)
+CHATTY_HTML = """<!doctype html><html><body><p>chatty</p><script>
+  setInterval(() => fetch('https://chatty.example/' + Date.now()).catch(() => {}), 20);
+</script></body></html>"""
+
+
+def test_one_page_prints_every_file_and_keeps_each_files_requests(playwright_chromium, tmp_path):
+    """The page reused from file to file leaves nothing behind: a report that keeps fetching
+    after it loaded does not put its requests on the next file, and a busy file that timed
+    out does not stop the next."""
+    chatty = _write(tmp_path, "chatty.html", CHATTY_HTML)
+    quiet = _write(tmp_path, "quiet.html", _two_page_html("Quiet"))
+    busy = _write(tmp_path, "busy.html", BUSY_HTML)
+    after = _write(tmp_path, "after.html", _two_page_html("After"))
+    results = print_pdfs(
+        [(chatty, tmp_path / "c.pdf"), (quiet, tmp_path / "q.pdf"),
+         (busy, tmp_path / "b.pdf"), (after, tmp_path / "a.pdf")],
+        chromium=playwright_chromium,
+        timeout_s=3,
+    )  # fmt: skip
+    c, q, b, a = results
+    assert c.error is None and c.blocked and all("chatty.example" in u for u in c.blocked)
+    assert (q.error, q.pages, q.blocked) == (None, 2, ())
+    assert b.error is not None and "3 s" in b.error
+    assert (a.error, a.pages, a.blocked) == (None, 2, ())
+    assert "After" in _page_texts(a.pdf.read_bytes())[0]
+
+
+def test_jobs_from_a_generator_print_while_the_next_files_are_written(
+    playwright_chromium, tmp_path
+):
+    """The first PDF is done before the generator is asked for (and writes) the second file."""
+    events: list[str] = []
+
+    def jobs():
+        for k in range(3):
+            html = _write(tmp_path, f"g{k}.html", _two_page_html(f"Gen {k}"))
+            events.append(f"wrote g{k}")
+            yield html, tmp_path / f"g{k}.pdf"
+            if k == 0:  # the next file is written only once the first is printed
+                deadline = time.monotonic() + 30
+                while "printed g0" not in events and time.monotonic() < deadline:
+                    time.sleep(0.05)
+
+    results = print_pdfs(
+        jobs(),
+        chromium=playwright_chromium,
+        on_done=lambda r: events.append(f"printed {r.html.stem}"),
+    )
+    assert [(r.error, r.pages) for r in results] == [(None, 2)] * 3
+    assert events.index("printed g0") < events.index("wrote g1")
+    assert [e for e in events if e.startswith("printed")] == ["printed g0", "printed g1",
+                                                              "printed g2"]  # fmt: skip
+
+
+def test_two_workers_keep_the_jobs_order(playwright_chromium, tmp_path):
+    """Results and ``on_done`` follow the jobs, whichever worker finishes first."""
+    with pytest.raises(ParameterError, match="workers"):
+        print_pdfs([(tmp_path / "a.html", tmp_path / "a.pdf")], workers=0)
+    slow = _write(tmp_path, "slow.html", _two_page_html("Slow").replace(
+        "</body>", "<script>const t = Date.now(); while (Date.now() - t < 1500) {}</script>"
+        "</body>"))  # fmt: skip
+    fast = [_write(tmp_path, f"f{k}.html", _two_page_html(f"Fast {k}")) for k in range(3)]
+    jobs = [(h, h.with_suffix(".pdf")) for h in [slow, *fast]]
+    done: list[PrintResult] = []
+    results = print_pdfs(jobs, chromium=playwright_chromium, workers=2, on_done=done.append)
+    assert [r.html for r in results] == [h for h, _ in jobs]
+    assert done == results
+    assert [(r.error, r.pages) for r in results] == [(None, 2)] * 4
+    titles = ["Slow", "Fast0", "Fast1", "Fast2"]  # page texts come without spaces
+    for r, title in zip(results, titles, strict=True):
+        assert title in _page_texts(r.pdf.read_bytes())[0]
+
+
 def _our_browser_pids() -> list[int]:
     """Main Chromium processes descended from this test process (via Playwright's driver)."""
     parent: dict[int, int] = {}

@@ -39,7 +39,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -358,45 +357,23 @@ def _has_header(rows: list[list[Cell]]) -> bool:
 
 
 def _read_xlsx_sheet(path: Path, sheet: str | int, *, with_names: bool = False) -> Any:
+    from .xlsx import SheetNotFound, read_sheet_rows, sheet_names
+
     try:
-        import openpyxl
+        names = sheet_names(path) if with_names else None
+        raw, title = read_sheet_rows(path, sheet)
+    except SheetNotFound as exc:
+        raise InputFileError(f"{path}: {exc}") from None
     except ImportError as exc:  # pragma: no cover - openpyxl is a core dependency
         raise MissingDependencyError(
             f"{path}: reading Excel needs openpyxl; pip install openpyxl (or download the CSV)."
         ) from exc
-    try:
-        with warnings.catch_warnings():
-            # Nomis workbooks have no default style; openpyxl warns and applies its own.
-            warnings.filterwarnings("ignore", message="Workbook contains no default style")
-            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:
         raise InputFileError(
             f"{path}: not a readable Excel workbook ({type(exc).__name__}: {exc}); download "
             "the table from Nomis again as Excel (.xlsx) or CSV."
         ) from exc
-    try:
-        names = wb.sheetnames
-        if sheet is None:
-            ws = wb.worksheets[0]
-        elif isinstance(sheet, int):
-            if not 0 <= sheet < len(names):
-                raise InputFileError(
-                    f"{path}: no sheet number {sheet}; the workbook has {len(names)} sheet(s): "
-                    f"{', '.join(map(repr, names))}."
-                )
-            ws = wb.worksheets[sheet]
-        else:
-            if sheet not in names:
-                raise InputFileError(
-                    f"{path}: no sheet {sheet!r}; the sheets are {', '.join(map(repr, names))}."
-                )
-            ws = wb[sheet]
-        # Nomis writes a wrong sheet dimension (A1:A1): recompute it while reading.
-        ws.reset_dimensions()
-        rows = [[_clean(v) for v in r] for r in ws.iter_rows(values_only=True)]
-        title = ws.title
-    finally:
-        wb.close()
+    rows = [[_clean(v) for v in r] for r in raw]
     return (rows, title, names) if with_names else (rows, title)
 
 

@@ -13,6 +13,7 @@ covered", never 1.00.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -93,11 +94,49 @@ def country_of_codes(codes: Any) -> str | None:
     >>> country_of_codes([]) is None
     True
     """
-    first = [str(c)[:1].upper() for c in codes if c is not None and str(c)[:1].upper() in COUNTRIES]
-    if not first:
-        return None
-    letters, n = np.unique(first, return_counts=True)
-    return str(letters[int(np.argmax(n))])
+    return countries_of_groups(codes, [np.arange(len(codes))])[0]
+
+
+def countries_of_groups(codes: Any, groups: Sequence[np.ndarray]) -> list[str | None]:
+    """For each group of positions in ``codes``, the country letter most of its codes start with.
+
+    The letter of each distinct code is read once (a categorical's categories), then each group
+    is a count of small integers: 2.7 M postcodes in 38 places take milliseconds. Ties go to
+    the first letter in alphabetical order; missing codes and codes of no UK country (the
+    Channel Islands' L, the Isle of Man's M) are not counted.
+
+    Parameters
+    ----------
+    codes : array-like
+        LAD codes (a categorical column is used as it is).
+    groups : sequence of numpy.ndarray
+        Positions in ``codes``.
+
+    Returns
+    -------
+    list of str or None
+        One letter (E, N, S or W) per group; ``None`` when no code of the group has one.
+
+    Examples
+    --------
+    >>> countries_of_groups(["W06000015", "E08000003", None, "S12000036"], [[0, 1, 3], [2], []])
+    ['E', None, None]
+    """
+    import pandas as pd
+
+    letters = sorted(COUNTRIES)
+    cat = pd.Categorical(codes)
+    first = [str(c)[:1].upper() for c in cat.categories]
+    letter_of = np.array([letters.index(f) if f in COUNTRIES else -1 for f in first] + [-1])
+    per_row = letter_of[np.asarray(cat.codes)]  # code -1 (missing) takes the last entry
+    out: list[str | None] = []
+    for g in groups:
+        v = per_row[np.asarray(g, dtype=np.intp)]
+        v = v[v >= 0]
+        out.append(
+            letters[int(np.argmax(np.bincount(v, minlength=len(letters))))] if len(v) else None
+        )
+    return out
 
 
 def _laua(layer: PointLayer | None) -> Any:

@@ -6,7 +6,9 @@ and on stderr) and the other places still build.
 
 from __future__ import annotations
 
+import queue
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Mapping, Sequence
@@ -39,7 +41,9 @@ class ReportRun:
     failures : list of dict
         ``id``, ``name``, ``stage`` (``report`` or ``pdf``), ``error``.
     seconds : dict
-        Time spent per stage.
+        Time spent per stage: ``html`` (building every report), ``pdf`` (printing, in a
+        thread that starts with the first report, so it overlaps ``html``) and ``pdf_wait``
+        (the wait for the last PDFs once the reports are built).
     """
 
     out_dir: Path
@@ -215,20 +219,27 @@ def build_reports(
     run = ReportRun(out_dir=out)
     idx = list(range(len(ctx.boundaries))) if places is None else list(places)
     accounting = _accounting(ctx)
+    printer = _Printer(ctx, run, chromium, total=len(idx)) if pdf else None
     t0 = time.perf_counter()
-    for i in progress(idx, desc="reports", total=len(idx), unit="place"):
-        try:
-            _write_place(ctx, i, run, pdf=pdf, accounting=accounting, command=command,
-                         firms=firms, context_maps=context_maps or {})  # fmt: skip
-        except Exception as exc:  # one place's failure must not stop the others
-            if debug:
-                raise
-            _record_failure(run, ctx, i, exc)
+    try:
+        for i in progress(idx, desc="reports", total=len(idx), unit="place"):
+            try:
+                _write_place(ctx, i, run, pdf=pdf, accounting=accounting, command=command,
+                             firms=firms, context_maps=context_maps or {})  # fmt: skip
+            except Exception as exc:  # one place's failure must not stop the others
+                if debug:
+                    raise
+                _record_failure(run, ctx, i, exc)
+                continue
+            if printer is not None:  # printed while the next places are built
+                printer.put(str(ctx.boundaries.ids[i]))
+    except BaseException:
+        if printer is not None:
+            printer.cancel()
+        raise
     run.seconds["html"] = time.perf_counter() - t0
-    if pdf and run.html:
-        t1 = time.perf_counter()
-        _print_run(ctx, run, chromium)
-        run.seconds["pdf"] = time.perf_counter() - t1
+    if printer is not None:
+        printer.finish()
     _write_index(ctx, run, pdf=pdf, title=title, command=command)
     return run
 
@@ -294,42 +305,109 @@ def _record_failure(run: ReportRun, ctx: ReportContext, i: int, exc: Exception) 
         print(f"  {tb}", file=sys.stderr)
 
 
-def _print_run(ctx: ReportContext, run: ReportRun, chromium: str | None) -> None:
-    """Print every HTML report of the run to PDF; record the PDFs and failures in ``run``."""
-    from ._pdf import find_chromium, print_pdfs
+class _Printer:
+    """Prints each report to PDF in a thread while the next reports are built.
 
-    exe = find_chromium(chromium)
-    names = dict(zip(map(str, ctx.boundaries.ids), map(str, ctx.boundaries.names), strict=True))
-    by_html = {p: pid for pid, p in run.html.items()}
-    jobs = [(p, p.with_suffix(".pdf")) for p in run.html.values()]
-    bar = None
-    if progress_enabled():
-        from tqdm.auto import tqdm
+    Python builds a report on one core while Chromium prints the previous one on the other,
+    so the PDFs cost little more than the HTML. Without Chromium, the error is raised once the
+    HTML reports are written (as :func:`build_reports` always did).
+    """
 
-        bar = tqdm(total=len(jobs), desc="pdf", unit="place", file=sys.stderr, leave=False)
-    results = print_pdfs(
-        jobs,
-        chromium=exe,
-        footer=lambda h: f"{names.get(by_html.get(Path(h), ''), '')} · geodistrict report",
-        on_done=(lambda _r: bar.update(1)) if bar is not None else None,
-    )
-    if bar is not None:
-        bar.close()
-    for r in results:
-        pid = by_html.get(Path(r.html), str(r.html))
-        if r.error is None:
-            run.pdf[pid] = Path(r.pdf)
-        else:
-            run.failures.append(
-                {"id": pid, "name": names.get(pid, pid), "stage": "pdf", "error": r.error}
+    def __init__(self, ctx: ReportContext, run: ReportRun, chromium: str | None, *, total: int):
+        from ..errors import MissingDependencyError
+        from ._pdf import find_chromium
+
+        self.run, self.total = run, total
+        self.names = dict(
+            zip(map(str, ctx.boundaries.ids), map(str, ctx.boundaries.names), strict=True)
+        )
+        self.missing: Exception | None = None
+        self.exe: str | None = None
+        try:
+            self.exe = find_chromium(chromium)
+        except MissingDependencyError as exc:
+            self.missing = exc
+        self.queue: queue.Queue[str | None] = queue.Queue()
+        self.by_html: dict[Path, str] = {}
+        self.thread: threading.Thread | None = None
+        self.results: list[Any] = []
+        self.error: BaseException | None = None
+        self.stop = False
+
+    def put(self, pid: str) -> None:
+        """Queue place ``pid``'s report (just written) for printing."""
+        if self.exe is None:
+            return
+        self.by_html[self.run.html[pid]] = pid
+        if self.thread is None:
+            self.thread = threading.Thread(target=self._work, name="geodistrict-pdf", daemon=True)
+            self.thread.start()
+        self.queue.put(pid)
+
+    def _jobs(self) -> Any:
+        while not self.stop and (pid := self.queue.get()) is not None:
+            html = self.run.html[pid]
+            yield html, html.with_suffix(".pdf")
+
+    def _work(self) -> None:
+        from ._pdf import print_pdfs
+
+        bar = None
+        if progress_enabled():
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=self.total, desc="pdf", unit="place", file=sys.stderr, leave=False)
+        t = time.perf_counter()
+        try:
+            self.results = print_pdfs(
+                self._jobs(),
+                chromium=self.exe,
+                footer=lambda h: (
+                    f"{self.names.get(self.by_html.get(Path(h), ''), '')} · geodistrict report"
+                ),
+                on_done=(lambda _r: bar.update(1)) if bar is not None else None,
             )
-            print(f"geodistrict: PDF of {pid} failed: {r.error}", file=sys.stderr)
-        if r.blocked:
-            print(
-                f"geodistrict: warning: {r.html} asked for {len(r.blocked)} network "
-                "resource(s); they were blocked.",
-                file=sys.stderr,
-            )
+        except BaseException as exc:  # noqa: BLE001 - raised again by finish()
+            self.error = exc
+        finally:
+            self.run.seconds["pdf"] = time.perf_counter() - t
+            if bar is not None:
+                bar.close()
+
+    def cancel(self) -> None:
+        """Stop after the file being printed (the run was interrupted)."""
+        self.stop = True
+        if self.thread is not None:
+            self.queue.put(None)
+            self.thread.join()
+
+    def finish(self) -> None:
+        """Wait for the last PDFs; record the PDFs and failures in the run."""
+        if self.missing is not None and self.run.html:
+            raise self.missing
+        if self.thread is None:
+            return
+        t = time.perf_counter()
+        self.queue.put(None)
+        self.thread.join()
+        self.run.seconds["pdf_wait"] = time.perf_counter() - t
+        if self.error is not None:
+            raise self.error
+        for r in self.results:
+            pid = self.by_html.get(Path(r.html), str(r.html))
+            if r.error is None:
+                self.run.pdf[pid] = Path(r.pdf)
+            else:
+                self.run.failures.append(
+                    {"id": pid, "name": self.names.get(pid, pid), "stage": "pdf", "error": r.error}
+                )
+                print(f"geodistrict: PDF of {pid} failed: {r.error}", file=sys.stderr)
+            if r.blocked:
+                print(
+                    f"geodistrict: warning: {r.html} asked for {len(r.blocked)} network "
+                    "resource(s); they were blocked.",
+                    file=sys.stderr,
+                )
 
 
 def _write_index(

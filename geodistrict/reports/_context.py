@@ -789,18 +789,18 @@ def national_references(
     from the LAD polygon holding its centroid; the national totals come from the whole layers,
     never from the places measured together.
     """
-    from ..metrics.reference import country_of_codes, country_of_place, national_reference
+    from ..metrics.reference import countries_of_groups, country_of_place, national_reference
 
-    codes = None
+    by_codes: list[str | None] = [None] * len(b)
     if joined is not None:
         attrs = joined.layer.attributes
         col = next((c for c in attrs.columns if str(c).lower() == "laua"), None)
-        codes = attrs[col].astype(str).to_numpy() if col else None
+        if col is not None:
+            n = min(len(b), len(joined.index))
+            by_codes[:n] = countries_of_groups(attrs[col], joined.index[:n])
     countries: list[str | None] = []
     for i in range(len(b)):
-        got = None
-        if codes is not None and joined is not None and i < len(joined.index):
-            got = country_of_codes(codes[joined.index[i]])
+        got = by_codes[i]
         if got is None and lads is not None:
             got = country_of_place(b.metric[i], b.metric_crs, lads=lads)
         countries.append(got)

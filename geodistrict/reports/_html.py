@@ -54,9 +54,10 @@ footer { margin-top: 16px; font-size: 8pt; color: #555; border-top: 1px solid #c
 _WRAP = {"sources": {1, 4}, "card": {5}}
 
 
-def _img(png: bytes, alt: str, gid: str) -> str:
-    data = base64.b64encode(png).decode("ascii")
-    return f'<img id="{gid}" alt="{escape(alt)}" src="data:image/png;base64,{data}">'
+def _img(image: bytes, alt: str, gid: str) -> str:
+    kind = "svg+xml" if image.lstrip()[:4] == b"<svg" else "png"
+    data = base64.b64encode(image).decode("ascii")
+    return f'<img id="{gid}" alt="{escape(alt)}" src="data:image/{kind};base64,{data}">'
 
 
 def _p(sentences: Sequence[str], cls: str = "") -> str:

@@ -1,7 +1,8 @@
 """Print self-contained HTML reports to PDF with headless Chromium, without the network.
 
-One browser prints every file (starting it is the slow part). Each page loads from a
-``file:`` URI in its own browser context; every request is routed and only ``file:``,
+One browser prints every file of a worker, in one page (starting either is the slow part; a
+page that fails or times out is replaced). Each file loads from a ``file:`` URI and the page
+goes back to ``about:blank`` once it is printed; every request is routed and only ``file:``,
 ``data:``, ``about:`` and ``blob:`` URLs are served, so a report that tries the network is
 still printed, promptly, and the URLs it tried are listed in :attr:`PrintResult.blocked`. The
 browser is also pointed at a proxy that does not exist (``127.0.0.1:9``, loopback included),
@@ -28,7 +29,7 @@ import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -157,14 +158,15 @@ def find_chromium(explicit: str | None = None) -> str:
 
 
 def print_pdfs(
-    jobs: Sequence[tuple[str | Path, str | Path]],
+    jobs: Iterable[tuple[str | Path, str | Path]],
     *,
     chromium: str | None = None,
     footer: str | Callable[[Path], str] | None = None,
     timeout_s: float = 60.0,
     on_done: Callable[[PrintResult], None] | None = None,
+    workers: int = 1,
 ) -> list[PrintResult]:
-    """Print HTML files to PDF with one headless Chromium, with every network request blocked.
+    """Print HTML files to PDF with headless Chromium, with every network request blocked.
 
     Pages are A4 portrait with 14 mm margins and their backgrounds, unless the HTML's own
     ``@page`` rule sets the size or margins (it wins). Each file is printed once its ``load``
@@ -175,8 +177,10 @@ def print_pdfs(
 
     Parameters
     ----------
-    jobs : sequence of (html path, pdf path)
-        The files to print and where to write each PDF (its folder must exist).
+    jobs : iterable of (html path, pdf path)
+        The files to print and where to write each PDF (its folder must exist). A list is
+        read at once; any other iterable (a generator fed while the files are being written)
+        is read one job at a time, off the printing loop, so printing starts with the first.
     chromium : str, optional
         Chromium executable; see :func:`find_chromium` for the default search.
     footer : str or callable, optional
@@ -187,8 +191,12 @@ def print_pdfs(
     timeout_s : float
         Seconds allowed per file, from opening the page to the PDF's bytes.
     on_done : callable, optional
-        Called with each :class:`PrintResult` as soon as its file is done (to drive a
-        progress bar).
+        Called with each :class:`PrintResult` as soon as its file and every file before it
+        are done, in the order of the jobs (to drive a progress bar).
+    workers : int
+        Files printed at once, each worker with its own browser (a file that crashes one
+        browser cannot take another worker's file with it). Two suit a machine with two
+        cores or more.
 
     Returns
     -------
@@ -223,17 +231,24 @@ def print_pdfs(
     """
     if not timeout_s > 0:
         raise ParameterError(f"timeout_s={timeout_s!r}: give a positive number of seconds.")
-    pairs = [(Path(h), Path(p)) for h, p in jobs]
-    if not pairs:
+    if not (isinstance(workers, int) and workers >= 1):
+        raise ParameterError(f"workers={workers!r}: give a whole number of files, 1 or more.")
+    if isinstance(jobs, Sequence) and not jobs:
         return []
     exe = find_chromium(chromium)
     try:
         import playwright.async_api  # noqa: F401
     except ImportError:
+        pairs = [(Path(h), Path(p)) for h, p in jobs]
         return _print_cli(pairs, chromium=exe, timeout_s=timeout_s, on_done=on_done)
     return _run_coroutine(
         lambda: _print_playwright(
-            pairs, chromium=exe, footer=footer, timeout_s=timeout_s, on_done=on_done
+            jobs,
+            chromium=exe,
+            footer=footer,
+            timeout_s=timeout_s,
+            on_done=on_done,
+            workers=workers,
         )
     )
 
@@ -305,6 +320,19 @@ def _write_pdf(html: Path, pdf: Path, data: bytes) -> tuple[str | None, int]:
     return None, pages
 
 
+def _result(
+    html: Path, pdf: Path, error: str | None, pages: int, blocked: Sequence[str], started: float
+) -> PrintResult:
+    return PrintResult(
+        html=html,
+        pdf=pdf,
+        error=error,
+        pages=0 if error else pages,
+        blocked=tuple(dict.fromkeys(blocked)),
+        seconds=time.monotonic() - started,
+    )
+
+
 def _finish(
     results: list[PrintResult],
     on_done: Callable[[PrintResult], None] | None,
@@ -315,14 +343,7 @@ def _finish(
     blocked: Sequence[str],
     started: float,
 ) -> None:
-    result = PrintResult(
-        html=html,
-        pdf=pdf,
-        error=error,
-        pages=0 if error else pages,
-        blocked=tuple(dict.fromkeys(blocked)),
-        seconds=time.monotonic() - started,
-    )
+    result = _result(html, pdf, error, pages, blocked, started)
     results.append(result)
     if on_done is not None:
         on_done(result)
@@ -367,12 +388,88 @@ def _pdf_options(footer_text: str | None) -> dict[str, Any]:
     return options
 
 
-async def _print_page(context: Any, html: Path, options: dict[str, Any], timeout_s: float) -> bytes:
-    page = await context.new_page()
+async def _print_page(page: Any, html: Path, options: dict[str, Any], timeout_s: float) -> bytes:
     page.set_default_timeout(timeout_s * 1000)
     await page.goto(html.resolve().as_uri(), wait_until="load")
     await page.evaluate("document.fonts.ready.then(() => true)")
     return await page.pdf(**options)
+
+
+class _Tab:
+    """A worker's browser context and page, reused from file to file.
+
+    Opening a page starts a renderer process (about 0.3 s here, half of a report's printing),
+    so one page prints every file of a worker; after each file it is sent to ``about:blank``,
+    so nothing of one report runs on while the next loads. A file that fails or times out
+    closes the context (killing whatever the page was running) and the next file gets a new
+    one. Every network request is routed: ``file:``, ``data:``, ``about:`` and ``blob:`` are
+    served, others aborted and listed in the current file's ``blocked``.
+    """
+
+    def __init__(self, playwright_error: type[Exception]):
+        self.error_type = playwright_error
+        self.browser: Any = None
+        self.context: Any = None
+        self.page: Any = None
+        self.blocked: list[str] = []
+
+    async def open(self, browser: Any) -> Any:
+        """The page, opened on ``browser`` unless it is already open there.
+
+        Raises
+        ------
+        _BrowserGone
+            When the browser cannot even open a context (it died between files).
+        """
+        if self.page is not None and self.browser is browser and not self.page.is_closed():
+            try:  # still answering? (the browser may have died since the last file)
+                await asyncio.wait_for(self.page.evaluate("1"), _CLOSE_TIMEOUT_S)
+                return self.page
+            except (self.error_type, TimeoutError):
+                pass  # a new context on a dead browser fails below: _BrowserGone
+        await self.close()
+
+        async def route(r: Any) -> None:
+            url = r.request.url
+            try:
+                if url.startswith(ALLOWED_SCHEMES):
+                    await r.continue_()
+                else:
+                    self.blocked.append(url)
+                    await r.abort("blockedbyclient")
+            except self.error_type:
+                pass  # the page or context closed while the request was pending
+
+        def watch(page: Any) -> None:
+            page.on("websocket", lambda ws: self.blocked.append(ws.url))
+
+        try:
+            context = await asyncio.wait_for(
+                browser.new_context(service_workers="block", accept_downloads=False),
+                _CLOSE_TIMEOUT_S,
+            )
+            await context.route("**/*", route)
+            context.on("page", watch)  # pop-ups the report opens
+            page = await asyncio.wait_for(context.new_page(), _CLOSE_TIMEOUT_S)
+        except (self.error_type, TimeoutError) as e:
+            raise _BrowserGone(_first_line(e)) from e
+        self.browser, self.context, self.page = browser, context, page
+        return page
+
+    async def blank(self) -> None:
+        """Leave the file just printed (its scripts and requests stop with it)."""
+        try:
+            await asyncio.wait_for(self.page.goto("about:blank"), _CLOSE_TIMEOUT_S)
+        except (self.error_type, TimeoutError):
+            await self.close()
+
+    async def close(self) -> None:
+        context, self.context, self.page = self.context, None, None
+        if context is not None and self.browser is not None and self.browser.is_connected():
+            try:
+                await asyncio.wait_for(context.close(), _CLOSE_TIMEOUT_S)
+            except (self.error_type, TimeoutError):
+                pass
 
 
 class _BrowserGone(Exception):
@@ -431,98 +528,150 @@ class _Browser:
         self.browser = None
 
 
+class _Jobs:
+    """The jobs, numbered, handed to the workers one at a time.
+
+    A list is read directly; another iterable (a generator waiting for files still being
+    written) is advanced in a thread, one worker at a time, so the loop keeps printing.
+    """
+
+    def __init__(self, jobs: Iterable[tuple[str | Path, str | Path]]):
+        self.listed = isinstance(jobs, Sequence)
+        self.it: Iterator[tuple[str | Path, str | Path]] = iter(jobs)
+        self.count = 0
+        self.lock = asyncio.Lock()
+
+    async def next(self) -> tuple[int, Path, Path] | None:
+        async with self.lock:
+            job = (
+                next(self.it, None) if self.listed else await asyncio.to_thread(next, self.it, None)
+            )
+            if job is None:
+                return None
+            self.count += 1
+            return self.count - 1, Path(job[0]), Path(job[1])
+
+
+class _InOrder:
+    """Results kept by job number; ``on_done`` sees them in the jobs' order."""
+
+    def __init__(self, on_done: Callable[[PrintResult], None] | None):
+        self.on_done = on_done
+        self.done: dict[int, PrintResult] = {}
+        self.released = 0
+
+    def add(self, k: int, result: PrintResult) -> None:
+        self.done[k] = result
+        while self.released in self.done:
+            if self.on_done is not None:
+                self.on_done(self.done[self.released])
+            self.released += 1
+
+    def results(self) -> list[PrintResult]:
+        return [self.done[k] for k in range(len(self.done))]
+
+
 async def _print_playwright(
-    pairs: list[tuple[Path, Path]],
+    jobs: Iterable[tuple[str | Path, str | Path]],
     *,
     chromium: str,
     footer: str | Callable[[Path], str] | None,
     timeout_s: float,
     on_done: Callable[[PrintResult], None] | None,
+    workers: int = 1,
 ) -> list[PrintResult]:
     from playwright.async_api import Error as PlaywrightError
     from playwright.async_api import TimeoutError as PlaywrightTimeout
     from playwright.async_api import async_playwright
 
-    results: list[PrintResult] = []
+    source, results = _Jobs(jobs), _InOrder(on_done)
     async with async_playwright() as p:
-        browsers = _Browser(p, chromium, timeout_s, PlaywrightError)
+
+        async def worker() -> None:
+            browsers = _Browser(p, chromium, timeout_s, PlaywrightError)
+            tab = _Tab(PlaywrightError)
+            try:
+                while (job := await source.next()) is not None:
+                    k, html, pdf = job
+                    results.add(
+                        k,
+                        await _print_job(
+                            browsers, tab, html, pdf, footer, timeout_s, PlaywrightTimeout
+                        ),
+                    )
+            finally:
+                await tab.close()
+                await browsers.close()
+
+        await asyncio.gather(*(worker() for _ in range(workers)))
+    return results.results()
+
+
+async def _print_job(
+    browsers: _Browser,
+    tab: _Tab,
+    html: Path,
+    pdf: Path,
+    footer: str | Callable[[Path], str] | None,
+    timeout_s: float,
+    playwright_timeout: type[Exception],
+) -> PrintResult:
+    """Print one file on the worker's browser, starting (or restarting) it when needed."""
+    error, pages = _preflight(html, pdf), 0
+    blocked: list[str] = []
+    started = time.monotonic()
+    # a browser found dead before the page opened costs the file nothing: the file is tried
+    # again on a fresh browser (at most one restart per worker)
+    while error is None:
+        launched = time.monotonic()
+        browser = await browsers.get()
+        started += time.monotonic() - launched  # start-up is not the file's time
+        if browser is None:
+            error = f"{html}: not printed: {browsers.failed}."
+            break
+        text = footer(html) if callable(footer) else footer
         try:
-            for html, pdf in pairs:
-                error, pages = _preflight(html, pdf), 0
-                blocked: list[str] = []
-                started = time.monotonic()
-                # a browser found dead before the page opened costs the file nothing: the
-                # file is tried again on a fresh browser (at most one restart per run)
-                while error is None:
-                    launched = time.monotonic()
-                    browser = await browsers.get()
-                    started += time.monotonic() - launched  # start-up is not the file's time
-                    if browser is None:
-                        error = f"{html}: not printed: {browsers.failed}."
-                        break
-                    text = footer(html) if callable(footer) else footer
-                    try:
-                        error, pages = await _print_one(
-                            browser, html, pdf, _pdf_options(text), timeout_s, blocked,
-                            PlaywrightError, PlaywrightTimeout,
-                        )  # fmt: skip
-                    except _BrowserGone:
-                        browsers.stale = True
-                        continue
-                    break
-                _finish(results, on_done, html, pdf, error, pages, blocked, started)
-        finally:
-            await browsers.close()
-    return results
+            error, pages = await _print_one(
+                browser, tab, html, pdf, _pdf_options(text), timeout_s, blocked, playwright_timeout
+            )
+        except _BrowserGone:
+            browsers.stale = True
+            continue
+        break
+    return _result(html, pdf, error, pages, blocked, started)
 
 
 async def _print_one(
     browser: Any,
+    tab: _Tab,
     html: Path,
     pdf: Path,
     options: dict[str, Any],
     timeout_s: float,
     blocked: list[str],
-    playwright_error: type[Exception],
     playwright_timeout: type[Exception],
 ) -> tuple[str | None, int]:
-    """Print one file in a fresh browser context; return (error, pages).
+    """Print one file on the worker's page; return (error, pages).
 
     Raises
     ------
     _BrowserGone
         When the browser cannot even open a context (it died between files).
     """
-
-    async def route(r: Any) -> None:
-        url = r.request.url
-        try:
-            if url.startswith(ALLOWED_SCHEMES):
-                await r.continue_()
-            else:
-                blocked.append(url)
-                await r.abort("blockedbyclient")
-        except playwright_error:
-            pass  # the page or context closed while the request was pending
-
+    page = await tab.open(browser)
+    tab.blocked = blocked
     try:
-        context = await asyncio.wait_for(
-            browser.new_context(service_workers="block", accept_downloads=False),
-            _CLOSE_TIMEOUT_S,
-        )
-    except (playwright_error, TimeoutError) as e:
-        raise _BrowserGone(_first_line(e)) from e
-    try:
-        await context.route("**/*", route)
-        context.on("page", lambda page: page.on("websocket", lambda ws: blocked.append(ws.url)))
-        data = await asyncio.wait_for(_print_page(context, html, options, timeout_s), timeout_s)
+        data = await asyncio.wait_for(_print_page(page, html, options, timeout_s), timeout_s)
+        await tab.blank()
     except (TimeoutError, playwright_timeout):
+        await tab.close()
         return (
             f"{html}: not printed: loading and printing took more than {timeout_s:g} s; "
             "look for a script that never finishes, or raise the timeout.",
             0,
         )
-    except playwright_error as e:
+    except tab.error_type as e:
+        await tab.close()
         if not browser.is_connected():
             return (
                 f"{html}: not printed: Chromium stopped while printing it ({_first_line(e)}); "
@@ -531,11 +680,7 @@ async def _print_one(
             )
         return f"{html}: not printed: Chromium failed on it ({_first_line(e)}).", 0
     finally:
-        if browser.is_connected():
-            try:
-                await asyncio.wait_for(context.close(), _CLOSE_TIMEOUT_S)
-            except (playwright_error, TimeoutError):
-                pass
+        tab.blocked = []
     return _write_pdf(html, pdf, data)
 
 
