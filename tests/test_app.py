@@ -411,7 +411,7 @@ def test_audit_report_of_a_proposed_district(shared_data, square_geojson):
     # a drawn square is not made of whole LADs: no quotients, and the report says why
     assert "is not made of whole local authorities" in html
     # self-contained: images inline, nothing fetched
-    assert 'src="data:image/png;base64,' in html and 'src="http' not in html
+    assert 'src="data:image/svg+xml;base64,' in html and 'src="http' not in html
     assert "<link" not in html and "<script" not in html
 
 

@@ -395,3 +395,63 @@ def test_html_has_one_image_per_district_and_the_scale(three_squares, tmp_path):
     rec = json.loads(re.search(r'id="geodistrict-record">(.*?)</script>', page, re.S).group(1))
     assert [p["xlim"][1] - p["xlim"][0] for p in rec["panels"]] == pytest.approx([3600] * 3)
     assert Path(out).suffix == ".html"
+
+
+def test_compound_path_draws_exactly_what_one_patch_per_geometry_draws():
+    """Squares, a polygon with a hole (given clockwise) and a multipolygon: the one compound
+    path fills and strokes the same pixels as a patch per geometry; lines drawn unfilled too."""
+    import io
+
+    from matplotlib.collections import PatchCollection
+    from matplotlib.figure import Figure
+    from matplotlib.patches import PathPatch
+    from PIL import Image
+
+    from geodistrict.figures._common import compound_path
+
+    squares = [shapely.box(x, y, x + 1, y + 1) for x in range(0, 6, 2) for y in range(0, 4, 2)]
+    holed = shapely.Polygon(
+        [(8, 0), (8, 5), (13, 5), (13, 0)], holes=[[(9, 1), (12, 1), (12, 4), (9, 4)]]
+    )  # shell clockwise: the compound path must re-orient it for the hole to stay empty
+    multi = shapely.MultiPolygon([shapely.box(0, 6, 2, 8), shapely.box(3, 6, 4, 9)])
+    line = shapely.LineString([(6, 6), (12, 9), (13, 6)])
+    geoms = [*squares, holed, multi, None, line]
+
+    def png(patches, faces="#b2182b"):
+        fig = Figure(figsize=(4, 3))
+        ax = fig.add_axes((0, 0, 1, 1))
+        ax.add_collection(PatchCollection(patches, facecolors=faces, edgecolors="k",
+                                          linewidths=1.2, alpha=0.55))  # fmt: skip
+        ax.set_xlim(-1, 14)
+        ax.set_ylim(-1, 10)
+        ax.set_axis_off()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=80)
+        return np.asarray(Image.open(buf).convert("RGB"))
+
+    whole = compound_path(geoms)
+    # 6 squares + shell + hole + 2 parts + 1 line = 11 sub-paths, closed ones end in CLOSEPOLY
+    assert (whole.codes == whole.MOVETO).sum() == 11
+    assert (whole.codes == whole.CLOSEPOLY).sum() == 10
+    from geodistrict.figures._common import draw_geoms  # the per-geometry branch of the module
+
+    fig = Figure(figsize=(4, 3))
+    ax = fig.add_axes((0, 0, 1, 1))
+    faces = ["#b2182b"] * 9
+    coll = draw_geoms(ax, [g for g in geoms if g is not None], gid="x", facecolors=faces)
+    assert len(coll.get_paths()) == 9  # a colour each: one path each
+    # the polygons as one path, filled or not
+    polys = [g for g in geoms if g is not None and g is not line]
+    assert np.array_equal(
+        png([PathPatch(compound_path(polys))]),
+        png([PathPatch(p) for p in coll.get_paths()[: len(polys)]]),
+    )
+    assert np.array_equal(
+        png([PathPatch(compound_path(polys))], faces="none"),
+        png([PathPatch(p) for p in coll.get_paths()[: len(polys)]], faces="none"),
+    )
+    ax = Figure().add_axes((0, 0, 1, 1))
+    assert len(draw_geoms(ax, polys, gid="y", facecolors="#b2182b").get_paths()) == 1
+    with_line = draw_geoms(ax, [*polys, line], gid="z", facecolors="#b2182b")
+    assert len(with_line.get_paths()) == 9  # a line among them: one path per geometry
+    assert compound_path([None, shapely.Polygon()]) is None

@@ -242,3 +242,45 @@ def test_filter_strings_equals_a_boolean_mask(values):
     assert list(got) == list(s.array[mask])
     assert got.dtype == s.dtype
     assert list(onspd._filter_strings(s, ~mask)) == list(s.array[~mask])
+
+
+def test_geocode_postcodes_matches_a_dictionary_of_the_whole_directory():
+    """Every kind of spelling, checked against a plain dict built from all 2.7 M postcodes."""
+    from geodistrict.io.onspd import directory_form, geocode_postcodes, load_postcodes
+
+    df = load_postcodes()
+    pcd = df["pcd"].to_numpy(dtype=object)
+    table = {p.replace(" ", ""): k for k, p in enumerate(pcd)}  # the reference look-up
+    assert len(table) == len(pcd)  # spaces carry no information: keys are unique
+    rng = np.random.default_rng(3)
+    picked = rng.integers(0, len(pcd), 3000)
+    no_grid = np.flatnonzero(~np.isfinite(df["x"].to_numpy()))[:50]
+    asked = []
+    for k, row in enumerate(np.concatenate([picked, no_grid])):
+        p = pcd[row]
+        v = p.replace(" ", "")
+        asked.append([p, v.lower(), f"  {p.lower()} ", f"{v[:-3]} {v[-3:]}", v + "Q"][k % 5])
+    asked += [None, "", "  ", "B1 1AA", "ZZ99 9ZZ", "X1", "TOOLONG1AA", "cb2\t1tn"]
+    s = pd.Series(asked, index=np.arange(len(asked)) * 7 + 5)
+    got = geocode_postcodes(s)
+    assert got.index.equals(s.index)
+    x, y, laua = df["x"].to_numpy(), df["y"].to_numpy(), df["laua"].astype(object).to_numpy()
+    for i, raw in zip(s.index, s, strict=True):
+        key = "".join(str(raw).split()).upper() if isinstance(raw, str) else ""
+        row = table.get(key)
+        r = got.loc[i]
+        if not key:
+            assert r["status"] == "missing", raw
+        elif row is None:
+            assert r["status"] == "unknown" and np.isnan(r["x"]), raw
+        elif not np.isfinite(x[row]):
+            assert r["status"] == "no_grid" and np.isnan(r["x"]), raw
+            assert r["laua"] == laua[row] or (pd.isna(r["laua"]) and pd.isna(laua[row])), raw
+        else:
+            assert r["status"] == "found", raw
+            assert (r["x"], r["y"], r["laua"]) == (x[row], y[row], laua[row]), raw
+    statuses = set(got["status"])
+    assert statuses == {"found", "unknown", "no_grid", "missing"}
+    # the directory's own form, rebuilt from each key, is exactly its pcd
+    keys = pd.Series([p.replace(" ", "") for p in pcd[picked]])
+    assert directory_form(keys).tolist() == list(pcd[picked])

@@ -39,6 +39,7 @@ __all__ = [
     "load_postcodes",
     "read_onspd",
     "geocode_postcodes",
+    "directory_form",
     "cache_dir",
 ]
 
@@ -463,18 +464,23 @@ def read_onspd(spec: str = "onspd", *, name: str = "postcodes") -> PointLayer:
     )
 
 
-_lookup_memo: dict[str, pd.Index] = {}
+def directory_form(keys: pd.Series) -> pd.Series:
+    """Postcodes without spaces (:func:`normalise_postcode`) in the directory's 7-character form.
 
+    The outward code is padded to four characters and the inward code (the last three) follows:
+    ``"CB21TN"`` → ``"CB2 1TN"``, ``"B11AA"`` → ``"B1  1AA"``, ``"SW1A1AA"`` → ``"SW1A1AA"``.
+    Every one of the directory's 2.7 M ``pcd`` values has this form. A key shorter than five or
+    longer than seven characters matches no postcode and gives a missing value.
 
-def _postcode_index() -> tuple[pd.Index, pd.DataFrame]:
-    df = load_postcodes()
-    version = package_version()
-    if version not in _lookup_memo:
-        key = df["pcd"].str.replace(" ", "", regex=False)
-        # an object Index keeps its hash table between lookups; pandas 3's str Index rebuilds
-        # it on every get_indexer (4 s per call for 2.7 M postcodes)
-        _lookup_memo[version] = pd.Index(key.to_numpy(dtype=object), dtype=object)
-    return _lookup_memo[version], df
+    Examples
+    --------
+    >>> directory_form(pd.Series(["CB21TN", "B11AA", "SW1A1AA", "X1", None])).tolist()
+    ['CB2 1TN', 'B1  1AA', 'SW1A1AA', nan, nan]
+    """
+    s = pd.Series(keys, dtype="string")
+    ok = s.str.len().between(5, 7).fillna(False)
+    form = s.str[:-3].str.ljust(4) + s.str[-3:]
+    return form.astype(object).where(ok.to_numpy(dtype=bool), np.nan)
 
 
 def geocode_postcodes(postcodes: pd.Series) -> pd.DataFrame:
@@ -491,19 +497,35 @@ def geocode_postcodes(postcodes: pd.Series) -> pd.DataFrame:
         Indexed like ``postcodes``: ``x``, ``y`` (EPSG:27700, NaN when not placed), ``laua``
         and ``status``: ``"found"``, ``"missing"`` (empty cell), ``"unknown"`` (not in the
         directory) or ``"no_grid"`` (in the directory but without a grid reference).
+
+    Notes
+    -----
+    The directory is scanned once for the distinct postcodes asked for (Arrow's ``is_in`` over
+    its 7-character ``pcd``, :func:`directory_form`): no index of 2.7 M keys is built.
     """
-    index, df = _postcode_index()
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    df = load_postcodes()
     key = normalise_postcode(postcodes)
-    # object to object: a str target would make pandas recast the 2.7 M index on every call
-    pos = index.get_indexer(pd.Index(key.fillna("").to_numpy(dtype=object), dtype=object))
-    found = pos >= 0
+    form = directory_form(key)
+    wanted = pd.unique(form.dropna().to_numpy(dtype=object))
+    column = pa.array(df["pcd"].array)
+    rows = np.flatnonzero(
+        pc.is_in(column, value_set=pa.array(list(wanted), type=column.type)).to_numpy(
+            zero_copy_only=False
+        )
+    )
+    row_of = pd.Series(rows, index=pd.Index(column.take(pa.array(rows)).to_pylist(), dtype=object))
+    pos = row_of.reindex(pd.Index(form.to_numpy(dtype=object), dtype=object)).to_numpy()
+    found = ~pd.isna(pos)
+    at = pos[found].astype(np.int64)
     x = np.full(len(key), np.nan)
     y = np.full(len(key), np.nan)
     laua = np.full(len(key), None, dtype=object)
-    hit = df.iloc[pos[found]]
-    x[found] = hit["x"].to_numpy()
-    y[found] = hit["y"].to_numpy()
-    laua[found] = hit["laua"].astype(object).to_numpy()
+    x[found] = df["x"].to_numpy()[at]
+    y[found] = df["y"].to_numpy()[at]
+    laua[found] = df["laua"].iloc[at].astype(object).to_numpy()
     status = np.where(found, "found", "unknown").astype(object)
     status[key.isna().to_numpy() | (key.fillna("") == "").to_numpy()] = "missing"
     status[found & ~np.isfinite(x)] = "no_grid"

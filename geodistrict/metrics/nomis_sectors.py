@@ -113,10 +113,12 @@ def _resolve_geography(table: NomisTable, geography_type: str) -> str:
 
 def _resolve_reference(table: NomisTable, reference: str | None) -> tuple[str, str]:
     data = table.data
+    # distinct (type, area) pairs in order of first appearance, found by pandas, not row by row
+    firsts = data.loc[data["geography_type"].notna(), ["geography_type", "area"]].drop_duplicates()
     pairs = list(
         dict.fromkeys(
             (str(g), str(a))
-            for g, a in zip(data["geography_type"], data["area"], strict=True)
+            for g, a in zip(firsts["geography_type"], firsts["area"], strict=True)
             if g is not None
         )
     )
@@ -353,9 +355,8 @@ def _selected_rows(
     for name, wanted in dims.items():
         keep &= data[name].isin(wanted if isinstance(wanted, list | tuple) else [wanted]).to_numpy()
     industry = data[industry_dimension]
-    keep &= (
-        industry.notna() & ~industry.map(_is_total_industry, na_action="ignore").fillna(True)
-    ).to_numpy(dtype=bool)
+    totals = [v for v in industry.dropna().unique() if _is_total_industry(v)]  # once per label
+    keep &= (industry.notna() & ~industry.isin(totals)).to_numpy(dtype=bool)
     return data.loc[keep]
 
 

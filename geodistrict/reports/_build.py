@@ -113,10 +113,10 @@ def _accounting(ctx: ReportContext) -> dict[str, str]:
 def _images(ctx: ReportContext, rep: PlaceReport, i: int) -> tuple[Any, Any, Any]:
     from ._charts import lq_chart, place_map
 
-    lq_png = None
+    lq_image = None
     s = rep.specialisation
     if "table" in s:
-        lq_png = lq_chart(
+        lq_image = lq_chart(
             s["table"],
             min_lq=ctx.options.min_lq,
             min_count=ctx.options.min_count,
@@ -126,14 +126,14 @@ def _images(ctx: ReportContext, rep: PlaceReport, i: int) -> tuple[Any, Any, Any
     points = []
     if ctx.universities is not None and len(ctx.university_index[i]):
         points.append(subset_layer(ctx.universities, ctx.university_index[i]))
-    map_png, record = place_map(
+    map_image, record = place_map(
         ctx.place(i),
         hotspots=h.get("grid"),
         outlines=h.get("outlines_gdf"),
         points=points,
         title=f"{rep.name}: hot spots of {h['layer']}" if "grid" in h else rep.name,
     )
-    return lq_png, map_png, record
+    return lq_image, map_image, record
 
 
 def _summary_json(rep: PlaceReport, files: dict[str, str]) -> dict[str, Any]:
@@ -266,12 +266,12 @@ def _write_place(
 
     pid = str(ctx.boundaries.ids[i])
     rep = place_report(ctx, i)
-    lq_png, map_png, record = _images(ctx, rep, i)
+    lq_image, map_image, record = _images(ctx, rep, i)
     html = render_report(
         rep,
         reference=rep.reference.get("name") if rep.reference else ctx.reference.get("name"),
-        lq_png=lq_png,
-        map_png=map_png,
+        lq_image=lq_image,
+        map_image=map_image,
         map_record=record,
         accounting=accounting,
         command=command,

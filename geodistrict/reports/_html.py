@@ -55,7 +55,7 @@ _WRAP = {"sources": {1, 4}, "card": {5}}
 
 
 def _img(image: bytes, alt: str, gid: str) -> str:
-    kind = "svg+xml" if image.lstrip()[:4] == b"<svg" else "png"
+    kind = "png" if image[:8] == b"\x89PNG\r\n\x1a\n" else "svg+xml"
     data = base64.b64encode(image).decode("ascii")
     return f'<img id="{gid}" alt="{escape(alt)}" src="data:image/{kind};base64,{data}">'
 
@@ -215,27 +215,27 @@ def _specialisation(rep: PlaceReport, chart: bytes | None) -> str:
     return "".join(out)
 
 
-def _hotspots(rep: PlaceReport, map_png: bytes | None, map_record: dict | None) -> str:
+def _hotspots(rep: PlaceReport, map_image: bytes | None, map_record: dict | None) -> str:
     h = rep.hotspots
     if "missing" in h:
         out = [_missing(h["missing"])]
-        if map_png is not None:
+        if map_image is not None:
             cap = "The place and any universities' head offices. " + (map_record or {}).get(
                 "scale", ""
             )
             out.append(
-                f"<figure>{_img(map_png, 'Map of the place', 'hotspot-map')}"
+                f"<figure>{_img(map_image, 'Map of the place', 'hotspot-map')}"
                 f"<figcaption>{escape(cap)}</figcaption></figure>"
             )
         return "".join(out)
     out = [_p(h["sentences"])]
-    if map_png is not None:
+    if map_image is not None:
         cap = (
             f"Gi* hot (red) and cold (blue) cells of {h['cell_m']:,.0f} m, cluster outlines "
             "(dashed) and universities' head offices. " + (map_record or {}).get("scale", "")
         )
         out.append(
-            f"<figure>{_img(map_png, 'Map of hot spots and cluster outlines', 'hotspot-map')}"
+            f"<figure>{_img(map_image, 'Map of hot spots and cluster outlines', 'hotspot-map')}"
             f"<figcaption>{escape(cap)}</figcaption></figure>"
         )
     if h["outlines"]:
@@ -437,8 +437,8 @@ def render_report(
     rep: PlaceReport,
     *,
     reference: str | None,
-    lq_png: bytes | None = None,
-    map_png: bytes | None = None,
+    lq_image: bytes | None = None,
+    map_image: bytes | None = None,
     map_record: dict[str, Any] | None = None,
     accounting: dict[str, str] | None = None,
     command: str | None = None,
@@ -450,7 +450,7 @@ def render_report(
     rep : PlaceReport
     reference : str or None
         Name of the reference area (England).
-    lq_png, map_png : bytes, optional
+    lq_image, map_image : bytes, optional
         The images (see :mod:`geodistrict.reports._charts`).
     map_record : dict, optional
         The map's record (its ``scale`` sentence is printed under it).
@@ -482,9 +482,9 @@ def render_report(
         "<h3>Universities and their groups</h3>",
         _universities(rep),
         "<h2 id='specialisation'>Sector specialisation</h2>",
-        _specialisation(rep, lq_png),
+        _specialisation(rep, lq_image),
         "<h2 id='hotspots'>Hot spots and cluster outlines</h2>",
-        _hotspots(rep, map_png, map_record),
+        _hotspots(rep, map_image, map_record),
         "<h2 id='comparables'>Nearest comparable districts</h2>",
         _comparables(rep),
         "<h2 id='vintages'>Boundaries and their vintages</h2>",
