@@ -519,19 +519,22 @@ def _subset_tails(
     low = np.full(n, np.nan)
     high = np.full(n, np.nan)
     for yi in np.unique(v[finite]):
-        q = np.empty_like(poly)
+        at = finite & (v == yi)
+        sizes = np.unique(card[at]).astype(int)  # subset sizes asked for with this value
+        top = int(sizes.max())
+        q = np.empty((top + 1, size))  # Q_d up to the largest size asked for
         q[0] = poly[0]
-        for d in range(1, kmax + 1):
+        for d in range(1, top + 1):
             q[d] = poly[d]
             if yi < size:
                 q[d, yi:] -= q[d - 1, : size - yi]
-        cum = np.cumsum(np.maximum(q, 0.0), axis=1)
-        for m in np.unique(card[finite & (v == yi)]):
-            sel = finite & (v == yi) & (card == m)
-            total = float(comb(n - 1, int(m)))
+        cum = np.cumsum(np.maximum(q[sizes], 0.0), axis=1)  # only the rows read below
+        for row, m in enumerate(sizes.tolist()):
+            sel = at & (card == m)
+            total = float(comb(n - 1, m))
             pos = tt[sel]
-            lo = np.where(pos < 0, 0.0, cum[int(m), np.clip(pos, 0, size - 1)])
-            below = np.where(pos - 1 < 0, 0.0, cum[int(m), np.clip(pos - 1, 0, size - 1)])
+            lo = np.where(pos < 0, 0.0, cum[row, np.clip(pos, 0, size - 1)])
+            below = np.where(pos - 1 < 0, 0.0, cum[row, np.clip(pos - 1, 0, size - 1)])
             low[sel] = lo / total
             high[sel] = 1.0 - below / total
     return np.clip(low, 0.0, 1.0), np.clip(high, 0.0, 1.0)
