@@ -452,6 +452,39 @@ def test_two_workers_keep_the_jobs_order(playwright_chromium, tmp_path):
         assert title in _page_texts(r.pdf.read_bytes())[0]
 
 
+def test_background_printer_prints_in_its_own_process(playwright_chromium, tmp_path):
+    """Files queued one at a time are printed by another process, in order, with their
+    footers; a missing file gets its error and the others print; cancel stops it at once."""
+    from geodistrict.reports._pdf import BackgroundPrinter
+
+    htmls = [_write(tmp_path, f"b{k}.html", _two_page_html(f"Back {k}")) for k in range(3)]
+    seen: list[PrintResult] = []
+    printer = BackgroundPrinter(playwright_chromium, on_done=seen.append)
+    assert printer._proc.pid != os.getpid() and printer._proc.is_alive()
+    printer.put(htmls[0], tmp_path / "b0.pdf", footer="Zero <&> report")
+    printer.put(tmp_path / "gone.html", tmp_path / "gone.pdf", footer="x")
+    for k in (1, 2):
+        printer.put(htmls[k], tmp_path / f"b{k}.pdf", footer=None if k == 2 else f"One {k}")
+    results = printer.close()
+    assert seen == results
+    assert [r.html.name for r in results] == ["b0.html", "gone.html", "b1.html", "b2.html"]
+    assert results[1].error is not None and "gone.html" in results[1].error
+    for r in (results[0], results[2], results[3]):
+        assert (r.error, r.pages) == (None, 2)
+    texts = _page_texts(results[0].pdf.read_bytes())
+    assert "Zero<&>report" in texts[0] and texts[0].endswith("1/2")
+    assert "One1" in _page_texts(results[2].pdf.read_bytes())[0]
+    assert "/" not in "".join(_page_texts(results[3].pdf.read_bytes()))  # no footer asked
+    assert not printer._proc.is_alive()
+
+    stopped = BackgroundPrinter(playwright_chromium)
+    stopped.put(_write(tmp_path, "busy.html", BUSY_HTML), tmp_path / "busy.pdf")
+    t0 = time.monotonic()
+    stopped.cancel()
+    assert not stopped._proc.is_alive() and time.monotonic() - t0 < 15
+    assert not (tmp_path / "busy.pdf").exists()
+
+
 def _our_browser_pids() -> list[int]:
     """Main Chromium processes descended from this test process (via Playwright's driver)."""
     parent: dict[int, int] = {}

@@ -6,9 +6,7 @@ and on stderr) and the other places still build.
 
 from __future__ import annotations
 
-import queue
 import sys
-import threading
 import time
 import traceback
 from collections.abc import Mapping, Sequence
@@ -41,9 +39,9 @@ class ReportRun:
     failures : list of dict
         ``id``, ``name``, ``stage`` (``report`` or ``pdf``), ``error``.
     seconds : dict
-        Time spent per stage: ``html`` (building every report), ``pdf`` (printing, in a
-        thread that starts with the first report, so it overlaps ``html``) and ``pdf_wait``
-        (the wait for the last PDFs once the reports are built).
+        Time spent per stage: ``html`` (building every report), ``pdf`` (printing; from three
+        places on in a process started with the run, so it overlaps ``html``) and
+        ``pdf_wait`` (the time from the last report built to the last PDF).
     """
 
     out_dir: Path
@@ -305,96 +303,98 @@ def _record_failure(run: ReportRun, ctx: ReportContext, i: int, exc: Exception) 
         print(f"  {tb}", file=sys.stderr)
 
 
-class _Printer:
-    """Prints each report to PDF in a thread while the next reports are built.
+#: From this many places on, the PDFs are printed while the reports are built; fewer are
+#: printed after them (a printing process takes longer to start than one report to build).
+PRINT_ALONGSIDE_FROM = 3
 
-    Python builds a report on one core while Chromium prints the previous one on the other,
-    so the PDFs cost little more than the HTML. Without Chromium, the error is raised once the
-    HTML reports are written (as :func:`build_reports` always did).
+
+class _Printer:
+    """Prints the reports to PDF: alongside the building, or after it for a few places.
+
+    For a run of :data:`PRINT_ALONGSIDE_FROM` places or more, a process of its own prints
+    each report as soon as it is written (:class:`~geodistrict.reports._pdf.BackgroundPrinter`)
+    while Python builds the next on the other core, so the PDFs cost little more than the
+    HTML. Without Chromium, the error is raised once the HTML reports are written (as
+    :func:`build_reports` always did).
     """
 
     def __init__(self, ctx: ReportContext, run: ReportRun, chromium: str | None, *, total: int):
         from ..errors import MissingDependencyError
-        from ._pdf import find_chromium
+        from ._pdf import BackgroundPrinter, find_chromium
 
-        self.run, self.total = run, total
+        self.run = run
         self.names = dict(
             zip(map(str, ctx.boundaries.ids), map(str, ctx.boundaries.names), strict=True)
         )
         self.missing: Exception | None = None
+        self.bar: Any = None
+        self.printer: BackgroundPrinter | None = None
         self.exe: str | None = None
+        self.queued: list[str] = []
         try:
             self.exe = find_chromium(chromium)
         except MissingDependencyError as exc:
             self.missing = exc
-        self.queue: queue.Queue[str | None] = queue.Queue()
-        self.by_html: dict[Path, str] = {}
-        self.thread: threading.Thread | None = None
-        self.results: list[Any] = []
-        self.error: BaseException | None = None
-        self.stop = False
+            return
+        if progress_enabled():
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(total=total, desc="pdf", unit="place", file=sys.stderr, leave=False)
+        self.started = time.perf_counter()
+        if total >= PRINT_ALONGSIDE_FROM:
+            self.printer = BackgroundPrinter(self.exe, on_done=self._tick)
+
+    def _tick(self, _result: Any) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+
+    def _footer(self, pid: str) -> str:
+        return f"{self.names.get(pid, '')} · geodistrict report"
 
     def put(self, pid: str) -> None:
         """Queue place ``pid``'s report (just written) for printing."""
         if self.exe is None:
             return
-        self.by_html[self.run.html[pid]] = pid
-        if self.thread is None:
-            self.thread = threading.Thread(target=self._work, name="geodistrict-pdf", daemon=True)
-            self.thread.start()
-        self.queue.put(pid)
-
-    def _jobs(self) -> Any:
-        while not self.stop and (pid := self.queue.get()) is not None:
-            html = self.run.html[pid]
-            yield html, html.with_suffix(".pdf")
-
-    def _work(self) -> None:
-        from ._pdf import print_pdfs
-
-        bar = None
-        if progress_enabled():
-            from tqdm.auto import tqdm
-
-            bar = tqdm(total=self.total, desc="pdf", unit="place", file=sys.stderr, leave=False)
-        t = time.perf_counter()
-        try:
-            self.results = print_pdfs(
-                self._jobs(),
-                chromium=self.exe,
-                footer=lambda h: (
-                    f"{self.names.get(self.by_html.get(Path(h), ''), '')} · geodistrict report"
-                ),
-                on_done=(lambda _r: bar.update(1)) if bar is not None else None,
-            )
-        except BaseException as exc:  # noqa: BLE001 - raised again by finish()
-            self.error = exc
-        finally:
-            self.run.seconds["pdf"] = time.perf_counter() - t
-            if bar is not None:
-                bar.close()
+        html = self.run.html[pid]
+        self.queued.append(pid)
+        if self.printer is not None:
+            self.printer.put(html, html.with_suffix(".pdf"), footer=self._footer(pid))
 
     def cancel(self) -> None:
-        """Stop after the file being printed (the run was interrupted)."""
-        self.stop = True
-        if self.thread is not None:
-            self.queue.put(None)
-            self.thread.join()
+        """Stop printing (the run was interrupted)."""
+        if self.printer is not None:
+            self.printer.cancel()
+        if self.bar is not None:
+            self.bar.close()
 
     def finish(self) -> None:
         """Wait for the last PDFs; record the PDFs and failures in the run."""
         if self.missing is not None and self.run.html:
             raise self.missing
-        if self.thread is None:
+        if self.exe is None:
             return
         t = time.perf_counter()
-        self.queue.put(None)
-        self.thread.join()
-        self.run.seconds["pdf_wait"] = time.perf_counter() - t
-        if self.error is not None:
-            raise self.error
-        for r in self.results:
-            pid = self.by_html.get(Path(r.html), str(r.html))
+        try:
+            if self.printer is not None:
+                results = self.printer.close()
+            else:
+                from ._pdf import print_pdfs
+
+                by_html = {self.run.html[pid]: pid for pid in self.queued}
+                jobs = [(h, h.with_suffix(".pdf")) for h in by_html]
+                results = print_pdfs(
+                    jobs,
+                    chromium=self.exe,
+                    footer=lambda h: self._footer(by_html.get(Path(h), "")),
+                    on_done=self._tick,
+                )
+        finally:
+            if self.bar is not None:
+                self.bar.close()
+            self.run.seconds["pdf_wait"] = time.perf_counter() - t
+            began = self.started if self.printer is not None else t
+            self.run.seconds["pdf"] = time.perf_counter() - began
+        for pid, r in zip(self.queued, results, strict=False):
             if r.error is None:
                 self.run.pdf[pid] = Path(r.pdf)
             else:
