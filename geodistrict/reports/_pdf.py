@@ -1,13 +1,13 @@
 """Print self-contained HTML reports to PDF with headless Chromium, without the network.
 
 One browser prints every file of a worker, in one page (starting either is the slow part; a
-page that fails or times out is replaced). Each file loads from a ``file:`` URI and the page
-goes back to ``about:blank`` once it is printed; every request is routed and only ``file:``,
-``data:``, ``about:`` and ``blob:`` URLs are served, so a report that tries the network is
-still printed, promptly, and the URLs it tried are listed in :attr:`PrintResult.blocked`. The
-browser is also pointed at a proxy that does not exist (``127.0.0.1:9``, loopback included),
-so a request that escapes the routing (a WebSocket, a pre-connect) fails instead of leaving the
-machine.
+page that fails or times out is replaced). Each file loads from a ``file:`` URI, and a page
+with scripts goes back to ``about:blank`` once printed; every request is routed and only
+``file:``, ``data:``, ``about:`` and ``blob:`` URLs are served, so a report that tries the
+network is still printed, promptly, and the URLs it tried are listed in
+:attr:`PrintResult.blocked`. The browser is also pointed at a proxy that does not exist
+(``127.0.0.1:9``, loopback included), so a request that escapes the routing (a WebSocket, a
+pre-connect) fails instead of leaving the machine.
 
 Chromium is driven through Playwright's asyncio API, which can abandon a ``page.pdf()`` call
 that never returns (a script spinning forever after ``load``); the synchronous API cannot. When
@@ -521,22 +521,34 @@ def _pdf_options(footer_text: str | None) -> dict[str, Any]:
     return options
 
 
-async def _print_page(page: Any, html: Path, options: dict[str, Any], timeout_s: float) -> bytes:
+#: Once the fonts are ready: how many things on the page could still act after printing
+#: (scripts, a meta refresh). A page with none is left as it is for the next file's load.
+_LIVE = (
+    "document.fonts.ready.then(() => document.scripts.length + "
+    "document.querySelectorAll('meta[http-equiv=\"refresh\" i]').length)"
+)
+
+
+async def _print_page(
+    page: Any, html: Path, options: dict[str, Any], timeout_s: float
+) -> tuple[bytes, bool]:
+    """The PDF of the file, and whether the page could go on acting (scripts, refresh)."""
     page.set_default_timeout(timeout_s * 1000)
     await page.goto(html.resolve().as_uri(), wait_until="load")
-    await page.evaluate("document.fonts.ready.then(() => true)")
-    return await page.pdf(**options)
+    live = await page.evaluate(_LIVE)
+    return await page.pdf(**options), bool(live)
 
 
 class _Tab:
     """A worker's browser context and page, reused from file to file.
 
     Opening a page starts a renderer process (about 0.3 s here, half of a report's printing),
-    so one page prints every file of a worker; after each file it is sent to ``about:blank``,
-    so nothing of one report runs on while the next loads. A file that fails or times out
-    closes the context (killing whatever the page was running) and the next file gets a new
-    one. Every network request is routed: ``file:``, ``data:``, ``about:`` and ``blob:`` are
-    served, others aborted and listed in the current file's ``blocked``.
+    so one page prints every file of a worker; after a file with scripts (or a meta refresh)
+    it is sent to ``about:blank``, so nothing of one report runs on while the next loads. A
+    file that fails or times out closes the context (killing whatever the page was running)
+    and the next file gets a new one. Every network request is routed: ``file:``, ``data:``,
+    ``about:`` and ``blob:`` are served, others aborted and listed in the current file's
+    ``blocked``.
     """
 
     def __init__(self, playwright_error: type[Exception]):
@@ -796,8 +808,9 @@ async def _print_one(
     page = await tab.open(browser)
     tab.blocked = blocked
     try:
-        data = await asyncio.wait_for(_print_page(page, html, options, timeout_s), timeout_s)
-        await tab.blank()
+        data, live = await asyncio.wait_for(_print_page(page, html, options, timeout_s), timeout_s)
+        if live:
+            await tab.blank()
     except (TimeoutError, playwright_timeout):
         await tab.close()
         return (
