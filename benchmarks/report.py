@@ -66,7 +66,7 @@ def main() -> None:
         print(
             f"{n} HTML reports with their PDFs (as the CLI):    {t_both:6.1f} s "
             f"({t_both / n:.2f} s per report; printing {run2.seconds['pdf']:.1f} s in its "
-            f"thread, {run2.seconds.get('pdf_wait', 0):.1f} s waited after the last report)"
+            f"process, {run2.seconds.get('pdf_wait', 0):.1f} s waited after the last report)"
         )
 
         one = Path(tmp) / "one"

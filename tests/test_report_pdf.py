@@ -452,15 +452,20 @@ def test_two_workers_keep_the_jobs_order(playwright_chromium, tmp_path):
         assert title in _page_texts(r.pdf.read_bytes())[0]
 
 
-def test_background_printer_prints_in_its_own_process(playwright_chromium, tmp_path):
-    """Files queued one at a time are printed by another process, in order, with their
-    footers; a missing file gets its error and the others print; cancel stops it at once."""
+@pytest.mark.parametrize("separate_process", [True, False])
+def test_background_printer(playwright_chromium, tmp_path, separate_process):
+    """Files queued one at a time are printed in the background (another process, or a
+    thread), in order, with their footers; a missing file gets its error and the others
+    print; cancel stops it."""
     from geodistrict.reports._pdf import BackgroundPrinter
 
     htmls = [_write(tmp_path, f"b{k}.html", _two_page_html(f"Back {k}")) for k in range(3)]
     seen: list[PrintResult] = []
-    printer = BackgroundPrinter(playwright_chromium, on_done=seen.append)
-    assert printer._proc.pid != os.getpid() and printer._proc.is_alive()
+    printer = BackgroundPrinter(
+        playwright_chromium, on_done=seen.append, separate_process=separate_process
+    )
+    if separate_process:
+        assert printer._proc.pid != os.getpid() and printer._proc.is_alive()
     printer.put(htmls[0], tmp_path / "b0.pdf", footer="Zero <&> report")
     printer.put(tmp_path / "gone.html", tmp_path / "gone.pdf", footer="x")
     for k in (1, 2):
@@ -475,8 +480,9 @@ def test_background_printer_prints_in_its_own_process(playwright_chromium, tmp_p
     assert "Zero<&>report" in texts[0] and texts[0].endswith("1/2")
     assert "One1" in _page_texts(results[2].pdf.read_bytes())[0]
     assert "/" not in "".join(_page_texts(results[3].pdf.read_bytes()))  # no footer asked
+    if not separate_process:
+        return
     assert not printer._proc.is_alive()
-
     stopped = BackgroundPrinter(playwright_chromium)
     stopped.put(_write(tmp_path, "busy.html", BUSY_HTML), tmp_path / "busy.pdf")
     t0 = time.monotonic()

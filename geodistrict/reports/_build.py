@@ -39,9 +39,9 @@ class ReportRun:
     failures : list of dict
         ``id``, ``name``, ``stage`` (``report`` or ``pdf``), ``error``.
     seconds : dict
-        Time spent per stage: ``html`` (building every report), ``pdf`` (printing; from three
-        places on in a process started with the run, so it overlaps ``html``) and
-        ``pdf_wait`` (the time from the last report built to the last PDF).
+        Time spent per stage: ``html`` (building every report), ``pdf`` (printing, in the
+        background from the start of the run, so it overlaps ``html``) and ``pdf_wait`` (the
+        time from the last report built to the last PDF).
     """
 
     out_dir: Path
@@ -303,19 +303,19 @@ def _record_failure(run: ReportRun, ctx: ReportContext, i: int, exc: Exception) 
         print(f"  {tb}", file=sys.stderr)
 
 
-#: From this many places on, the PDFs are printed while the reports are built; fewer are
-#: printed after them (a printing process takes longer to start than one report to build).
-PRINT_ALONGSIDE_FROM = 3
+#: From this many places on, the PDFs are printed in a process of their own; fewer, in a
+#: thread (a process takes about a second to start, longer than a report to build).
+PRINT_PROCESS_FROM = 3
 
 
 class _Printer:
-    """Prints the reports to PDF: alongside the building, or after it for a few places.
+    """Prints each report to PDF as soon as it is written, while the next one is built.
 
-    For a run of :data:`PRINT_ALONGSIDE_FROM` places or more, a process of its own prints
-    each report as soon as it is written (:class:`~geodistrict.reports._pdf.BackgroundPrinter`)
-    while Python builds the next on the other core, so the PDFs cost little more than the
-    HTML. Without Chromium, the error is raised once the HTML reports are written (as
-    :func:`build_reports` always did).
+    The printing runs in the background (:class:`~geodistrict.reports._pdf.BackgroundPrinter`):
+    in a process of its own from :data:`PRINT_PROCESS_FROM` places on, in a thread for fewer.
+    Python builds a report on one core while Chromium prints the previous one on the other,
+    so the PDFs cost little more than the HTML. Without Chromium, the error is raised once the
+    HTML reports are written (as :func:`build_reports` always did).
     """
 
     def __init__(self, ctx: ReportContext, run: ReportRun, chromium: str | None, *, total: int):
@@ -341,8 +341,9 @@ class _Printer:
 
             self.bar = tqdm(total=total, desc="pdf", unit="place", file=sys.stderr, leave=False)
         self.started = time.perf_counter()
-        if total >= PRINT_ALONGSIDE_FROM:
-            self.printer = BackgroundPrinter(self.exe, on_done=self._tick)
+        self.printer = BackgroundPrinter(
+            self.exe, on_done=self._tick, separate_process=total >= PRINT_PROCESS_FROM
+        )
 
     def _tick(self, _result: Any) -> None:
         if self.bar is not None:
@@ -353,12 +354,11 @@ class _Printer:
 
     def put(self, pid: str) -> None:
         """Queue place ``pid``'s report (just written) for printing."""
-        if self.exe is None:
+        if self.printer is None:
             return
         html = self.run.html[pid]
         self.queued.append(pid)
-        if self.printer is not None:
-            self.printer.put(html, html.with_suffix(".pdf"), footer=self._footer(pid))
+        self.printer.put(html, html.with_suffix(".pdf"), footer=self._footer(pid))
 
     def cancel(self) -> None:
         """Stop printing (the run was interrupted)."""
@@ -371,29 +371,16 @@ class _Printer:
         """Wait for the last PDFs; record the PDFs and failures in the run."""
         if self.missing is not None and self.run.html:
             raise self.missing
-        if self.exe is None:
+        if self.printer is None:
             return
         t = time.perf_counter()
         try:
-            if self.printer is not None:
-                results = self.printer.close()
-            else:
-                from ._pdf import print_pdfs
-
-                by_html = {self.run.html[pid]: pid for pid in self.queued}
-                jobs = [(h, h.with_suffix(".pdf")) for h in by_html]
-                results = print_pdfs(
-                    jobs,
-                    chromium=self.exe,
-                    footer=lambda h: self._footer(by_html.get(Path(h), "")),
-                    on_done=self._tick,
-                )
+            results = self.printer.close()
         finally:
             if self.bar is not None:
                 self.bar.close()
             self.run.seconds["pdf_wait"] = time.perf_counter() - t
-            began = self.started if self.printer is not None else t
-            self.run.seconds["pdf"] = time.perf_counter() - began
+            self.run.seconds["pdf"] = time.perf_counter() - self.started
         for pid, r in zip(self.queued, results, strict=False):
             if r.error is None:
                 self.run.pdf[pid] = Path(r.pdf)

@@ -256,13 +256,14 @@ def print_pdfs(
 
 
 class BackgroundPrinter:
-    """:func:`print_pdfs` in a process of its own, fed one file at a time.
+    """:func:`print_pdfs` in the background, fed one file at a time.
 
-    Reports are built in Python while this process prints the ones already written. In a
-    thread of the building process, the printing would wait for the interpreter's lock at
-    every message to and from Chromium (measured: 40 % slower while Python builds); in its
-    own process it only shares the cores. The process is started (and Chromium with it)
-    before the first file arrives.
+    Reports are built in Python while the printer prints the ones already written. By
+    default it runs in a process of its own: in a thread of the building process the printing
+    waits for the interpreter's lock at every message to and from Chromium (measured: 40 %
+    slower while Python builds). A process takes about a second to start, so for one or two
+    files a thread (``separate_process=False``) finishes sooner. Chromium is started before
+    the first file arrives.
 
     Parameters
     ----------
@@ -273,6 +274,8 @@ class BackgroundPrinter:
     on_done : callable, optional
         Called (from a thread of this process) with each :class:`PrintResult`, in the order
         the files were given.
+    separate_process : bool
+        Print in a spawned process (default) or in a thread.
 
     Examples
     --------
@@ -288,24 +291,35 @@ class BackgroundPrinter:
         *,
         timeout_s: float = 60.0,
         on_done: Callable[[PrintResult], None] | None = None,
+        separate_process: bool = True,
     ):
         import multiprocessing
+        import queue
 
-        # spawned, not forked: the building process has threads (a fork could copy a lock
-        # some thread holds)
-        mp = multiprocessing.get_context("spawn")
-        self._jobs: Any = mp.Queue()
-        self._out: Any = mp.Queue()
         self._on_done = on_done
         self.results: list[PrintResult] = []
         self.error: BaseException | None = None
-        self._proc = mp.Process(
-            target=_serve_print_jobs,
-            args=(self._jobs, self._out, chromium, timeout_s),
-            name="geodistrict-pdf",
-            daemon=True,
-        )
-        self._proc.start()
+        self._proc: Any = None
+        args: tuple[Any, ...]
+        if separate_process:
+            # spawned, not forked: the building process has threads (a fork could copy a lock
+            # some thread holds)
+            mp = multiprocessing.get_context("spawn")
+            self._jobs: Any = mp.Queue()
+            self._out: Any = mp.Queue()
+            args = (self._jobs, self._out, chromium, timeout_s)
+            self._proc = mp.Process(
+                target=_serve_print_jobs, args=args, name="geodistrict-pdf", daemon=True
+            )
+            self._proc.start()
+            self._worker: threading.Thread | None = None
+        else:
+            self._jobs, self._out = queue.Queue(), queue.Queue()
+            args = (self._jobs, self._out, chromium, timeout_s)
+            self._worker = threading.Thread(
+                target=_serve_print_jobs, args=args, name="geodistrict-pdf", daemon=True
+            )
+            self._worker.start()
         self._reader = threading.Thread(target=self._read, name="geodistrict-pdf-results")
         self._reader.daemon = True
         self._reader.start()
@@ -335,14 +349,17 @@ class BackgroundPrinter:
         Raises
         ------
         Exception
-            What :func:`print_pdfs` raised in the process, if anything.
+            What :func:`print_pdfs` raised in the background, if anything.
         """
         self._jobs.put(None)
         self._reader.join()
-        self._proc.join()
+        if self._proc is not None:
+            self._proc.join()
+        elif self._worker is not None:
+            self._worker.join()
         if self.error is not None:
             raise self.error
-        if self._proc.exitcode not in (0, None) and not self.results:
+        if self._proc is not None and self._proc.exitcode not in (0, None) and not self.results:
             raise RuntimeError(
                 f"the PDF process stopped with exit code {self._proc.exitcode}; print again "
                 "or use --no-pdf"
@@ -350,17 +367,26 @@ class BackgroundPrinter:
         return self.results
 
     def cancel(self) -> None:
-        """Stop at once (the run was interrupted): the files not yet printed are not."""
-        self._proc.terminate()
-        self._proc.join(_CLOSE_TIMEOUT_S)
-        if self._proc.is_alive():
-            self._proc.kill()
-            self._proc.join()
+        """Stop (the run was interrupted): files not yet started are not printed."""
+        if self._proc is not None:
+            self._proc.terminate()
+            self._proc.join(_CLOSE_TIMEOUT_S)
+            if self._proc.is_alive():
+                self._proc.kill()
+                self._proc.join()
+            return
+        try:  # a thread cannot be killed: drop what waits, it stops after the current file
+            while True:
+                self._jobs.get_nowait()
+        except Exception:  # noqa: BLE001 - queue.Empty
+            pass
+        self._jobs.put(None)
 
 
 def _serve_print_jobs(jobs: Any, out: Any, chromium: str, timeout_s: float) -> None:
-    """The body of :class:`BackgroundPrinter`'s process: print what comes, report each file."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it stops us
+    """The body of :class:`BackgroundPrinter`: print what comes, report each file."""
+    if threading.current_thread() is threading.main_thread():  # the printing process
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it stops us
     footers: dict[str, str | None] = {}
 
     def files() -> Iterator[tuple[Path, Path]]:
