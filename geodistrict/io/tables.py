@@ -214,7 +214,12 @@ def _read_workbook(path: Path, sheet: str | int | None, what: str) -> pd.DataFra
 
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="Workbook contains no default style")
-            df = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=object)
+            # openpyxl, as this reader was written for (pandas 3 would take calamine when it
+            # is installed, which reads merged header cells differently)
+            engine = None if suffix == ".xls" else "openpyxl"
+            df = pd.read_excel(
+                path, sheet_name=sheet if sheet is not None else 0, dtype=object, engine=engine
+            )
     except ValueError as exc:
         raise InputFileError(f"{what}: cannot read sheet {sheet!r}: {exc}") from exc
     except Exception as exc:

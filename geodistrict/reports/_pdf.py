@@ -280,7 +280,7 @@ class BackgroundPrinter:
     Examples
     --------
     >>> printer = BackgroundPrinter(find_chromium())  # doctest: +SKIP
-    >>> printer.put("out/leeds.html", "out/leeds.pdf", footer="Leeds · geodistrict report")
+    >>> printer.put("out/leeds.html", "out/leeds.pdf", footer="Leeds")  # doctest: +SKIP
     >>> [r.pages for r in printer.close()]  # doctest: +SKIP
     [6]
     """

@@ -134,7 +134,10 @@ def _is_nomis(path: Path) -> bool:
 
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="Workbook contains no default style")
-            first = pd.read_excel(path, header=None, nrows=40, usecols=[0], dtype=object)[0]
+            engine = None if path.suffix.lower() == ".xls" else "openpyxl"  # as written for
+            first = pd.read_excel(
+                path, header=None, nrows=40, usecols=[0], dtype=object, engine=engine
+            )[0]
         cells = [str(v).strip() for v in first.tolist()]
     else:
         with open(path, encoding="utf-8-sig", errors="replace") as fh:
