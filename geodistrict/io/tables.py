@@ -24,7 +24,7 @@ import io
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -216,7 +216,7 @@ def _read_workbook(path: Path, sheet: str | int | None, what: str) -> pd.DataFra
             warnings.filterwarnings("ignore", message="Workbook contains no default style")
             # openpyxl, as this reader was written for (pandas 3 would take calamine when it
             # is installed, which reads merged header cells differently)
-            engine = None if suffix == ".xls" else "openpyxl"
+            engine: Literal["openpyxl"] | None = None if suffix == ".xls" else "openpyxl"
             df = pd.read_excel(
                 path, sheet_name=sheet if sheet is not None else 0, dtype=object, engine=engine
             )

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -134,7 +134,9 @@ def _is_nomis(path: Path) -> bool:
 
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="Workbook contains no default style")
-            engine = None if path.suffix.lower() == ".xls" else "openpyxl"  # as written for
+            # openpyxl named: pandas 3 warns, then takes calamine once installed
+            xls = path.suffix.lower() == ".xls"
+            engine: Literal["openpyxl"] | None = None if xls else "openpyxl"
             first = pd.read_excel(
                 path, header=None, nrows=40, usecols=[0], dtype=object, engine=engine
             )[0]
