@@ -414,34 +414,8 @@ def sidecar_path(path: str | Path) -> Path:
 
 
 def _path_of(geom: Any) -> Any:
-    """A matplotlib Path of the polygons (rings oriented for nonzero filling) and lines."""
-    from matplotlib.path import Path as MPath
-    from shapely.geometry.polygon import orient
-
-    verts: list[np.ndarray] = []
-    codes: list[np.ndarray] = []
-    for part in shapely.get_parts(np.asarray([geom], dtype=object)):
-        if part.geom_type == "Polygon" and not part.is_empty:
-            part = orient(part, 1.0)
-            rings = [part.exterior, *part.interiors]
-            closed = True
-        elif part.geom_type in ("LineString", "LinearRing"):
-            rings, closed = [part], False
-        else:
-            continue
-        for ring in rings:
-            xy = np.asarray(ring.coords)[:, :2]
-            if len(xy) < 2:
-                continue
-            c = np.full(len(xy), MPath.LINETO, dtype=np.uint8)
-            c[0] = MPath.MOVETO
-            if closed:
-                c[-1] = MPath.CLOSEPOLY
-            verts.append(xy)
-            codes.append(c)
-    if not verts:
-        return None
-    return MPath(np.concatenate(verts), np.concatenate(codes))
+    """One geometry's matplotlib Path (:func:`compound_path` of it), or ``None``."""
+    return compound_path([geom])
 
 
 def compound_path(geoms: Any) -> Any:
