@@ -7,14 +7,16 @@
 the process is the command line (``geodistrict ...`` or ``python -m geodistrict.cli``) and
 nobody else has set a handler: until ``main`` takes over, Ctrl-C prints one line and exits
 with 130 (nothing has been written yet, so there is nothing to clean up).
+
+The module imports only what the interpreter has already loaded (``os``, ``sys`` and the
+built-in ``_signal``), so the handler is in place within microseconds of the package starting.
 """
 
 from __future__ import annotations
 
+import _signal  # the C module: built in and already loaded, where ``import signal`` builds enums
 import os
-import signal
 import sys
-import threading
 
 __all__ = ["install_for_cli", "interrupted", "is_cli_process"]
 
@@ -28,7 +30,7 @@ def is_cli_process() -> bool:
     return argv0 in ("geodistrict", "geodistrict.exe") or "geodistrict.cli" in orig
 
 
-def interrupted(signum: int = signal.SIGINT, frame: object = None) -> None:
+def interrupted(signum: int = _signal.SIGINT, frame: object = None) -> None:
     """Say so in one line and exit with 130 (128 + SIGINT), without a traceback."""
     try:
         sys.stderr.write(MESSAGE)
@@ -39,10 +41,12 @@ def interrupted(signum: int = signal.SIGINT, frame: object = None) -> None:
 
 def install_for_cli() -> None:
     """Install :func:`interrupted` for SIGINT when this process is the command line."""
-    if threading.current_thread() is not threading.main_thread() or not is_cli_process():
+    if not is_cli_process() or _signal.getsignal(_signal.SIGINT) is not _signal.default_int_handler:
         return
-    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-        signal.signal(signal.SIGINT, interrupted)
+    try:
+        _signal.signal(_signal.SIGINT, interrupted)
+    except ValueError:  # not the main thread (of the main interpreter): leave it to the caller
+        pass
 
 
 install_for_cli()
