@@ -11,6 +11,7 @@ reason, so that the join can account for every input record.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -134,12 +135,43 @@ class PointLayer:
         return replace(self, info=replace(self.info, name=name))
 
     def to_crs(self, crs: object) -> PointLayer:
-        """Reproject the coordinates."""
+        """Reproject the coordinates (the layer itself when it is in ``crs`` already)."""
         from .crs import as_crs, transform_xy
 
         dst = as_crs(crs)
+        if self.crs.equals(dst):
+            return self
         x, y = transform_xy(self.x, self.y, self.crs, dst)
         return replace(self, x=x, y=y, crs=dst)
+
+    def in_box(self, minx: float, miny: float, maxx: float, maxy: float) -> np.ndarray:
+        """Positions (ascending) of the points with ``minx <= x <= maxx`` and ``miny <= y <= maxy``.
+
+        The first call sorts the points by x once and keeps them so with the layer; every box
+        after it is two binary searches and one pass over the points in its x range, instead of
+        four comparisons over the whole layer (2.7 M postcodes).
+
+        Examples
+        --------
+        >>> lay = PointLayer(
+        ...     x=np.array([5.0, 1.0, 3.0, 3.0]), y=np.array([0.0, 1.0, 2.0, 9.0]),
+        ...     crs=CRS(27700), attributes=pd.DataFrame(index=range(4)),
+        ...     info=LayerInfo(name="p", source="s"),
+        ... )
+        >>> lay.in_box(1, 0, 3, 2).tolist()
+        [1, 2]
+        """
+        order, xs, ys = self._x_order
+        lo = int(np.searchsorted(xs, minx, side="left"))
+        hi = int(np.searchsorted(xs, maxx, side="right"))
+        y = ys[lo:hi]
+        return np.sort(order[lo:hi][(y >= miny) & (y <= maxy)])
+
+    @cached_property
+    def _x_order(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The points' positions sorted by x, and their x and y in that order (:meth:`in_box`)."""
+        order = np.argsort(self.x, kind="stable")
+        return order, self.x[order], self.y[order]
 
     def to_geodataframe(self):
         """A GeoDataFrame of the points (builds shapely objects: avoid for millions)."""

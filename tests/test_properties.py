@@ -312,3 +312,23 @@ def test_kde_integrates_to_the_count(rows, bandwidth, cells_per_bandwidth, kerne
     assert r.total_weight == pytest.approx(total, rel=1e-12)
     assert r.integral() == pytest.approx(total, rel=1e-9, abs=1e-9)
     assert r.lost_mass == 0.0
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(
+    xy=st.lists(st.tuples(st.integers(0, 20), st.integers(0, 20)), min_size=0, max_size=60),
+    boxes=st.lists(st.tuples(*[st.integers(-2, 22)] * 4), min_size=1, max_size=8),
+)
+def test_points_in_a_box_are_those_a_mask_finds(xy, boxes):
+    # integer coordinates: many points share an x and many lie on a box's edge
+    from pyproj import CRS
+
+    from geodistrict.layers import LayerInfo, PointLayer
+
+    x = np.array([p[0] for p in xy], dtype=float)
+    y = np.array([p[1] for p in xy], dtype=float)
+    lay = PointLayer(x=x, y=y, crs=CRS(27700), attributes=pd.DataFrame(index=range(len(x))),
+                     info=LayerInfo(name="p", source="hypothesis"))  # fmt: skip
+    for x0, y0, x1, y1 in boxes:  # the same layer, box after box (the order is kept)
+        mask = (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
+        assert lay.in_box(x0, y0, x1, y1).tolist() == np.flatnonzero(mask).tolist()

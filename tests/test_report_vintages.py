@@ -212,6 +212,34 @@ def test_unchanged_only_below_half_a_percent():
     assert "strips" not in g.sentence
 
 
+@pytest.mark.parametrize(
+    ("shape", "narrow_m2"),
+    [
+        # a 3 km square frame 100 m wide: its outer ring alone is fat, the frame is all strip
+        (box(0, 0, 3, 3).difference(box(0.1, 0.1, 2.9, 2.9)), 4 * 2900 * 100),
+        # a 5 km strip 100 m wide at 45°: its bounding box is 3.6 km a side
+        (shapely.affinity.rotate(box(0, 0, 5, 0.1), 45, origin=(X0, Y0)), 5000 * 100),
+        # two 2 km squares meeting at a corner: only their rounded corners go, 4 x 250² x
+        # (1 - π/4) each, plus what the buffer's 8 chords per quarter circle cut off the
+        # disc: 250² / 2 x (π/2 - 8 sin(π/16)) a corner
+        (
+            shapely.MultiPolygon([box(0, 0, 2, 2), box(2, 2, 4, 4)]),
+            8 * 250**2 * ((1 - np.pi / 4) + (np.pi / 2 - 8 * np.sin(np.pi / 16)) / 2),
+        ),
+        # a 300 m square: area under π x 250², no disc of 500 m fits
+        (box(0, 0, 0.3, 0.3), 300 * 300),
+    ],
+)
+def test_narrow_strips_worked_by_hand(shape, narrow_m2):
+    from geodistrict.reports._vintages import _narrow_m2
+
+    assert _narrow_m2(shape, 500) == pytest.approx(narrow_m2, rel=1e-6)
+    whole = shape.area - shapely.intersection(
+        shapely.buffer(shapely.buffer(shape, -250), 250), shape
+    ).area
+    assert _narrow_m2(shape, 500) == pytest.approx(whole, rel=1e-9)
+
+
 def test_direction_and_successor_wording():
     a = bset([("P", "Place", box(0, 0, 10, 12))])
     # the vintage is LATER than the place: no "lost"/"gained", the neutral comparison instead
@@ -453,6 +481,19 @@ class TestRealData:
             assert c.added_km2 == pytest.approx(added, rel=1e-6, abs=1e-6)
             assert c.removed_km2 == pytest.approx(removed, rel=1e-6, abs=1e-6)
             assert c.iou == pytest.approx(common / (place_km2 + match.area.sum() / 1e6 - common))
+            # narrow strips: one opening of both differences together, by shapely on the
+            # geopandas overlays (the function opens part by part and skips slivers); an
+            # opening flips for a strip a millimetre either side of 500 m, and geopandas
+            # reprojects the vertices its own way, so to 0.1 %
+            diff = shapely.union_all(
+                [
+                    *gpd.overlay(match, place, how="difference", keep_geom_type=True).geometry,
+                    *gpd.overlay(place, match, how="difference", keep_geom_type=True).geometry,
+                ]
+            )
+            opened = shapely.buffer(shapely.buffer(diff, -250), 250)
+            narrow = (diff.area - shapely.intersection(opened, diff).area) / 1e6
+            assert c.narrow_km2 == pytest.approx(narrow, rel=1e-3, abs=1e-4)
             if c.match_by == "overlap":
                 fa = feats.area / 1e6
                 iou = inter_km2 / (place_km2 + fa[inter_km2.index] - inter_km2)

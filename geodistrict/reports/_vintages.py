@@ -27,6 +27,7 @@ import shapely
 
 from ..crs import as_crs, transform_geoms
 from ..errors import CRSError, InvalidGeometryError, ParameterError
+from ..join import assign_points
 from ._overlaps import describe_overlaps, own_overlaps
 from ._vformat import (
     count_phrase,
@@ -175,6 +176,11 @@ def _check_place(place: Any, crs: Any, name: str) -> Any:
 def _narrow_m2(geom: Any, width: float) -> float:
     """Area of ``geom`` in strips narrower than ``width``: what an opening by ``width / 2`` drops.
 
+    The opening is taken part by part (parts meet at most at points, so no disc lies across
+    two of them), and a part is wholly narrow, without a buffer, when it cannot hold a disc of
+    diameter ``width`` (:func:`_holds_no_disc`): most parts of the difference between two
+    generalised outlines are slivers, whose erosion is the slow step.
+
     Examples
     --------
     A 1 km square with a 2 km x 100 m strip attached: the strip (200,000 m²) goes, and so do
@@ -186,20 +192,67 @@ def _narrow_m2(geom: Any, width: float) -> float:
     """
     if geom is None or geom.is_empty:
         return 0.0
-    opened = shapely.buffer(shapely.buffer(geom, -width / 2), width / 2)
-    return float(shapely.area(geom) - shapely.area(shapely.intersection(opened, geom)))
+    parts = shapely.get_parts(geom)
+    area = shapely.area(parts)
+    fat = ~_holds_no_disc(parts, area, width)
+    narrow = float(area[~fat].sum())
+    if fat.any():
+        whole = parts[fat]
+        opened = shapely.buffer(shapely.buffer(whole, -width / 2), width / 2)
+        narrow += float((area[fat] - shapely.area(shapely.intersection(opened, whole))).sum())
+    return narrow
 
 
-def _points_inside(geom: Any, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+def _holds_no_disc(parts: np.ndarray, area: np.ndarray, width: float) -> np.ndarray:
+    """Which polygons certainly hold no disc of diameter ``width`` (so erode to nothing).
+
+    Each test is a bound on the largest inscribed disc, cheapest first: the area (below
+    π (width / 2)²), the bounding box and the minimum rotated rectangle (a side shorter than
+    ``width``), then the outer ring alone eroded (holes only shrink what erosion leaves).
+    """
+    r = width / 2
+    b = shapely.bounds(parts)
+    none = (area < np.pi * r * r) | (np.minimum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]) < width)
+    rest = np.flatnonzero(~none)
+    if len(rest):
+        env = shapely.oriented_envelope(parts[rest])
+        side = np.zeros(len(rest))
+        box = shapely.get_type_id(env) == 3  # a polygon: four corners and the first again
+        if box.any():
+            xy = shapely.get_coordinates(shapely.get_exterior_ring(env[box])).reshape(-1, 5, 2)
+            side[box] = np.hypot(*(xy[:, 1:3] - xy[:, 0:2]).transpose(2, 0, 1)).min(axis=1)
+        none[rest] = side < width
+        rest = rest[side >= width]
+    if len(rest):
+        shells = shapely.polygons(shapely.get_exterior_ring(parts[rest]))
+        none[rest] = shapely.is_empty(shapely.buffer(shells, -r))
+    return none
+
+
+def _covered_km2(pieces: np.ndarray, km2: np.ndarray, ids: np.ndarray, boundaries: Any) -> float:
+    """Area of the union of ``pieces`` (the place cut by each feature ``ids`` of ``boundaries``).
+
+    Features whose interiors do not overlap (no pair of them among ``boundaries.overlaps``)
+    cut the place into pieces that do not overlap either, so the union's area is their sum:
+    the union is drawn only when two of the features overlap.
+    """
+    if len(pieces) == 0:
+        return 0.0
+    ov = boundaries.overlaps
+    if len(ov) and (ov["id_a"].isin(ids) & ov["id_b"].isin(ids)).any():
+        return float(shapely.area(shapely.union_all(pieces))) / 1e6
+    return float(km2.sum())
+
+
+def _points_inside(geom: Any, points: PointLayer) -> np.ndarray:
     """Which points lie in the interior of ``geom`` (a point on the boundary does not)."""
-    inside = np.zeros(len(x), dtype=bool)
-    if geom is None or geom.is_empty or len(x) == 0:
+    inside = np.zeros(len(points), dtype=bool)
+    if geom is None or geom.is_empty or len(points) == 0:
         return inside
-    minx, miny, maxx, maxy = geom.bounds
-    cand = np.flatnonzero((x >= minx) & (x <= maxx) & (y >= miny) & (y <= maxy))
+    cand = points.in_box(*geom.bounds)
     if len(cand):
-        shapely.prepare(geom)
-        inside[cand] = shapely.contains_xy(geom, x[cand], y[cand])
+        hit = assign_points(points.x[cand], points.y[cand], np.array([geom], dtype=object))
+        inside[cand[hit.point]] = True
     return inside
 
 
@@ -315,12 +368,9 @@ def vintage_changes(
             f"vintage_changes: each vintage must be a Boundaries, but {'; '.join(bad)}; read it "
             "with read_boundaries(path), or prepare_boundaries(gdf) for a GeoDataFrame."
         )
-    px = py = None
-    if points is not None:
-        pts = points.to_crs(pcrs)
-        px, py = pts.x, pts.y
+    pts = points.to_crs(pcrs) if points is not None else None
     shapely.prepare(place)
-    in_place = _points_inside(place, px, py) if px is not None and py is not None else None
+    in_place = _points_inside(place, pts) if pts is not None else None
     out = []
     for label, boundaries in vintages.items():
         out.append(
@@ -333,7 +383,7 @@ def vintage_changes(
                 place_name=place_name,
                 name=name,
                 place_label=place_label,
-                xy=(px, py) if px is not None and py is not None else None,
+                points=pts,
                 in_place=in_place,
                 points_noun=(points.info.name.replace("_", " ") if points is not None else ""),
                 min_share=min_share,
@@ -353,7 +403,7 @@ def _one_vintage(
     place_name: str | None,
     name: str,
     place_label: str | None,
-    xy: tuple[np.ndarray, np.ndarray] | None,
+    points: PointLayer | None,
     in_place: np.ndarray | None,
     points_noun: str,
     min_share: float,
@@ -375,9 +425,7 @@ def _one_vintage(
         inter_geom[cand] = shapely.intersection(place, geoms[cand])
         inter_km2[cand] = shapely.area(inter_geom[cand]) / 1e6
     touching = np.flatnonzero(inter_km2 > 0)
-    covered_km2 = (
-        float(shapely.area(shapely.union_all(inter_geom[touching]))) / 1e6 if len(touching) else 0.0
-    )
+    covered_km2 = _covered_km2(inter_geom[touching], inter_km2[touching], ids[touching], boundaries)
     covered_share = covered_km2 / place_km2
     union_km2 = place_km2 + feat_km2 - inter_km2
     iou = np.divide(inter_km2, union_km2, out=np.zeros(len(geoms)), where=union_km2 > 0)
@@ -425,8 +473,8 @@ def _one_vintage(
     )
 
     p_added = p_removed = p_common = None
-    if xy is not None and in_place is not None:
-        in_match = _points_inside(mgeom, *xy)
+    if points is not None and in_place is not None:
+        in_match = _points_inside(mgeom, points)
         p_common = int((in_place & in_match).sum())
         p_removed = int((in_place & ~in_match).sum())
         p_added = int((~in_place & in_match).sum())
