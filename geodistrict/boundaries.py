@@ -9,9 +9,11 @@ and reported, never hidden.
 
 from __future__ import annotations
 
+import os
 import re
 import warnings
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -30,6 +32,7 @@ __all__ = [
     "detect_id_name",
     "prepare_boundaries",
     "find_overlaps",
+    "make_valid_all",
 ]
 
 _ID_NAMES = ("id", "code", "codi", "codigo", "gss_code", "fid")
@@ -172,6 +175,8 @@ def _polygonal(geom: Any) -> Any:
         return geom
     if t == "GeometryCollection":
         parts = [g for g in shapely.get_parts(geom) if g.geom_type in ("Polygon", "MultiPolygon")]
+        if len(parts) == 1:  # make_valid's own polygonal member: valid as it is
+            return parts[0]
         return shapely.union_all(parts) if parts else shapely.Polygon()
     return shapely.Polygon()
 
@@ -492,14 +497,16 @@ def _repair(
     if not invalid.any():
         return g
     g = g.copy()
-    for i in np.flatnonzero(invalid):
+    todo = np.flatnonzero(invalid)
+    made_valid = dict(zip(todo.tolist(), make_valid_all(g[todo]), strict=True))
+    for i in todo:
         if gtypes[i] == 7:
             kinds = sorted({str(p.geom_type) for p in shapely.get_parts(g[i])})
             reason = f"a GeometryCollection of {'/'.join(kinds)}"
             kept = ": kept its polygons"
         else:
             reason, kept = shapely.is_valid_reason(g[i]), ""
-        fixed = _polygonal(shapely.make_valid(g[i]))
+        fixed = _polygonal(made_valid[int(i)])
         if fixed is None or fixed.is_empty:
             what_is = (
                 f"is {reason}, with no polygon"
@@ -513,6 +520,53 @@ def _repair(
         g[i] = fixed
         repaired.append(f"{ids[i]} ({names[i]}): {reason}{kept}{stage}")
     return g
+
+
+#: Vertices under which :func:`make_valid_all` repairs on one thread: starting threads costs
+#: more than it saves.
+PARALLEL_REPAIR_VERTICES = 20_000
+
+
+def make_valid_all(geoms: np.ndarray, *, threads: int | None = None) -> np.ndarray:
+    """``shapely.make_valid`` of each geometry, shared among threads when there is much to do.
+
+    GEOS releases the GIL while it repairs, so the largest geometries first, each given to the
+    thread with the fewest vertices so far, take about 1/threads of the time; the result is
+    the same, in the same order.
+
+    Parameters
+    ----------
+    geoms : numpy.ndarray
+        Shapely geometries.
+    threads : int, optional
+        Threads to use; default one per core, up to 4, and one below
+        :data:`PARALLEL_REPAIR_VERTICES` vertices in all.
+
+    Examples
+    --------
+    >>> bow_tie = shapely.Polygon([(0, 0), (2, 2), (2, 0), (0, 2)])
+    >>> [g.geom_type for g in make_valid_all(np.array([bow_tie, shapely.box(0, 0, 1, 1)]))]
+    ['MultiPolygon', 'Polygon']
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    cost = shapely.get_num_coordinates(geoms)
+    if threads is None:
+        threads = min(os.cpu_count() or 1, 4) if cost.sum() >= PARALLEL_REPAIR_VERTICES else 1
+    threads = max(1, min(int(threads), len(geoms)))
+    if threads == 1:
+        return shapely.make_valid(geoms)
+    load = np.zeros(threads)
+    share: list[list[int]] = [[] for _ in range(threads)]
+    for i in np.argsort(-cost, kind="stable"):
+        k = int(np.argmin(load))
+        share[k].append(int(i))
+        load[k] += cost[i]
+    out = np.empty(len(geoms), dtype=object)
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="geodistrict-repair") as ex:
+        fixed_shares = ex.map(lambda ix: shapely.make_valid(geoms[ix]), share)
+        for idx, fixed in zip(share, fixed_shares, strict=True):
+            out[idx] = fixed
+    return out
 
 
 def _boundary_frame(

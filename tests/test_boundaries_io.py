@@ -38,6 +38,40 @@ def test_bow_tie_is_repaired_with_a_warning_naming_it(tmp_path):
     assert b.report()["repaired"][0].startswith("Z1 (Bow tie)")
 
 
+@pytest.mark.shared_data
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_repairs_shared_among_threads_equal_shapely_one_by_one(shared_file, threads):
+    from geodistrict.boundaries import make_valid_all
+
+    # the odileeds LEP 2020 file: 21 features with bow ties and too-short rings, plus squares
+    # and a bow tie of our own, so that the big and small ones are dealt out unevenly
+    raw = gpd.read_file(shared_file("uk/boundaries/LEP2020_(April_2020)_EN_odileeds.geojson"))
+    bow = shapely.Polygon([(0, 0), (2, 2), (2, 0), (0, 2)])
+    geoms = np.array([*raw.geometry.values, shapely.box(0, 0, 1, 1), bow], dtype=object)
+    bad = geoms[~shapely.is_valid(geoms)]
+    assert len(bad) == 22
+    one_by_one = [shapely.make_valid(g) for g in bad]
+    shared = make_valid_all(bad, threads=threads)
+    assert all(
+        shapely.equals_exact(a, b, tolerance=0) for a, b in zip(shared, one_by_one, strict=True)
+    )
+    assert shapely.get_type_id(make_valid_all(geoms[-2:], threads=threads)).tolist() == [3, 6]
+
+
+def test_a_spike_is_cut_off_and_the_polygon_kept_as_repaired():
+    # a 1 km square with a 1 km spike out and back along y = 500: make_valid returns the
+    # square and the spike as a line, together; the square is kept as it is
+    ring = [(0, 0), (1000, 0), (1000, 500), (2000, 500), (1000, 500), (1000, 1000), (0, 1000)]
+    spiky = shapely.Polygon(ring)
+    assert shapely.make_valid(spiky).geom_type == "GeometryCollection"
+    gdf = gpd.GeoDataFrame({"id": ["S"], "name": ["Spike"]}, geometry=[spiky], crs=27700)
+    with pytest.warns(RepairWarning, match=r"S \(Spike\)"):
+        b = prepare_boundaries(gdf)
+    (g,) = b.metric
+    assert g.geom_type == "Polygon" and g.is_valid
+    assert shapely.equals(g, shapely.box(0, 0, 1000, 1000))
+
+
 def test_duplicate_ids_and_wrong_types_are_errors():
     dup = gpd.GeoDataFrame(
         {"id": ["a", "a"]}, geometry=[shapely.box(0, 0, 1, 1), shapely.box(2, 2, 3, 3)], crs=27700

@@ -234,9 +234,10 @@ def test_narrow_strips_worked_by_hand(shape, narrow_m2):
     from geodistrict.reports._vintages import _narrow_m2
 
     assert _narrow_m2(shape, 500) == pytest.approx(narrow_m2, rel=1e-6)
-    whole = shape.area - shapely.intersection(
-        shapely.buffer(shapely.buffer(shape, -250), 250), shape
-    ).area
+    whole = (
+        shape.area
+        - shapely.intersection(shapely.buffer(shapely.buffer(shape, -250), 250), shape).area
+    )
     assert _narrow_m2(shape, 500) == pytest.approx(whole, rel=1e-9)
 
 
