@@ -80,12 +80,17 @@ def pysal_queen(grid100):
 # ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("weights", ["pysal", "ours_row_standardised", "ours_binary"])
+@pytest.mark.parametrize(
+    "weights", ["pysal", "ours_row_standardised", "ours_binary", "ours_without_libpysal"]
+)
 def test_gi_star_z_equals_esda(grid100, counts, pysal_queen, weights):
+    from geodistrict.clusters import grid_adjacency
+
     graph = {
         "pysal": pysal_queen,
         "ours_row_standardised": grid_weights(grid100),
         "ours_binary": grid_weights(grid100, row_standardise=False),
+        "ours_without_libpysal": grid_adjacency(grid100),
     }[weights]
     ours = getis_ord(counts, graph, null="total")
     ref = esda.G_Local(counts.to_numpy(), pysal_queen, transform="B", star=True, permutations=0)
@@ -104,6 +109,35 @@ def test_gi_star_z_equals_esda_rook_and_queen(grid100, counts, contiguity):
     ours = getis_ord(counts, grid_weights(grid100, contiguity=contiguity), null="total")
     ref = esda.G_Local(counts.to_numpy(), pysal, transform="B", star=True, permutations=0)
     np.testing.assert_allclose(ours.values["gi_z"], ref.Zs, rtol=0, atol=1e-8)
+
+
+@pytest.mark.parametrize("contiguity", ["queen", "rook"])
+def test_grid_adjacency_is_libpysals_graph_without_libpysal(grid100, contiguity):
+    from geodistrict.clusters import grid_adjacency
+
+    pysal = Graph.build_contiguity(grid100, rook=contiguity == "rook")
+    adj = grid_adjacency(grid100, contiguity=contiguity, row_standardise=False)
+    assert adj.unique_ids.equals(pysal.unique_ids)
+    pd.testing.assert_series_equal(
+        adj.adjacency, pysal.adjacency, check_names=False, check_index_type=False, check_dtype=False
+    )
+    assert adj.cardinalities.tolist() == pysal.cardinalities.tolist()
+    # a clipped grid with an isolated cell: libpysal's self-loop of weight 0
+    part = grid100[(grid100["row"] < 2) & (grid100["col"] < 2) | (grid100["row"] == 50)]
+    part = part[(part["row"] < 2) | (part["col"] == 50)]
+    lonely = grid_adjacency(part, contiguity=contiguity)
+    assert lonely.cardinalities.tolist() == ([3, 3, 3, 3, 0] if contiguity == "queen"
+                                             else [2, 2, 2, 2, 0])  # fmt: skip
+    pd.testing.assert_series_equal(lonely.to_graph().adjacency, lonely.adjacency)
+
+
+def test_permutations_on_a_grid_adjacency_equal_those_on_the_graph(grid100, counts):
+    from geodistrict.clusters import grid_adjacency
+
+    kw = {"permutations": 99, "seed": 7, "correction": "none"}
+    on_adj = local_moran(counts, grid_adjacency(grid100), **kw).values
+    on_graph = local_moran(counts, grid_weights(grid100), **kw).values
+    pd.testing.assert_frame_equal(on_adj, on_graph)
 
 
 def test_esda_default_row_standardised_gi_shrinks_z(grid100, counts):

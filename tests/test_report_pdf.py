@@ -561,3 +561,36 @@ def test_command_line_fallback_prints_two_pages(chromium, tmp_path, monkeypatch)
     assert "Commandline" in page1 and "Secondpage" in page2
     assert "ignored" not in page1 + page2
     assert bad.error is not None and "nope.html" in bad.error and bad.pages == 0
+
+
+def test_the_cli_starts_printing_before_it_reads_the_data_and_stops_on_error(monkeypatch, tmp_path):
+    # the printing process and Chromium start while the data are read; a failure there
+    # stops them (no printing process is left behind)
+    import geodistrict.reports as reports
+    from geodistrict.cli import main
+    from geodistrict.districts.registry import district_boundaries
+    from geodistrict.errors import ParameterError
+
+    events: list[tuple] = []
+
+    class Printer:
+        def __init__(self, chromium, *, total):
+            events.append(("start", chromium, total))
+
+        def cancel(self):
+            events.append(("cancel",))
+
+    def context(*args, **kwargs):
+        events.append(("context",))
+        raise ParameterError("the data could not be read")
+
+    monkeypatch.setattr(reports, "ReportPrinter", Printer)
+    monkeypatch.setattr(reports, "build_context", context)
+    status = main(["report", "--all", "--no-postcodes", "--chromium", "/x/chromium",
+                   "--out", str(tmp_path)])  # fmt: skip
+    assert status != 0
+    n = len(district_boundaries())
+    assert events == [("start", "/x/chromium", n), ("context",), ("cancel",)]
+    events.clear()
+    main(["report", "--all", "--no-postcodes", "--no-pdf", "--out", str(tmp_path)])
+    assert events == [("context",)]  # --no-pdf: nothing to start

@@ -6,10 +6,13 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._args import Formatter
 from ._output import command_line
+
+if TYPE_CHECKING:
+    from ..reports import ReportContext, ReportPrinter, ReportRun
 
 __all__ = ["register", "run"]
 
@@ -218,8 +221,8 @@ def run(args: argparse.Namespace) -> int:
     """Run ``geodistrict report`` (returns the exit status)."""
     from ..districts.registry import district_boundaries
     from ..errors import ParameterError
-    from ..io.read import read_boundaries, read_points
-    from ..reports import ReportOptions, build_context, build_reports, select_places
+    from ..io.read import read_boundaries
+    from ..reports import ReportPrinter
 
     if args.all and args.places:
         raise ParameterError("give place names or --all, not both.")
@@ -237,6 +240,44 @@ def run(args: argparse.Namespace) -> int:
             "geography; pass --zones LAD_boundaries.geojson to sum the tables' LAD rows onto "
             "places made of whole LADs, or --geography TYPE if the table has rows for them."
         )
+    # the printing process and Chromium start now, while the data are read
+    printer = (
+        None
+        if args.no_pdf
+        else ReportPrinter(args.chromium, total=len(b) if args.all else len(args.places))
+    )
+    try:
+        result, ctx = _build(args, b, out, geo=geo, noun=noun, printer=printer)
+    except BaseException:
+        if printer is not None:
+            printer.cancel()
+        raise
+    for note in ctx.notes:
+        print(f"geodistrict: note: {note}", file=sys.stderr)
+    n = len(result.html)
+    pdfs = f", {len(result.pdf)} PDFs" if not args.no_pdf else ""
+    failed = f"; {len(result.failures)} failed (listed in index.html)" if result.failures else ""
+    print(
+        f"report: {n} HTML reports{pdfs} and index.html in {out} "
+        f"({time.perf_counter() - t0:.0f} s){failed}",
+        file=sys.stderr,
+    )
+    return 1 if result.failures else 0
+
+
+def _build(
+    args: argparse.Namespace,
+    b: Any,
+    out: Path,
+    *,
+    geo: str | None,
+    noun: str,
+    printer: ReportPrinter | None,
+) -> tuple[ReportRun, ReportContext]:
+    """Read the data, build the shared context and write the reports (the run, the context)."""
+    from ..io.read import read_boundaries, read_points
+    from ..reports import ReportOptions, build_context, build_reports, select_places
+
     options = ReportOptions(
         min_lq=args.min_lq,
         min_count=args.min_count,
@@ -274,15 +315,6 @@ def run(args: argparse.Namespace) -> int:
         debug=args.debug,
         firms=_firms(args),
         context_maps=_context_maps(args, b, noun),
+        printer=printer,
     )
-    for note in ctx.notes:
-        print(f"geodistrict: note: {note}", file=sys.stderr)
-    n = len(result.html)
-    pdfs = f", {len(result.pdf)} PDFs" if not args.no_pdf else ""
-    failed = f"; {len(result.failures)} failed (listed in index.html)" if result.failures else ""
-    print(
-        f"report: {n} HTML reports{pdfs} and index.html in {out} "
-        f"({time.perf_counter() - t0:.0f} s){failed}",
-        file=sys.stderr,
-    )
-    return 1 if result.failures else 0
+    return result, ctx

@@ -18,7 +18,7 @@ from .outlines import (
 from .prime import PrimeResult, prime_locations, significance_outline
 from .ripley import RipleyResult, ripley
 from .sectors import colocation_quotient, cross_k_targets, sector_hotspots
-from .weights import grid_weights, weights_for
+from .weights import GridAdjacency, grid_adjacency, grid_weights, weights_for
 
 __all__ = [
     "ClusterResult",
@@ -34,6 +34,8 @@ __all__ = [
     "count_points",
     "dbscan_outlines",
     "getis_ord",
+    "GridAdjacency",
+    "grid_adjacency",
     "grid_weights",
     "hdbscan_outlines",
     "hex_grid",

@@ -15,7 +15,7 @@ from .._validate import as_boundaries, as_point_layer
 from ..errors import EmptyLayerError, ParameterError
 from .grids import count_points, hex_grid, hex_resolution, square_grid
 from .local import check_choice, check_test_options, getis_ord, local_moran
-from .weights import grid_weights
+from .weights import grid_adjacency
 
 __all__ = [
     "GRIDS",
@@ -283,7 +283,7 @@ def cell_statistics(
             f"{source}: none of its {n_points} points falls in the grid over "
             f"{b.info.source}; check that they overlap (and the points' CRS)."
         )
-    graph = grid_weights(counted, contiguity=contiguity)
+    graph = grid_adjacency(counted, contiguity=contiguity)  # libpysal only for permutations
     extra = {"null": o.null} if statistic == "gi" else {}
     result = STATISTICS[statistic](
         counted[value],

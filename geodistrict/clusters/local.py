@@ -361,6 +361,8 @@ def _esda_permutations(
     """The local statistic ``name`` of esda with its permutations (one job, simulations kept)."""
     import esda
 
+    if hasattr(graph, "to_graph"):  # a GridAdjacency: esda needs the libpysal Graph
+        graph = graph.to_graph()
     with _esda_quietly():
         return getattr(esda, name)(
             y,

@@ -7,6 +7,7 @@ contiguity weights pair for pair; other layers go through ``libpysal.graph.Graph
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -16,7 +17,7 @@ import pandas as pd
 from ..errors import EmptyLayerError, ParameterError
 from .grids import grid_spec
 
-__all__ = ["grid_weights", "weights_for"]
+__all__ = ["GridAdjacency", "grid_adjacency", "grid_weights", "weights_for"]
 
 
 def check_choice(value: str, allowed: Any, option: str) -> str:
@@ -38,13 +39,53 @@ _OFFSETS = {
 # ---------------------------------------------------------------------------------------------
 
 
-def _graph(ids: pd.Index, focal: np.ndarray, neighbor: np.ndarray, row_standardise: bool):
-    """A libpysal Graph from canonically sorted neighbour pairs (positions into ``ids``).
+@dataclass(frozen=True)
+class GridAdjacency:
+    """Neighbour pairs of grid cells, in the form of a ``libpysal.graph.Graph``'s adjacency.
+
+    What the local statistics (:func:`~geodistrict.clusters.getis_ord`,
+    :func:`~geodistrict.clusters.local_moran`) read of a graph, without importing libpysal
+    (about 2 s): :func:`~geodistrict.clusters.hotspots` uses it for the analytic tests, and
+    :meth:`to_graph` makes the libpysal Graph (for permutations, or any other use).
+
+    Attributes
+    ----------
+    unique_ids : pandas.Index
+        The cells, in the grid's order.
+    adjacency : pandas.Series
+        Weights indexed by (``focal``, ``neighbor``), sorted; an isolate has a self-loop of
+        weight 0, as in libpysal.
+    transformation : str
+        ``"R"`` (row-standardised) or ``"B"`` (binary).
+    """
+
+    unique_ids: pd.Index
+    adjacency: pd.Series
+    transformation: str
+
+    @property
+    def cardinalities(self) -> pd.Series:
+        """Neighbours per cell (0 for an isolate), as ``Graph.cardinalities``."""
+        index = self.adjacency.index
+        assert isinstance(index, pd.MultiIndex)
+        real = self.adjacency.to_numpy() != 0
+        counts = np.bincount(np.asarray(index.codes[0])[real], minlength=len(self.unique_ids))
+        return pd.Series(counts, index=self.unique_ids, name="cardinalities")
+
+    def to_graph(self) -> Any:
+        """The same neighbours and weights as a ``libpysal.graph.Graph``."""
+        from libpysal.graph import Graph
+
+        return Graph(self.adjacency, transformation=self.transformation, is_sorted=True)
+
+
+def _adjacency(
+    ids: pd.Index, focal: np.ndarray, neighbor: np.ndarray, row_standardise: bool
+) -> GridAdjacency:
+    """The adjacency of canonically sorted neighbour pairs (positions into ``ids``).
 
     Units without neighbours get the self-loop of weight 0 that libpysal uses for isolates.
     """
-    from libpysal.graph import Graph
-
     n = len(ids)
     card = np.bincount(focal, minlength=n)
     iso = np.flatnonzero(card == 0)
@@ -66,7 +107,7 @@ def _graph(ids: pd.Index, focal: np.ndarray, neighbor: np.ndarray, row_standardi
         verify_integrity=False,
     )
     adjacency = pd.Series(w, index=index, name="weight")
-    return Graph(adjacency, transformation="R" if row_standardise else "B", is_sorted=True)
+    return GridAdjacency(ids, adjacency, "R" if row_standardise else "B")
 
 
 def _square_pairs(row: np.ndarray, col: np.ndarray, offsets: list[tuple[int, int]]):
@@ -114,7 +155,7 @@ def _hex_pairs(cells: np.ndarray):
 
 def grid_weights(
     grid: gpd.GeoDataFrame, *, contiguity: str = "queen", row_standardise: bool = True
-):
+) -> Any:
     """Contiguity weights of a grid, built by arithmetic on the cells' positions.
 
     Square cells are neighbours when their (row, col) differ by at most one (queen) or share an
@@ -152,6 +193,23 @@ def grid_weights(
     >>> grid_weights(g, contiguity="rook").cardinalities.tolist()
     [2, 3, 2, 3, 4, 3, 2, 3, 2]
     """
+    return grid_adjacency(grid, contiguity=contiguity, row_standardise=row_standardise).to_graph()
+
+
+def grid_adjacency(
+    grid: gpd.GeoDataFrame, *, contiguity: str = "queen", row_standardise: bool = True
+) -> GridAdjacency:
+    """:func:`grid_weights` as a :class:`GridAdjacency`: the same pairs, without libpysal.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> from geodistrict.clusters.grids import square_grid
+    >>> g = square_grid(gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 300, 200)], crs=27700),
+    ...                 cell_m=100)
+    >>> grid_adjacency(g, contiguity="rook").cardinalities.tolist()
+    [2, 3, 2, 2, 3, 2]
+    """
     check_choice(contiguity, _OFFSETS, "contiguity")
     spec = grid_spec(grid)
     if not grid.index.is_unique:
@@ -164,7 +222,7 @@ def grid_weights(
         )
     else:
         focal, neighbor = _hex_pairs(grid["cell_id"].to_numpy(dtype=object))
-    return _graph(grid.index, focal, neighbor, row_standardise)
+    return _adjacency(grid.index, focal, neighbor, row_standardise)
 
 
 def weights_for(

@@ -5,7 +5,7 @@
 the PDF (headless Chromium, network blocked), the index page and ``reports.json``.
 """
 
-from ._build import ReportRun, build_reports, select_places
+from ._build import ReportPrinter, ReportRun, build_reports, select_places
 from ._compare import measure_benchmarks
 from ._context import (
     DEFAULT_MIN_COUNT,
@@ -25,6 +25,7 @@ __all__ = [
     "PlaceReport",
     "PrintResult",
     "ReportContext",
+    "ReportPrinter",
     "ReportOptions",
     "ReportRun",
     "auto_cell",

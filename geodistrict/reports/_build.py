@@ -21,7 +21,7 @@ from ..io.write import write_json, write_text
 from ._context import ReportContext, subset_layer
 from ._place import PlaceReport, place_report
 
-__all__ = ["ReportRun", "build_reports", "select_places"]
+__all__ = ["ReportPrinter", "ReportRun", "build_reports", "select_places"]
 
 
 @dataclass
@@ -179,6 +179,7 @@ def build_reports(
     debug: bool = False,
     firms: Any = None,
     context_maps: Mapping[str, str] | None = None,
+    printer: ReportPrinter | None = None,
 ) -> ReportRun:
     """Write one HTML (and PDF) report per place, the index page and ``reports.json``.
 
@@ -206,6 +207,9 @@ def build_reports(
     context_maps : mapping of str to str, optional
         Place id → a self-contained map document of the place in context, shown before the
         place's figures (:func:`geodistrict.reports._html.insert_context_map`).
+    printer : ReportPrinter, optional
+        A printer started earlier (the command line starts it before reading the data);
+        default: one is started here when ``pdf`` is true (``chromium`` is then ignored).
 
     Returns
     -------
@@ -217,7 +221,13 @@ def build_reports(
     run = ReportRun(out_dir=out)
     idx = list(range(len(ctx.boundaries))) if places is None else list(places)
     accounting = _accounting(ctx)
-    printer = _Printer(ctx, run, chromium, total=len(idx)) if pdf else None
+    if pdf and printer is None:
+        printer = ReportPrinter(chromium, total=len(idx))
+    if not pdf and printer is not None:
+        printer.cancel()
+        printer = None
+    if printer is not None:
+        printer.attach(ctx, run)
     t0 = time.perf_counter()
     try:
         for i in progress(idx, desc="reports", total=len(idx), unit="place"):
@@ -308,7 +318,7 @@ def _record_failure(run: ReportRun, ctx: ReportContext, i: int, exc: Exception) 
 PRINT_PROCESS_FROM = 3
 
 
-class _Printer:
+class ReportPrinter:
     """Prints each report to PDF as soon as it is written, while the next one is built.
 
     The printing runs in the background (:class:`~geodistrict.reports._pdf.BackgroundPrinter`):
@@ -316,34 +326,58 @@ class _Printer:
     Python builds a report on one core while Chromium prints the previous one on the other,
     so the PDFs cost little more than the HTML. Without Chromium, the error is raised once the
     HTML reports are written (as :func:`build_reports` always did).
+
+    :func:`build_reports` starts one itself; the command line starts it before it reads the
+    data, so that the printing process and Chromium are up by the time the first report is
+    written, and passes it on (``printer=``).
+
+    Parameters
+    ----------
+    chromium : str, optional
+        The Chromium executable (default: found on PATH).
+    total : int
+        Reports to come: a process from :data:`PRINT_PROCESS_FROM` on.
+
+    Examples
+    --------
+    >>> printer = ReportPrinter(None, total=38)  # doctest: +SKIP
+    >>> run = build_reports(ctx, "out", printer=printer)  # doctest: +SKIP
     """
 
-    def __init__(self, ctx: ReportContext, run: ReportRun, chromium: str | None, *, total: int):
+    def __init__(self, chromium: str | None, *, total: int):
         from ..errors import MissingDependencyError
         from ._pdf import BackgroundPrinter, find_chromium
 
-        self.run = run
-        self.names = dict(
-            zip(map(str, ctx.boundaries.ids), map(str, ctx.boundaries.names), strict=True)
-        )
+        self.total = total
+        self.run: ReportRun | None = None
+        self.names: dict[str, str] = {}
         self.missing: Exception | None = None
         self.bar: Any = None
         self.printer: BackgroundPrinter | None = None
         self.exe: str | None = None
         self.queued: list[str] = []
+        self.started = time.perf_counter()
         try:
             self.exe = find_chromium(chromium)
         except MissingDependencyError as exc:
             self.missing = exc
             return
-        if progress_enabled():
-            from tqdm.auto import tqdm
-
-            self.bar = tqdm(total=total, desc="pdf", unit="place", file=sys.stderr, leave=False)
-        self.started = time.perf_counter()
         self.printer = BackgroundPrinter(
             self.exe, on_done=self._tick, separate_process=total >= PRINT_PROCESS_FROM
         )
+
+    def attach(self, ctx: ReportContext, run: ReportRun) -> None:
+        """Print for ``run``, naming places as ``ctx`` does (called by :func:`build_reports`)."""
+        self.run = run
+        self.names = dict(
+            zip(map(str, ctx.boundaries.ids), map(str, ctx.boundaries.names), strict=True)
+        )
+        if self.printer is not None and progress_enabled():
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(
+                total=self.total, desc="pdf", unit="place", file=sys.stderr, leave=False
+            )
 
     def _tick(self, _result: Any) -> None:
         if self.bar is not None:
@@ -354,7 +388,7 @@ class _Printer:
 
     def put(self, pid: str) -> None:
         """Queue place ``pid``'s report (just written) for printing."""
-        if self.printer is None:
+        if self.printer is None or self.run is None:
             return
         html = self.run.html[pid]
         self.queued.append(pid)
@@ -369,6 +403,8 @@ class _Printer:
 
     def finish(self) -> None:
         """Wait for the last PDFs; record the PDFs and failures in the run."""
+        if self.run is None:
+            raise ParameterError("ReportPrinter.finish: attach it to a run first.")
         if self.missing is not None and self.run.html:
             raise self.missing
         if self.printer is None:
