@@ -134,6 +134,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--fdr", type=float, default=0.05, help="false discovery rate of the hot spots")
     p.add_argument("--no-pdf", action="store_true", help="write HTML only")
     p.add_argument("--chromium", metavar="PATH", default=None, help="Chromium executable")
+    p.add_argument("--workers", metavar="N", type=int, default=None,
+                   help="processes writing the reports (default: 2 from 8 places on a machine "
+                   "with 2 cores or more, on Linux; 1 writes them one after another)")  # fmt: skip
     p.add_argument("--no-benchmarks", action="store_true",
                    help="leave out the comparison with the benchmark districts")  # fmt: skip
     p.add_argument("--no-context-map", action="store_true",
@@ -316,5 +319,6 @@ def _build(
         firms=_firms(args),
         context_maps=_context_maps(args, b, noun),
         printer=printer,
+        workers=args.workers,
     )
     return result, ctx

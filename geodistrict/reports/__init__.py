@@ -5,7 +5,7 @@
 the PDF (headless Chromium, network blocked), the index page and ``reports.json``.
 """
 
-from ._build import ReportPrinter, ReportRun, build_reports, select_places
+from ._build import ReportPrinter, ReportRun, build_reports, report_workers, select_places
 from ._compare import measure_benchmarks
 from ._context import (
     DEFAULT_MIN_COUNT,
@@ -36,6 +36,7 @@ __all__ = [
     "measure_benchmarks",
     "place_report",
     "print_pdfs",
+    "report_workers",
     "section_json",
     "select_places",
     "slugify",

@@ -6,6 +6,7 @@ and on stderr) and the other places still build.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 import traceback
@@ -21,7 +22,7 @@ from ..io.write import write_json, write_text
 from ._context import ReportContext, subset_layer
 from ._place import PlaceReport, place_report
 
-__all__ = ["ReportPrinter", "ReportRun", "build_reports", "select_places"]
+__all__ = ["ReportPrinter", "ReportRun", "build_reports", "report_workers", "select_places"]
 
 
 @dataclass
@@ -180,6 +181,7 @@ def build_reports(
     firms: Any = None,
     context_maps: Mapping[str, str] | None = None,
     printer: ReportPrinter | None = None,
+    workers: int | None = None,
 ) -> ReportRun:
     """Write one HTML (and PDF) report per place, the index page and ``reports.json``.
 
@@ -210,6 +212,10 @@ def build_reports(
     printer : ReportPrinter, optional
         A printer started earlier (the command line starts it before reading the data);
         default: one is started here when ``pdf`` is true (``chromium`` is then ignored).
+    workers : int, optional
+        Processes writing reports (:func:`report_workers`): default two on a machine with two
+        cores or more from :data:`PARALLEL_FROM` places on, where ``fork`` is available
+        (Linux); the helpers are forked after the context is built, so they share it.
 
     Returns
     -------
@@ -229,18 +235,16 @@ def build_reports(
     if printer is not None:
         printer.attach(ctx, run)
     t0 = time.perf_counter()
+    kw = {"pdf": pdf, "accounting": accounting, "command": command, "firms": firms,
+          "context_maps": context_maps or {}}  # fmt: skip
+    n_workers = report_workers(workers, len(idx), debug=debug)
     try:
-        for i in progress(idx, desc="reports", total=len(idx), unit="place"):
-            try:
-                _write_place(ctx, i, run, pdf=pdf, accounting=accounting, command=command,
-                             firms=firms, context_maps=context_maps or {})  # fmt: skip
-            except Exception as exc:  # one place's failure must not stop the others
-                if debug:
-                    raise
-                _record_failure(run, ctx, i, exc)
-                continue
-            if printer is not None:  # printed while the next places are built
-                printer.put(str(ctx.boundaries.ids[i]))
+        if n_workers > 1:
+            _build_forked(ctx, idx, run, printer, kw, n_workers)
+        else:
+            for i in progress(idx, desc="reports", total=len(idx), unit="place"):
+                if _build_place(ctx, i, run, kw, debug=debug) and printer is not None:
+                    printer.put(str(ctx.boundaries.ids[i]))  # printed while the next are built
     except BaseException:
         if printer is not None:
             printer.cancel()
@@ -250,6 +254,167 @@ def build_reports(
         printer.finish()
     _write_index(ctx, run, pdf=pdf, title=title, command=command)
     return run
+
+
+def _build_place(ctx: ReportContext, i: int, run: ReportRun, kw: dict, *, debug: bool) -> bool:
+    """Write place ``i``'s report; a failure is recorded in ``run`` (raised with ``debug``)."""
+    try:
+        _write_place(ctx, i, run, **kw)
+    except Exception as exc:  # one place's failure must not stop the others
+        if debug:
+            raise
+        _record_failure(run, ctx, i, exc)
+        return False
+    return True
+
+
+#: Places from which :func:`build_reports` writes them in two processes by default: a forked
+#: helper takes every other place (below, its start costs more than it saves).
+PARALLEL_FROM = 8
+
+
+def report_workers(workers: int | None, n_places: int, *, debug: bool = False) -> int:
+    """Processes that write ``n_places`` reports (1: this process alone).
+
+    ``None``: two from :data:`PARALLEL_FROM` places on a machine with two cores or more, else
+    one. Always one where processes cannot be forked (Windows, macOS) and with ``debug``
+    (an error must be raised where it happened).
+
+    Examples
+    --------
+    >>> report_workers(1, 38), report_workers(3, 2), report_workers(None, 3)
+    (1, 2, 1)
+    """
+    import multiprocessing
+
+    if workers is None:
+        workers = 2 if (os.cpu_count() or 1) >= 2 and n_places >= PARALLEL_FROM else 1
+    if int(workers) < 1:
+        raise ParameterError(f"workers={workers}: give 1 or more processes.")
+    if debug or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return max(1, min(int(workers), n_places))
+
+
+class _Helper:
+    """A forked process writing a share of the reports; it reports each place on a pipe."""
+
+    def __init__(self, ctx: ReportContext, share: list[int], run: ReportRun, kw: dict):
+        import multiprocessing
+
+        fork = multiprocessing.get_context("fork")
+        self.share = share
+        self.done: set[int] = set()
+        self.finished = False
+        self.conn, send = fork.Pipe(duplex=False)
+        self.proc = fork.Process(
+            target=_helper_main, args=(ctx, share, run.out_dir, kw, send),
+            name="geodistrict-reports", daemon=True,
+        )  # fmt: skip
+        self.proc.start()
+        send.close()
+
+    def drain(
+        self, ctx: ReportContext, run: ReportRun, printer: ReportPrinter | None, *, wait: bool
+    ) -> int:
+        """Take in the places the helper has finished (all of them with ``wait``): how many."""
+        got = 0
+        while not self.finished and (wait or self.conn.poll()):
+            try:
+                msg = self.conn.recv()
+            except (EOFError, OSError):  # the helper died: its places left are failures
+                self.proc.join(5)
+                code = self.proc.exitcode
+                for i in self.share:
+                    if i not in self.done:
+                        _record_failure(run, ctx, i, GeodistrictError(
+                            f"the process writing this report stopped (exit code {code}); "
+                            "run the report of this place again"
+                        ))  # fmt: skip
+                        got += 1
+                self.finished = True
+                break
+            if msg[0] == "end":
+                self.finished = True
+                break
+            kind, i, value = msg
+            self.done.add(i)
+            got += 1
+            if kind == "failed":
+                run.failures.append(value)
+                continue
+            pid, html, headline = value
+            run.html[pid] = Path(html)
+            run.headlines.append(headline)
+            if printer is not None:
+                printer.put(pid)
+        return got
+
+    def stop(self) -> None:
+        if self.proc.is_alive():
+            self.proc.kill()
+        self.proc.join()
+
+
+def _helper_main(ctx: ReportContext, share: list[int], out_dir: Path, kw: dict, conn: Any) -> None:
+    """The body of a forked helper: write each report of ``share``, say so on ``conn``."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it stops us
+    os.environ["GEODISTRICT_PROGRESS"] = "0"  # one bar, the parent's
+    run = ReportRun(out_dir=out_dir)
+    for i in share:
+        pid = str(ctx.boundaries.ids[i])
+        if _build_place(ctx, i, run, kw, debug=False):
+            conn.send(("html", i, (pid, str(run.html[pid]), run.headlines[-1])))
+        else:
+            conn.send(("failed", i, run.failures[-1]))
+    conn.send(("end",))
+    conn.close()
+
+
+def _build_forked(
+    ctx: ReportContext,
+    idx: list[int],
+    run: ReportRun,
+    printer: ReportPrinter | None,
+    kw: dict,
+    workers: int,
+) -> None:
+    """Write the reports of ``idx`` here and in ``workers - 1`` forked helpers.
+
+    Place ``idx[k]`` goes to process ``k % workers``; each PDF is queued as its report is
+    done, whichever process wrote it. The index lists the places in the order of ``idx``.
+    """
+    if ctx.postcodes is not None:  # its box index, built once and shared by the helpers
+        ctx.postcodes.in_box(0.0, 0.0, 0.0, 0.0)
+    shares = [idx[k::workers] for k in range(workers)]
+    helpers = [_Helper(ctx, share, run, kw) for share in shares[1:]]
+    bar: Any = None
+    if progress_enabled():
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(idx), desc="reports", unit="place", file=sys.stderr, leave=False)
+    try:
+        for i in shares[0]:
+            if _build_place(ctx, i, run, kw, debug=False) and printer is not None:
+                printer.put(str(ctx.boundaries.ids[i]))
+            done = 1 + sum(h.drain(ctx, run, printer, wait=False) for h in helpers)
+            if bar is not None:
+                bar.update(done)
+        for h in helpers:
+            done = h.drain(ctx, run, printer, wait=True)
+            if bar is not None:
+                bar.update(done)
+    finally:
+        for h in helpers:
+            h.stop()
+        if bar is not None:
+            bar.close()
+    order = {str(ctx.boundaries.ids[i]): k for k, i in enumerate(idx)}
+    run.html = dict(sorted(run.html.items(), key=lambda kv: order.get(kv[0], len(order))))
+    run.headlines.sort(key=lambda h: order.get(str(h["id"]), len(order)))
+    run.failures.sort(key=lambda f: order.get(f["id"], len(order)))
 
 
 def _write_place(
