@@ -135,8 +135,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--no-pdf", action="store_true", help="write HTML only")
     p.add_argument("--chromium", metavar="PATH", default=None, help="Chromium executable")
     p.add_argument("--workers", metavar="N", type=int, default=None,
-                   help="processes writing the reports (default: 2 from 8 places on a machine "
-                   "with 2 cores or more, on Linux; 1 writes them one after another)")  # fmt: skip
+                   help="processes writing the reports (default, on Linux from 8 places on: "
+                   "one per core up to 4, less one for the PDFs; 1 writes them one after "
+                   "another)")  # fmt: skip
     p.add_argument("--no-benchmarks", action="store_true",
                    help="leave out the comparison with the benchmark districts")  # fmt: skip
     p.add_argument("--no-context-map", action="store_true",

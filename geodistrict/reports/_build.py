@@ -213,9 +213,10 @@ def build_reports(
         A printer started earlier (the command line starts it before reading the data);
         default: one is started here when ``pdf`` is true (``chromium`` is then ignored).
     workers : int, optional
-        Processes writing reports (:func:`report_workers`): default two on a machine with two
-        cores or more from :data:`PARALLEL_FROM` places on, where ``fork`` is available
-        (Linux); the helpers are forked after the context is built, so they share it.
+        Processes writing reports (:func:`report_workers`): by default, from
+        :data:`PARALLEL_FROM` places on, one per core less one for the PDFs, where ``fork``
+        is available (Linux); the helpers are forked after the context is built, so they
+        share it.
 
     Returns
     -------
@@ -237,7 +238,7 @@ def build_reports(
     t0 = time.perf_counter()
     kw = {"pdf": pdf, "accounting": accounting, "command": command, "firms": firms,
           "context_maps": context_maps or {}}  # fmt: skip
-    n_workers = report_workers(workers, len(idx), debug=debug)
+    n_workers = report_workers(workers, len(idx), pdf=pdf, debug=debug)
     try:
         if n_workers > 1:
             _build_forked(ctx, idx, run, printer, kw, n_workers)
@@ -268,17 +269,21 @@ def _build_place(ctx: ReportContext, i: int, run: ReportRun, kw: dict, *, debug:
     return True
 
 
-#: Places from which :func:`build_reports` writes them in two processes by default: a forked
-#: helper takes every other place (below, its start costs more than it saves).
+#: Places from which :func:`build_reports` may write them in several processes by default
+#: (forked helpers take every other place); below, a helper's start costs more than it saves.
 PARALLEL_FROM = 8
 
 
-def report_workers(workers: int | None, n_places: int, *, debug: bool = False) -> int:
+def report_workers(
+    workers: int | None, n_places: int, *, pdf: bool = False, debug: bool = False
+) -> int:
     """Processes that write ``n_places`` reports (1: this process alone).
 
-    ``None``: two from :data:`PARALLEL_FROM` places on a machine with two cores or more, else
-    one. Always one where processes cannot be forked (Windows, macOS) and with ``debug``
-    (an error must be raised where it happened).
+    ``None``: from :data:`PARALLEL_FROM` places on, one per core (up to 4) less the core the
+    PDF printing takes when ``pdf``; else one. On two cores with PDFs that is one: Python and
+    Chromium already keep both busy (measured: two writers were no faster there, and 1.8
+    times faster without PDFs). Always one where processes cannot be forked (Windows, macOS)
+    and with ``debug`` (an error must be raised where it happened).
 
     Examples
     --------
@@ -288,7 +293,8 @@ def report_workers(workers: int | None, n_places: int, *, debug: bool = False) -
     import multiprocessing
 
     if workers is None:
-        workers = 2 if (os.cpu_count() or 1) >= 2 and n_places >= PARALLEL_FROM else 1
+        cores = min(os.cpu_count() or 1, 4)
+        workers = max(1, cores - (1 if pdf else 0)) if n_places >= PARALLEL_FROM else 1
     if int(workers) < 1:
         raise ParameterError(f"workers={workers}: give 1 or more processes.")
     if debug or "fork" not in multiprocessing.get_all_start_methods():
