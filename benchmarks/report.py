@@ -1,25 +1,32 @@
 """Audit reports of all 38 LEPs of 2021: time per stage, and PDF printing against its baseline.
 
 1. The shared context (reading the layers and tables, 2.7 M postcodes joined, Nomis tables,
-   benchmark districts), then the 38 HTML reports alone (figures, LQ chart, hot-spot map).
+   benchmark districts), then the 38 HTML reports alone (figures, LQ chart, hot-spot map),
+   written by one process and by the default number of processes (:func:`report_workers`).
 2. The run as ``geodistrict report --all`` does it: the 38 HTML reports with their PDFs, each
-   printed in a thread while the next is built. "whole run" is the context plus this.
+   printed in another process while the next is built. "whole run" is the context plus this.
 3. PDF printing alone: one headless Chromium page driven by Playwright for every report
    against the obvious baseline, ``chromium --headless --print-to-pdf`` started once per
    report; prints the ratio and checks that both give the same number of pages.
+4. With ``--main-job``: the README's main job as a fresh process, ``geodistrict report --all``
+   on the bundled datasets with the three boundary vintages and the reference zones (what
+   ``scripts/run.sh`` runs), with one writer and with the default.
 
-Usage: python benchmarks/report.py [--data ../shared/data] [--places N]
+Usage: python benchmarks/report.py [--data ../shared/data] [--places N] [--main-job]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 from geodistrict import read_boundaries, read_points
-from geodistrict.reports import ReportOptions, build_context, build_reports
+from geodistrict.reports import ReportOptions, build_context, build_reports, report_workers
 from geodistrict.reports._pdf import _count_pages, _print_cli, find_chromium, print_pdfs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,6 +36,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     ap.add_argument("--places", type=int, default=38, help="how many LEPs (first N)")
+    ap.add_argument("--main-job", action="store_true", help="also time the README's main job")
     a = ap.parse_args()
     uk = a.data / "uk"
 
@@ -51,9 +59,15 @@ def main() -> None:
         out.mkdir()
         places = list(range(min(a.places, len(leps))))
         t1 = time.perf_counter()
-        run = build_reports(ctx, out, places=places, pdf=False)
+        run = build_reports(ctx, out, places=places, pdf=False, workers=1)
         t_html = time.perf_counter() - t1
         n = len(run.html)
+        k = report_workers(None, n)
+        par = Path(tmp) / "par"
+        par.mkdir()
+        t6 = time.perf_counter()
+        build_reports(ctx, par, places=places, pdf=False)
+        t_par = time.perf_counter() - t6
         both = Path(tmp) / "both"
         both.mkdir()
         t4 = time.perf_counter()
@@ -63,6 +77,8 @@ def main() -> None:
         print(f"context (read the layers, join 2.7 M postcodes, Nomis, benchmarks): {t_ctx:6.1f} s")
         print(f"{n} HTML reports alone (figures, chart, map):     {t_html:6.1f} s "
               f"({t_html / n:.2f} s per report)")  # fmt: skip
+        print(f"{n} HTML reports alone, {k} processes:             {t_par:6.1f} s "
+              f"({t_html / t_par:.1f}x one process)")  # fmt: skip
         print(
             f"{n} HTML reports with their PDFs (as the CLI):    {t_both:6.1f} s "
             f"({t_both / n:.2f} s per report; printing {run2.seconds['pdf']:.1f} s in its "
@@ -97,6 +113,33 @@ def main() -> None:
         print(f"ratio (CLI / Playwright): {t_base / t_ours:.1f}x; same page count in {same}/{n}")
         total = t_ctx + t_both
         print(f"whole run (context + reports with PDFs): {total:.1f} s (issue #19 aim: 25 s)")
+    if a.main_job:
+        _main_job()
+
+
+#: ``scripts/run.sh``'s audit: every input a dataset that ships in the package.
+MAIN_JOB = [
+    "report", "--all", "--boundaries", "lep2021", "--universities", "learning-providers",
+    "--business-counts", "ubc-industry-2022", "--employment", "aps-industry-2022",
+    "--reference-zones", "lad2024_lep21", "--vintage", "LEP 2020=lep2020",
+    "--vintage", "LSIP 2023=lsip2023",
+    "--vintage", "Combined authority 2023=combined_authorities2023",
+]  # fmt: skip
+
+
+def _main_job() -> None:
+    """The README's main job as a fresh process: one writer, then the default, alternately."""
+    cmd = [sys.executable, "-m", "geodistrict.cli", *MAIN_JOB]
+    for label, extra in (("one writer", ["--workers", "1"]), ("default writers", [])):
+        with tempfile.TemporaryDirectory() as tmp:
+            t = time.perf_counter()
+            proc = subprocess.run([*cmd, "--out", tmp, *extra], capture_output=True, text=True,
+                                  env={**os.environ, "GEODISTRICT_PROGRESS": "0"})  # fmt: skip
+            dt = time.perf_counter() - t
+            if proc.returncode:
+                raise SystemExit(f"the main job failed: {proc.stderr[-2000:]}")
+            pdfs = len(list(Path(tmp).glob("*.pdf")))
+            print(f"main job (38 reports, {pdfs} PDFs, 3 vintages), {label}: {dt:6.1f} s")
 
 
 if __name__ == "__main__":
