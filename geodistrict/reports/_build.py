@@ -392,8 +392,8 @@ def _build_forked(
     Place ``idx[k]`` goes to process ``k % workers``; each PDF is queued as its report is
     done, whichever process wrote it. The index lists the places in the order of ``idx``.
     """
-    if ctx.postcodes is not None:  # its box index, built once and shared by the helpers
-        ctx.postcodes.in_box(0.0, 0.0, 0.0, 0.0)
+    if ctx.postcodes is not None and ctx.vintages:  # the box index the vintages use, built
+        ctx.postcodes.in_box(0.0, 0.0, 0.0, 0.0)  # once and shared with the helpers
     shares = [idx[k::workers] for k in range(workers)]
     helpers = [_Helper(ctx, share, run, kw) for share in shares[1:]]
     bar: Any = None
