@@ -434,31 +434,3 @@ def test_nomis_sources_share_one_licence_line():
         "vintage": "2022",
     }
     assert nomis_attribution("UBC") == src["attribution"]
-
-
-def test_vintages_read_in_the_background_and_bad_specs_refused_first(tmp_path, monkeypatch):
-    # a bad --vintage is refused before any layer is read; good ones are read in a thread
-    # while the context is built, and the context holds what a mapping would give
-    from concurrent.futures import ThreadPoolExecutor
-
-    import geodistrict.reports as reports
-    from geodistrict.districts.registry import district_boundaries
-    from geodistrict.errors import ParameterError
-    from geodistrict.reports import build_context
-
-    read = []
-    monkeypatch.setattr(reports, "build_context", lambda *a, **k: read.append(1))
-    with pytest.raises(ParameterError, match="write it as LABEL=PATH"):
-        from geodistrict.cli.report import _vintage_specs
-
-        _vintage_specs(["LEP 2020"])
-    assert main(["report", "--all", "--no-pdf", "--no-postcodes", "--vintage", "no label",
-                 "--out", str(tmp_path)]) == 2  # fmt: skip
-    assert read == []
-    monkeypatch.undo()
-    b = district_boundaries()
-    with ThreadPoolExecutor(1) as pool:
-        later = pool.submit(lambda: {"again": b})
-        ctx = build_context(b, benchmarks=False, vintages=later)
-    assert list(ctx.vintages) == ["again"] and ctx.vintages["again"] is b
-    assert "boundaries (again)" in [s["name"] for s in ctx.sources]

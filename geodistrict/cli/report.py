@@ -150,9 +150,9 @@ def register(subparsers: Any) -> None:
     p.set_defaults(_run=run)
 
 
-def _vintage_specs(specs: list[str] | None) -> dict[str, str]:
-    """Label → path of each ``--vintage LABEL=PATH`` (checked before anything is read)."""
+def _vintages(specs: list[str] | None) -> dict[str, Any]:
     from ..errors import ParameterError
+    from ..io.read import read_boundaries
 
     out = {}
     for spec in specs or []:
@@ -161,15 +161,8 @@ def _vintage_specs(specs: list[str] | None) -> dict[str, str]:
             raise ParameterError(
                 f"--vintage {spec!r}: write it as LABEL=PATH, e.g. 'LEP 2020=lep2020.geojson'."
             )
-        out[label.strip()] = path.strip()
+        out[label.strip()] = read_boundaries(path.strip())
     return out
-
-
-def _vintages(paths: dict[str, str]) -> dict[str, Any]:
-    """The vintages read and repaired (run in a thread while the rest of the context builds)."""
-    from ..io.read import read_boundaries
-
-    return {label: read_boundaries(path) for label, path in paths.items()}
 
 
 def _noun(id_field: str | None) -> tuple[str, str | None]:
@@ -286,9 +279,8 @@ def _build(
     printer: ReportPrinter | None,
 ) -> tuple[ReportRun, ReportContext]:
     """Read the data, build the shared context and write the reports (the run, the context)."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from ..reports import ReportOptions, build_reports, select_places
+    from ..io.read import read_boundaries, read_points
+    from ..reports import ReportOptions, build_context, build_reports, select_places
 
     options = ReportOptions(
         min_lq=args.min_lq,
@@ -299,9 +291,22 @@ def _build(
         geography=args.geography or geo or "lep",
         noun=noun,
     )
-    specs = _vintage_specs(args.vintage)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="geodistrict-vintages") as pool:
-        ctx = _context(args, b, options, pool.submit(_vintages, specs) if specs else None)
+    ctx = build_context(
+        b,
+        options=options,
+        postcodes=None if args.no_postcodes else read_points(args.postcodes, name="postcodes"),
+        universities=read_points(args.universities, name="universities")
+        if args.universities
+        else None,
+        business_counts=args.business_counts,
+        employment=args.employment,
+        zones=read_boundaries(args.zones) if args.zones else None,
+        vintages=_vintages(args.vintage),
+        floorspace=args.floorspace,
+        floorspace_zones=read_boundaries(args.floorspace_zones) if args.floorspace_zones else None,
+        benchmarks=not args.no_benchmarks,
+        reference_zones=_reference_zones(args),
+    )
     places = None if args.all else select_places(ctx, args.places)
     result = build_reports(
         ctx,
@@ -318,26 +323,3 @@ def _build(
         workers=args.workers,
     )
     return result, ctx
-
-
-def _context(args: argparse.Namespace, b: Any, options: Any, vintages: Any) -> ReportContext:
-    """The shared context of the run, from the command line's layers and tables."""
-    from ..io.read import read_boundaries, read_points
-    from ..reports import build_context
-
-    return build_context(
-        b,
-        options=options,
-        postcodes=None if args.no_postcodes else read_points(args.postcodes, name="postcodes"),
-        universities=read_points(args.universities, name="universities")
-        if args.universities
-        else None,
-        business_counts=args.business_counts,
-        employment=args.employment,
-        zones=read_boundaries(args.zones) if args.zones else None,
-        vintages=vintages,
-        floorspace=args.floorspace,
-        floorspace_zones=read_boundaries(args.floorspace_zones) if args.floorspace_zones else None,
-        benchmarks=not args.no_benchmarks,
-        reference_zones=_reference_zones(args),
-    )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -875,7 +874,7 @@ def build_context(
     business_counts: str | Path | None = None,
     employment: str | Path | None = None,
     zones: Boundaries | None = None,
-    vintages: Mapping[str, Boundaries] | Future[Mapping[str, Boundaries]] | None = None,
+    vintages: Mapping[str, Boundaries] | None = None,
     floorspace: str | Path | None = None,
     floorspace_zones: Boundaries | None = None,
     benchmarks: bool = True,
@@ -901,10 +900,7 @@ def build_context(
         LAD polygons: the Nomis tables' LAD rows are summed onto the places made of whole
         LADs (combined authorities, LSIP areas), for places that are not a Nomis geography.
     vintages : mapping, optional
-        Label → another boundary set of the same places (earlier or successor geography); or
-        a :class:`concurrent.futures.Future` of that mapping, still being read (the command
-        line reads and repairs the vintages in a thread while the rest is built), waited
-        for last.
+        Label → another boundary set of the same places (earlier or successor geography).
     floorspace : path, optional
         VOA business floorspace table (by local authority code).
     floorspace_zones : Boundaries, optional
@@ -934,12 +930,12 @@ def build_context(
     fs: Floorspace | None = _optional(floorspace, floorspace_by_place, floorspace_zones, boundaries)
     nat = national_references(boundaries, pc, postcodes, universities,
                               reference_zones or zones or floorspace_zones)  # fmt: skip
+    vintages = dict(vintages or {})
     bench = pd.DataFrame()
     if benchmarks:
         from ._compare import measure_benchmarks
 
         bench = measure_benchmarks(pc.layer if pc else None, un.layer if un else None)
-    vintages = dict((vintages.result() if isinstance(vintages, Future) else vintages) or {})
     sources = [{**boundaries.info.as_dict(), "name": "boundaries"}]
     sources += [step.source for step in (pc, un, lq, emp, fs) if step is not None]
     sources += [
