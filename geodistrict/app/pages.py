@@ -66,6 +66,15 @@ def _alert(text: str, kind: str = "danger") -> pn.pane.Alert:
     return pn.pane.Alert(ga.esc_md(public_text(text)), alert_type=kind, margin=(5, 10))
 
 
+def _fill(table: Any, frame: Any, formatters: dict[str, Any]) -> None:
+    """Show ``frame`` in ``table`` with its column formatters, in one update of the page.
+
+    Setting the value and then the formatters sends two changes, and the browser may redraw
+    the columns while it is still drawing the rows (a table left with its header only).
+    """
+    table.param.update(value=frame, formatters=formatters)
+
+
 def _table(df: Any, **kw: Any) -> pn.widgets.Tabulator:
     fmt = {c: _NUM for c in df.columns if str(df[c].dtype).startswith(("float", "int", "Int"))}
     opts: dict[str, Any] = dict(show_index=False, disabled=True, formatters=fmt,
@@ -587,11 +596,9 @@ class GeodistrictApp:
             + (f" · change in counts: {changes}" if changes else "")
         )
         frame = p.card.to_frame()[["indicator", "value", "unit", "note"]]
-        self.prop_card.value = frame
-        self.prop_card.formatters = {"value": _NUM}
+        _fill(self.prop_card, frame, {"value": _NUM})
         diff = p.diff.to_frame()
-        self.prop_diff.value = diff
-        self.prop_diff.formatters = {c: _NUM for c in diff.columns if c not in ("measure", "unit")}
+        _fill(self.prop_diff, diff, {c: _NUM for c in diff.columns if c not in ("measure", "unit")})
         for w in (self.dl_card, self.dl_diff, self.dl_geojson):
             w.disabled = False
         self.prop_results.visible = True
@@ -806,19 +813,15 @@ class GeodistrictApp:
             else []
         )
         diff = r["diff"]
-        self.prop_diff.value = diff
-        self.prop_diff.formatters = {c: _NUM for c in diff.columns if c not in ("measure", "unit")}
+        _fill(self.prop_diff, diff, {c: _NUM for c in diff.columns if c not in ("measure", "unit")})
         rank = r["rank"]
-        self.prop_rank.value = rank
-        self.prop_rank.formatters = {c: _NUM for c in rank.columns if c != "name"}
-        self.prop_reference.value = r["reference"]
+        _fill(self.prop_rank, rank, {c: _NUM for c in rank.columns if c != "name"})
         nums = ("value", "per_km2", "reference_per_km2", "ratio")
-        self.prop_reference.formatters = {c: _NUM for c in nums}
+        _fill(self.prop_reference, r["reference"], {c: _NUM for c in nums})
         if "sectors" in r:
             rows, text = r["sectors"]
-            self.prop_sectors.value = rows
             nums = ("count", "area_total", "reference_count", "lq")
-            self.prop_sectors.formatters = {c: _NUM for c in nums}
+            _fill(self.prop_sectors, rows, {c: _NUM for c in nums})
             self.prop_sectors_note.object = ga.esc_md(text)
         else:
             self.prop_sectors.value = _empty()
@@ -890,9 +893,9 @@ class GeodistrictApp:
         )
         cols = ["sector", "sector_label", "count", "area_total", "reference_count", "lq",
                 "specialism"]  # fmt: skip
-        self.lq_table.value = rows[cols].sort_values("lq", ascending=False)
-        self.lq_table.formatters = {c: _NUM for c in ("count", "area_total", "reference_count",
-                                                       "lq")}  # fmt: skip
+        nums = ("count", "area_total", "reference_count", "lq")
+        _fill(self.lq_table, rows[cols].sort_values("lq", ascending=False),
+              {c: _NUM for c in nums})  # fmt: skip
 
     # ---------------------------------------------------------------- about
     def _about_view(self) -> pn.viewable.Viewable:
