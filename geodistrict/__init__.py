@@ -8,83 +8,141 @@ The names here are the ones most sessions need; the rest of the library is reach
 its concept packages, as namespaces (``geodistrict.clusters.local_moran``,
 ``geodistrict.zones.match_zones``, ``geodistrict.districts.card``): see ARCHITECTURE.md.
 
-The top-level import stays light: folium, panel, esda, libpysal, scikit-learn, rasterio and
-dask are imported only by the functions (and the namespaces ``maps``, ``figures``,
-``reports``, ``scale``) that need them.
+The top-level import is light: every name here is imported on first use
+(:mod:`geodistrict._lazy`), so ``import geodistrict`` loads neither pandas nor geopandas;
+folium, panel, esda, libpysal, scikit-learn, rasterio and dask are imported only by the
+functions (and the namespaces ``maps``, ``figures``, ``reports``, ``scale``) that need them.
 """
 
 from . import _sigint  # noqa: F401, I001 - first: Ctrl-C while the CLI imports is one line, exit 130
 from typing import TYPE_CHECKING as _TYPE_CHECKING
-from . import errors, io, join, metrics, zones
-from .errors import (
-    CRSError,
-    GeodistrictError,
-    GeodistrictWarning,
-    InputFileError,
-    ParameterError,
-    RepairWarning,
-    SchemaError,
-)
+
+from ._lazy import lazy_names as _lazy_names
 from ._version import __version__
-from .boundaries import Boundaries, prepare_boundaries
-from .crs import choose_metric_crs
-from .io import (
-    datasets,
-    geocode_postcodes,
-    read_boundaries,
-    read_companies_house,
-    read_nomis,
-    read_onspd,
-    read_points,
-    read_raster,
-    read_vector,
-    write_table,
-)
-from .io.inspect import describe
-from .join import assign_points, join_points
-from .layers import PointLayer
-from .metrics import (
-    location_quotients,
-    specialisation_indices,
-    specialisation_table,
-    specialisms,
-)
-from .metrics.profile import Profile, profile
-from .zones import interpolate, zonal_stats, zone_values
 
 if _TYPE_CHECKING:
-    from . import clusters, districts
+    from . import (
+        clusters,
+        districts,
+        errors,
+        figures,
+        io,
+        join,
+        maps,
+        metrics,
+        reports,
+        scale,
+        zones,
+    )
+    from .boundaries import Boundaries, prepare_boundaries
     from .clusters import dbscan_outlines, hotspots, kde, prime_locations, ripley
+    from .crs import choose_metric_crs
+    from .errors import (
+        CRSError,
+        GeodistrictError,
+        GeodistrictWarning,
+        InputFileError,
+        ParameterError,
+        RepairWarning,
+        SchemaError,
+    )
+    from .io import (
+        datasets,
+        geocode_postcodes,
+        read_boundaries,
+        read_companies_house,
+        read_nomis,
+        read_onspd,
+        read_points,
+        read_raster,
+        read_vector,
+        write_table,
+    )
+    from .io.inspect import describe
+    from .join import assign_points, join_points
+    from .layers import PointLayer
+    from .metrics import (
+        location_quotients,
+        specialisation_indices,
+        specialisation_table,
+        specialisms,
+    )
+    from .metrics.profile import Profile, profile
+    from .zones import interpolate, zonal_stats, zone_values
 
-# maps, figures, reports and scale need folium, matplotlib or dask: imported on first use;
-# clusters and districts too, so that a command that does not use them (``geodistrict
-# profile``) does not pay for importing them
-_LAZY = ("clusters", "districts", "figures", "maps", "reports", "scale")
-#: Names of the top-level namespace defined in a lazy package.
-_LAZY_NAMES = {
-    "dbscan_outlines": "clusters",
-    "hotspots": "clusters",
-    "kde": "clusters",
-    "prime_locations": "clusters",
-    "ripley": "clusters",
-}
-
-
-def __getattr__(name: str) -> object:
-    import importlib
-
-    if name in _LAZY:
-        return importlib.import_module(f"{__name__}.{name}")
-    if name in _LAZY_NAMES:
-        value = getattr(importlib.import_module(f"{__name__}.{_LAZY_NAMES[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY) | set(_LAZY_NAMES))
-
+# every name is imported on first use, so that ``import geodistrict`` (and ``geodistrict
+# --version`` or ``--help``) loads neither pandas nor geopandas; folium, panel, esda, libpysal,
+# scikit-learn, rasterio and dask wait for the functions that need them
+__getattr__, __dir__ = _lazy_names(
+    __name__,
+    {
+        **dict.fromkeys(
+            [
+                "CRSError",
+                "GeodistrictError",
+                "GeodistrictWarning",
+                "InputFileError",
+                "ParameterError",
+                "RepairWarning",
+                "SchemaError",
+            ],
+            ".errors",
+        ),
+        "Boundaries": ".boundaries",
+        "prepare_boundaries": ".boundaries",
+        "choose_metric_crs": ".crs",
+        **dict.fromkeys(
+            [
+                "geocode_postcodes",
+                "read_boundaries",
+                "read_companies_house",
+                "read_nomis",
+                "read_onspd",
+                "read_points",
+                "read_raster",
+                "read_vector",
+                "write_table",
+            ],
+            ".io",
+        ),
+        "describe": ".io.inspect",
+        "assign_points": ".join",
+        "join_points": ".join",
+        "PointLayer": ".layers",
+        **dict.fromkeys(
+            [
+                "location_quotients",
+                "specialisation_indices",
+                "specialisation_table",
+                "specialisms",
+            ],
+            ".metrics",
+        ),
+        "Profile": ".metrics.profile",
+        "profile": ".metrics.profile",
+        "interpolate": ".zones",
+        "zonal_stats": ".zones",
+        "zone_values": ".zones",
+        **dict.fromkeys(
+            ["dbscan_outlines", "hotspots", "kde", "prime_locations", "ripley"], ".clusters"
+        ),
+    },
+    modules=[
+        "clusters",
+        "districts",
+        "errors",
+        "figures",
+        "io",
+        "join",
+        "maps",
+        "metrics",
+        "reports",
+        "scale",
+        "zones",
+        "datasets=.io.datasets",
+    ],
+    namespace=globals(),
+)
 
 __all__ = [
     "__version__",

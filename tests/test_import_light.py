@@ -1,6 +1,8 @@
 import subprocess
 import sys
 
+import pytest
+
 HEAVY = ["folium", "panel", "esda", "libpysal", "sklearn", "rasterio", "dask", "pointpats"]
 
 
@@ -41,3 +43,83 @@ def test_analytic_hot_spots_do_not_import_libpysal():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "", f"imported: {out.stdout.strip()}"
+
+
+STACK = ["pandas", "geopandas", "numpy", "shapely", "pyproj", "pyarrow", "pyogrio"]
+
+
+def _stack_after(code: str) -> list[str]:
+    """The scientific packages a fresh interpreter holds after running ``code``."""
+    probe = f"{code}\nimport sys\nprint(','.join(m for m in {STACK!r} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    return [m for m in (out.stdout.strip().splitlines() or [""])[-1].split(",") if m]
+
+
+def test_import_geodistrict_loads_no_scientific_stack():
+    # every top-level name is imported on first use: about 0.8 s saved on each command
+    assert _stack_after("import geodistrict, geodistrict.io, geodistrict.metrics") == []
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--version"],
+        ["--help"],
+        ["datasets", "list"],
+        ["profile", "--help"],
+        ["diff", "--help"],
+        ["report", "--help"],
+        ["specialisation", "--help"],
+    ],  # fmt: skip
+)
+def test_light_commands_answer_without_pandas(argv):
+    code = (
+        "from geodistrict.cli import main\n"
+        "import contextlib, io\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try:\n"
+        f"        main({argv!r})\n"
+        "    except SystemExit:\n"
+        "        pass"
+    )
+    assert _stack_after(code) == []
+
+
+@pytest.mark.parametrize("package", ["geodistrict", "geodistrict.io", "geodistrict.metrics",
+                                     "geodistrict.districts"])  # fmt: skip
+def test_lazy_names_are_the_defining_modules_objects(package):
+    import importlib
+    import inspect
+
+    pkg = importlib.import_module(package)
+    for name in pkg.__all__:
+        value = getattr(pkg, name)
+        assert name in dir(pkg), name
+        if inspect.ismodule(value):
+            continue
+        home = getattr(value, "__module__", None)
+        if home is not None and not isinstance(value, str | float | int | frozenset | tuple):
+            # the object is the one its module defines, not a copy
+            assert getattr(importlib.import_module(home), name, value) is value, name
+
+
+def test_lazy_package_imports_submodules_on_attribute_access():
+    code = "import geodistrict\nassert geodistrict.io.onspd.__name__ == 'geodistrict.io.onspd'"
+    assert "pandas" in _stack_after(code)  # the submodule itself needs pandas
+    out = subprocess.run(
+        [sys.executable, "-c", "import geodistrict; geodistrict.no_such_name"],
+        capture_output=True,
+        text=True,
+    )
+    assert "module 'geodistrict' has no attribute 'no_such_name'" in out.stderr
+
+
+def test_the_defaults_the_help_shows_are_the_ones_the_functions_use():
+    from geodistrict.districts import defaults, diff
+    from geodistrict.metrics import rules, specialisation
+    from geodistrict.reports import DEFAULT_MIN_COUNT, DEFAULT_MIN_LQ
+
+    assert (diff.HOT_CELL_M, diff.HOT_MARGIN_M) == (defaults.HOT_CELL_M, defaults.HOT_MARGIN_M)
+    assert specialisation.SPECIALISM_RULE is rules.SPECIALISM_RULE
+    assert (DEFAULT_MIN_LQ, DEFAULT_MIN_COUNT) == (1.25, 100)

@@ -32,7 +32,7 @@ its centre lies in it.
 
 def register(subparsers: Any) -> None:
     """Add the ``diff`` subcommand."""
-    from ..districts.diff import HOT_CELL_M, HOT_MARGIN_M
+    from ..districts.defaults import HOT_CELL_M, HOT_MARGIN_M
     from ._args import Formatter, points_argument
 
     p = subparsers.add_parser(

@@ -49,7 +49,7 @@ _NOUNS = {"LEP": "LEP", "LAD": "local authority", "CAUTH": "combined authority",
 
 def register(subparsers: Any) -> None:
     """Add the ``report`` subcommand."""
-    from ..reports import DEFAULT_MIN_COUNT, DEFAULT_MIN_LQ
+    from ..metrics.rules import SPECIALISM_RULE
 
     p = subparsers.add_parser(
         "report",
@@ -125,9 +125,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--vintage", action="append", default=None, metavar="LABEL=PATH|NAME",
                    help="another boundary vintage to compare with, e.g. 'LEP 2020=lep2020' (a "
                    "dataset name or a file); repeatable")  # fmt: skip
-    p.add_argument("--min-lq", type=float, default=DEFAULT_MIN_LQ, metavar="LQ",
+    p.add_argument("--min-lq", type=float, default=SPECIALISM_RULE.min_lq, metavar="LQ",
                    help="lowest location quotient of a specialism")  # fmt: skip
-    p.add_argument("--min-count", type=float, default=DEFAULT_MIN_COUNT, metavar="N",
+    p.add_argument("--min-count", type=float, default=SPECIALISM_RULE.min_count, metavar="N",
                    help="fewest enterprises of a specialism")  # fmt: skip
     p.add_argument("--cell", type=float, default=None, metavar="METRES",
                    help="hot-spot cell (default: ~1,500 cells per place, rounded)")  # fmt: skip

@@ -16,7 +16,7 @@ from ..io.write import write_json
 from ..provenance import NOMIS_NOTICE
 
 if TYPE_CHECKING:
-    from ..metrics.specialisation import SpecialismRule
+    from ..metrics.rules import SpecialismRule
 
 __all__ = ["register", "run"]
 
@@ -59,7 +59,7 @@ in the report with their reason, never in a sector.
 
 def register(subparsers: Any) -> None:
     """Add the ``specialisation`` subcommand."""
-    from ..metrics.specialisation import SPECIALISM_RULE
+    from ..metrics.rules import SPECIALISM_RULE
 
     p = subparsers.add_parser(
         "specialisation",
@@ -286,7 +286,7 @@ def _print_written(args: argparse.Namespace) -> None:
 
 def _rule(args: argparse.Namespace) -> SpecialismRule:
     """The rule of a specialism from ``--min-lq`` and ``--min-count``."""
-    from ..metrics.specialisation import SpecialismRule
+    from ..metrics.rules import SpecialismRule
 
     return SpecialismRule(min_lq=args.min_lq, min_count=args.min_count)
 

@@ -39,16 +39,44 @@ which); ``published_jobs_per_firm``. Flows (firms that arrived, jobs created ove
 reported but never divided by an area.
 """
 
-from ._common import (
-    KNOWLEDGE_INTENSIVE_DIVISIONS,
-    Card,
-    Indicator,
-    is_knowledge_intensive,
-    knowledge_intensive_share,
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_names
+
+if TYPE_CHECKING:
+    from ._common import (
+        KNOWLEDGE_INTENSIVE_DIVISIONS,
+        Card,
+        Indicator,
+        is_knowledge_intensive,
+        knowledge_intensive_share,
+    )
+    from .card import district_card
+    from .compare import compare_cards, compare_chart
+    from .diff import DistrictDiff, diff_districts, hot_cells_in
+
+# imported on first use: the command line reads the diff's defaults (.defaults) to build its
+# help without loading pandas
+__getattr__, __dir__ = lazy_names(
+    __name__,
+    {
+        **dict.fromkeys(
+            [
+                "KNOWLEDGE_INTENSIVE_DIVISIONS",
+                "Card",
+                "Indicator",
+                "is_knowledge_intensive",
+                "knowledge_intensive_share",
+            ],
+            "._common",
+        ),
+        "district_card": ".card",
+        "compare_cards": ".compare",
+        "compare_chart": ".compare",
+        **dict.fromkeys(["DistrictDiff", "diff_districts", "hot_cells_in"], ".diff"),
+    },
+    namespace=globals(),
 )
-from .card import district_card
-from .compare import compare_cards, compare_chart
-from .diff import DistrictDiff, diff_districts, hot_cells_in
 
 __all__ = [
     "KNOWLEDGE_INTENSIVE_DIVISIONS",

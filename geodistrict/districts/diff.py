@@ -24,6 +24,7 @@ from ._common import (
     safe_label,
     sector_column,
 )
+from .defaults import HOT_CELL_M, HOT_MARGIN_M
 
 __all__ = [
     "HOT_CELL_M",
@@ -33,11 +34,6 @@ __all__ = [
     "hot_cells_in",
     "hot_study_area",
 ]
-
-#: Side (metres) of the square cells of the diff's hot cells (Gi*).
-HOT_CELL_M = 250.0
-#: The hot cells' study area: each polygon's bounding box grown by this many metres.
-HOT_MARGIN_M = 3000.0
 
 
 @dataclass(frozen=True)

@@ -7,19 +7,54 @@ checksums) < :mod:`.catalogue` (boundary sets, downloads) < :mod:`.datasets` (th
 role) < :mod:`.clue`, :mod:`.firms` and :mod:`.inspect`.
 """
 
-from . import datasets
-from .clue import clue_jobs_by_area, clue_jobs_density, read_clue_areas, read_clue_jobs
-from .companies_house import read_companies_house
-from .firms import firm_accounting, read_firms
-from .nomis import NomisTable, read_nomis
-from .onspd import geocode_postcodes, load_postcodes, normalise_postcode, read_onspd
-from .raster import RasterGrid, read_raster, write_geotiff
-from .read import read_boundaries, read_boundaries_file, read_points
-from .tables import read_point_table, read_table
-from .universities import read_universities
-from .vector import read_vector
-from .voa import read_voa_floorspace
-from .write import write_table
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_names
+
+if TYPE_CHECKING:
+    from . import datasets
+    from .clue import clue_jobs_by_area, clue_jobs_density, read_clue_areas, read_clue_jobs
+    from .companies_house import read_companies_house
+    from .firms import firm_accounting, read_firms
+    from .nomis import NomisTable, read_nomis
+    from .onspd import geocode_postcodes, load_postcodes, normalise_postcode, read_onspd
+    from .raster import RasterGrid, read_raster, write_geotiff
+    from .read import read_boundaries, read_boundaries_file, read_points
+    from .tables import read_point_table, read_table
+    from .universities import read_universities
+    from .vector import read_vector
+    from .voa import read_voa_floorspace
+    from .write import write_table
+
+# imported on first use: ``geodistrict datasets list`` needs the registry, not pandas
+__getattr__, __dir__ = lazy_names(
+    __name__,
+    {
+        **dict.fromkeys(
+            ["clue_jobs_by_area", "clue_jobs_density", "read_clue_areas", "read_clue_jobs"],
+            ".clue",
+        ),
+        "read_companies_house": ".companies_house",
+        "firm_accounting": ".firms",
+        "read_firms": ".firms",
+        "NomisTable": ".nomis",
+        "read_nomis": ".nomis",
+        **dict.fromkeys(
+            ["geocode_postcodes", "load_postcodes", "normalise_postcode", "read_onspd"],
+            ".onspd",
+        ),
+        **dict.fromkeys(["RasterGrid", "read_raster", "write_geotiff"], ".raster"),
+        **dict.fromkeys(["read_boundaries", "read_boundaries_file", "read_points"], ".read"),
+        "read_point_table": ".tables",
+        "read_table": ".tables",
+        "read_universities": ".universities",
+        "read_vector": ".vector",
+        "read_voa_floorspace": ".voa",
+        "write_table": ".write",
+    },
+    modules=["datasets"],
+    namespace=globals(),
+)
 
 __all__ = [
     "datasets",

@@ -18,13 +18,14 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
-
-import geopandas as gpd
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from .._paths import public_paths
 from ..errors import InputFileError
+
+if TYPE_CHECKING:  # imported by the writers of tables: write_json and write_text need neither
+    import geopandas as gpd
+    import pandas as pd
 
 __all__ = [
     "csv_safe",
@@ -143,10 +144,13 @@ def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
+    >>> import pandas as pd
     >>> t = pd.DataFrame({"name": ["=1+2", "Cambridge", "-3.5", "@SUM(A1)"], "n": [1, -2, 3, 4]})
     >>> csv_safe(t)["name"].tolist(), csv_safe(t)["n"].tolist()
     (["'=1+2", 'Cambridge', '-3.5', "'@SUM(A1)"], [1, -2, 3, 4])
     """
+    import pandas as pd
+
     out = frame.copy()
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
@@ -190,6 +194,9 @@ def write_table(
     pathlib.Path
         The written path.
     """
+    import geopandas as gpd
+    import pandas as pd
+
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in OUTPUT_SUFFIXES:

@@ -42,6 +42,7 @@ import pandas as pd
 from ..errors import EmptyLayerError, ParameterError, SchemaError
 from ..provenance import OGL_LICENCE, nomis_attribution
 from .nomis_sectors import GEOGRAPHY_ALIASES, nomis_sector_counts, repeated_pairs, sector_code
+from .rules import SPECIALISM_RULE, SpecialismRule, is_specialism, require_columns
 
 if TYPE_CHECKING:
     from ..io.nomis import NomisTable
@@ -290,88 +291,6 @@ def _reference_series(reference: pd.Series, sectors: pd.Index, *, source: str) -
 # specialisms and indices
 
 
-@dataclass(frozen=True)
-class SpecialismRule:
-    """When a sector is *a specialism* of an area: a high quotient on enough units.
-
-    A specialism is a sector whose location quotient is at least ``min_lq`` **and** whose
-    count is at least ``min_count``: a high quotient on a handful of firms is noise, not a
-    strength. Every front end (the ``specialisation`` and ``report`` commands, the reports,
-    the app) reads its defaults from :data:`SPECIALISM_RULE`.
-
-    Attributes
-    ----------
-    min_lq : float
-        Lowest location quotient of a specialism (1.25: a quarter more than the reference's
-        share).
-    min_count : float
-        Lowest count of a specialism (100 enterprises).
-
-    Examples
-    --------
-    >>> rule = SpecialismRule()
-    >>> rule.describe()
-    'lq >= 1.25 and count >= 100'
-    >>> t = pd.DataFrame({"lq": [1.5, 1.5, 1.1], "count": [200, 50, 900]})
-    >>> rule.marks(t).tolist()
-    [True, False, False]
-    """
-
-    min_lq: float = 1.25
-    min_count: float = 100
-
-    def marks(self, lq_table: pd.DataFrame) -> pd.Series:
-        """Whether each row of a location-quotient table is a specialism (:func:`is_specialism`)."""
-        return is_specialism(lq_table, min_lq=self.min_lq, min_count=self.min_count)
-
-    def describe(self) -> str:
-        """The rule as one line: ``'lq >= 1.25 and count >= 100'``."""
-        return f"lq >= {self.min_lq:g} and count >= {self.min_count:g}"
-
-
-#: The house rule of a specialism: a location quotient of at least 1.25 on at least 100 units.
-SPECIALISM_RULE = SpecialismRule()
-
-
-def is_specialism(
-    lq_table: pd.DataFrame,
-    *,
-    min_lq: float = SPECIALISM_RULE.min_lq,
-    min_count: float = SPECIALISM_RULE.min_count,
-) -> pd.Series:
-    """Whether each row of a location-quotient table is *a specialism* of its area.
-
-    A specialism is a sector whose location quotient is at least ``min_lq`` **and** whose
-    count is at least ``min_count``: a high quotient on a handful of firms is noise, not a
-    strength.
-
-    Parameters
-    ----------
-    lq_table : pandas.DataFrame
-        Output of :func:`location_quotients`.
-    min_lq : float
-        Lowest location quotient of a specialism (1.25 by default: a quarter more than the
-        reference's share).
-    min_count : float
-        Lowest count of a specialism (100 by default).
-
-    Returns
-    -------
-    pandas.Series
-        Booleans indexed like ``lq_table``, named ``specialism``; False where the LQ or the
-        count is missing.
-
-    Examples
-    --------
-    >>> t = pd.DataFrame({"lq": [1.5, 1.5, 1.1, np.nan], "count": [200, 50, 900, 300]})
-    >>> is_specialism(t).tolist()
-    [True, False, False, False]
-    """
-    _require(lq_table, ("lq", "count"), what="the location-quotient table")
-    keep = (lq_table["lq"] >= min_lq) & (lq_table["count"] >= min_count)
-    return keep.fillna(False).astype(bool).rename("specialism")
-
-
 def specialisms(
     lq_table: pd.DataFrame,
     *,
@@ -465,7 +384,7 @@ def specialisation_indices(
     >>> out["top_specialisms"].tolist()
     ['B', '']
     """
-    _require(
+    require_columns(
         lq_table,
         ("area", "sector", "count", "area_total", "reference_count", "reference_total", "lq"),
         what="the location-quotient table",
@@ -506,15 +425,6 @@ def specialisation_indices(
     )
     out["top_specialisms"] = top.reindex(out.index).fillna("").astype(str)
     return out.rename_axis("area").reset_index()
-
-
-def _require(table: pd.DataFrame, columns: tuple[str, ...], *, what: str) -> None:
-    missing = [c for c in columns if c not in table.columns]
-    if missing:
-        raise SchemaError(
-            f"{what} has no column(s) {', '.join(map(repr, missing))}; pass the output of "
-            "location_quotients()."
-        )
 
 
 # --------------------------------------------------------------------------------------------
