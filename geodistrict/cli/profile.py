@@ -400,6 +400,8 @@ def parse_zone_spec(name: str, spec: str) -> tuple[str, str | None, str, str | N
 
 def _add_zones(args: argparse.Namespace, result: Any, b: Any, points: list[Any]) -> Any:
     """Carry each ``--zones`` table onto the boundaries (NAME, NAME_per_km2, NAME_method)."""
+    if not args.zones:
+        return result
     from ..io.read import read_boundaries, read_points
     from ..metrics.profile import add_zone_values
     from ..zones.tables import zone_values
@@ -432,6 +434,8 @@ def _add_zones(args: argparse.Namespace, result: Any, b: Any, points: list[Any])
 
 def _add_rasters(args: argparse.Namespace, result: Any, b: Any) -> Any:
     """Sum each ``--raster`` within the boundaries (NAME, NAME_per_km2, NAME_method)."""
+    if not args.raster:
+        return result
     from ..metrics.profile import add_raster_values
 
     rule = kv(args.raster_rule, "--raster-rule")

@@ -23,21 +23,21 @@ import contextlib
 import datetime as _dt
 import difflib
 import errno
-import http.client
 import os
 import re
 import shutil
 import socket
 import time
-import urllib.error
-import urllib.request
 import zipfile
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputFileError, ParameterError, SchemaError
 from .store import bundled_file, cache_root, check_file, data_dir, sha256_file, walk_files
+
+if TYPE_CHECKING:  # urllib and http load ssl and email: imported by the download alone
+    import urllib.error
 
 __all__ = [
     "CatalogueEntry",
@@ -569,6 +569,8 @@ def _url_failure(exc: urllib.error.URLError) -> Exception:
 
 def _write_body(resp: Any, part: Path, offset: int) -> None:
     """Write (or append, for a 206 resuming at ``offset``) the response body into ``part``."""
+    import http.client
+
     with resp:
         mode = "wb"
         if offset and resp.status == 206:
@@ -593,6 +595,10 @@ def _write_body(resp: Any, part: Path, offset: int) -> None:
 
 def _download_once(url: str, part: Path, timeout: float) -> None:
     """Download ``url`` into ``part``, resuming from its current size with a Range request."""
+    import http.client
+    import urllib.error
+    import urllib.request
+
     from .._version import __version__
 
     offset = part.stat().st_size if part.exists() else 0
