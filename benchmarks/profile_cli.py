@@ -6,7 +6,9 @@ read the postcodes (x, y, LAD code) from a Parquet file, make points, ``geopanda
 them to the LEPs read with ``geopandas.read_file``, count per LEP, area and density, write a
 CSV. Both run as fresh processes, alternately, in the same rounds; the script prints the
 median wall time of each, the ratio, each one's peak memory (maximum resident set) and checks
-that both wrote the same counts.
+that both wrote the same counts. A third fresh process in each round only imports what both
+need (numpy, pandas, pyarrow, shapely, pyproj, geopandas, pyogrio) and exits: the floor under
+any geopandas-based command on this machine.
 
 Usage: python benchmarks/profile_cli.py [--data DIR] [--rounds 5]
 """
@@ -45,6 +47,9 @@ table["postcodes_per_km2"] = table["postcodes_count"] / table["area_km2"]
 table.to_csv(out, index=False)
 """
 
+#: What a geopandas-based command imports before it does anything.
+FLOOR = "import numpy, pandas, pyarrow, shapely, pyproj, geopandas, pyogrio"
+
 
 def _run(cmd: list[str]) -> tuple[float, float]:
     """Wall seconds and peak resident memory (MB) of one fresh process."""
@@ -81,12 +86,14 @@ def main() -> None:
         ours_cmd = [sys.executable, "-m", "geodistrict.cli", "profile", "--boundaries", str(lep)]
         ours_cmd += ["--points", "postcodes=onspd", "--out", str(tmp / "ours.csv")]
         base_cmd = [sys.executable, str(script), str(lep), str(points), str(tmp / "base.csv")]
+        floor_cmd = [sys.executable, "-c", FLOOR]
         _run(ours_cmd)  # warm: the postcode cache is built, files are in the page cache
         _run(base_cmd)
-        ours, base = [], []
+        ours, base, floor = [], [], []
         for _ in range(a.rounds):
             ours.append(_run(ours_cmd))
             base.append(_run(base_cmd))
+            floor.append(_run(floor_cmd))
         a_csv = pd.read_csv(tmp / "ours.csv")
         b_csv = pd.read_csv(tmp / "base.csv")
         same = a_csv["id"].tolist() == b_csv["id"].tolist() and (
@@ -96,11 +103,18 @@ def main() -> None:
     t_base = statistics.median(t for t, _ in base)
     print(f"2.7 M postcodes x 38 LEPs (2021), {a.rounds} paired rounds, fresh processes")
     print(f"{'':34} {'median s':>9} {'min s':>7} {'peak MB':>8}")
-    for label, runs in (("geodistrict profile (cache warm)", ours), ("geopandas script", base)):
+    rows = (
+        ("geodistrict profile (cache warm)", ours),
+        ("geopandas script", base),
+        ("imports alone (the floor)", floor),
+    )
+    for label, runs in rows:
         ts = [t for t, _ in runs]
         peak = max(m for _, m in runs)
         print(f"{label:34} {statistics.median(ts):9.2f} {min(ts):7.2f} {peak:8.0f}")
     print(f"ratio (geopandas / geodistrict, medians): {t_base / t_ours:.1f}x")
+    t_floor = statistics.median(t for t, _ in floor)
+    print(f"geodistrict's own work after the imports: {t_ours - t_floor:.2f} s (medians)")
     print(f"same counts per LEP: {same}")
     print(f"load average at the end: {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
 

@@ -90,6 +90,26 @@ def test_square_grid_over_several_polygons_has_each_cell_once():
     assert len(g) == 9 + 9 - 1  # 3 x 3 cells each, sharing the cell [400, 600]²
 
 
+def test_a_district_in_two_distant_places_scans_only_its_parts():
+    # two 1 km sites 300 km by 900 km apart in Great Britain: the box of both would be
+    # 3,000 x 9,000 cells of 100 m (over the limit); each site is 10 x 10 cells, by hand
+    far = shapely.MultiPolygon([shapely.box(300_000, 100_000, 301_000, 101_000),
+                                shapely.box(600_000, 1_000_000, 601_000, 1_001_000)])  # fmt: skip
+    g = square_grid(_frame(far), cell_m=100)
+    assert g.attrs["grid"]["crs"] == "EPSG:27700"
+    assert len(g) == 200
+    assert {"E300000N100000", "E300900N100900", "E600000N1000000", "E600900N1000900"} <= set(
+        g["cell_id"]
+    )
+    # the same cells as each part's own grid, and as the L-shape scanned whole
+    parts = pd.concat([square_grid(_frame(p), cell_m=100) for p in far.geoms])
+    assert sorted(g["cell_id"]) == sorted(parts["cell_id"])
+    near = shapely.MultiPolygon([L_SHAPE, shapely.box(3000, 0, 3400, 300)])
+    both = square_grid(_frame(near), cell_m=250)
+    one_by_one = pd.concat([square_grid(_frame(p), cell_m=250) for p in near.geoms])
+    assert sorted(both["cell_id"]) == sorted(one_by_one["cell_id"])
+
+
 def test_clip_cuts_cells_at_the_edge():
     g = square_grid(_frame(L_SHAPE), cell_m=250, clip=True)
     assert g.attrs["grid"]["clip"] is True

@@ -104,17 +104,20 @@ def square_grid(within: Any, *, cell_m: float, clip: bool = False) -> gpd.GeoDat
     c0, r0 = int(np.floor(minx / cell)), int(np.floor(miny / cell))
     ncols = max(int(np.ceil(maxx / cell)) - c0, 1)
     nrows = max(int(np.ceil(maxy / cell)) - r0, 1)
-    if nrows * ncols > MAX_CELLS:
+    pieces = _grid_pieces(polys, cell)
+    # the cells scanned: the grid's whole box, or the pieces' boxes when smaller
+    n_cells = min(nrows * ncols, _candidate_cells(pieces, cell))
+    if n_cells > MAX_CELLS:
         raise ParameterError(
-            f"{b.info.source}: a {cell:g} m grid over it would have {nrows * ncols:,} cells "
+            f"{b.info.source}: a {cell:g} m grid over it would have {n_cells:,} cells "
             f"(more than {MAX_CELLS:,}); choose a larger cell size or a smaller area."
         )
     x0, y0 = c0 * cell, r0 * cell
     xs = x0 + np.arange(ncols + 1) * cell
     ys = y0 + np.arange(nrows + 1) * cell
     keys, boxes_kept = [], []
-    shapely.prepare(polys)
-    for poly in polys:
+    shapely.prepare(pieces)
+    for poly in pieces:
         px0, py0, px1, py1 = poly.bounds
         ca = max(int(np.floor((px0 - x0) / cell)), 0)
         cb = min(int(np.ceil((px1 - x0) / cell)), ncols)
@@ -159,6 +162,35 @@ def square_grid(within: Any, *, cell_m: float, clip: bool = False) -> gpd.GeoDat
         "within": b.info.source,
     }
     return grid
+
+
+def _candidate_cells(polys: np.ndarray, cell: float) -> int:
+    """Cells of side ``cell`` over the bounding box of each polygon, summed."""
+    if len(polys) == 0:
+        return 0
+    lo_x, lo_y, hi_x, hi_y = shapely.bounds(polys).T
+    cols = np.maximum(np.ceil(hi_x / cell) - np.floor(lo_x / cell), 1)
+    rows = np.maximum(np.ceil(hi_y / cell) - np.floor(lo_y / cell), 1)
+    return int((cols * rows).sum())
+
+
+def _grid_pieces(polys: np.ndarray, cell: float) -> np.ndarray:
+    """The polygons whose boxes :func:`square_grid` scans (multi-part ones part by part if apt).
+
+    A multi-part polygon is scanned part by part when the parts' boxes hold less than half the
+    cells of the whole one's box. The cells sharing area with a multi-part polygon are those
+    sharing area with one of its parts, so the grid is the same either way; scanning parts
+    only avoids testing every cell between sites far apart (a district in two cities).
+    """
+    out: list[Any] = []
+    for poly in polys:
+        parts = shapely.get_parts(poly)
+        whole = _candidate_cells(np.array([poly], dtype=object), cell)
+        if len(parts) > 1 and 2 * _candidate_cells(parts, cell) < whole:
+            out.extend(parts)
+        else:
+            out.append(poly)
+    return np.array(out, dtype=object)
 
 
 def hex_resolution(cell_m: float) -> int:
