@@ -25,8 +25,8 @@ hot cells: when a --points layer is named postcodes, the JSON also has hot_cells
 baseline, added, removed, common, in_study_area, cell_m, margin_m, study_area, n_cells,
 p_threshold, method} and the CSV a hot_cells_count row: significant Getis-Ord Gi* hot cells
 (the test of geodistrict hotspots: points per --hot-cell square, queen contiguity, FDR 5 %)
-over both polygons' bounding boxes (one per part) grown by --hot-margin; a cell counts in a polygon when
-its centre lies in it.
+over both polygons' bounding boxes (one per part) grown by --hot-margin; a cell counts in a
+polygon when its centre lies in it.
 """
 
 
