@@ -216,7 +216,7 @@ def test_a_live_writers_temporary_file_is_left_alone(tmp_path):
     assert mine.exists()
 
 
-# --- the ONS Postcode Directory cache (onspd.py writes .tmp, then os.replace) ----------------
+# --- the ONS Postcode Directory cache (onspd.py writes through atomic_path) ---------------
 
 
 def _directory() -> pd.DataFrame:
@@ -296,17 +296,41 @@ def test_onspd_cache_write_crashing_never_publishes_a_partial_cache(cache, monke
     # the table was decoded: the run goes on without a cache, and no partial cache is published
     _same(onspd.load_postcodes())
     assert not path.exists()
-    assert not list(path.parent.glob("*.tmp"))
+    assert sorted(p.name for p in path.parent.iterdir()) == []  # no temporary left either
 
 
-def test_onspd_leftover_tmp_from_a_killed_writer_is_overwritten(cache, monkeypatch):
+def _finished_pid() -> int:
+    """The pid of a process that has finished (and been reaped): a killed writer's."""
+    p = subprocess.Popen(["true"])
+    p.wait()
+    return p.pid
+
+
+def test_onspd_leftover_tmp_from_a_killed_writer_is_removed(cache, monkeypatch):
     path, calls = cache
     path.parent.mkdir(parents=True)
-    stale = path.with_name(f".{path.name}.12345.tmp")
+    stale = path.with_name(f".{path.name}.{_finished_pid()}.0badcafe.tmp.arrow")
     stale.write_bytes(b"ARROW1 what a killed process left")
     _same(onspd.load_postcodes())
     _same(_cached(path))
     assert not stale.exists()
+
+
+def test_onspd_tmp_of_a_writer_still_running_is_left_alone(cache, monkeypatch):
+    # two processes building the cache at once (the app and a command on a new machine):
+    # neither deletes the other's half-written file
+    path, calls = cache
+    path.parent.mkdir(parents=True)
+    other = subprocess.Popen(["sleep", "30"])
+    try:
+        live = path.with_name(f".{path.name}.{other.pid}.0badcafe.tmp.arrow")
+        live.write_bytes(b"ARROW1 being written by another process")
+        _same(onspd.load_postcodes())
+        _same(_cached(path))
+        assert live.read_bytes() == b"ARROW1 being written by another process"
+    finally:
+        other.kill()
+        other.wait()
 
 
 def test_onspd_corrupt_cache_is_rebuilt(cache, monkeypatch):

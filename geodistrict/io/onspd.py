@@ -17,7 +17,7 @@ coordinates, so that a layer built from it rejects and counts them rather than l
 
 from __future__ import annotations
 
-import os
+import contextlib
 import re
 import warnings
 from pathlib import Path
@@ -31,6 +31,7 @@ from ..crs import BNG, transform_xy
 from ..errors import GeodistrictWarning, MissingDependencyError, SchemaError
 from ..layers import OGL_V3, LayerInfo, PointLayer, reject_frame
 from .store import cache_dir
+from .write import atomic_path
 
 __all__ = [
     "ONSPD_ATTRIBUTION",
@@ -330,15 +331,12 @@ def load_postcodes(*, use_cache: bool = True) -> pd.DataFrame:
     if df is None:
         df = _decode_package()
         if path is not None:
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            try:
+            # written beside the cache and moved over it once complete; temporaries of writers
+            # that were killed are removed, never those of another process writing right now
+            with contextlib.suppress(Exception):  # a cache we cannot write: work without it
                 path.parent.mkdir(parents=True, exist_ok=True)
-                for stale in path.parent.glob(f".{path.name}.*.tmp"):
-                    stale.unlink(missing_ok=True)  # left by a writer that was killed
-                _write_cache(df, tmp, meta)
-                os.replace(tmp, path)
-            except Exception:  # noqa: BLE001 - a cache we cannot write is no error: work without it
-                tmp.unlink(missing_ok=True)
+                with atomic_path(path) as tmp:
+                    _write_cache(df, tmp, meta)
     _memo[version] = df
     return df
 
