@@ -123,3 +123,38 @@ def test_the_defaults_the_help_shows_are_the_ones_the_functions_use():
     assert (diff.HOT_CELL_M, diff.HOT_MARGIN_M) == (defaults.HOT_CELL_M, defaults.HOT_MARGIN_M)
     assert specialisation.SPECIALISM_RULE is rules.SPECIALISM_RULE
     assert (DEFAULT_MIN_LQ, DEFAULT_MIN_COUNT) == (1.25, 100)
+
+
+def test_profile_without_zones_or_rasters_imports_neither(tmp_path):
+    # the modules of --zones and --raster (areal interpolation, rasterio) wait until asked for
+    import json
+
+    x0, y0, x1, y1 = 544000, 258000, 546000, 260000
+    ring = [[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]
+    square = {
+        "type": "FeatureCollection",
+        "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::27700"}},
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"code": "A", "name": "A"},
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+            }
+        ],
+    }
+    (tmp_path / "a.geojson").write_text(json.dumps(square))
+    (tmp_path / "p.csv").write_text("x,y\n545000,259000\n545500,259500\n550000,250000\n")
+    code = (
+        "import sys\n"
+        "from geodistrict.cli import main\n"
+        f"rc = main(['profile', '--boundaries', {str(tmp_path / 'a.geojson')!r}, '--points', "
+        f"'firms={tmp_path / 'p.csv'}', '--points-crs', 'firms=EPSG:27700', '--out', "
+        f"{str(tmp_path / 'o.csv')!r}])\n"
+        "assert rc == 0\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('geodistrict.zones', "
+        "'geodistrict.io.raster', 'rasterio', 'geodistrict.metrics.specialisation'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+    assert "firms_count" in (tmp_path / "o.csv").read_text()
