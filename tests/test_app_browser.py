@@ -14,16 +14,18 @@ import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import urlparse
 
 import pytest
 
-pytestmark = [pytest.mark.slow, pytest.mark.shared_data]
+pytestmark = [pytest.mark.slow, pytest.mark.shared_data, pytest.mark.serial]
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -310,8 +312,72 @@ def squares_999(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def circles_999(tmp_path_factory) -> Path:
+    """999 overlapping circles of 180 vertices in Cambridge (~6 MB, near every upload cap)."""
+    import math
+
+    ring = [(math.cos(2 * math.pi * k / 179), math.sin(2 * math.pi * k / 179)) for k in range(180)]
+    feats = [{"type": "Feature", "properties": {"name": f"circle {i}"},
+              "geometry": {"type": "Polygon", "coordinates": [[
+                  [round(0.05 + 0.0003 * i + 0.0004 * c, 7), round(52.19 + 0.00025 * s, 7)]
+                  for c, s in ring]]}} for i in range(999)]  # fmt: skip
+    path = tmp_path_factory.mktemp("uploads") / "circles_999.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
+    return path
+
+
+def _probe_latencies(url: str, stop: threading.Event) -> list[float]:
+    """Seconds the server takes to answer a tiny request (a 404), one every 0.1 s until stop.
+
+    Tornado answers it on the event loop, so its latency is how long the loop was blocked.
+    """
+    out = []
+    while not stop.is_set():
+        t0 = time.monotonic()
+        try:
+            urllib.request.urlopen(url + "geodistrict-loop-probe", timeout=30).close()
+        except urllib.error.HTTPError:
+            pass  # the 404 itself: the loop answered
+        out.append(time.monotonic() - t0)
+        stop.wait(0.1)
+    return out
+
+
+def test_a_heavy_upload_does_not_block_the_event_loop(server, page, circles_999):
+    """While one session measures 999 circles, the server's event loop keeps answering.
+
+    Measured directly: a request every 0.1 s during the upload. Had the measuring run on the
+    loop, one request would wait for most of it; the slowest answer must stay under half
+    the time the server took (its summary says how long).
+    """
+    from playwright.sync_api import expect
+
+    _tab(page, "Proposed district")
+    stop = threading.Event()
+    with ThreadPoolExecutor(1) as ex:
+        probe = ex.submit(_probe_latencies, server.url, stop)
+        time.sleep(0.3)
+        page.locator(".gd-upload input[type=file]").set_input_files(str(circles_999))
+        summary = page.locator(".gd-prop-summary")
+        try:
+            expect(summary).to_contain_text("999 features merged", timeout=120_000)
+        finally:
+            stop.set()
+        latencies = probe.result()
+    took = _server_seconds(_text(summary))
+    print(f"\n999 circles measured in {took:.2f} s; {len(latencies)} probes of the event loop, "
+          f"slowest {max(latencies):.3f} s")  # fmt: skip
+    assert len(latencies) >= 5, latencies
+    assert max(latencies) < max(0.5 * took, 0.25), (took, sorted(latencies)[-5:])
+
+
 def test_a_heavy_upload_does_not_freeze_another_session(server, page, squares_999):
-    """While one session measures 999 squares, a new session shows its comparison in < 5 s."""
+    """While one session measures 999 squares, a new session shows its comparison.
+
+    The budget is the user's (a page that appears), not a benchmark: on a loaded 2-core
+    machine the browser's own rendering of the second page takes most of it.
+    """
     from playwright.sync_api import expect
 
     _tab(page, "Proposed district")
@@ -327,19 +393,12 @@ def test_a_heavy_upload_does_not_freeze_another_session(server, page, squares_99
     )
     other = context.new_page()
     try:
-        timings = []
-        for _ in range(2):  # a second try only if a busy machine stalled the first
-            t0 = time.monotonic()
-            other.goto(server.url)
-            expect(other.locator(".gd-compare-table .tabulator-row")).to_have_count(
-                3, timeout=30_000
-            )
-            timings.append(time.monotonic() - t0)
-            if timings[-1] < 5.0:
-                break
-            page.locator(".gd-upload input[type=file]").set_input_files(str(squares_999))
-        print(f"\nsecond session's comparison table during the 999-square upload: {timings} s")
-        assert min(timings) < 5.0, timings
+        t0 = time.monotonic()
+        other.goto(server.url)
+        expect(other.locator(".gd-compare-table .tabulator-row")).to_have_count(3, timeout=30_000)
+        took = time.monotonic() - t0
+        print(f"\nsecond session's comparison table during the 999-square upload: {took:.2f} s")
+        assert took < 10.0, took
     finally:
         context.close()
     summary = page.locator(".gd-prop-summary")

@@ -19,7 +19,7 @@ from test_app_browser import _tab, _text, page, server  # noqa: F401  (fixtures)
 # a loaded 2-core machine time
 test_app_browser.SERVER_TIMEOUT_S = max(test_app_browser.SERVER_TIMEOUT_S, 420)
 
-pytestmark = [pytest.mark.slow, pytest.mark.shared_data]
+pytestmark = [pytest.mark.slow, pytest.mark.shared_data, pytest.mark.serial]
 
 #: A 1 km square in central Manchester, in British National Grid.
 SQUARE_BNG = (383500, 397500, 384500, 398500)

@@ -24,9 +24,12 @@ from geodistrict.maps import make_map, save_map  # noqa: E402
 # Cells coarser than bandwidth/8 warn with the expected peak error (issue 18); the density
 # layers here are drawn on coarse grids on purpose (map rendering, not peak values), so that
 # warning is silenced in this module (it is tested in tests/test_kde.py).
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:.*coarser than bandwidth:geodistrict.errors.GeodistrictWarning"
-)
+pytestmark = [
+    pytest.mark.filterwarnings(
+        "ignore:.*coarser than bandwidth:geodistrict.errors.GeodistrictWarning"
+    ),
+    pytest.mark.serial,
+]
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [

@@ -25,6 +25,8 @@ import pytest
 from geodistrict.errors import MissingDependencyError, ParameterError
 from geodistrict.reports._pdf import PrintResult, find_chromium, print_pdfs
 
+pytestmark = pytest.mark.serial  # Chromium's timeouts and wall-clock budgets: run alone
+
 A4_PT = (210 / 25.4 * 72, 297 / 25.4 * 72)  # 595.3 x 841.9
 A5_LANDSCAPE_PT = (210 / 25.4 * 72, 148 / 25.4 * 72)  # 595.3 x 419.5
 PT_TOLERANCE = 2.0  # Chromium rounds paper sizes to 1/100 inch
