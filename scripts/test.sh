@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Set up a virtualenv and run the whole test suite (lint included), then check the installed
 # wheel (scripts/check_wheel.sh: built, installed outside the checkout, headline commands run).
-# Usage: bash scripts/test.sh [pytest args]  (with pytest args the wheel check is skipped unless
-# GEODISTRICT_CHECK_WHEEL=1)
+# Usage: bash scripts/test.sh [pytest args]  (with pytest args the tests run in one process and
+# the wheel check is skipped unless GEODISTRICT_CHECK_WHEEL=1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -30,7 +30,15 @@ echo "== mypy"
 echo "== import contracts"
 "$VENV/bin/lint-imports" --no-cache
 echo "== pytest"
-"$VENV/bin/python" -m pytest --doctest-modules geodistrict tests "$@"
+if [ $# -eq 0 ]; then
+  # the whole suite: two workers (one per core) for everything but the tests marked serial
+  # (a real browser, Chromium's timeouts, wall-clock budgets), which run alone afterwards
+  "$VENV/bin/python" -m pytest --doctest-modules geodistrict tests -m "not serial" \
+    -n "${GEODISTRICT_TEST_WORKERS:-2}" --dist loadfile
+  "$VENV/bin/python" -m pytest tests -m serial
+else
+  "$VENV/bin/python" -m pytest --doctest-modules geodistrict tests "$@"
+fi
 if [ $# -eq 0 ] || [ "${GEODISTRICT_CHECK_WHEEL:-}" = 1 ]; then
   echo "== installed wheel"
   PYTHON="$VENV/bin/python" bash scripts/check_wheel.sh
