@@ -67,8 +67,8 @@ def page_of(tmp_path_factory):
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
         opened = []
 
-        def _open(path: Path):
-            ctx = browser.new_context(viewport={"width": 1200, "height": 900})
+        def _open(path: Path, height: int = 900):
+            ctx = browser.new_context(viewport={"width": 1200, "height": height})
             report = {"blocked": [], "errors": [], "dialogs": []}
 
             def _route(route):
@@ -178,3 +178,23 @@ def test_map_runs_offline_and_shows_payloads_as_text(page_of, hostile_map):
     assert report["dialogs"] == []
     assert report["errors"] == []
     assert report["blocked"] == []  # not one request left the machine
+
+
+@pytest.mark.parametrize("height", [400, 540, 900])
+def test_legend_and_layer_list_never_cover_each_other(page_of, hostile_map, height):
+    # a map embedded in the app's proposal view is about 540 px tall: the legend (bottom right)
+    # and the layer list (top right) share the right-hand side and must both stay readable
+    path, _ = hostile_map
+    page, report = page_of(path, height=height)
+    page.wait_for_selector("#gd-legend")
+    boxes = {
+        sel: page.locator(sel).first.bounding_box()
+        for sel in (".leaflet-control-layers", "#gd-legend")
+    }
+    a, b = boxes[".leaflet-control-layers"], boxes["#gd-legend"]
+    assert a is not None and b is not None
+    overlap_x = min(a["x"] + a["width"], b["x"] + b["width"]) - max(a["x"], b["x"])
+    overlap_y = min(a["y"] + a["height"], b["y"] + b["height"]) - max(a["y"], b["y"])
+    assert overlap_x <= 0 or overlap_y <= 0, (height, boxes)
+    assert b["y"] + b["height"] <= height  # the legend stays on the page (it scrolls inside)
+    assert report["errors"] == []

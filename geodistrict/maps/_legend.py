@@ -167,8 +167,12 @@ CSS = """
  background:rgba(255,255,255,.92);padding:4px 12px;border-radius:4px;font:600 16px/1.3 sans-serif;
  box-shadow:0 1px 4px rgba(0,0,0,.3);max-width:60vw;text-align:center}
 .gd-legend{position:fixed;bottom:28px;right:10px;z-index:1000;background:rgba(255,255,255,.94);
- padding:6px 10px;border-radius:4px;font:12px/1.35 sans-serif;max-height:60vh;overflow:auto;
- box-shadow:0 1px 4px rgba(0,0,0,.3);max-width:300px}
+ padding:6px 10px;border-radius:4px;font:12px/1.35 sans-serif;max-height:calc(60vh - 40px);
+ overflow:auto;box-shadow:0 1px 4px rgba(0,0,0,.3);max-width:300px;box-sizing:border-box}
+/* the layer list (top right) takes at most 40 % of the height and the legend (bottom right) the
+   rest less 40 px: in a map of any height, even the app's short embeds, they never overlap */
+.leaflet-top.leaflet-right .leaflet-control-layers-expanded{max-height:calc(40vh - 10px);
+ overflow:auto;box-sizing:border-box}
 .gd-block{margin:4px 0 8px}.gd-h{font-weight:600}.gd-sub,.gd-note{color:#555;font-size:11px}
 .gd-classes{list-style:none;margin:2px 0;padding:0}.gd-classes li{margin:1px 0}
 .gd-classes i{display:inline-block;width:14px;height:11px;margin-right:5px;vertical-align:-1px;
