@@ -87,7 +87,7 @@ def test_light_commands_answer_without_pandas(argv):
 
 
 @pytest.mark.parametrize("package", ["geodistrict", "geodistrict.io", "geodistrict.metrics",
-                                     "geodistrict.districts"])  # fmt: skip
+                                     "geodistrict.districts", "geodistrict.app"])  # fmt: skip
 def test_lazy_names_are_the_defining_modules_objects(package):
     import importlib
     import inspect
@@ -113,6 +113,39 @@ def test_lazy_package_imports_submodules_on_attribute_access():
         text=True,
     )
     assert "module 'geodistrict' has no attribute 'no_such_name'" in out.stderr
+
+
+def test_the_app_page_says_loading_before_the_stack_is_imported():
+    # the server's first answer waits for Panel (about 2 s here), not also for geopandas
+    # (about 0.8 s more): the loading thread imports it, while the page says what is read
+    pytest.importorskip("panel")
+    code = (
+        "import panel\n"
+        "from geodistrict.app import pages, set_loading_step\n"
+        "set_loading_step('/no/such/folder', 'the postcodes')  # a loader is at work\n"
+        "page = pages.create_app('/no/such/folder')\n"
+        "spinner, status = page.main[0].objects[0]\n"
+        "assert status.object.startswith('Loading'), status.object\n"
+    )
+    assert [m for m in _stack_after(code) if m != "numpy"] == []  # Bokeh imports numpy
+
+
+def test_app_names_load_on_first_use_and_submodules_import():
+    code = (
+        "import geodistrict.app as ga\n"
+        "assert ga.esc_md('a*') == 'a\\\\*'\n"
+        "assert ga.data_dir_from_env.__module__ == 'geodistrict.app._loading'\n"
+    )
+    assert _stack_after(code) == []
+    code = "import geodistrict.app as ga\nassert ga.MAX_UPLOAD_BYTES > 0\n"
+    code += "assert 'card_for' in dir(ga)"
+    assert "geopandas" in _stack_after(code)
+    out = subprocess.run(
+        [sys.executable, "-c", "import geodistrict.app as ga; ga.no_such_name"],
+        capture_output=True,
+        text=True,
+    )
+    assert "module 'geodistrict.app' has no attribute 'no_such_name'" in out.stderr
 
 
 def test_the_defaults_the_help_shows_are_the_ones_the_functions_use():

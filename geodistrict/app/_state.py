@@ -25,8 +25,10 @@ from ..boundaries import Boundaries, prepare_boundaries
 from ..crs import WGS84
 from ..errors import GeodistrictError, InputFileError
 from ..layers import PointLayer
-from ..metrics.specialisation import SPECIALISM_RULE
-from ._upload import MAX_FEATURES, MAX_UPLOAD_BYTES, UPLOAD_SUFFIXES, esc_html, one_district
+from ..metrics.rules import SPECIALISM_RULE
+from ._escape import esc_html
+from ._loading import get_app_data, set_loading_step
+from ._upload import MAX_FEATURES, MAX_UPLOAD_BYTES, UPLOAD_SUFFIXES, one_district
 
 __all__ = [
     "BUFFERS_M",
@@ -59,13 +61,9 @@ __all__ = [
     "reference_table",
     "sector_picture",
     "sector_table",
-    "data_dir_from_env",
     "geojson_bytes",
-    "get_app_data",
     "lep_names",
     "load_app_data",
-    "load_in_background",
-    "loading_status",
     "map_html",
     "parameters_in_use",
     "parts_table",
@@ -152,12 +150,6 @@ class AppData:
         return out
 
 
-def data_dir_from_env() -> Path | None:
-    """The data folder named by ``GEODISTRICT_SHARED_DATA`` (``None`` when unset)."""
-    value = os.environ.get("GEODISTRICT_SHARED_DATA", "").strip()
-    return Path(value) if value else None
-
-
 def load_app_data(
     data_dir: str | os.PathLike[str] | None = None, *, bundled: bool = True
 ) -> AppData:
@@ -187,7 +179,7 @@ def load_app_data(
 
     def timed(name: str, fn: Any, *args: Any, **kw: Any) -> Any:
         t0 = time.perf_counter()
-        _STEP[_key(data_dir)] = name
+        set_loading_step(data_dir, name)
         out = fn(*args, **kw)
         timings[name] = round(time.perf_counter() - t0, 3)
         return out
@@ -269,70 +261,8 @@ DEFAULT_PLACES = (
 DEFAULT_BASELINE = "district:cambridge"
 
 
-_LOCK = threading.Lock()
 _CACHE_LOCK = threading.Lock()
 _WARM_LOCK = threading.Lock()
-_LOADED: dict[str, AppData] = {}
-_LOADERS: dict[str, threading.Lock] = {}
-_STEP: dict[str, str] = {}  # what the loader of each folder is reading now
-_FAILED: dict[str, BaseException] = {}
-
-
-def _key(data_dir: str | os.PathLike[str] | None) -> str:
-    return str(Path(data_dir).resolve()) if data_dir is not None else ""
-
-
-def get_app_data(
-    data_dir: str | os.PathLike[str] | None = None, *, load: bool = True
-) -> AppData | None:
-    """The :class:`AppData` of this process for ``data_dir`` (loaded on first use, then cached).
-
-    With ``load=False`` returns ``None`` instead of loading (to tell a warm start from a cold
-    one) without waiting: a session asking while another thread loads is not blocked.
-    """
-    key = _key(data_dir)
-    got = _LOADED.get(key)
-    if got is not None or not load:
-        return got
-    with _LOCK:
-        loader = _LOADERS.setdefault(key, threading.Lock())
-    with loader:  # one load per folder; the others wait for it
-        if key not in _LOADED:
-            _LOADED[key] = load_app_data(data_dir)
-    return _LOADED[key]
-
-
-def load_in_background(data_dir: str | os.PathLike[str] | None = None) -> None:
-    """Start loading and warming the data of ``data_dir`` in a thread (once per process).
-
-    The server answers meanwhile; :func:`loading_status` tells sessions what is being read.
-    """
-    from ._work import run_in_background
-
-    key = _key(data_dir)
-    with _LOCK:
-        if key in _LOADED or key in _STEP:
-            return
-        _STEP[key] = "starting"
-
-    def run() -> None:
-        try:
-            get_app_data(data_dir)
-            _STEP[key] = "the featured cards"
-            warm(data_dir)
-            _STEP[key] = "ready"
-        except BaseException as exc:  # noqa: BLE001 - reported to every session
-            _FAILED[key] = exc
-
-    run_in_background(run, name="geodistrict-load")
-
-
-def loading_status(
-    data_dir: str | os.PathLike[str] | None = None,
-) -> tuple[AppData | None, str, BaseException | None]:
-    """(the data when loaded, what is being read now, the error that stopped loading)."""
-    key = _key(data_dir)
-    return _LOADED.get(key), _STEP.get(key, "not started"), _FAILED.get(key)
 
 
 def warm(data_dir: str | os.PathLike[str] | None = None) -> AppData:

@@ -13,13 +13,12 @@ repaired: ``make_valid`` turns a bow-tie into two triangles touching at a point,
 user did not draw, and every count of the card would describe that other shape. The message
 names the feature, the problem and where it is, so the user can redraw it.
 
-Text that came from a file goes through :func:`esc_html` or :func:`esc_md` before a pane
-shows it.
+Text that came from a file goes through :func:`~geodistrict.app.esc_html` or
+:func:`~geodistrict.app.esc_md` (:mod:`geodistrict.app._escape`) before a pane shows it.
 """
 
 from __future__ import annotations
 
-import html
 import io
 import json
 import re
@@ -54,8 +53,6 @@ __all__ = [
     "MAX_UPLOAD_BYTES",
     "UPLOAD_SUFFIXES",
     "UploadError",
-    "esc_html",
-    "esc_md",
     "IN_THREAD_MAX_BYTES",
     "needs_own_process",
     "one_district",
@@ -83,37 +80,6 @@ UPLOAD_SUFFIXES = {".geojson": "json", ".json": "json", ".gpkg": "sqlite", ".zip
 
 class UploadError(GeodistrictError, ValueError):
     """An uploaded file is too large, of the wrong type or unsafe to open."""
-
-
-# --------------------------------------------------------------------------------------------
-# escaping: every text that came from a file goes through one of these before a pane shows it
-
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
-
-
-def esc_html(text: Any) -> str:
-    """Escape text for an HTML pane.
-
-    Examples
-    --------
-    >>> esc_html('<img src=x onerror="alert(1)">')
-    '&lt;img src=x onerror=&quot;alert(1)&quot;&gt;'
-    """
-    return html.escape(str(text), quote=True)
-
-
-def esc_md(text: Any) -> str:
-    r"""Escape text for a Markdown pane (HTML entities, then Markdown punctuation).
-
-    Examples
-    --------
-    >>> esc_md("[click](javascript:x) <b>")
-    '\\[click\\]\\(javascript:x\\) &lt;b&gt;'
-    >>> esc_md("the district's")
-    "the district's"
-    """
-    # quotes stay as they are: an entity such as &#x27; would lose its "#" to the escaping
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=False))
 
 
 # --------------------------------------------------------------------------------------------

@@ -121,7 +121,7 @@ class UploadGuard(JSComponent):
     set to ``"name|bytes|time"`` so that the session says so in one line.
     """
 
-    max_bytes = param.Integer(default=ga.MAX_UPLOAD_BYTES)
+    max_bytes = param.Integer(default=0, doc="set from geodistrict.app.MAX_UPLOAD_BYTES")
     target_class = param.String(default="gd-upload")
     refused = param.String(default="")
 
@@ -471,7 +471,7 @@ class GeodistrictApp:
         )  # fmt: skip
         self.make_report.on_click(self._on_make_report)
         self.upload.param.watch(self._on_upload, "value")
-        self.guard = UploadGuard(width=0, height=0, margin=0)
+        self.guard = UploadGuard(max_bytes=ga.MAX_UPLOAD_BYTES, width=0, height=0, margin=0)
         self.guard.param.watch(self._on_refused_in_browser, "refused")
         self._auto_baseline: str | None = None  # the baseline the app itself just picked
         self.prop_baseline.param.watch(self._on_prop_baseline, "value")
