@@ -3,13 +3,14 @@
 Light on purpose: this module imports neither pandas nor geopandas, so that the server and a
 session's first page (which says what is being read) do not wait for the scientific stack;
 the loading thread imports it (:func:`geodistrict.app.load_app_data`,
-:func:`geodistrict.app.warm`).
+:func:`geodistrict.app.warm_app_data`). It imports the state module, never the reverse.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,7 @@ __all__ = [
     "load_in_background",
     "loading_status",
     "set_loading_step",
+    "warm",
 ]
 
 _LOCK = threading.Lock()
@@ -64,7 +66,9 @@ def get_app_data(
         loader = _LOADERS.setdefault(key, threading.Lock())
     with loader:  # one load per folder; the others wait for it
         if key not in _LOADED:
-            _LOADED[key] = load_app_data(data_dir)
+            _LOADED[key] = load_app_data(
+                data_dir, on_step=lambda step: set_loading_step(data_dir, step)
+            )
     return _LOADED[key]
 
 
@@ -84,8 +88,6 @@ def load_in_background(data_dir: str | os.PathLike[str] | None = None) -> None:
 
     def run() -> None:
         try:
-            from ._state import warm
-
             get_app_data(data_dir)
             _STEP[key] = "the featured cards"
             warm(data_dir)
@@ -102,3 +104,17 @@ def loading_status(
     """(the data when loaded, what is being read now, the error that stopped loading)."""
     key = _key(data_dir)
     return _LOADED.get(key), _STEP.get(key, "not started"), _FAILED.get(key)
+
+
+def warm(data_dir: str | os.PathLike[str] | None = None) -> AppData:
+    """Load the data, compute the featured cards and draw a chart and a map once.
+
+    Run before serving (or in the loading thread) so that no visitor waits for an import or a
+    national layer: :func:`get_app_data`, then :func:`geodistrict.app.warm_app_data`.
+    """
+    from ._state import warm_app_data
+
+    t0 = time.perf_counter()
+    data = get_app_data(data_dir)
+    assert data is not None
+    return warm_app_data(data, started=t0)

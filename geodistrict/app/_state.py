@@ -12,6 +12,7 @@ import re
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,6 @@ from ..errors import GeodistrictError, InputFileError
 from ..layers import PointLayer
 from ..metrics.rules import SPECIALISM_RULE
 from ._escape import esc_html
-from ._loading import get_app_data, set_loading_step
 from ._upload import MAX_FEATURES, MAX_UPLOAD_BYTES, UPLOAD_SUFFIXES, one_district
 
 __all__ = [
@@ -75,7 +75,7 @@ __all__ = [
     "sources_table",
     "specialisation_for",
     "table_view",
-    "warm",
+    "warm_app_data",
 ]
 
 #: Files read from the shared data folder (``--data DIR``), relative to it.
@@ -151,7 +151,10 @@ class AppData:
 
 
 def load_app_data(
-    data_dir: str | os.PathLike[str] | None = None, *, bundled: bool = True
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    bundled: bool = True,
+    on_step: Callable[[str], None] | None = None,
 ) -> AppData:
     """Load the shipped districts, the registry, the postcodes and the other layers.
 
@@ -163,6 +166,8 @@ def load_app_data(
     bundled : bool
         With ``False`` and no ``data_dir``, offer the shipped districts, the registry and the
         postcodes only.
+    on_step : callable, optional
+        Called with the name of each layer before it is read (the app's loading status).
 
     Raises
     ------
@@ -179,7 +184,8 @@ def load_app_data(
 
     def timed(name: str, fn: Any, *args: Any, **kw: Any) -> Any:
         t0 = time.perf_counter()
-        set_loading_step(data_dir, name)
+        if on_step is not None:
+            on_step(name)
         out = fn(*args, **kw)
         timings[name] = round(time.perf_counter() - t0, 3)
         return out
@@ -265,15 +271,15 @@ _CACHE_LOCK = threading.Lock()
 _WARM_LOCK = threading.Lock()
 
 
-def warm(data_dir: str | os.PathLike[str] | None = None) -> AppData:
-    """Load the data, compute the featured cards and draw a chart and a map once.
+def warm_app_data(data: AppData, *, started: float | None = None) -> AppData:
+    """Compute the featured cards and draw a chart and a map once for loaded data.
 
-    Run before serving so that no visitor waits for an import or a national layer.
+    Thread-safe and done once per :class:`AppData`: a second caller waits for the first.
+    ``started`` (a :func:`time.perf_counter` value) dates the ``warm_cards_chart_map`` timing;
+    :func:`geodistrict.app.warm` loads the data, then calls this.
     """
-    t0 = time.perf_counter()
-    data = get_app_data(data_dir)
-    assert data is not None
-    with _WARM_LOCK:  # once: a second caller (another thread) waits for the first
+    t0 = time.perf_counter() if started is None else started
+    with _WARM_LOCK:
         _warm(data, t0)
     return data
 
