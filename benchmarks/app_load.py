@@ -5,6 +5,10 @@ Bounded by design: the server is started here on 127.0.0.1 (a free port), the br
 (headless Chromium through Playwright) reaches nothing else, the session counts are fixed
 (1, 10, 25 by default), every wait has a timeout and the whole run a time limit.
 
+0. With ``--starts N`` (default 3): N alternate fresh starts of ``geodistrict app --data DIR``
+   and of the floor, a bare Panel server of one page (a Bootstrap template and a line of
+   text, what the app's loading page is); the median and fastest time to each one's first
+   HTTP 200 are printed, and their difference: what geodistrict adds to Panel's own start.
 1. ``geodistrict app --data DIR`` starts; the time to its first HTTP 200 and to "data ready"
    (the data load in the background) are printed.
 2. For each count N, N sessions open the page at once; the time to first content is the time
@@ -20,7 +24,7 @@ Bounded by design: the server is started here on 127.0.0.1 (a free port), the br
    after are printed. Target: peak - before < 300 MB.
 
 Usage: python benchmarks/app_load.py --data ../shared/data [--sessions 1 10 25]
-       [--limit-s 900] [--chromium /usr/bin/chromium]
+       [--starts 3] [--limit-s 900] [--chromium /usr/bin/chromium]
 """
 
 from __future__ import annotations
@@ -82,6 +86,71 @@ class Sampler:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._t.join()
+
+
+#: The floor under the app's first answer: a bare Panel server of a page like its loading page.
+FLOOR_APP = """\
+import sys
+import panel as pn
+
+port = int(sys.argv[1])
+
+
+def page():
+    t = pn.template.BootstrapTemplate(title="floor", header_background="#3b6ea8")
+    t.main.append(pn.pane.Markdown("Loading the postcodes and the data ..."))
+    return t
+
+
+pn.serve(page, port=port, address="127.0.0.1", show=False,
+         websocket_origin=[f"127.0.0.1:{port}"])
+"""
+
+
+def _first_answer(cmd: list[str], port: int, limit_s: float = 60.0) -> float:
+    """Seconds from starting ``cmd`` (a server on ``port``) to its first HTTP 200; then stop it."""
+    url = f"http://127.0.0.1:{port}/"
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    try:
+        while time.perf_counter() - start < limit_s:
+            if proc.poll() is not None:
+                sys.exit(f"the server stopped before answering: {' '.join(cmd)}")
+            try:
+                with urllib.request.urlopen(url, timeout=10) as r:
+                    r.read()
+                    if r.status == 200:
+                        return time.perf_counter() - start
+            except OSError:
+                time.sleep(0.05)
+        sys.exit(f"no answer within {limit_s:.0f} s: {' '.join(cmd)}")
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def first_answers(data: str | None, starts: int) -> None:
+    """Print the median first HTTP 200 of the app and of the floor, ``starts`` alternate runs."""
+    ours, floor = [], []
+    with tempfile.TemporaryDirectory(prefix="geodistrict-floor-") as tmp:
+        script = Path(tmp) / "floor_app.py"
+        script.write_text(FLOOR_APP)
+        for _ in range(starts):
+            port = _free_port()
+            cmd = [sys.executable, "-m", "geodistrict.cli", "app", "--port", str(port),
+                   "--address", "127.0.0.1", "--no-browser"]  # fmt: skip
+            ours.append(_first_answer(cmd + (["--data", data] if data else []), port))
+            port = _free_port()
+            floor.append(_first_answer([sys.executable, str(script), str(port)], port))
+            time.sleep(1.0)  # let the stopped server's memory go before the next start
+    m_ours, m_floor = float(np.median(ours)), float(np.median(floor))
+    print(f"first HTTP 200, {starts} alternate fresh starts (median / fastest):")
+    print(f"  geodistrict app{' --data DIR' if data else ''}: {m_ours:.2f} s / {min(ours):.2f} s")
+    print(f"  bare Panel server of one page (the floor): {m_floor:.2f} s / {min(floor):.2f} s")
+    print(f"  geodistrict's part: {m_ours - m_floor:+.2f} s (medians)")
 
 
 def _bomb(method: int, produced: int, declared: int = 1000) -> bytes:
@@ -307,9 +376,15 @@ def main() -> None:
     ap.add_argument("--skip-hostile", action="store_true")
     ap.add_argument("--client", choices=["wire", "server", "browser"], default="wire")
     ap.add_argument("--num-procs", type=int, default=1, help="geodistrict app --num-procs")
+    ap.add_argument("--starts", type=int, default=3,
+                    help="fresh starts of the app and of a bare Panel page (0: none)")  # fmt: skip
     args = ap.parse_args()
     if max(args.sessions) > 50:
         sys.exit("at most 50 sessions: this benchmark is bounded on purpose")
+    if not 0 <= args.starts <= 20:
+        sys.exit("--starts: 0 to 20")
+    if args.starts:
+        first_answers(args.data, args.starts)
     start = time.perf_counter()
     port = _free_port()
     url = f"http://127.0.0.1:{port}/"
