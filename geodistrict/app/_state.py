@@ -1,4 +1,7 @@
-"""What the app shows: the data loaded once per process and the results shaped for display.
+"""What the app shows: its data and the results shaped for display.
+
+:func:`load_app_data` reads the data; :mod:`._loading` keeps them once per process and loads
+them in the background.
 
 Nothing here measures anything: cards, comparisons, diffs and location quotients come from
 :mod:`geodistrict.districts` and :mod:`geodistrict.metrics`; maps from
