@@ -107,6 +107,15 @@ pn.serve(page, port=port, address="127.0.0.1", show=False,
 """
 
 
+def _stop(proc: subprocess.Popen) -> None:
+    """Terminate a server, and kill it if it has not stopped after 10 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 def _first_answer(cmd: list[str], port: int, limit_s: float = 60.0) -> float:
     """Seconds from starting ``cmd`` (a server on ``port``) to its first HTTP 200; then stop it."""
     url = f"http://127.0.0.1:{port}/"
@@ -125,11 +134,7 @@ def _first_answer(cmd: list[str], port: int, limit_s: float = 60.0) -> float:
                 time.sleep(0.05)
         sys.exit(f"no answer within {limit_s:.0f} s: {' '.join(cmd)}")
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        _stop(proc)
 
 
 def first_answers(data: str | None, starts: int) -> None:
@@ -449,11 +454,7 @@ def main() -> None:
                 f"(+{s.peak - before:,.0f} MB), after {after:,.0f} MB"
             )
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        _stop(proc)
 
 
 if __name__ == "__main__":
