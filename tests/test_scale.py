@@ -22,7 +22,7 @@ from geodistrict import PointLayer, assign_points, profile
 from geodistrict.clusters.grids import count_points, square_grid
 from geodistrict.clusters.kde import kde
 from geodistrict.clusters.local import hotspots
-from geodistrict.join.grid import cached_polygon_grid, grid_side, polygon_grid
+from geodistrict.join.grid import cached_polygon_grid, clear_grid_cache, grid_side, polygon_grid
 
 # Cells coarser than bandwidth/8 (quartic) warn with the expected peak error (issue 18). The
 # grids here are coarse on purpose — small hand-checkable surfaces and fast simulations whose
@@ -108,8 +108,28 @@ def test_points_far_outside_the_table_and_non_finite():
     assert assign_points(x, y, polys).point.tolist() == [0]
     from geodistrict.errors import ParameterError
 
+    for method in ("grid", "prepared"):
+        with pytest.raises(ParameterError, match="NaN or infinite"):
+            assign_points(np.array([1.0, np.nan]), np.array([1.0, 1.0]), polys, method=method)
+    bowtie = shapely.Polygon([(0, 0), (10, 10), (10, 0), (0, 10)])  # cannot be tabled
     with pytest.raises(ParameterError, match="NaN or infinite"):
-        assign_points(np.array([1.0, np.nan]), np.array([1.0, 1.0]), polys)
+        assign_points(np.array([1.0]), np.array([np.inf]), np.array([bowtie]))
+
+
+def test_kept_entry_holds_its_geometries_also_when_they_cannot_be_tabled():
+    # the cache is keyed by the geometries' ids: were an entry's geometries freed, a new
+    # geometry could take an id and be given another's table (or another's "cannot table")
+    import weakref
+
+    bowtie = shapely.Polygon([(0, 0), (10, 10), (10, 0), (0, 10)])
+    box = shapely.box(0, 0, 10, 10)
+    refs = [weakref.ref(bowtie), weakref.ref(box)]
+    assert cached_polygon_grid(np.array([bowtie]), side=64) is None
+    assert cached_polygon_grid(np.array([box]), side=64) is not None
+    del bowtie, box
+    assert all(r() is not None for r in refs)
+    clear_grid_cache()
+    assert all(r() is None for r in refs)
 
 
 def test_table_is_cached_pickles_and_is_reused_for_the_same_geometries():

@@ -25,6 +25,7 @@ __all__ = [
     "PolygonGrid",
     "assign_with_grid",
     "cached_polygon_grid",
+    "check_finite_xy",
     "clear_grid_cache",
     "grid_side",
     "polygon_grid",
@@ -354,6 +355,17 @@ def _check_finite(lo: float, hi: float) -> None:
         )
 
 
+def check_finite_xy(x: np.ndarray, y: np.ndarray) -> None:
+    """Raise :class:`~geodistrict.errors.ParameterError` when a coordinate is NaN or infinite.
+
+    The table look-up makes the same check as it goes (on each block's extremes, which are
+    NaN or infinite when any value is); this is it for callers that do not use the table.
+    """
+    if len(x):
+        _check_finite(float(np.min(x)), float(np.max(x)))
+        _check_finite(float(np.min(y)), float(np.max(y)))
+
+
 #: Threads of the look-ups when not given (``None``: one per core, up to 4). Dask workers set
 #: 1: their tasks already run one per core.
 _THREADS: int | None = None
@@ -402,7 +414,10 @@ def _grid_frame(bounds, side):
     return x0, y0, cell, nx, ny
 
 
-_CACHE: OrderedDict[tuple[int, ...], tuple[int, PolygonGrid | None]] = OrderedDict()
+#: id(geometry) tuple -> (side, table or None, the geometries). Every entry holds its
+#: geometries, so that no other geometry can take their ids while the entry is kept (the
+#: ``None`` of polygons that cannot be tabled holds nothing else).
+_CACHE: OrderedDict[tuple[int, ...], tuple[int, PolygonGrid | None, np.ndarray]] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
 _CACHE_SIZE = 4
 
@@ -419,10 +434,10 @@ def _cache_get(polygons: np.ndarray, side: int) -> tuple[bool, PolygonGrid | Non
 
 
 def _cache_put(polygons: np.ndarray, side: int, grid: PolygonGrid | None) -> None:
-    # the table holds the geometries (a copy of the array), so their ids stay theirs
+    # the entry holds the geometries (a copy of the array), so their ids stay theirs
     with _CACHE_LOCK:
         key = tuple(map(id, polygons))
-        _CACHE[key] = (side, grid)
+        _CACHE[key] = (side, grid, polygons.copy())
         _CACHE.move_to_end(key)
         while len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
@@ -482,8 +497,9 @@ def cached_polygon_grid(polygons: np.ndarray, *, side: int) -> PolygonGrid | Non
     """:func:`polygon_grid` of these polygons, kept for the next call on the same geometries.
 
     The last few tables are kept, keyed by the identity of the (immutable) shapely
-    geometries, which the kept table holds so that the key cannot be reused by other
-    geometries; a table at least as fine as ``side`` is reused.
+    geometries, which the cache entry holds so that the key cannot be reused by other
+    geometries (also when they cannot be tabled and the entry is ``None``); a table at least
+    as fine as ``side`` is reused.
     """
     polygons = np.asarray(polygons, dtype=object)
     kept, grid = _cache_get(polygons, side)

@@ -36,7 +36,7 @@ from .._progress import progress, progress_enabled
 from ..boundaries import Boundaries
 from ..crs import check_swapped_against, transform_xy, transformer
 from ..layers import PointLayer
-from .grid import assign_with_grid
+from .grid import assign_with_grid, check_finite_xy
 from .tally import (
     MATCHED,
     MULTI,
@@ -139,6 +139,7 @@ def assign_points(
 
 
 def _assign_prepared(x, y, polygons, show_progress):
+    check_finite_xy(x, y)  # as the table look-up does: a NaN point is an error, not "outside"
     pts, pgs = [], []
     bounds = shapely.bounds(polygons)
     it = range(len(polygons))
