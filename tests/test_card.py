@@ -223,8 +223,33 @@ def test_polygon_in_the_north_sea_gives_zeros_and_a_warning(onspd):
         assert v[name].value == 0.0
     ratio = v["postcodes_density_ratio"]
     assert ratio.value is None and "undefined" in ratio.note
-    assert len(card.warnings) == 1 and "postcodes" in card.warnings[0]
+    assert len(card.warnings) == 1 and card.warnings[0].startswith("SEA: no postcodes in")
     json.dumps(card.to_dict(), allow_nan=False)  # valid JSON: no NaN anywhere
+
+
+def test_a_layer_with_nothing_near_is_warned_naming_the_district_and_the_case():
+    site = _one(shapely.box(X0, Y0, X0 + 1000, Y0 + 1000), "site")  # named "SITE"
+    # (1) beyond the layer's extent: the region is the square buffered by 10 km, whose east
+    # side is flat at X0 + 11 km between Y0 and Y0 + 1 km, where the points' box begins at
+    # X0 + 51 km: 40 km apart
+    far = _points([(X0 + 51_000, Y0 + 500), (X0 + 60_000, Y0 + 900)], name="far")
+    (w,) = district_card(site, layers=[far], registry=False).warnings
+    assert w.startswith("SITE: no far in the district, within 1600 m of it or in the district")
+    assert "beyond the layer's extent (40.0 km from the box around its 2 points)" in w
+    # (2) inside the points' box but more than 10 km from either point (28 km away)
+    around = _points([(X0 - 20_000, Y0 - 20_000), (X0 + 21_000, Y0 + 21_000)], name="around")
+    (w,) = district_card(site, layers=[around], registry=False).warnings
+    assert w.startswith("SITE: no around in") and "within the layer's extent" in w
+    # (3) a layer with no points at all
+    (w,) = district_card(site, layers=[_points([], name="none")], registry=False).warnings
+    assert w.startswith("SITE: no none in") and "the layer has no points" in w
+    # (1b) the distance is not given beyond 1,000 km, where a local CRS distorts it
+    very_far = _points([(X0 + 1_012_000, Y0 + 500)], name="very_far")
+    (w,) = district_card(site, layers=[very_far], registry=False).warnings
+    assert "beyond the layer's extent (over 1,000 km from the box around its 1 point)" in w
+    # a point in the region: no warning
+    near = _points([(X0 + 5_000, Y0 + 500)], name="near")
+    assert district_card(site, layers=[near], registry=False).warnings == ()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ __all__ = [
     "is_knowledge_intensive",
     "knowledge_intensive_share",
     "named_layers",
+    "empty_layer_warning",
     "point_indicators",
     "region_polygon",
     "registry_indicators",
@@ -409,6 +410,7 @@ def _divisions(layer: PointLayer) -> pd.Series | None:
 
 
 def point_indicators(
+    district: str,
     name: str,
     layer: PointLayer,
     rings: Boundaries,
@@ -417,7 +419,11 @@ def point_indicators(
     sector_col: str | None,
     knowledge_intensive: Sequence[int],
 ) -> tuple[list[Indicator], list[str]]:
-    """Counts and densities of a point layer in the district, its rings and its region."""
+    """Counts and densities of a point layer in the district, its rings and its region.
+
+    ``district`` names the district in the warnings; ``rings`` are the district, its buffers
+    and its region (the last), in their metric CRS.
+    """
     j = join_points(layer, rings)
     counts = j.counts()
     areas = rings.area_km2
@@ -449,9 +455,7 @@ def point_indicators(
     warnings: list[str] = []
     if counts.sum() == 0:
         warnings.append(
-            f"{name}: no points in the district, within {max(buffers_m, default=0):g} m of it or "
-            f"in {region_label}: counts and densities are 0 and ratios undefined; check that the "
-            "polygon lies where the layer does (its CRS, the coastline)."
+            empty_layer_warning(district, name, j.layer, rings, buffers_m, region_label)
         )
     if sector_col is not None:
         out += _sector_indicators(name, j.counts_by(sector_col), sector_col)
@@ -459,6 +463,76 @@ def point_indicators(
     if divisions is not None:
         out += _ki_indicators(name, j, divisions, knowledge_intensive, region_label)
     return out, warnings
+
+
+def empty_layer_warning(
+    district: str,
+    name: str,
+    layer: PointLayer,
+    rings: Boundaries,
+    buffers_m: Sequence[float],
+    region_label: str,
+) -> str:
+    """The warning for a point layer with no point in the district, its rings or its region.
+
+    It names the district and says which case it is: an empty layer; a district beyond the
+    layer's extent (expected for a layer of another country, such as UK postcodes and 22@
+    Barcelona), with the distance from the region to the box around the layer's points in the
+    district's metric CRS ("over 1,000 km" beyond that, where a local CRS distorts distances);
+    or a district inside that box with nothing near it.
+
+    Parameters
+    ----------
+    district : str
+        The district's name.
+    name : str
+        The layer's name.
+    layer : PointLayer
+        The layer, in the rings' metric CRS.
+    rings : Boundaries
+        The district, its buffers and its region (the last).
+    buffers_m, region_label
+        The buffer distances and the region's description, as on the card.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, shapely
+    >>> from geodistrict.layers import LayerInfo
+    >>> rings = ring_boundaries([shapely.box(0, 0, 1000, 1000)], ["region"], CRS(27700))
+    >>> far = PointLayer(x=np.array([50_000.0, 60_000]), y=np.array([0.0, 0]), crs=CRS(27700),
+    ...     attributes=pd.DataFrame({"row": range(2)}), info=LayerInfo(name="firms", source="ex"))
+    >>> print(empty_layer_warning("Site A", "firms", far, rings, [], "the region"))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    Site A: no firms in the district or in the region: the district lies beyond the layer's
+    extent (49.0 km from the box around its 2 points), so counts and densities are 0 and
+    ratios undefined. That is expected when the layer covers another country; otherwise
+    check the CRS of the district and of the layer.
+    """
+    where = (
+        f"in the district, within {max(buffers_m):g} m of it or in {region_label}"
+        if buffers_m
+        else f"in the district or in {region_label}"
+    )
+    head = f"{district}: no {name} {where}"
+    if len(layer) == 0:
+        return f"{head}: the layer has no points, so counts and densities are 0."
+    box = shapely.box(layer.x.min(), layer.y.min(), layer.x.max(), layer.y.max())
+    gap_km = float(shapely.distance(rings.metric[-1], box)) / 1000
+    if gap_km > 0:
+        # the district's local metric CRS distorts distances far beyond its own area
+        gap = f"{gap_km:,.1f} km" if gap_km < 1000 else "over 1,000 km"
+        points = f"{len(layer):,} point" + ("s" if len(layer) != 1 else "")
+        return (
+            f"{head}: the district lies beyond the layer's extent ({gap} from the box around "
+            f"its {points}), so counts and densities are 0 and ratios undefined. That is "
+            "expected when the layer covers another country; otherwise check the CRS of the "
+            "district and of the layer."
+        )
+    return (
+        f"{head}, although the district lies within the layer's extent: counts and densities "
+        "are 0 and ratios undefined; check that the polygon lies where the layer's points do "
+        "(the coastline, a gap in the layer's coverage)."
+    )
 
 
 def _sector_indicators(name: str, table: pd.DataFrame, col: str) -> list[Indicator]:

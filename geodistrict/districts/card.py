@@ -146,8 +146,8 @@ def district_card(
         if isinstance(lay, PointLayer):
             params["layers"][name] = lay.info.source
             col = sector_column(by_sector, name, lay)
-            got, w = point_indicators(name, lay, rings, buffers, region_label, col,
-                                       knowledge_intensive)  # fmt: skip
+            got, w = point_indicators(str(b.names[0]), name, lay, rings, buffers,
+                                       region_label, col, knowledge_intensive)  # fmt: skip
         elif isinstance(lay, tuple) and len(lay) == 2 and isinstance(lay[0], Boundaries):
             params["layers"][name] = lay[0].info.source
             got, w = zone_indicators(name, lay[0], lay[1], b, area_km2), []
