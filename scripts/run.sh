@@ -45,7 +45,11 @@ import pandas as pd
 t = pd.read_csv("out/districts_compare.csv")
 cols = ["id", "area_km2", "postcodes_count", "postcodes_per_km2", "universities_count",
         "published_firms_per_km2", "published_jobs_per_km2"]
-print(t[[c for c in cols if c in t.columns]].to_string(index=False))
+t = t[[c for c in cols if c in t.columns]]
+counts = [c for c in t.columns if c.endswith("_count")]
+t[counts] = t[counts].astype("Int64")  # whole numbers; empty where not counted
+print(t.to_string(index=False, float_format="{:,.1f}".format, na_rep="-",
+                  formatters={"area_km2": "{:.2f}".format}))
 EOF
 echo "main job done in $((SECONDS - START)) s"
 echo "the audit's index: $(pwd)/out/reports/index.html"
