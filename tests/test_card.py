@@ -247,6 +247,22 @@ def test_a_layer_with_nothing_near_is_warned_naming_the_district_and_the_case():
     very_far = _points([(X0 + 1_012_000, Y0 + 500)], name="very_far")
     (w,) = district_card(site, layers=[very_far], registry=False).warnings
     assert "beyond the layer's extent (over 1,000 km from the box around its 1 point)" in w
+    # (2b) a window of a layer (the app counts in the box around a district's region) is
+    # judged by the whole layer's extent: the window's one point, 2 km east of the region,
+    # does not make the district "beyond the layer"; an empty window is not "no points"
+    layer = _points([(X0 - 20_000, Y0 - 20_000), (X0 + 13_000, Y0 + 500)], name="win")
+    one = layer.window(X0 - 12_000, Y0 - 12_000, X0 + 14_000, Y0 + 14_000)
+    assert len(one) == 1 and one.bounds == (X0 - 20_000, Y0 - 20_000, X0 + 13_000, Y0 + 500)
+    none = layer.window(X0 - 12_000, Y0 - 12_000, X0 + 12_000, Y0 + 12_000)
+    for win in (one, none):
+        (w,) = district_card(site, layers=[win], registry=False).warnings
+        assert "within the layer's extent" in w, w
+    # reprojected, a window's extent is the box around its reprojected outline: there and
+    # back it holds the original box, grown by the turn of the meridians against the grid
+    # (about 1.4° near London: under tan 2° × the 33 km side)
+    back = np.array(one.to_crs(4326).to_crs(27700).bounds)
+    grow = (back - np.array(one.bounds)) * [-1, -1, 1, 1]
+    assert (grow >= 0).all() and (grow < math.tan(math.radians(2)) * 33_000).all(), grow
     # a point in the region: no warning
     near = _points([(X0 + 5_000, Y0 + 500)], name="near")
     assert district_card(site, layers=[near], registry=False).warnings == ()

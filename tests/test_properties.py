@@ -332,3 +332,6 @@ def test_points_in_a_box_are_those_a_mask_finds(xy, boxes):
     for x0, y0, x1, y1 in boxes:  # the same layer, box after box (the order is kept)
         mask = (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
         assert lay.in_box(x0, y0, x1, y1).tolist() == np.flatnonzero(mask).tolist()
+        win = lay.window(x0, y0, x1, y1)  # the same points, and the whole layer's extent
+        assert win.x.tolist() == x[mask].tolist() and win.y.tolist() == y[mask].tolist()
+        assert win.bounds == (None if len(x) == 0 else (x.min(), y.min(), x.max(), y.max()))

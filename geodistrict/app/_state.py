@@ -535,14 +535,7 @@ def _clip(layers: dict[str, PointLayer], box: tuple[float, ...], crs: Any) -> di
         if not lay.crs.equals(crs):
             out[name] = lay
             continue
-        keep = lay.in_box(x0, y0, x1, y1)
-        out[name] = PointLayer(
-            x=lay.x[keep],
-            y=lay.y[keep],
-            crs=lay.crs,
-            attributes=lay.attributes.iloc[keep].reset_index(drop=True),
-            info=lay.info,
-        )
+        out[name] = lay.window(x0, y0, x1, y1)
     return out
 
 

@@ -488,7 +488,8 @@ def empty_layer_warning(
     name : str
         The layer's name.
     layer : PointLayer
-        The layer, in the rings' metric CRS.
+        The layer, in the rings' metric CRS; a window of a larger layer
+        (:meth:`~geodistrict.layers.PointLayer.window`) is judged by that layer's extent.
     rings : Boundaries
         The district, its buffers and its region (the last).
     buffers_m, region_label
@@ -514,10 +515,10 @@ def empty_layer_warning(
         else f"in the district or in {region_label}"
     )
     head = f"{district}: no {name} {where}"
-    if len(layer) == 0:
+    bounds = layer.bounds  # a window of a larger layer keeps that layer's extent
+    if bounds is None:
         return f"{head}: the layer has no points, so counts and densities are 0."
-    box = shapely.box(layer.x.min(), layer.y.min(), layer.x.max(), layer.y.max())
-    gap_km = float(shapely.distance(rings.metric[-1], box)) / 1000
+    gap_km = float(shapely.distance(rings.metric[-1], shapely.box(*bounds))) / 1000
     if gap_km > 0:
         # the district's local metric CRS distorts distances far beyond its own area
         gap = f"{gap_km:,.1f} km" if gap_km < 1000 else "over 1,000 km"
@@ -530,8 +531,8 @@ def empty_layer_warning(
         )
     return (
         f"{head}, although the district lies within the layer's extent: counts and densities "
-        "are 0 and ratios undefined; check that the polygon lies where the layer's points do "
-        "(the coastline, a gap in the layer's coverage)."
+        "are 0 and ratios undefined (if the layer should have points here, check its coverage "
+        "and where the polygon lies)."
     )
 
 

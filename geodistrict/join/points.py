@@ -34,7 +34,7 @@ import shapely
 
 from .._progress import progress, progress_enabled
 from ..boundaries import Boundaries
-from ..crs import check_swapped_against, transform_xy, transformer
+from ..crs import check_swapped_against, transformer
 from ..layers import PointLayer
 from .grid import assign_with_grid, check_finite_xy
 from .tally import (
@@ -290,17 +290,7 @@ def join_points(
                 minx, miny, maxx, maxy, densify_pts=21
             )
         check_swapped_against(layer.x, layer.y, layer.crs, ext, what=layer.info.source)
-    if not layer.crs.equals(boundaries.metric_crs):
-        x, y = transform_xy(layer.x, layer.y, layer.crs, boundaries.metric_crs)
-        layer = PointLayer(
-            x=x,
-            y=y,
-            crs=boundaries.metric_crs,
-            attributes=layer.attributes,
-            info=layer.info,
-            rejected=layer.rejected,
-            n_input=layer.n_input,
-        )
+    layer = layer.to_crs(boundaries.metric_crs)
     a = assign_points(layer.x, layer.y, boundaries.metric, method=method)
     # 0, 1, 2+ matches are UNMATCHED, MATCHED, MULTI (in place: no second int64 array)
     k = a.matches_per_point()
