@@ -136,6 +136,7 @@ def page(server):
             pg = context.new_page()
             pg.set_default_timeout(30_000)
             pg.blocked = blocked  # type: ignore[attr-defined]
+            pg.server_url = server.url  # type: ignore[attr-defined]
             yield pg
         finally:
             browser.close()
@@ -173,7 +174,18 @@ def _server_seconds(summary_text: str) -> float:
     return float(re.search(r"read and measured in ([\d.]+) s", summary_text).group(1))
 
 
+def _opened(page) -> None:
+    """Open the app in ``page`` unless a test before (the first-render one) did: so that each
+    test also runs on its own (``pytest -k``)."""
+    from playwright.sync_api import expect
+
+    if page.url == "about:blank":
+        page.goto(page.server_url)
+        expect(page.locator(".gd-compare-table .tabulator-row")).to_have_count(3, timeout=60_000)
+
+
 def _tab(page, title: str) -> None:
+    _opened(page)
     page.locator(".bk-tab", has_text=title).first.click()
 
 
@@ -204,6 +216,7 @@ def test_server_answers_before_the_data_are_loaded(server):
 def test_compare_three_places(page):
     from playwright.sync_api import expect
 
+    _opened(page)
     options = page.locator(".gd-places select option").all_inner_texts()
     for name in ("22@Barcelona", "Medellín", "Melbourne City North"):
         assert any(name in o for o in options), name
@@ -235,6 +248,10 @@ def test_upload_polygon_card_and_diff(page, cambridge_square):
     unis = int(re.search(r"Universities inside: ([\d,]+)", text).group(1).replace(",", ""))
     assert postcodes > 0 and unis > 0
     assert "Diff against Cambridge (LAD 2024)" in text  # the LAD overlapping it most
+    # the notes on the upload are a list, one item each (the file had no CRS member)
+    expect(page.locator(".gd-prop-msg li").first).to_have_text(
+        "GeoJSON without a crs member: longitude/latitude (RFC 7946)"
+    )
     timings = [_server_seconds(text)]
     if timings[0] >= 1.0:  # a busy machine: measure once more, keep the best
         again = cambridge_square.with_name("again.geojson")

@@ -66,6 +66,12 @@ def _alert(text: str, kind: str = "danger") -> pn.pane.Alert:
     return pn.pane.Alert(ga.esc_md(public_text(text)), alert_type=kind, margin=(5, 10))
 
 
+def _notes_alert(title: str, notes: list[str], kind: str) -> pn.pane.Alert:
+    """One alert listing ``notes``, one bullet each (each escaped as :func:`_alert` does)."""
+    items = "\n".join(f"- {ga.esc_md(public_text(n))}" for n in notes)
+    return pn.pane.Alert(f"**{title}**\n\n{items}", alert_type=kind, margin=(5, 10))
+
+
 def _fill(table: Any, frame: Any, formatters: dict[str, Any]) -> None:
     """Show ``frame`` in ``table`` with its column formatters, in one update of the page.
 
@@ -336,7 +342,7 @@ class GeodistrictApp:
         if why:
             notes.append(f"no chart: {why}")
         if notes:
-            self.compare_msg.objects = [_alert("; ".join(notes), "warning")]
+            self.compare_msg.objects = [_notes_alert("Warnings", notes, "warning")]
         if self.tabs is not None and self.tabs.active == 1 and 1 not in self._lazy:
             pn.state.execute(self._update_map)
 
@@ -576,7 +582,7 @@ class GeodistrictApp:
         s = p.summary()
         base = self.labels.get(p.baseline, p.baseline)
         notes = list(p.boundaries.info.notes) + list(p.card.warnings) + list(p.diff.warnings)
-        self.prop_msg.objects = [_alert("Note: " + "; ".join(notes), "info")] if notes else []
+        self.prop_msg.objects = [_notes_alert("Notes", notes, "info")] if notes else []
         uk = "postcodes_count" in s and s["postcodes_count"] is not None
         counts = (
             f"Postcodes inside: {_fmt(s['postcodes_count'])} · "
