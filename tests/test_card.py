@@ -378,6 +378,18 @@ def test_diff_of_a_district_with_itself_is_zero():
     assert (f["change"].fillna(0) == 0).all()
 
 
+def test_diff_of_separate_places_names_both_in_its_warnings():
+    east = _one(shapely.box(X0 + 5000, Y0, X0 + 6000, Y0 + 1000), "east")  # 4 km apart
+    d = diff_districts(_one(SQUARE, "west"), east, layers=[_points([], name="none")])
+    assert (d.area_added_ha, d.area_removed_ha, d.area_common_ha) == pytest.approx((100, 100, 0))
+    assert d.warnings[:2] == (
+        "the proposed WEST and the baseline EAST share no area: the diff compares two separate "
+        "places, all of one added and all of the other removed (if they should overlap, check "
+        "where each polygon lies).",
+        "none: no points in WEST or in EAST.",
+    )
+
+
 def test_diff_circles_area_points_and_sectors():
     r = 1000.0
     centre = shapely.Point(X0, Y0)

@@ -226,8 +226,13 @@ def diff_districts(
     removed = float(shapely.area(shapely.difference(q, p))) / 1e4
     common = float(shapely.area(shapely.intersection(p, q))) / 1e4
     warnings = []
+    pname, bname = info[0]["name"], info[1]["name"]
     if common == 0:
-        warnings.append("the proposed and baseline polygons share no area; check both.")
+        warnings.append(
+            f"the proposed {pname} and the baseline {bname} share no area: the diff compares two "
+            "separate places, all of one added and all of the other removed (if they should "
+            "overlap, check where each polygon lies)."
+        )
     rings = ring_boundaries([p, q], ["proposed", "baseline"], crs)
     area_km2 = rings.area_km2
     rows, sector_rows = {}, []
@@ -252,7 +257,7 @@ def diff_districts(
             "density_change_pct": 100 * (dp - db) / db if db > 0 else np.nan,
         }
         if inp.sum() + inb.sum() == 0:
-            warnings.append(f"{name}: no points in either polygon.")
+            warnings.append(f"{name}: no points in {pname} or in {bname}.")
         col = sector_column(by_sector, name, lay)
         if col is not None:
             cat = j.layer.attributes[col].astype("string").str.strip().fillna("missing")
