@@ -174,14 +174,33 @@ class PointLayer:
         >>> len(w), w.attributes["row"].tolist(), w.bounds
         (1, [1], (1.0, 0.0, 5.0, 2.0))
         """
-        keep = self.in_box(minx, miny, maxx, maxy)
-        return PointLayer(
-            x=self.x[keep],
-            y=self.y[keep],
-            crs=self.crs,
-            attributes=self.attributes.iloc[keep].reset_index(drop=True),
-            info=self.info,
-            extent=self.bounds,
+        return replace(self.take(self.in_box(minx, miny, maxx, maxy)), extent=self.bounds)
+
+    def take(self, index: np.ndarray) -> PointLayer:
+        """The points at positions ``index`` (in that order) as a layer of their own.
+
+        The points are numbered afresh; the ``row`` column still traces each to its source.
+        The new layer holds no rejected rows (``n_input`` is its length) and keeps the
+        :attr:`extent` of a window.
+
+        Examples
+        --------
+        >>> lay = PointLayer(
+        ...     x=np.arange(4.0), y=np.arange(4.0), crs=CRS(27700),
+        ...     attributes=pd.DataFrame({"row": range(4)}), info=LayerInfo(name="p", source="s"),
+        ... )
+        >>> sub = lay.take(np.array([3, 1]))
+        >>> sub.x.tolist(), sub.attributes["row"].tolist(), sub.n_input
+        ([3.0, 1.0], [3, 1], 2)
+        """
+        idx = np.asarray(index, dtype="int64")
+        return replace(
+            self,
+            x=self.x[idx],
+            y=self.y[idx],
+            attributes=self.attributes.iloc[idx].reset_index(drop=True),
+            rejected=self.rejected.iloc[0:0],
+            n_input=len(idx),
         )
 
     def to_crs(self, crs: object) -> PointLayer:

@@ -18,7 +18,7 @@ import pytest
 import shapely
 from conftest import LEP21, random_polygons
 
-from geodistrict import PointLayer, assign_points, profile
+from geodistrict import assign_points, profile
 from geodistrict.clusters.grids import count_points, square_grid
 from geodistrict.clusters.kde import kde
 from geodistrict.clusters.local import hotspots
@@ -166,14 +166,7 @@ def client():
 @pytest.fixture(scope="module")
 def sample(onspd):
     rng = np.random.default_rng(20240601)
-    idx = np.sort(rng.choice(len(onspd), 200_000, replace=False))
-    return PointLayer(
-        x=onspd.x[idx],
-        y=onspd.y[idx],
-        crs=onspd.crs,
-        attributes=onspd.attributes.iloc[idx].reset_index(drop=True),
-        info=onspd.info,
-    )
+    return onspd.take(np.sort(rng.choice(len(onspd), 200_000, replace=False)))
 
 
 @pytest.fixture(scope="module")

@@ -84,7 +84,7 @@ def group_layer(firms: PointLayer, mask: np.ndarray, *, name: str | None = None)
 
 
 def take_points(layer: PointLayer, index: np.ndarray, *, name: str | None = None) -> PointLayer:
-    """The points of ``layer`` at ``index`` as a layer of their own (no rejected rows).
+    """The points of ``layer`` at ``index`` as a layer of their own (:meth:`PointLayer.take`).
 
     Parameters
     ----------
@@ -104,18 +104,8 @@ def take_points(layer: PointLayer, index: np.ndarray, *, name: str | None = None
     >>> sub.x.tolist(), sub.attributes["row"].tolist(), sub.n_input
     ([1.0, 3.0], [1, 3], 2)
     """
-    from dataclasses import replace
-
-    idx = np.asarray(index, dtype="int64")
-    return replace(
-        layer,
-        x=layer.x[idx],
-        y=layer.y[idx],
-        attributes=layer.attributes.iloc[idx].reset_index(drop=True),
-        rejected=layer.rejected.iloc[0:0],
-        n_input=len(idx),
-        info=replace(layer.info, name=name or layer.info.name),
-    )
+    sub = layer.take(index)
+    return sub.renamed(name) if name else sub
 
 
 def _metric_xy(layer: PointLayer, crs: Any = None) -> tuple[np.ndarray, np.ndarray, Any]:

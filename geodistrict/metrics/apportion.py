@@ -13,7 +13,7 @@ wholly on the assumption that enterprises follow postcodes (100 % partial).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -138,9 +138,7 @@ def apportioned_sectors(
     pts = postcodes if postcodes.crs.equals(src.metric_crs) else postcodes.to_crs(src.metric_crs)
     x0, y0, x1, y1 = shapely.total_bounds(src.metric)
     keep = (pts.x >= x0) & (pts.x <= x1) & (pts.y >= y0) & (pts.y <= y1)
-    pts = replace(pts, x=pts.x[keep], y=pts.y[keep], rejected=pts.rejected.iloc[0:0],
-                  attributes=pts.attributes[keep].reset_index(drop=True),
-                  n_input=int(keep.sum()))  # fmt: skip
+    pts = pts.take(np.flatnonzero(keep))
     r = interpolate(src, vals, targets, weights=pts, overlap=overlap)
     # the share of each LAD inside each target (pieces of atoms summed per target)
     w = r.weights.assign(id=r.weights["targets"].str.split(";")).explode("id")
