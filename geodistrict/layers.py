@@ -138,13 +138,13 @@ class PointLayer:
         """The same layer under another short name."""
         return replace(self, info=replace(self.info, name=name))
 
-    @property
+    @cached_property
     def bounds(self) -> tuple[float, float, float, float] | None:
         """The layer's extent (minx, miny, maxx, maxy) in :attr:`crs`; ``None`` with no points.
 
         The box of its points, or for a window (:meth:`window`) the box of the whole layer it
         was cut from: a district can lie inside a layer's extent with no point of the window
-        near it.
+        near it. Kept with the layer (the app cuts a window of 2.7 M postcodes per proposal).
         """
         if self.extent is not None:
             return self.extent
